@@ -1,0 +1,60 @@
+"""Builds the heavy parts (embedder, knowledge base, retriever) from settings, once.
+
+The CLI and the web app call these factories; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.settings import Settings
+from knowledge.embedders import QuestionPassageEmbeddings, load_embedder
+from knowledge.index import KnowledgeBase
+from knowledge.keyword import warm_up
+from knowledge.retrieval import HybridRetriever, Mode
+
+
+def offline_environment() -> None:
+    """Forbid model-hub downloads and telemetry for this process and its children."""
+    for name, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
+def build_embedder(settings: Settings) -> QuestionPassageEmbeddings:
+    offline_environment()
+    return load_embedder(
+        settings.embedder,
+        model_dir=settings.embedder_model_dir,
+        device=settings.embedder_device,
+        query_prefix=settings.embedder_query_prefix,
+        passage_prefix=settings.embedder_passage_prefix,
+    )
+
+
+def open_knowledge_base(settings: Settings, kb_dir: Path | None = None) -> KnowledgeBase:
+    warm_up()
+    return KnowledgeBase(
+        kb_dir or settings.knowledge_dir,
+        build_embedder(settings),
+        chroma_url=settings.chroma_url,
+        collection=settings.chroma_collection,
+        max_source_bytes=settings.max_source_mb * 1024 * 1024,
+    )
+
+
+def build_retriever(
+    kb: KnowledgeBase, settings: Settings, mode: Mode = "hybrid"
+) -> HybridRetriever:
+    return HybridRetriever(
+        kb,
+        mode=mode,
+        fusion=settings.retrieval_fusion,
+        keyword_weight=settings.retrieval_keyword_weight,
+    )

@@ -1,0 +1,213 @@
+"""Keyword search: jieba segmentation with brokerage terms, ranked by BM25.
+
+The index is a sparse documents × terms matrix of precomputed BM25 weights,
+so a query costs one column slice and a sum, whatever the number of chunks.
+It is rebuilt from stored token lists whenever the knowledge base changes,
+which keeps it in step with the vector index without a second store.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+_WORD = re.compile(r"[\w\u3400-\u9fff]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "是",
+        "我",
+        "你",
+        "在",
+        "有",
+        "和",
+        "与",
+        "及",
+        "或",
+        "要",
+        "怎么",
+        "怎样",
+        "如何",
+        "什么",
+        "可以",
+        "能",
+        "能不能",
+        "请问",
+        "一下",
+        "这个",
+        "那个",
+        "哪些",
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "which",
+        "can",
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "it",
+        "this",
+        "that",
+        "with",
+        "from",
+        "by",
+        "as",
+        "please",
+    ]
+)
+
+_tokenizer_lock = threading.Lock()
+_tokenizer: Any = None
+_synonyms: dict[str, str] | None = None
+
+
+def _jieba() -> Any:
+    """A jieba tokenizer with the brokerage dictionary, built once per process."""
+    global _tokenizer
+    with _tokenizer_lock:
+        if _tokenizer is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            terms = resources.files("knowledge.data").joinpath("brokerage_terms.txt")
+            with resources.as_file(terms) as path:
+                tokenizer.load_userdict(str(path))
+            tokenizer.initialize()
+            _tokenizer = tokenizer
+        return _tokenizer
+
+
+def _synonym_table() -> dict[str, str]:
+    """Synonym → canonical term, from ``data/synonyms.txt``."""
+    global _synonyms
+    if _synonyms is None:
+        table: dict[str, str] = {}
+        text = resources.files("knowledge.data").joinpath("synonyms.txt").read_text("utf-8")
+        for line in text.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            canonical, _, others = line.partition(":")
+            for word in others.split():
+                table[word.lower()] = canonical.strip()
+        _synonyms = table
+    return _synonyms
+
+
+def warm_up() -> None:
+    """Build jieba's dictionary now (about a second) rather than on the first query."""
+    _jieba()
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode segmentation: long terms and their parts, lower-cased, stopwords dropped.
+
+    A synonym (两融, 打新) also yields its canonical term (融资融券, 新股申购).
+    """
+    synonyms = _synonym_table()
+    tokens: list[str] = []
+    for piece in _WORD.findall(text.lower()):
+        if piece.isascii():
+            if piece not in _STOPWORDS:
+                tokens.append(piece)
+            continue
+        for token in _jieba().cut_for_search(piece):
+            token = token.strip()
+            if token and token not in _STOPWORDS:
+                tokens.append(token)
+    return tokens + [synonyms[t] for t in tokens if t in synonyms]
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    unit_id: str
+    score: float
+
+
+class KeywordIndex:
+    """BM25 over token lists; ``k1`` and ``b`` are the usual Okapi parameters."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._ids: list[str] = []
+        self._vocab: dict[str, int] = {}
+        self._weights: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def build(self, unit_ids: Sequence[str], token_lists: Sequence[Sequence[str]]) -> None:
+        """Replace the index with these units and their tokens."""
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for row, tokens in enumerate(token_lists):
+            for token in tokens:
+                rows.append(row)
+                cols.append(vocab.setdefault(token, len(vocab)))
+        n_docs = len(unit_ids)
+        tf = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_docs, len(vocab))
+        )
+        tf.sum_duplicates()
+        lengths = np.asarray(tf.sum(axis=1)).ravel()
+        average = float(lengths.mean()) if n_docs else 1.0
+        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float32)
+        idf = np.log((n_docs - df + 0.5) / (df + 0.5) + 1.0).astype(np.float32)
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(average, 1e-9))
+        row_of = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
+        tf.data = (tf.data * (self.k1 + 1) / (tf.data + norm[row_of])) * idf[tf.indices]
+        self._weights = tf.tocsc()
+        self._vocab = vocab
+        self._ids = list(unit_ids)
+
+    def search(
+        self, query: str, k: int = 20, allowed: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+    ) -> list[KeywordHit]:
+        """Top ``k`` units by BM25; ``allowed`` is a per-unit mask from metadata filters."""
+        columns = [self._vocab[t] for t in tokenize(query) if t in self._vocab]
+        if not columns or not self._ids:
+            return []
+        scores = np.asarray(self._weights[:, columns].sum(axis=1)).ravel()
+        if allowed is not None:
+            scores[~allowed] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if candidates.size > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [KeywordHit(self._ids[i], float(scores[i])) for i in ordered]

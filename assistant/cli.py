@@ -229,5 +229,263 @@ def kb_delete(
     console.print(f"removed {source}: {removed} units")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="what the investor says")],
+    kb: KbOption = None,
+    intents: Annotated[
+        Path | None, typer.Option("--intents", help="intent catalogue (YAML, CSV or JSONL)")
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="conversation state file: continue a multi-turn conversation"),
+    ] = None,
+    investor: Annotated[str | None, typer.Option(help="investor id in the account system")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One investor turn through the real dialogue policy: answer, intent, sources, action."""
+    import asyncio
+    import uuid
+
+    from assistant.conversation import ConversationState
+    from assistant.service import build_assistant
+    from intents.errors import IntentError
+
+    settings = _settings()
+    try:
+        bot = build_assistant(settings, kb_dir=kb, catalogue_path=intents)
+    except (KnowledgeError, IntentError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    if state is not None and state.exists():
+        conversation = ConversationState.model_validate_json(state.read_text("utf-8"))
+    else:
+        conversation = ConversationState(conversation_id=uuid.uuid4().hex, investor_id=investor)
+    reply = asyncio.run(bot.policy.respond(conversation, question))
+    if state is not None:
+        state.write_text(conversation.model_dump_json(indent=2), "utf-8")
+    payload = {
+        "answer": reply.text,
+        "intent": reply.intent.model_dump() if reply.intent else None,
+        "sources": [s.model_dump() for s in reply.sources],
+        "action": reply.action.value,
+        "escalate": reply.escalate,
+        "escalation": reply.escalation.model_dump() if reply.escalation else None,
+        "quick_replies": reply.quick_replies,
+        "flags": reply.flags,
+        "latency_ms": reply.latency_ms,
+    }
+    if as_json:
+        _print_json(payload)
+        return
+    console.print(reply.text)
+    for option in reply.quick_replies:
+        console.print(f"  [cyan]▸ {option}[/cyan]")
+    intent = f"{reply.intent.name} ({reply.intent.confidence:.2f})" if reply.intent else "-"
+    console.print(
+        f"[dim]action={reply.action.value} intent={intent} escalate={reply.escalate} "
+        f"{reply.latency_ms:.0f} ms[/dim]"
+    )
+
+
+DEFAULT_CASES = Path(__file__).resolve().parent.parent / "evals/data/cases.jsonl"
+DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "evals/thresholds.toml"
+
+
+@app.command("eval")
+def evaluate_cases(
+    cases: Annotated[Path, typer.Argument(help="evaluation cases (JSONL, evals/CASES.md)")] = (
+        DEFAULT_CASES
+    ),
+    kb: KbOption = None,
+    intents: Annotated[
+        Path | None, typer.Option("--intents", help="intent catalogue (YAML, CSV or JSONL)")
+    ] = None,
+    split: Annotated[str, typer.Option(help="dev, heldout or all")] = "all",
+    compare: Annotated[
+        Path | None, typer.Option(help="baseline JSON from --save: report changes, gate on them")
+    ] = None,
+    thresholds: Annotated[Path, typer.Option(help="gate thresholds (TOML)")] = DEFAULT_THRESHOLDS,
+    save: Annotated[Path | None, typer.Option(help="write metrics and per-case results")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run cases through the real assistant: intent, retrieval, answer, escalation, compliance."""
+    import asyncio
+
+    from assistant.service import build_assistant
+    from evals.cases import load_cases
+    from evals.compare import compare as compare_metrics
+    from evals.compare import compare_cases, load_thresholds
+    from evals.errors import EvalError
+    from evals.runner import run_case, summarise
+    from intents.errors import IntentError
+
+    settings = _settings()
+    try:
+        selected = [c for c in load_cases(cases) if split in ("all", c.split)]
+        gates = load_thresholds(thresholds)
+        bot = build_assistant(settings, kb_dir=kb, catalogue_path=intents)
+    except (KnowledgeError, IntentError, EvalError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+
+    async def run_all() -> list[Any]:
+        outcomes = []
+        with Progress(
+            TextColumn("cases"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=errors,
+            transient=True,
+            disable=not errors.is_terminal,
+        ) as progress:
+            task = progress.add_task("cases", total=len(selected))
+            for case in selected:
+                outcomes.append(await run_case(bot, case))
+                progress.advance(task)
+        return outcomes
+
+    outcomes = asyncio.run(run_all())
+    summary = summarise(outcomes)
+    results = {"metrics": summary, "cases": [o.model_dump() for o in outcomes]}
+    if save:
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
+    exit_code = 0
+    report_text = ""
+    if compare is not None:
+        baseline = json.loads(compare.read_text("utf-8"))
+        report = compare_metrics(summary, baseline["metrics"], gates, allow_missing=True)
+        changes = compare_cases(results["cases"], baseline["cases"])
+        report_text = report.summary()
+        results["comparison"] = {
+            "passed": report.passed,
+            "failures": [f.model_dump() for f in report.failures],
+            "regressed": [c.model_dump() for c in changes.regressed],
+            "improved": [c.model_dump() for c in changes.improved],
+        }
+        exit_code = 0 if report.passed else 1
+    if as_json:
+        _print_json({k: v for k, v in results.items() if k != "cases"})
+    else:
+        table = Table("metric", "value", title=f"{len(outcomes)} cases ({split})")
+        for name, value in summary.items():
+            table.add_row(name, "-" if value is None else f"{value:.3f}")
+        console.print(table)
+        failed = [o for o in outcomes if not o.passed]
+        for outcome in failed[:15]:
+            console.print(
+                f"[yellow]✗[/yellow] {outcome.id} {outcome.question[:50]} → "
+                f"{outcome.predicted_intent} ({outcome.action})"
+            )
+        if report_text:
+            console.print(report_text)
+    raise typer.Exit(exit_code)
+
+
+DEFAULT_RETRIEVAL_QUERIES = Path(__file__).resolve().parent.parent / "evals/data/retrieval.jsonl"
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "intents/catalogue/brokerage.yaml"
+
+
+@kb_app.command("evaluate")
+def kb_evaluate(
+    queries: Annotated[Path, typer.Argument(help="retrieval queries (JSONL)")] = (
+        DEFAULT_RETRIEVAL_QUERIES
+    ),
+    split: Annotated[str, typer.Option(help="dev, test or all")] = "test",
+    kb: KbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """hit@1, hit@5 and MRR of dense, keyword and hybrid retrieval, per language setting."""
+    from assistant.components import open_knowledge_base
+    from evals.retrieval import evaluate, load_queries
+    from knowledge.retrieval import HybridRetriever
+
+    settings = _settings()
+    try:
+        base = open_knowledge_base(settings, kb)
+        cases = load_queries(queries, split)
+        bonus = settings.retrieval_cross_lingual_bonus
+        table = evaluate(
+            {
+                "dense": HybridRetriever(base, mode="dense", cross_lingual_bonus=0.0),
+                "dense + language bonus": HybridRetriever(
+                    base, mode="dense", cross_lingual_bonus=bonus
+                ),
+                "keyword": HybridRetriever(base, mode="keyword"),
+                "hybrid, rrf": HybridRetriever(base, fusion="rrf", cross_lingual_bonus=bonus),
+                "hybrid, weighted (default)": HybridRetriever(
+                    base,
+                    keyword_weight=settings.retrieval_keyword_weight,
+                    cross_lingual_bonus=bonus,
+                ),
+            },
+            cases,
+        )
+    except KnowledgeError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(
+            {
+                name: {setting: s.model_dump() for setting, s in row.items()}
+                for name, row in table.items()
+            }
+        )
+        return
+    first = next(iter(table.values()))
+    out = Table(title=f"retrieval, {split} split: hit@1 / hit@5 / MRR")
+    out.add_column("retriever")
+    for setting, scores in first.items():
+        out.add_column(f"{setting} (n={scores.queries})")
+    for name, row in table.items():
+        out.add_row(
+            name, *(f"{s.hit_at_1:.3f} / {s.hit_at_5:.3f} / {s.mrr:.3f}" for s in row.values())
+        )
+    console.print(out)
+
+
+@kb_app.command("calibrate")
+def kb_calibrate(
+    queries: Annotated[Path, typer.Argument(help="retrieval queries (JSONL)")] = (
+        DEFAULT_RETRIEVAL_QUERIES
+    ),
+    catalogue: Annotated[
+        Path, typer.Option(help="intent catalogue whose out-of-scope examples are negatives")
+    ] = DEFAULT_CATALOGUE,
+    kb: KbOption = None,
+    write: Annotated[
+        bool, typer.Option(help="store it in knowledge/data/calibration.json")
+    ] = False,
+) -> None:
+    """Fit the confidence calibration for the configured embedder on the dev split."""
+    from importlib import resources
+
+    from assistant.components import build_retriever, open_knowledge_base
+    from evals.retrieval import calibrate, load_queries
+    from intents.catalogue import load_catalogue
+    from knowledge.calibration import save_calibration
+
+    settings = _settings()
+    negatives = [
+        text
+        for intent in load_catalogue(catalogue).intents
+        if intent.handler == "out_of_scope"
+        for text in intent.texts()
+    ]
+    try:
+        base = open_knowledge_base(settings, kb)
+        fitted = calibrate(build_retriever(base, settings), load_queries(queries, "dev"), negatives)
+    except KnowledgeError as exc:
+        _fail(exc)
+        return
+    _print_json(fitted.model_dump())
+    if write:
+        target = Path(str(resources.files("knowledge.data").joinpath("calibration.json")))
+        save_calibration(fitted, target)
+        console.print(f"written to {target}")
+
+
 if __name__ == "__main__":
     app()

@@ -57,4 +57,5 @@ def build_retriever(
         mode=mode,
         fusion=settings.retrieval_fusion,
         keyword_weight=settings.retrieval_keyword_weight,
+        cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
     )

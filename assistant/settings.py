@@ -58,7 +58,55 @@ class Settings(BaseSettings):
     retrieval_fusion: Literal["weighted", "rrf"] = Field(
         "weighted", description="how dense and keyword rankings are fused"
     )
-    retrieval_keyword_weight: float = Field(0.15, ge=0.0, description="keyword share in 'weighted'")
+    retrieval_keyword_weight: float = Field(0.05, ge=0.0, description="keyword share in 'weighted'")
+
+    disclaimer_zh: str = Field(
+        "以上信息仅供参考，不构成投资建议。投资有风险，入市需谨慎。",
+        min_length=1,
+        description="appended once to investment-related answers in Chinese",
+    )
+    disclaimer_en: str = Field(
+        "This information is for reference only and is not investment advice. "
+        "Investing involves risk.",
+        min_length=1,
+        description="appended once to investment-related answers in English",
+    )
+
+    retrieval_cross_lingual_bonus: float = Field(
+        0.06, ge=0.0, description="added to other-language cosines: E5 favours its own language"
+    )
+
+    intents_catalogue: Path = Field(
+        PROJECT_ROOT / "intents" / "catalogue" / "brokerage.yaml",
+        description="intent catalogue: YAML, or CSV/JSONL of text,intent pairs. CLI: --intents",
+    )
+    intent_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="below this confidence a message is out of scope"
+    )
+    low_confidence_turns: int = Field(
+        2, ge=1, description="unanswered turns in a row before a person takes over"
+    )
+    accounts_file: Path = Field(
+        PROJECT_ROOT / "data" / "accounts" / "investors.json",
+        description="sample account system (a real brokerage plugs in its own adapter)",
+    )
+    watchlist_file: Path = Field(
+        PROJECT_ROOT / "data" / "watchlist" / "watchlist.csv",
+        description="anti-money-laundering / sanctions names screened during account opening",
+    )
+
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint root, e.g. http://127.0.0.1:8000/v1, for LLM "
+        "answers; None answers in grounded mode only",
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr("not-needed"), description="bearer key for LLM_BASE_URL (local servers ignore it)"
+    )
+    llm_model: str = Field("gpt-4o-mini", description="model name sent to LLM_BASE_URL")
+    llm_timeout_s: float = Field(
+        8.0, gt=0.0, description="seconds for a whole LLM answer before falling back to grounded"
+    )
 
     secret_key: SecretStr = Field(
         SecretStr("dev-secret"), description="signs session tokens; must be set in production"

@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +45,7 @@ class KnowledgeUnit(BaseModel):
     heading_path: list[str] = Field(default_factory=list)
     position: int = 0
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Hash of everything that affects the unit's vectors and citation."""
         payload = self.model_dump(mode="json", exclude={"position"})

@@ -53,8 +53,10 @@ class SearchFilters(BaseModel):
     kind: list[UnitKind] | None = None
     updated_since: date | None = None
 
-    def chroma_where(self) -> dict[str, Any] | None:
+    def chroma_where(self, *, exclude_lang: str | None = None) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
+        if exclude_lang:
+            clauses.append({"lang": {"$ne": exclude_lang}})
         for name in ("category", "lang", "product", "kind"):
             values = getattr(self, name)
             if values:

@@ -14,12 +14,13 @@ embedding model on held-out paraphrases: see :mod:`knowledge.calibration`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from knowledge.calibration import Calibration, load_calibration
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.index import KnowledgeBase, SearchFilters
+from knowledge.language import detect_language
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["weighted", "rrf"]
@@ -44,8 +45,9 @@ class HybridRetriever:
         *,
         mode: Mode = "hybrid",
         fusion: Fusion = "weighted",
-        keyword_weight: float = 0.15,
+        keyword_weight: float = 0.05,
         candidates: int = 40,
+        cross_lingual_bonus: float = 0.06,
         calibration: Calibration | None = None,
     ) -> None:
         self.kb = kb
@@ -53,6 +55,7 @@ class HybridRetriever:
         self.fusion = fusion
         self.keyword_weight = keyword_weight
         self.candidates = candidates
+        self.cross_lingual_bonus = cross_lingual_bonus
         self.calibration = calibration or load_calibration(kb.embedder.model_id)
 
     def search(
@@ -82,7 +85,7 @@ class HybridRetriever:
                     confidence=self.calibration.confidence(
                         dense=ev.dense,
                         rival_dense=rival.dense if rival is not ev else None,
-                        keyword=self._keyword_norm(ev),
+                        keyword=self.keyword_norm(ev.keyword),
                         is_top=position == 0,
                     ),
                     dense_score=ev.dense,
@@ -96,11 +99,20 @@ class HybridRetriever:
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
         vector = self.kb.embedder.encode_questions([query])[0]
-        hits = self.kb.vectors.query(
-            vector,
-            min(self.candidates * 3, self.kb.vectors.count()),
-            filters.chroma_where() if filters else None,
-        )
+        n = self.candidates * 3  # several vectors per FAQ entry
+        base = filters or SearchFilters()
+        if self.cross_lingual_bonus and not base.lang:
+            # Search each side separately so the other language is not crowded out
+            # of the candidates by E5's same-language bias, then even the odds.
+            language = detect_language(query)
+            hits = self.kb.vectors.query(
+                vector, n, base.model_copy(update={"lang": [language]}).chroma_where()
+            )
+            others = self.kb.vectors.query(vector, n, base.chroma_where(exclude_lang=language))
+            hits += [replace(h, similarity=h.similarity + self.cross_lingual_bonus) for h in others]
+            hits.sort(key=lambda h: h.similarity, reverse=True)
+        else:
+            hits = self.kb.vectors.query(vector, n, base.chroma_where())
         current = self.kb.units([h.unit_id for h in hits])
         rank = 0
         for hit in hits:
@@ -121,9 +133,10 @@ class HybridRetriever:
             ev = evidence.setdefault(hit.unit_id, _Evidence())
             ev.keyword, ev.keyword_rank = hit.score, rank
 
-    def _keyword_norm(self, ev: _Evidence) -> float:
+    @staticmethod
+    def keyword_norm(bm25: float | None) -> float:
         """BM25 squashed into [0, 1) so it can be added to a cosine: s / (s + 5)."""
-        return 0.0 if ev.keyword is None else ev.keyword / (ev.keyword + 5.0)
+        return 0.0 if bm25 is None else bm25 / (bm25 + 5.0)
 
     def _score(self, ev: _Evidence) -> float:
         if self.mode == "dense":
@@ -133,7 +146,7 @@ class HybridRetriever:
         if self.fusion == "rrf":
             return sum(1.0 / (RRF_K + r) for r in (ev.dense_rank, ev.keyword_rank) if r is not None)
         dense = ev.dense if ev.dense is not None else self._dense_floor()
-        return dense + self.keyword_weight * self._keyword_norm(ev)
+        return dense + self.keyword_weight * self.keyword_norm(ev.keyword)
 
     def _dense_floor(self) -> float:
         """Dense score assumed for a keyword-only hit: below every plausible match."""

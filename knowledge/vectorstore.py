@@ -122,10 +122,13 @@ class ChromaVectorStore:
                 metadata={"hnsw:space": "cosine"},
             )
         self._batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+        self._count: int | None = None  # cached: asked on every query, changed only by writes
 
     def count(self) -> int:
-        with _translated("count vectors"):
-            return int(self._collection.count())
+        if self._count is None:
+            with _translated("count vectors"):
+                self._count = int(self._collection.count())
+        return self._count
 
     def add(
         self,
@@ -133,6 +136,7 @@ class ChromaVectorStore:
         vectors: np.ndarray[Any, Any],
         metadatas: Sequence[dict[str, str | int | float | bool]],
     ) -> None:
+        self._count = None
         with _translated("add vectors"):
             for start in range(0, len(ids), self._batch):
                 end = start + self._batch
@@ -145,6 +149,7 @@ class ChromaVectorStore:
     def delete(self, ids: Sequence[str]) -> None:
         if not ids:
             return
+        self._count = None
         with _translated("delete vectors"):
             for start in range(0, len(ids), self._batch):
                 self._collection.delete(ids=list(ids[start : start + self._batch]))
@@ -156,6 +161,7 @@ class ChromaVectorStore:
     def query(
         self, vector: np.ndarray[Any, Any], n: int, where: dict[str, Any] | None = None
     ) -> list[VectorHit]:
+        n = min(n, self.count())
         if n <= 0:
             return []
         with _translated("query"):

@@ -1,0 +1,87 @@
+"""The assembled assistant: every heavy part built once from settings.
+
+``build_assistant`` is the composition root for the dialogue: the CLI's
+``ask`` and ``eval`` commands and the web app all get the same object, so an
+evaluation exercises exactly the code path investors use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.accounts import AccountSystem, JsonAccountSystem
+from assistant.compliance import ComplianceGuard
+from assistant.components import build_retriever, open_knowledge_base
+from assistant.dialogue import DialoguePolicy
+from assistant.escalation import EscalationPolicy
+from assistant.flows import BrokerageFlows, TicketSink
+from assistant.settings import Settings
+from assistant.watchlist import WatchList
+from intents.catalogue import IntentCatalogue, load_catalogue
+from intents.classifier import EmbeddingIntentClassifier
+from knowledge.documents import RetrievedPassage
+from knowledge.errors import KnowledgeError
+from knowledge.index import KnowledgeBase
+from knowledge.retrieval import HybridRetriever
+
+
+@dataclass
+class Assistant:
+    settings: Settings
+    kb: KnowledgeBase
+    retriever: HybridRetriever
+    catalogue: IntentCatalogue
+    classifier: EmbeddingIntentClassifier
+    guard: ComplianceGuard
+    accounts: AccountSystem
+    policy: DialoguePolicy
+
+    def close(self) -> None:
+        self.kb.close()
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    kb_dir: Path | None = None,
+    catalogue_path: Path | None = None,
+    tickets: TicketSink | None = None,
+    accounts: AccountSystem | None = None,
+) -> Assistant:
+    """Open the knowledge base, train the intent classifier (cached embeddings), wire the policy."""
+    kb = open_knowledge_base(settings, kb_dir)
+    if len(kb) == 0:
+        raise KnowledgeError(
+            f"the knowledge base at {kb.directory} is empty: "
+            f"run `assistant ingest {settings.knowledge_sources} --kb {kb.directory}` first"
+        )
+    retriever = build_retriever(kb, settings)
+    catalogue = load_catalogue(catalogue_path or settings.intents_catalogue)
+    classifier = EmbeddingIntentClassifier(
+        kb.embedder,
+        cache_dir=settings.state_dir / "intent-cache",
+        threshold=settings.intent_threshold,
+    ).fit(catalogue)
+    guard = ComplianceGuard(
+        disclaimer_zh=settings.disclaimer_zh, disclaimer_en=settings.disclaimer_en
+    )
+    accounts = accounts or JsonAccountSystem(settings.accounts_file)
+    flows = BrokerageFlows(
+        accounts=accounts,
+        watchlist=WatchList.from_csv(settings.watchlist_file),
+        tickets=tickets,
+    )
+
+    def retrieve(text: str) -> list[RetrievedPassage]:
+        return retriever.search(text, k=5)
+
+    policy = DialoguePolicy(
+        classifier=classifier,
+        catalogue=catalogue,
+        retrieve=retrieve,
+        guard=guard,
+        flows=flows,
+        escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
+    )
+    return Assistant(settings, kb, retriever, catalogue, classifier, guard, accounts, policy)

@@ -1,0 +1,1 @@
+"""Benchmarks: commands that measure speed and memory and write reports (never run by pytest)."""

@@ -1,0 +1,292 @@
+"""The intent catalogue: which intents exist, how each is handled, and example utterances.
+
+A catalogue is data, kept in a file the operator edits. Three formats load:
+
+* ``.yaml`` / ``.yml``: the full form, with handler, flow, priority and
+  examples per language (see ``intents/catalogue/brokerage.yaml``);
+* ``.jsonl``: one ``{"text": ..., "intent": ..., "lang": ...}`` object a line;
+* ``.csv``: columns ``text`` and ``intent`` (or ``category``, so public
+  benchmark files such as BANKING77 load unchanged), optional ``lang``.
+
+Flat files (jsonl, csv) carry only examples, so every intent in them is answered
+from the knowledge base, except one named ``out_of_scope`` or ``oos``.
+Every problem is reported as a :class:`CatalogueError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from intents.errors import CatalogueError
+
+Handler = Literal["knowledge", "flow", "escalate", "smalltalk", "out_of_scope"]
+"""How the assistant serves an intent once it is recognised."""
+
+OUT_OF_SCOPE_NAMES = frozenset({"out_of_scope", "oos"})
+"""Intent names that flat-file catalogues treat as the out-of-scope class."""
+
+ExampleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+IntentName = Annotated[str, StringConstraints(pattern=r"^\S+$")]
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def guess_language(text: str) -> str:
+    """``zh`` when the text holds any CJK ideograph, else ``en``: enough to tag examples."""
+    return "zh" if _CJK.search(text) else "en"
+
+
+class Intent(BaseModel):
+    """One thing an investor may want, with the utterances that express it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: IntentName
+    description: str = ""
+    handler: Handler = "knowledge"
+    flow: str | None = None
+    priority: int = Field(default=50, ge=0, le=100)
+    examples: dict[str, list[ExampleText]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _flow_matches_handler(self) -> Intent:
+        if self.flow is not None and self.handler != "flow":
+            raise ValueError(
+                f"flow {self.flow!r} is set but handler is {self.handler!r}, not 'flow'"
+            )
+        if self.handler == "flow" and self.flow is None:
+            # A flow intent without an explicit flow runs the flow of the same name.
+            object.__setattr__(self, "flow", self.name)
+        return self
+
+    def texts(self, language: str | None = None) -> list[str]:
+        """The example utterances, of one language or of all."""
+        if language is not None:
+            return list(self.examples.get(language, []))
+        return [text for texts in self.examples.values() for text in texts]
+
+
+class IntentCatalogue(BaseModel):
+    """The set of intents the assistant recognises, in catalogue order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = 1
+    intents: list[Intent]
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> IntentCatalogue:
+        seen: set[str] = set()
+        for intent in self.intents:
+            if intent.name in seen:
+                raise ValueError(f"intent {intent.name!r} is defined twice")
+            seen.add(intent.name)
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """Intent names in catalogue order."""
+        return [intent.name for intent in self.intents]
+
+    def get(self, name: str) -> Intent | None:
+        """The intent called ``name``, or ``None`` when the catalogue has none."""
+        for intent in self.intents:
+            if intent.name == name:
+                return intent
+        return None
+
+    def __contains__(self, name: object) -> bool:
+        return any(intent.name == name for intent in self.intents)
+
+    def examples(self, language: str | None = None) -> list[tuple[str, str]]:
+        """Every example as ``(text, intent name)``, optionally of one language only."""
+        return [(text, intent.name) for intent in self.intents for text in intent.texts(language)]
+
+    @property
+    def out_of_scope_names(self) -> list[str]:
+        """Names of the intents handled as out of scope (usually none or one)."""
+        return [intent.name for intent in self.intents if intent.handler == "out_of_scope"]
+
+
+def load_catalogue(path: str | Path) -> IntentCatalogue:
+    """Read a catalogue from a ``.yaml``/``.yml``, ``.jsonl`` or ``.csv`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogueError(path, "no such file")
+    suffix = path.suffix.lower()
+    if suffix in {".yaml", ".yml"}:
+        return _load_yaml(path)
+    if suffix == ".jsonl":
+        return _from_rows(path, _jsonl_rows(path))
+    if suffix == ".csv":
+        return _from_rows(path, _csv_rows(path))
+    raise CatalogueError(
+        path, f"unsupported catalogue format {suffix!r}: use .yaml, .yml, .jsonl or .csv"
+    )
+
+
+def catalogue_from_examples(examples: Iterable[tuple[str, str]]) -> IntentCatalogue:
+    """Build a flat catalogue from ``(text, intent)`` pairs, as the jsonl and csv loaders do."""
+    rows = [
+        (text, intent, guess_language(text), index + 1)
+        for index, (text, intent) in enumerate(examples)
+    ]
+    return _from_rows(Path("<examples>"), rows)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise CatalogueError(path, f"cannot read: {exc.strerror}") from exc
+
+
+def _load_yaml(path: Path) -> IntentCatalogue:
+    text = _read_text(path)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise CatalogueError(path, f"invalid YAML: {exc.problem}", line) from exc
+    except yaml.YAMLError as exc:
+        raise CatalogueError(path, f"invalid YAML: {exc}") from exc
+    if not isinstance(data, dict) or "intents" not in data:
+        raise CatalogueError(path, "expected a mapping with an 'intents' list", 1)
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _record_lines(node, (), lines)
+    try:
+        return IntentCatalogue.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = tuple(error["loc"])
+        message = "empty example text" if error["type"] == "string_too_short" else error["msg"]
+        raise CatalogueError(
+            path, f"{_dotted(location)}: {message}", _line_of(location, lines)
+        ) from exc
+
+
+def _record_lines(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+) -> None:
+    """Map each YAML path (keys and list indices) to the 1-based line where its value starts."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _record_lines(value_node, (*path, key_node.value), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines)
+
+
+def _line_of(location: tuple[Any, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    """The line of the deepest recorded node on a pydantic error location."""
+    for end in range(len(location), -1, -1):
+        line = lines.get(tuple(location[:end]))
+        if line is not None:
+            return line
+    return None
+
+
+def _dotted(location: tuple[Any, ...]) -> str:
+    out = ""
+    for part in location:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "catalogue"
+
+
+Row = tuple[str, str, str, int]
+"""A flat-file example: text, intent name, language, line number."""
+
+
+def _jsonl_rows(path: Path) -> list[Row]:
+    rows: list[Row] = []
+    for number, raw in enumerate(_read_text(path).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise CatalogueError(path, f"invalid JSON: {exc.msg}", number) from exc
+        if not isinstance(record, dict):
+            raise CatalogueError(path, "expected a JSON object with 'text' and 'intent'", number)
+        missing = [key for key in ("text", "intent") if key not in record]
+        if missing:
+            raise CatalogueError(path, f"missing {', '.join(repr(k) for k in missing)}", number)
+        rows.append(_row(path, record["text"], record["intent"], record.get("lang"), number))
+    return rows
+
+
+def _csv_rows(path: Path) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    columns = set(reader.fieldnames or [])
+    label_column = "intent" if "intent" in columns else "category"
+    missing = [name for name in ("text", label_column) if name not in columns]
+    if missing:
+        found = ", ".join(sorted(columns)) or "none"
+        raise CatalogueError(
+            path,
+            f"missing column {' and '.join(missing)} "
+            f"(need text and intent or category; found {found})",
+            1,
+        )
+    rows: list[Row] = []
+    for record in reader:
+        # line_num is the physical line just read: a quoted multi-line cell points at its last line.
+        rows.append(
+            _row(path, record["text"], record[label_column], record.get("lang"), reader.line_num)
+        )
+    return rows
+
+
+def _row(path: Path, text: object, intent: object, lang: object, line: int) -> Row:
+    if not isinstance(text, str) or not text.strip():
+        raise CatalogueError(path, "empty example text", line)
+    if not isinstance(intent, str) or not intent.strip():
+        raise CatalogueError(path, "empty intent name", line)
+    language = lang.strip() if isinstance(lang, str) and lang.strip() else guess_language(text)
+    return text.strip(), intent.strip(), language, line
+
+
+def _from_rows(path: Path, rows: list[Row]) -> IntentCatalogue:
+    if not rows:
+        raise CatalogueError(path, "no examples")
+    grouped: dict[str, dict[str, list[str]]] = {}
+    first_line: dict[str, int] = {}
+    for text, intent, language, line in rows:
+        grouped.setdefault(intent, {}).setdefault(language, []).append(text)
+        first_line.setdefault(intent, line)
+    intents: list[Intent] = []
+    for name, examples in grouped.items():
+        handler: Handler = "out_of_scope" if name.lower() in OUT_OF_SCOPE_NAMES else "knowledge"
+        try:
+            intents.append(Intent(name=name, handler=handler, examples=examples))
+        except ValidationError as exc:
+            raise CatalogueError(
+                path, f"intent {name!r}: {exc.errors()[0]['msg']}", first_line[name]
+            ) from exc
+    return IntentCatalogue(intents=intents)

@@ -1,0 +1,260 @@
+"""Safety rules: utterances that must reach a person, whatever the classifier thinks.
+
+Three kinds of turn are too costly to misroute: an investor asking for a human,
+reporting a fraud, or complaining. Each is caught by regular expressions over
+Chinese (simplified and traditional) and English, checked before the
+classifier. Precision matters more than recall here, because a rule cannot be
+overruled: questions *about* these topics ("怎么识别诈骗", "how do I avoid
+scams", "人工客服几点下班") are FAQ material and are excluded explicitly, and
+words that merely contain a trigger (人工智能, "transfer agent", a price of 3.15)
+do not fire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+HUMAN_AGENT = "human_agent"
+FRAUD_REPORT = "fraud_report"
+COMPLAINT = "complaint"
+
+DEFAULT_INTENT_NAMES: Mapping[str, str] = {
+    "human": HUMAN_AGENT,
+    "fraud": FRAUD_REPORT,
+    "complaint": COMPLAINT,
+}
+"""Which catalogue intent each kind of rule names, unless the caller maps them elsewhere."""
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule fired: the intent it routes to and the id of the rule, for logs and analytics."""
+
+    intent: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """A pattern that routes to one kind of intent unless an exclusion also matches."""
+
+    id: str
+    kind: str
+    pattern: re.Pattern[str]
+    exclude: re.Pattern[str] | None = None
+
+    def matches(self, text: str) -> bool:
+        """Whether the rule fires on ``text`` (already normalised)."""
+        if not self.pattern.search(text):
+            return False
+        return self.exclude is None or not self.exclude.search(text)
+
+
+def _rule(rule_id: str, kind: str, pattern: str, exclude: str | None = None) -> SafetyRule:
+    flags = re.IGNORECASE
+    return SafetyRule(
+        rule_id, kind, re.compile(pattern, flags), re.compile(exclude, flags) if exclude else None
+    )
+
+
+# Questions about fraud as a topic: recognising, preventing, or learning about it.
+_ABOUT_FRAUD_ZH = (
+    r"(识别|識別|辨别|辨別|分辨|防范|防範|预防|預防|防止|避免|谨防|謹防|警惕|识破|識破|鉴别|鑒別|"
+    r"提防|当心|當心|小心|防骗|防騙|反诈|反詐|科普|宣传|宣傳|什么是|什麼是|是什么|是什麼)"
+)
+_ABOUT_FRAUD_EN = (
+    r"\b(avoid|avoiding|prevent|prevention|protect|protection|recogni[sz]e|spot|spotting|"
+    r"identify|detect|awareness|warning signs?|signs of|what is|what are|what's|"
+    r"tips (on|for|to)|how (do|can|to) (i )?(tell|know))\b"
+)
+_OUR_PEOPLE_ZH = (
+    r"(你们|你們|贵司|貴司|券商|证券|證券|公司|客服|工作人员|工作人員|员工|員工|客户经理|客戶經理)"
+)
+
+_RULES: tuple[SafetyRule, ...] = (
+    # Fraud first: "我被骗了，转人工" is a fraud report that also wants a person.
+    _rule(
+        "fraud.victim_zh",
+        "fraud",
+        r"(被|遭|受)(人)?(骗|騙|诈骗|詐騙|欺诈|欺詐)|被.{1,12}(骗|騙)(了|走)|"
+        r"上当了|上當了|上当受骗|上當受騙|上了(个|個)?(当|當)|骗了我|騙了我|骗走|騙走|骗了\d|"
+        r"(遇到|遇上|碰到|遭遇|遭到|中了)(了)?(一个|一個|个|個)?"
+        r"(骗子|騙子|诈骗|詐騙|骗局|騙局|杀猪盘|殺豬盤)|杀猪盘|殺豬盤|安全账户|安全賬戶",
+        r"(避免|防止|以免|谨防|謹防|小心|当心|當心|不被|别被|別被|不会被|不會被|防)"
+        r"(被|遭|受)?(人)?(骗|騙|诈骗|詐騙|上当|上當)|"
+        r"(如何|怎么|怎样|怎麼|怎樣)(才能)?(识别|識別|辨别|辨別|防范|防範|识破|識破|避免|预防|預防)",
+    ),
+    _rule(
+        "fraud.scam_group_zh",
+        "fraud",
+        r"荐股群|薦股群|荐股直播|薦股直播|带单(老师|群)|帶單(老師|群)|"
+        r"老师带(你|我|我们|大家)?(炒股|赚钱|买股|操作|打板)|老師帶(你|我|我們|大家)?(炒股|賺錢|買股|操作|打板)|"
+        r"(股票|炒股|投资|投資)(交流)?群里?的?(老师|老師)",
+        _ABOUT_FRAUD_ZH,
+    ),
+    _rule(
+        "fraud.personal_account_zh",
+        "fraud",
+        r"(转|轉|汇|匯|打|存|入金|充值|缴款|繳款)(账|賬|钱|錢|款)?(到|给|給|进|進|入)"
+        r"(对方|對方|他|她|某人|一个|一個)?的?"
+        r"(个人|個人|私人|陌生)(账户|賬戶|账号|賬號|银行卡|銀行卡|卡)",
+        _ABOUT_FRAUD_ZH,
+    ),
+    _rule(
+        "fraud.impersonation_zh",
+        "fraud",
+        rf"(冒充|假冒|仿冒|冒用|自称|自稱)(是)?{_OUR_PEOPLE_ZH}|"
+        r"(假|山寨|仿冒)的?(交易|炒股|证券|證券|投资|投資)?(app|软件|軟件|网站|網站|平台)|"
+        r"骗子|騙子|(有人|对方|對方).{0,8}(要|让|讓|叫)我.{0,8}(验证码|驗證碼|密码|密碼)",
+        _ABOUT_FRAUD_ZH,
+    ),
+    _rule(
+        "fraud.report_zh",
+        "fraud",
+        r"(举报|舉報|报案|報案|报警|報警).{0,6}(诈骗|詐騙|骗子|騙子|骗局|騙局|荐股|薦股|冒用|冒充)|"
+        r"(诈骗|詐騙).{0,4}(报警|報警|报案|報案)",
+    ),
+    _rule(
+        "fraud.victim_en",
+        "fraud",
+        r"\b(i|i've|i have|we|we've|my \w+|i was|i got|we were|we got)\b.{0,20}"
+        r"\b(scammed|defrauded|swindled|conned|cheated|ripped off)\b|"
+        r"\b(a|the|this|that|it'?s a|it is a) (scam|scammer|fraudster|con artist)\b|\bscammers?\b|"
+        r"\b(report|reporting) (a |an |some )?(fraud|scam|scammer)|"
+        r"\bfraudulent (transaction|charge|transfer|call|message|app|website)s?\b|"
+        r"\b(stock|investment|trading) (tips?|signals?) (group|chat)\b|"
+        r"\b(pretending|claiming|posing) (to be|as) (from )?(your|an? \w+ from your)\b|"
+        r"\bimpersonat(ing|es|ed) (you|your)\b|"
+        r"\bfake (trading |investment |stock )?(app|website|platform)\b|"
+        r"\bsafe account\b|"
+        r"\b(transfer|send|wire|pay)(red|ed)? (the |my |some )?(money |funds |cash )?(to|into) "
+        r"(a|his|her|their|someone'?s) (personal|private) (account|bank)",
+        _ABOUT_FRAUD_EN,
+    ),
+    _rule(
+        "fraud.keyword_en",
+        "fraud",
+        r"\b(fraud|scam)\b",
+        _ABOUT_FRAUD_EN
+        + r"|\bfraud (protection|prevention|detection|alert settings?|policy)\b"
+        + r"|\banti[- ]?(fraud|scam)\b",
+    ),
+    _rule(
+        "complaint.zh",
+        "complaint",
+        r"投诉|投訴|(?<![a-z])ts(你们|你們)|"
+        r"(举报|舉報)(你们|你們|贵司|貴司|客服|员工|員工|工作人员|工作人員|经理|經理|营业部|營業部|这家|這家)|"
+        r"(?<!\d)(12315|12386)(?!\d)|(打|找|去|向|告到?)\s*3\s*[·•]?\s*15(?![\d.])|"
+        r"315(晚会|晚會|平台|热线|熱線)|"
+        r"(服务|服務|态度|態度)(太|很|真|极其|極其|非常)?(差|恶劣|惡劣|烂|爛)(?!异|異|别|別|价|價|距)|"
+        r"(什么|什麼)破(服务|服務|券商|公司|app|软件|軟件|系统|系統)|"
+        r"(要求|我要)(赔偿|賠償)|给(我)?(个|一个)说法|給(我)?(個|一個)說法|"
+        r"(很|非常|十分|极其|極其|特别|特別)不满|我要(曝光|维权|維權)|差评|差評",
+    ),
+    _rule(
+        "complaint.en",
+        "complaint",
+        r"\bcomplain(t|ts|ing|ed)?\b|\bgrievance\b|"
+        r"\b(report|reporting) (you|your (company|firm|staff|agent|employee))\b|"
+        r"\b(terrible|awful|horrible|unacceptable|appalling|worst) (customer )?service\b|"
+        r"\b(service|attitude|support) (is|was) (terrible|awful|horrible|unacceptable|appalling)\b|"
+        r"\b(very|extremely|really|so) (unhappy|disappointed|dissatisfied)\b|"
+        r"\bdemand (compensation|an explanation|an apology)\b",
+    ),
+    _rule(
+        "human.zh",
+        "human",
+        r"((?<![直间間])接|转|轉|转接|轉接|找|换|換|叫|呼叫|联系|聯繫|联络|聯絡)\s*(一下|下)?\s*"
+        r"(人工|真人|客服|坐席|座席)|"
+        r"(我|我们|我們)(要|想|想要|需要)(找|跟|和)?(人工|真人|客服)|"
+        r"人工(客服|服务|服務|坐席|座席|接待|回复|回覆)|"
+        r"真人(客服|服务|服務|坐席|座席|接待|回复|回覆|回答|对话|對話)|"
+        r"(和|跟|与|與)(真人|人工|活人)(说|說|聊|对话|對話|沟通|溝通)|不要(机器人|機器人|机器|機器)|"
+        r"(安排|派)(一个|一個|一位|个|個|位)?(工作人员|工作人員|客服|人)(跟|和|与|與|给|給)?我?"
+        r"(联系|聯繫|回电|回電|打电话|打電話)|(给|給)我(回|打)(个|個|一个|一個)?(电话|電話)",
+        r"(人工客服|人工服务|人工服務|客服|真人客服)(的)?(服务|服務|工作|上班|在线|在線)?"
+        r"(时间|時間|几点|幾點|电话|電話|热线|熱線|号码|號碼|费|費)|"
+        r"(几点|幾點|什么时候|什麼時候|何时|何時).{0,4}(有|能|可以)?(人工|客服)|"
+        r"人工(智能|费|費|成本|审核|審核|复核|復核|核对|核對|办理|辦理|柜台|櫃台)",
+    ),
+    _rule(
+        "human.en",
+        "human",
+        r"\b(talk|speak|chat)(ing)? (to|with) (a |an |the |your |some |my )?(real |live |actual )?"
+        r"(human|person|agent|representative|rep|operator|staff|someone|somebody|manager|"
+        r"supervisor|account manager)\b|"
+        r"\b(connect|transfer|put|pass|forward)(ing)? me (through )?(to|with) "
+        r"(a |an |the |your |some )?(real |live )?"
+        r"(human|person|agent|representative|rep|operator|staff|someone|somebody|manager|"
+        r"supervisor|customer service|support)\b|"
+        r"\b(want|need|like|get|give)( me)? (to (talk|speak) to )?(a|an) (real |live |actual )?"
+        r"(human|agent|representative|operator|person)\b|"
+        r"\b(get|find) me (someone|somebody|a person|a human)\b|\bjust transfer me\b|"
+        r"^\s*(a |an )?(human|agent|operator|representative|real person|live agent)"
+        r"( please| pls| now)?\s*[.!?]*\s*$|"
+        r"\b(real|live|actual) (person|human|agent)\b|"
+        r"\bhuman (agent|support|operator|representative)\b",
+        r"\b(transfer|stock|registrar|paying|listing|selling|sales) agent\b|"
+        r"\bagent (fee|commission|bank)s?\b|"
+        r"\bhours? (for|of) (a |the )?(human|agent|representative|live)|"
+        r"\b(phone|hotline|number) (for|of) (a |an |the )?(human|agent|representative)|"
+        # Asking whether the bot is a person, or whether a task needs one, is not a request for one.
+        r"\b(are|r) (you|u) (a |an )?"
+        r"(real|actual|really|human|bot|robot|person|live|ai|computer|machine)\b|"
+        r"\b(you|u) ?(are|'re|r) (a |an )?(real|human|bot|robot|person|live)|"
+        r"\bam i (talking|speaking|chatting) (to|with)|"
+        r"\bis (this|that|it) (a )?(real|human|bot|live)|"
+        r"\b(do|does|will|would|must) (i|we|you) (have|need) to (talk|speak|chat|call)|"
+        r"\b(without|no need to) (talk|speak)|\bneed a person to (sign|witness|co-?sign)",
+    ),
+)
+
+
+def _normalise(text: str) -> str:
+    """Fold full-width ASCII and collapse whitespace so patterns see one spelling."""
+    folded = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
+    return " ".join(folded.replace("\u3000", " ").split())
+
+
+class SafetyRules:
+    """Ordered safety rules; the first that fires wins.
+
+    ``intent_names`` maps each kind of rule (``human``, ``fraud``, ``complaint``)
+    to the catalogue intent it routes to.
+    """
+
+    def __init__(
+        self,
+        rules: Sequence[SafetyRule] = _RULES,
+        intent_names: Mapping[str, str] = DEFAULT_INTENT_NAMES,
+    ) -> None:
+        unknown = {rule.kind for rule in rules} - set(intent_names)
+        if unknown:
+            raise ValueError(f"no intent name for rule kinds {sorted(unknown)}")
+        self._rules = tuple(rules)
+        self._intent_names = dict(intent_names)
+
+    @property
+    def intents(self) -> frozenset[str]:
+        """The intent names the rules can route to."""
+        return frozenset(self._intent_names[rule.kind] for rule in self._rules)
+
+    def match(
+        self, text: str, allowed: frozenset[str] | set[str] | None = None
+    ) -> RuleMatch | None:
+        """The first rule that fires on ``text``, skipping rules routing outside ``allowed``."""
+        normalised = _normalise(text)
+        for rule in self._rules:
+            intent = self._intent_names[rule.kind]
+            if allowed is not None and intent not in allowed:
+                continue
+            if rule.matches(normalised):
+                return RuleMatch(intent=intent, rule=rule.id)
+        return None
+
+
+def match_rule(text: str) -> RuleMatch | None:
+    """Check ``text`` against the default safety rules and intent names."""
+    return SafetyRules().match(text)

@@ -1,0 +1,63 @@
+"""The layering in the README, checked so it cannot rot silently."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("assistant", "knowledge", "intents", "channels", "evals")
+# package -> siblings it may import
+ALLOWED = {
+    "knowledge": set(),
+    "intents": set(),
+    "channels": set(),
+    "assistant": {"knowledge", "intents", "channels"},
+    "evals": {"assistant", "knowledge", "intents", "channels"},
+}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & set(PACKAGES)
+
+
+def _lazy_exemption(path: Path) -> set[str]:
+    """The CLI's `eval` commands import evals inside the command function."""
+    return {"evals"} if path == ROOT / "assistant" / "cli.py" else set()
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_imports_only_what_the_layering_allows(package: str) -> None:
+    offenders = {
+        f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+        for path in (ROOT / package).rglob("*.py")
+        if (bad := _imported_packages(path) - ALLOWED[package] - {package} - _lazy_exemption(path))
+    }
+    assert not offenders
+
+
+def test_nothing_imports_evals() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("assistant", "knowledge", "intents", "channels")
+        for path in (ROOT / package).rglob("*.py")
+        if "evals" in _imported_packages(path) - _lazy_exemption(path)
+    ]
+    assert not offenders, "only the CLI may import evals, lazily"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_generic_package_names_resolve_to_this_project(package: str) -> None:
+    """`channels` and `evals` are also names of other PyPI packages."""
+    module = importlib.import_module(package)
+    assert Path(module.__file__ or "").resolve().is_relative_to(ROOT)

@@ -18,12 +18,13 @@ Order of decisions, each able to end the turn:
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from assistant.answers import GroundedComposer
+from assistant.answers import ComposedAnswer, GroundedComposer
 from assistant.compliance import ComplianceGuard
 from assistant.conversation import (
     Action,
@@ -45,7 +46,23 @@ from intents.prediction import IntentPrediction
 from knowledge.documents import RetrievedPassage
 from knowledge.language import detect_language
 
+if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
+    from assistant.llm import LlmComposer
+
 FRAUD_FLAG = "fraud_suspected"
+# "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
+_WISH = re.compile(
+    r"(我想|我要|想要|打算|准备|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
+    r"\bhelp me\b|\bi need to\b)",
+    re.IGNORECASE,
+)
+
+
+def wants_to_act(text: str) -> bool:
+    """Whether the investor asks to *do* something rather than asks about it."""
+    return _WISH.search(text) is not None
+
+
 # Rules and the model may name an intent the catalogue files under another handler;
 # these always escalate.
 _ESCALATING_INTENTS = {
@@ -102,6 +119,7 @@ class DialoguePolicy:
         flows: FlowRunner,
         composer: GroundedComposer | None = None,
         escalation: EscalationPolicy | None = None,
+        llm: LlmComposer | None = None,
     ) -> None:
         self.classifier = classifier
         self.catalogue = catalogue
@@ -110,6 +128,7 @@ class DialoguePolicy:
         self.flows = flows
         self.composer = composer or GroundedComposer()
         self.escalation = escalation or EscalationPolicy()
+        self.llm = llm
 
     async def respond(self, state: ConversationState, text: str) -> BotReply:
         """Decide the reply to ``text`` and update ``state`` (turns, flow, flags)."""
@@ -217,6 +236,7 @@ class DialoguePolicy:
             handler == "flow"
             and spec is not None
             and spec.flow
+            and (prediction.source == "rule" or wants_to_act(text))
             and self.flows.can_run(spec.flow, state)
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language)
@@ -243,6 +263,10 @@ class DialoguePolicy:
                 flags=["advice_declined"],
             )
         if handler == "out_of_scope" or prediction.out_of_scope:
+            # The catalogue cannot list every topic; a confident FAQ match overrules it.
+            passages = await asyncio.to_thread(self.retrieve, text)
+            if passages and passages[0].confidence >= self.composer.answer_at:
+                return self._grounded(state, passages, language, intent, None)
             return self._miss(state, language, intent, template("out_of_scope", language))
         return await self._answer(state, text, language, intent, spec.name if spec else None)
 
@@ -255,7 +279,20 @@ class DialoguePolicy:
         category: str | None,
     ) -> BotReply:
         passages = await asyncio.to_thread(self.retrieve, text)
-        composed = self.composer.compose(passages, language)
+        drafted = await self.llm.compose(text, passages, language) if self.llm else None
+        return self._grounded(state, passages, language, intent, category, drafted)
+
+    def _grounded(
+        self,
+        state: ConversationState,
+        passages: list[RetrievedPassage],
+        language: Language,
+        intent: IntentRef,
+        category: str | None,
+        drafted: ComposedAnswer | None = None,
+    ) -> BotReply:
+        """Reply from passages: the LLM's draft when it gave one, else the grounded mode."""
+        composed = drafted or self.composer.compose(passages, language)
         if not composed.confident and composed.action is Action.ANSWER:
             return self._miss(state, language, intent, composed.text)
         if composed.action is Action.ANSWER:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import aclosing
 
 import openai
@@ -239,12 +239,13 @@ class LlmComposer:
 
     async def _chunks(
         self, question: str, selected: Sequence[RetrievedPassage], language: Language
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The model's text pieces; every way the call can fail becomes LlmUnavailableError."""
+        messages = self.prompt(question, selected, language)
         finish_reason: str | None = None
         said_something = False
         try:
-            async for chunk in self.model.astream(self.prompt(question, selected, language)):
+            async for chunk in self.model.astream(messages):
                 finish_reason = chunk.response_metadata.get("finish_reason") or finish_reason
                 piece = str(chunk.text)
                 if piece:
@@ -303,7 +304,7 @@ def _defuse(text: str) -> str:
 
 
 def _says_not_found(text: str, language: Language) -> bool:
-    """Whether the reply is the not-found sentence the prompt asks for (give or take punctuation)."""
+    """Whether the reply is the prompt's not-found sentence, give or take punctuation."""
     lead = re.split(r"[。.]", TEMPLATES["not_found"][language], maxsplit=1)[0]
     return _normalise(lead) in _normalise(text)
 

@@ -16,6 +16,7 @@ from assistant.components import build_retriever, open_knowledge_base
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
+from assistant.llm import build_llm_composer
 from assistant.settings import Settings
 from assistant.watchlist import WatchList
 from intents.catalogue import IntentCatalogue, load_catalogue
@@ -83,5 +84,6 @@ def build_assistant(
         guard=guard,
         flows=flows,
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
+        llm=build_llm_composer(settings),
     )
     return Assistant(settings, kb, retriever, catalogue, classifier, guard, accounts, policy)

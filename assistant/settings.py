@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         description="intent catalogue: YAML, or CSV/JSONL of text,intent pairs. CLI: --intents",
     )
     intent_threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="below this confidence a message is out of scope"
+        0.2, ge=0.0, le=1.0, description="below this confidence a message is out of scope"
     )
     low_confidence_turns: int = Field(
         2, ge=1, description="unanswered turns in a row before a person takes over"

@@ -157,3 +157,41 @@ async def test_complaint_intake_ends_with_a_ticket_and_priority_escalation(
     assert reply.escalation is not None
     assert reply.escalation.reason is EscalationReason.COMPLAINT
     assert reply.escalation.priority >= 80
+
+
+@pytest.fixture
+def llm_server():
+    from tests.utils.openai_server import OpenAIServer
+
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+async def test_llm_mode_answers_through_the_endpoint_and_falls_back_when_it_fails(
+    bot: Assistant, llm_server
+) -> None:
+    from pydantic import SecretStr
+
+    from assistant.llm import LlmComposer, build_chat_model
+    from tests.utils.openai_server import Failure, Reply
+
+    model = build_chat_model(llm_server.base_url, SecretStr("sk-test"), "test-model", 5.0)
+    bot.policy.llm = LlmComposer(model, timeout_s=5.0)
+    try:
+        llm_server.script = Reply("开通创业板需要前20个交易日日均资产不低于10万元[1]。")
+        drafted = await bot.policy.respond(conversation(), "开创业板要什么条件")
+        assert drafted.text.startswith("开通创业板需要前20个交易日日均资产不低于10万元[1]")
+        assert "不构成投资建议" in drafted.text, "the guard still adds the disclaimer"
+        assert len(drafted.sources) == 1
+        (request,) = llm_server.requests
+        assert "开创业板要什么条件" in str(request.body["messages"])
+
+        llm_server.script = Failure(500, "upstream down")
+        fallback = await bot.policy.respond(conversation(), "开创业板要什么条件")
+        assert fallback.action in {Action.ANSWER, Action.CLARIFY}, "grounded mode took over"
+        assert fallback.sources
+        assert not fallback.text.startswith("开通创业板需要前20个交易日"), "not the LLM's words"
+        assert len(llm_server.requests) == 2
+    finally:
+        bot.policy.llm = None

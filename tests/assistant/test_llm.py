@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -71,6 +72,13 @@ def passages_in_prompt(request: RecordedRequest) -> str:
     """A reply that cites every passage the prompt carried, proving what the model saw."""
     numbers = re.findall(r'<passage number="(\d+)">', request.content_of("user"))
     return "我看到的资料：" + "".join(f"[{n}]" for n in numbers)
+
+
+async def drain(chunks: AsyncIterator[str], into: list[str] | None = None) -> None:
+    """Read a stream to its end (or its error), keeping what arrived in ``into``."""
+    async for chunk in chunks:
+        if into is not None:
+            into.append(chunk)
 
 
 @pytest.fixture
@@ -250,11 +258,9 @@ async def test_streaming_past_the_deadline_raises_so_the_caller_can_fall_back(
 ) -> None:
     server.script = Reply("迟到的回答[1]", pieces=8, piece_delay_s=0.4)
     received: list[str] = []
+    stream = composer_for(server.base_url, timeout_s=1.0).stream(QUESTION, PASSAGES, "zh")
     with pytest.raises(LlmUnavailableError) as raised:
-        async for chunk in composer_for(server.base_url, timeout_s=1.0).stream(
-            QUESTION, PASSAGES, "zh"
-        ):
-            received.append(chunk)
+        await drain(stream, into=received)
     assert raised.value.reason == "timeout"
     assert received  # some text had arrived: the caller must replace it
 
@@ -274,8 +280,7 @@ async def test_an_http_error_while_streaming_raises(
 ) -> None:
     server.script = Failure(status=429, message="Rate limit reached", error_type="rate_limit")
     with pytest.raises(LlmUnavailableError) as raised:
-        async for _ in composer.stream(QUESTION, PASSAGES, "zh"):
-            pass
+        await drain(composer.stream(QUESTION, PASSAGES, "zh"))
     assert raised.value.reason == "http_429"
 
 
@@ -321,9 +326,9 @@ async def test_without_passages_the_model_is_not_called(
     server: OpenAIServer, composer: LlmComposer, passages: list[RetrievedPassage]
 ) -> None:
     assert await composer.compose(QUESTION, passages, "zh") is None
-    with pytest.raises(LlmUnavailableError):
-        async for _ in composer.stream(QUESTION, passages, "zh"):
-            pass
+    with pytest.raises(LlmUnavailableError) as raised:
+        await drain(composer.stream(QUESTION, passages, "zh"))
+    assert raised.value.reason == "no_passages"
     assert server.requests == []
 
 
@@ -338,12 +343,12 @@ async def test_fallback_logs_never_hold_the_investors_text(
     assert "创业板" not in caplog.text
 
 
-def test_grounded_mode_is_the_default(tmp_path) -> None:
+def test_grounded_mode_is_the_default(tmp_path: Path) -> None:
     assert build_llm_composer(Settings(state_dir=tmp_path)) is None
 
 
 async def test_settings_with_an_endpoint_build_a_working_composer(
-    server: OpenAIServer, tmp_path
+    server: OpenAIServer, tmp_path: Path
 ) -> None:
     settings = Settings(
         state_dir=tmp_path,

@@ -14,6 +14,7 @@ for the client, and no subprocess has to be told its script through a file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -100,9 +101,10 @@ class OpenAIServer:
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._stopping = threading.Event()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
 
     @property
     def base_url(self) -> str:
@@ -119,18 +121,26 @@ class OpenAIServer:
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="openai-server", daemon=True)
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(self._serve(self._server),), name="openai-server", daemon=True
+        )
         self._thread.start()
         wait_until(lambda: port_open(self.port), what=f"OpenAI test server on {self.port}")
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
+
+    async def _serve(self, server: uvicorn.Server) -> None:
+        # The event lives on the server's loop, so stop() sets it thread-safely.
+        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        await server.serve()
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -167,9 +177,10 @@ class OpenAIServer:
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but give up when the server stops so shutdown is not held up."""
-        deadline = time.monotonic() + seconds
-        while not self._stopping.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        if seconds <= 0 or self._stopping is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _envelope(self, obj: str) -> dict[str, Any]:
         return {

@@ -57,15 +57,19 @@ class GroundedComposer:
     ``clarify_at``: below it nothing is close enough to offer as a choice.
     ``ambiguity_margin``: a runner-up within this confidence of the top makes
     the answer ambiguous unless the top is above ``sure_at``.
+
+    The defaults were chosen on the dev split of ``evals/data/cases.jsonl``
+    (pass rate 0.49 at 0.6/0.9/0.08, 0.66 at 0.5/0.6/0.02, where 76 and 15 of
+    241 replies asked to clarify); the held-out split was not consulted.
     """
 
     def __init__(
         self,
         *,
-        answer_at: float = 0.6,
+        answer_at: float = 0.5,
         clarify_at: float = 0.3,
-        sure_at: float = 0.9,
-        ambiguity_margin: float = 0.08,
+        sure_at: float = 0.6,
+        ambiguity_margin: float = 0.02,
     ) -> None:
         self.answer_at = answer_at
         self.clarify_at = clarify_at

@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 FRAUD_FLAG = "fraud_suspected"
 # "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
 _WISH = re.compile(
-    r"(我想|我要|想要|打算|准备|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
+    r"(我想|我要|想要|打算|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
     r"\bhelp me\b|\bi need to\b)",
     re.IGNORECASE,
 )

@@ -220,6 +220,11 @@ class KnowledgeBase:
         with self._lock:
             return self.manifest.units(unit_ids)
 
+    def content_hashes(self, unit_ids: list[str]) -> dict[str, str]:
+        """unit id → current content hash: cheap, for telling live vectors from orphans."""
+        with self._lock:
+            return self.manifest.content_hashes(unit_ids)
+
     def __len__(self) -> int:
         return len(self._unit_ids)
 

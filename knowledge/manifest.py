@@ -183,6 +183,18 @@ class Manifest:
                 found[unit.id] = unit
         return found
 
+    def content_hashes(self, unit_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(unit_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, content_hash FROM units WHERE id IN ({marks})", chunk
+            )
+            found.update({str(a): str(b) for a, b in rows})
+        return found
+
     def vector_ids(self) -> set[str]:
         return {
             v

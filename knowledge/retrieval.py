@@ -33,7 +33,7 @@ class _Evidence:
     keyword: float | None = None
     dense_rank: int | None = None
     keyword_rank: int | None = None
-    matched: str = ""
+    vector_id: str = ""
 
 
 class HybridRetriever:
@@ -90,7 +90,7 @@ class HybridRetriever:
                     ),
                     dense_score=ev.dense,
                     keyword_score=ev.keyword,
-                    matched=ev.matched,
+                    matched=_matched_text(unit, ev.vector_id),
                 )
             )
         return results
@@ -113,17 +113,15 @@ class HybridRetriever:
             hits.sort(key=lambda h: h.similarity, reverse=True)
         else:
             hits = self.kb.vectors.query(vector, n, base.chroma_where())
-        current = self.kb.units([h.unit_id for h in hits])
+        current = self.kb.content_hashes([h.unit_id for h in hits])
         rank = 0
         for hit in hits:
-            unit = current.get(hit.unit_id)
-            if unit is None or unit.content_hash != hit.content_hash:
+            if current.get(hit.unit_id, "")[:12] != hit.content_hash:
                 continue  # an orphan left by an interrupted write
             ev = evidence.setdefault(hit.unit_id, _Evidence())
             if ev.dense is None:
-                ev.dense, ev.dense_rank = hit.similarity, rank
+                ev.dense, ev.dense_rank, ev.vector_id = hit.similarity, rank, hit.vector_id
                 rank += 1
-                ev.matched = _matched_text(unit, hit.vector_id)
 
     def _keyword(
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]

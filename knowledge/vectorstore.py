@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,18 @@ def _embedding_function_class() -> type:
 class VectorHit:
     vector_id: str
     unit_id: str
-    content_hash: str
-    similarity: float
+    content_hash: str = field(metadata={"doc": "first 12 hex digits of the unit's content hash"})
+    similarity: float = 0.0
+
+
+def parse_vector_id(value: str) -> tuple[str, str]:
+    """(unit id, content hash prefix) of an id ``<unit id>::<variant>@<hash prefix>``.
+
+    The knowledge base names vectors this way (see ``KnowledgeBase._embed``).
+    """
+    head, _, digest = value.rpartition("@")
+    unit_id, _, _ = head.rpartition("::")
+    return unit_id, digest
 
 
 def open_chroma_client(*, path: Path | None = None, url: str | None = None) -> Any:
@@ -169,18 +179,11 @@ class ChromaVectorStore:
                 query_embeddings=vector.reshape(1, -1),
                 n_results=n,
                 where=where or None,
-                include=["metadatas", "distances"],
+                # Metadata would double the query's cost; the id carries what we need.
+                include=["distances"],
             )
         hits = []
-        for vector_id, meta, distance in zip(
-            result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
-        ):
-            hits.append(
-                VectorHit(
-                    vector_id=vector_id,
-                    unit_id=str(meta["unit_id"]),
-                    content_hash=str(meta["content_hash"]),
-                    similarity=1.0 - float(distance),
-                )
-            )
+        for vector_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            unit_id, content_hash = parse_vector_id(vector_id)
+            hits.append(VectorHit(vector_id, unit_id, content_hash, 1.0 - float(distance)))
         return hits

@@ -1,0 +1,186 @@
+"""Repository protocols: what the service needs from storage, nothing about how.
+
+``sql.SqlStore`` implements all of them over SQLAlchemy (SQLite by default,
+PostgreSQL by URL); the same test suite runs against both. Every method is a
+single transaction: when it returns, what it wrote is committed.
+
+Errors: a database that cannot be reached raises :class:`StorageUnavailableError`
+(the caller tells the client to retry; nothing was acknowledged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from assistant.persistence.records import (
+    Conversation,
+    ConversationStatus,
+    Event,
+    EventKind,
+    Feedback,
+    OutboxItem,
+    StaffAccount,
+    StaffSession,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TurnRecord,
+)
+
+
+class StorageError(Exception):
+    """Root of the persistence errors."""
+
+    code = "storage_error"
+
+
+class StorageUnavailableError(StorageError):
+    """The database did not answer (down, restarting, pool exhausted). Safe to retry."""
+
+    code = "storage_unavailable"
+
+
+class DuplicateMessageError(StorageError):
+    """The conversation already holds an event with this client message id."""
+
+    code = "duplicate_message"
+
+    def __init__(self, existing: Event) -> None:
+        super().__init__(f"client message {existing.client_msg_id!r} is already stored")
+        self.existing = existing
+
+
+class ConversationRepository(Protocol):
+    async def create(self, investor_id: str, language: str) -> Conversation: ...
+
+    async def get(self, conversation_id: str) -> Conversation | None: ...
+
+    async def latest_open(self, investor_id: str) -> Conversation | None:
+        """The investor's newest conversation that is not resolved."""
+        ...
+
+    async def save_state(
+        self, conversation_id: str, state: dict[str, Any], language: str, flags: Sequence[str]
+    ) -> None: ...
+
+    async def escalate(
+        self, conversation_id: str, reason: str, priority: int, summary: str
+    ) -> Conversation:
+        """Status QUEUED with the reason, priority and summary; escalated_at = now."""
+        ...
+
+    async def claim(self, conversation_id: str, staff_id: str) -> bool:
+        """QUEUED -> AGENT for this staff member, atomically. False when someone else won,
+        or the conversation is not queued."""
+        ...
+
+    async def release(
+        self, conversation_id: str, staff_id: str, status: ConversationStatus
+    ) -> bool:
+        """AGENT (held by ``staff_id``) -> BOT (handed back) or RESOLVED. False otherwise."""
+        ...
+
+    async def append(
+        self,
+        conversation_id: str,
+        kind: EventKind,
+        payload: dict[str, Any],
+        client_msg_id: str | None = None,
+    ) -> Event:
+        """Store the next event with seq = last_seq + 1, atomically (safe across processes).
+
+        Raises :class:`DuplicateMessageError` when ``client_msg_id`` is already stored.
+        """
+        ...
+
+    async def events_after(
+        self, conversation_id: str, seq: int, *, include_notes: bool = False
+    ) -> list[Event]: ...
+
+    async def queue(self) -> list[Conversation]:
+        """QUEUED and AGENT conversations, most urgent first (priority, then waiting time)."""
+        ...
+
+    async def record_turn(self, turn: TurnRecord) -> None: ...
+
+    async def turns_since(self, since: datetime) -> list[TurnRecord]: ...
+
+    async def add_feedback(self, feedback: Feedback) -> None: ...
+
+    async def feedback_since(self, since: datetime) -> list[Feedback]: ...
+
+    async def conversations_since(self, since: datetime) -> list[Conversation]: ...
+
+
+class TicketRepository(Protocol):
+    async def open(self, ticket: Ticket, actor: str) -> Ticket:
+        """Store a new ticket and its 'opened' history entry."""
+        ...
+
+    async def get(self, ticket_id: str) -> Ticket | None: ...
+
+    async def for_conversation(self, conversation_id: str) -> list[Ticket]: ...
+
+    async def by_status(self, status: TicketStatus | None = None) -> list[Ticket]: ...
+
+    async def update(
+        self,
+        ticket_id: str,
+        *,
+        actor: str,
+        action: str,
+        status: TicketStatus | None = None,
+        assignee_id: str | None = None,
+        detail: str = "",
+    ) -> Ticket:
+        """Change status/assignee (when given) and append a history entry, in one transaction."""
+        ...
+
+    async def history(self, ticket_id: str) -> list[TicketEvent]: ...
+
+
+class StaffRepository(Protocol):
+    async def create(self, username: str, display_name: str, password_hash: str) -> StaffAccount:
+        """Raises StorageError when the username is taken."""
+        ...
+
+    async def by_username(self, username: str) -> StaffAccount | None: ...
+
+    async def get(self, staff_id: str) -> StaffAccount | None: ...
+
+    async def set_password(self, staff_id: str, password_hash: str) -> None: ...
+
+    async def start_session(self, session: StaffSession) -> None: ...
+
+    async def session(self, token_hash: str) -> StaffSession | None: ...
+
+    async def end_session(self, token_hash: str) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    async def put(self, item: OutboxItem) -> bool:
+        """Store a push; False (and nothing stored) when (investor, dedupe_key) exists."""
+        ...
+
+    async def pending(self, investor_id: str, now: datetime) -> list[OutboxItem]:
+        """Undelivered pushes for the investor whose ``not_before`` has passed, oldest first."""
+        ...
+
+    async def mark_delivered(self, item_id: int, conversation_id: str, at: datetime) -> None: ...
+
+    async def delivered_since(self, investor_id: str, since: datetime) -> int:
+        """How many pushes reached the investor since ``since`` (for the rate limit)."""
+        ...
+
+
+class Store(Protocol):
+    """All repositories over one database."""
+
+    conversations: ConversationRepository
+    tickets: TicketRepository
+    staff: StaffRepository
+    outbox: OutboxRepository
+
+    async def close(self) -> None: ...

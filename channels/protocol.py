@@ -1,0 +1,269 @@
+"""The investor websocket protocol, version 1: every frame either side may send.
+
+One JSON object per websocket text message, discriminated on ``type``. The
+widget, the server, the tests and the load benchmark all use these models;
+``docs/protocol.md`` is generated from nothing else.
+
+Delivery rules (what the models alone cannot say):
+
+- The first client frame is ``hello``. It carries the session token the
+  brokerage app's backend signed, and, to resume, the conversation id and the
+  last server ``seq`` the client saw. The server answers ``welcome`` and then
+  replays every sequenced frame after ``last_seq`` before anything live.
+- Every ``message`` gets exactly one ``ack`` once it is on disk, never before.
+  Re-sending a ``client_msg_id`` the server already has is acknowledged again
+  with ``duplicate: true`` and is not answered twice.
+- Server frames that belong to the transcript carry ``seq``, strictly increasing
+  per conversation with no gaps. Transient frames (``typing``, ``reply_chunk``,
+  ``pong``, ``ack``, ``error``) carry none and are never replayed.
+- An ``error`` frame names a stable ``code``; ``fatal: true`` means the server
+  closes the socket next (with the close code in ``CLOSE_CODES``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+
+Lang = Literal["zh", "en"]
+ClientMessageId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Seq = Annotated[int, Field(ge=1)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# client -> server ------------------------------------------------------------------
+
+
+class Hello(_Frame):
+    """Open or resume a conversation."""
+
+    type: Literal["hello"] = "hello"
+    v: int = Field(PROTOCOL_VERSION, description="protocol version the client speaks")
+    token: str = Field(min_length=1, max_length=4096, description="signed session token")
+    conversation_id: str | None = Field(None, max_length=64, description="resume this one")
+    last_seq: int = Field(0, ge=0, description="highest server seq already shown")
+    lang: Lang | None = Field(None, description="UI language; replies follow the investor's")
+
+
+class UserMessage(_Frame):
+    type: Literal["message"] = "message"
+    client_msg_id: ClientMessageId
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ClientTyping(_Frame):
+    type: Literal["typing"] = "typing"
+    active: bool = True
+
+
+class Feedback(_Frame):
+    """Thumbs on one bot reply, or the 1-5 satisfaction score at the end (or both)."""
+
+    type: Literal["feedback"] = "feedback"
+    seq: Seq | None = Field(None, description="the reply rated with thumbs")
+    thumbs: Literal["up", "down"] | None = None
+    score: int | None = Field(None, ge=1, le=5, description="satisfaction with the conversation")
+    comment: str | None = Field(None, max_length=500)
+
+
+class Ping(_Frame):
+    type: Literal["ping"] = "ping"
+    nonce: str | None = Field(None, max_length=64)
+
+
+ClientFrame = Annotated[
+    Hello | UserMessage | ClientTyping | Feedback | Ping, Field(discriminator="type")
+]
+CLIENT_FRAME = TypeAdapter[ClientFrame](ClientFrame)
+CLIENT_TYPES = frozenset({"hello", "message", "typing", "feedback", "ping"})
+
+
+# server -> client -------------------------------------------------------------------
+
+
+class Welcome(_Frame):
+    type: Literal["welcome"] = "welcome"
+    v: int = PROTOCOL_VERSION
+    conversation_id: str
+    investor_id: str
+    last_seq: int = Field(ge=0, description="the conversation's newest seq on the server")
+    replaying: int = Field(0, ge=0, description="sequenced frames that follow before live ones")
+    agent_name: str | None = Field(None, description="set while a person holds the conversation")
+    heartbeat_s: float = Field(description="send ping at least this often")
+    max_frame_bytes: int
+
+
+class Ack(_Frame):
+    type: Literal["ack"] = "ack"
+    client_msg_id: str
+    seq: Seq = Field(description="the seq of the stored investor message")
+    duplicate: bool = False
+
+
+class Source(_Frame):
+    id: str
+    title: str
+    source: str
+    score: float
+
+
+class InvestorEcho(_Frame):
+    """The investor's own message as stored (masked), so a resumed or second device shows it."""
+
+    type: Literal["investor_message"] = "investor_message"
+    seq: Seq
+    client_msg_id: str
+    text: str
+    at: str
+
+
+class Reply(_Frame):
+    """A whole bot reply. With streaming on, chunks with the same ``stream_id`` precede it."""
+
+    type: Literal["reply"] = "reply"
+    seq: Seq
+    reply_to: str = Field(description="client_msg_id of the message answered")
+    stream_id: str | None = None
+    text: str
+    lang: Lang
+    action: Literal["answer", "clarify", "flow", "escalate"]
+    intent: str | None = None
+    sources: list[Source] = Field(default_factory=list)
+    quick_replies: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    at: str
+
+
+class ReplyChunk(_Frame):
+    type: Literal["reply_chunk"] = "reply_chunk"
+    stream_id: str
+    index: int = Field(ge=0)
+    delta: str
+    reset: bool = Field(False, description="drop the chunks so far; the whole reply follows")
+
+
+class ServerTyping(_Frame):
+    type: Literal["typing"] = "typing"
+    who: Literal["bot", "agent"]
+    active: bool = True
+
+
+class AgentJoined(_Frame):
+    type: Literal["agent_joined"] = "agent_joined"
+    seq: Seq
+    agent_name: str
+    at: str
+
+
+class AgentLeft(_Frame):
+    type: Literal["agent_left"] = "agent_left"
+    seq: Seq
+    agent_name: str
+    outcome: Literal["resolved", "handed_back"]
+    at: str
+
+
+class AgentMessage(_Frame):
+    type: Literal["agent_message"] = "agent_message"
+    seq: Seq
+    agent_name: str
+    text: str
+    at: str
+
+
+class Suggestion(_Frame):
+    """A proactive push: information and reminders, never advice."""
+
+    type: Literal["suggestion"] = "suggestion"
+    seq: Seq
+    kind: Literal["ipo_reminder", "holding_notice", "fraud_alert", "campaign"]
+    title: str
+    text: str
+    quick_replies: list[str] = Field(default_factory=list)
+    at: str
+
+
+class RatingRequest(_Frame):
+    """The conversation was resolved: ask for the 1-5 satisfaction score."""
+
+    type: Literal["rating_request"] = "rating_request"
+    seq: Seq
+    at: str
+
+
+class ErrorCode(StrEnum):
+    BAD_FRAME = "bad_frame"  # not JSON, or fields that do not validate
+    FRAME_TOO_LARGE = "frame_too_large"
+    UNKNOWN_TYPE = "unknown_type"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    HELLO_REQUIRED = "hello_required"  # a frame before hello, or hello twice
+    UNAUTHORIZED = "unauthorized"  # missing, malformed or forged token
+    TOKEN_EXPIRED = "token_expired"
+    FORBIDDEN = "forbidden"  # someone else's conversation; origin not allowed
+    NOT_FOUND = "not_found"
+    OUT_OF_ORDER = "out_of_order"  # last_seq or a rated seq the server never sent
+    RATE_LIMITED = "rate_limited"
+    CONVERSATION_CLOSED = "conversation_closed"
+    STORAGE_UNAVAILABLE = "storage_unavailable"  # not stored, not acked: send it again
+    INTERNAL = "internal"
+
+
+class Error(_Frame):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    client_msg_id: str | None = Field(None, description="the message refused, when one was")
+    retry_after_s: float | None = None
+    fatal: bool = False
+
+
+class Pong(_Frame):
+    type: Literal["pong"] = "pong"
+    nonce: str | None = None
+
+
+SequencedFrame = Annotated[
+    InvestorEcho | Reply | AgentJoined | AgentLeft | AgentMessage | Suggestion | RatingRequest,
+    Field(discriminator="type"),
+]
+SEQUENCED_FRAME = TypeAdapter[SequencedFrame](SequencedFrame)
+
+ServerFrame = Annotated[
+    Welcome
+    | Ack
+    | InvestorEcho
+    | Reply
+    | ReplyChunk
+    | ServerTyping
+    | AgentJoined
+    | AgentLeft
+    | AgentMessage
+    | Suggestion
+    | RatingRequest
+    | Error
+    | Pong,
+    Field(discriminator="type"),
+]
+SERVER_FRAME = TypeAdapter[ServerFrame](ServerFrame)
+
+# Websocket close codes (4000-4999 are the application's).
+CLOSE_CODES: dict[ErrorCode, int] = {
+    ErrorCode.UNAUTHORIZED: 4401,
+    ErrorCode.TOKEN_EXPIRED: 4401,
+    ErrorCode.FORBIDDEN: 4403,
+    ErrorCode.NOT_FOUND: 4404,
+    ErrorCode.UNSUPPORTED_VERSION: 4406,
+    ErrorCode.HELLO_REQUIRED: 4400,
+    ErrorCode.OUT_OF_ORDER: 4409,
+    ErrorCode.FRAME_TOO_LARGE: 1009,
+    ErrorCode.RATE_LIMITED: 4429,
+    ErrorCode.STORAGE_UNAVAILABLE: 1013,
+    ErrorCode.INTERNAL: 1011,
+}

@@ -21,9 +21,9 @@ cannot import the assistant's types); :func:`escalation_for` turns one into
 the conversation's :class:`EscalationDecision`. :class:`BrokerageFlows` wraps
 engine and definitions for the dialogue policy (its ``FlowRunner``).
 
-The risk-level tables here (:data:`PRODUCT_MIN_RISK`, :data:`PERMISSION_RULES`)
-are this module's own, kept deliberately small; ``assistant.compliance``'s
-``suitability()`` is to become the single authority once reconciled.
+Risk levels come from the one suitability table, :mod:`assistant.suitability`;
+:data:`PERMISSION_RULES` adds what a permission needs beyond a risk level
+(assets, trading experience).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from assistant.conversation import (
     Language,
 )
 from assistant.dialogue import FlowTurn
+from assistant.suitability import PRODUCT_RISK
 from assistant.watchlist import WatchList
 from intents.flows import (
     FlowAnswers,
@@ -81,23 +82,17 @@ LABELS: Mapping[str, Localized] = {
     "convertible_bond": Localized("可转债", "convertible bonds"),
 }
 
-PRODUCT_MIN_RISK: Mapping[str, RiskLevel] = {
-    "a_share": "C3",
-    "fund": "C3",
-    "chinext": "C4",
-    "star": "C4",
-    "bse": "C4",
-    "margin": "C4",
-    "stock_connect": "C4",
-    "convertible_bond": "C4",
-}
-"""Lowest questionnaire level for each product, illustrative and deliberately coarse.
+_SUITABILITY_PRODUCT: Mapping[str, str] = {"star": "star_market"}
+"""The flows' product names that ``assistant.suitability`` spells differently."""
 
-Boards with wider price limits, leverage or cross-border exposure are treated
-as higher risk (C4); listed A-shares and (equity or mixed) funds as medium
-(C3). Real suitability is per product and per fund, which is
-``assistant.compliance``'s job once the tables are reconciled.
-"""
+
+def required_risk_level(product: str) -> RiskLevel | None:
+    """The lowest questionnaire level for a product, from the one suitability table
+    (:data:`assistant.suitability.PRODUCT_RISK`); None for a product it does not rate."""
+    risk = PRODUCT_RISK.get(_SUITABILITY_PRODUCT.get(product, product))
+    if risk is None:
+        return None
+    return RISK_LEVELS[risk.level - 1]
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,10 @@ class PermissionRule:
 
     @property
     def min_risk(self) -> RiskLevel:
-        return PRODUCT_MIN_RISK[self.board]
+        level = required_risk_level(self.board)
+        if level is None:  # a permission rule for a product suitability does not rate
+            raise KeyError(f"assistant.suitability has no rating for {self.board!r}")
+        return level
 
     @property
     def label(self) -> Localized:
@@ -529,9 +527,9 @@ def _opening_checklist(slots: Mapping[str, SlotValue], language: Language) -> st
 
 
 def _suitability_line(level: str | None, product: str | None, language: Language) -> str | None:
-    if level not in RISK_LEVELS or product is None or product not in PRODUCT_MIN_RISK:
+    minimum = required_risk_level(product) if product else None
+    if level not in RISK_LEVELS or product is None or minimum is None:
         return None
-    minimum = PRODUCT_MIN_RISK[product]
     label = LABELS[product].text(language)
     if _risk_at_least(level, minimum):
         text = Localized(

@@ -653,3 +653,15 @@ def test_the_runner_resumes_a_suspended_flow(runner: BrokerageFlows) -> None:
 
     assert turn.reply.startswith("回到刚才的投诉登记：请简单描述一下经过")
     assert turn.state is not None and turn.state.awaiting == "description"
+
+
+def test_every_flow_product_takes_its_risk_level_from_the_suitability_table() -> None:
+    from assistant.flows import PERMISSION_RULES, Product, required_risk_level
+    from assistant.suitability import assess_suitability
+
+    for product in get_args(Product):
+        level = required_risk_level(product)
+        assert level is not None, product
+        verdict = assess_suitability(level, {"star": "star_market"}.get(product, product))
+        assert verdict.suitable and verdict.required_level == level, product
+    assert {rule.min_risk for rule in PERMISSION_RULES.values()} == {"C4"}

@@ -77,6 +77,10 @@ class AccountSystem(Protocol):
         """The investor's profile, or ``None`` when the id is unknown."""
         ...
 
+    async def investor_ids(self) -> list[str]:
+        """Every investor the system knows, for proactive pushes that target a segment."""
+        ...
+
 
 class _InvestorFile(BaseModel):
     investors: list[InvestorProfile]
@@ -97,6 +101,9 @@ class JsonAccountSystem:
     async def profile(self, investor_id: str) -> InvestorProfile | None:
         profiles = await self._loaded()
         return profiles.get(investor_id)
+
+    async def investor_ids(self) -> list[str]:
+        return list(await self._loaded())
 
     async def _loaded(self) -> dict[str, InvestorProfile]:
         async with self._lock:

@@ -14,7 +14,8 @@ Delivery rules (what the models alone cannot say):
   Re-sending a ``client_msg_id`` the server already has is acknowledged again
   with ``duplicate: true`` and is not answered twice.
 - Server frames that belong to the transcript carry ``seq``, strictly increasing
-  per conversation with no gaps. Transient frames (``typing``, ``reply_chunk``,
+  per conversation. Gaps are normal: entries the investor never sees (staff notes)
+  take numbers too. Transient frames (``typing``, ``reply_chunk``,
   ``pong``, ``ack``, ``error``) carry none and are never replayed.
 - An ``error`` frame names a stable ``code``; ``fatal: true`` means the server
   closes the socket next (with the close code in ``CLOSE_CODES``).

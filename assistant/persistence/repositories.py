@@ -42,6 +42,19 @@ class StorageUnavailableError(StorageError):
     code = "storage_unavailable"
 
 
+class NotFoundError(StorageError):
+    """A write named a conversation, ticket, staff account or push that does not exist."""
+
+    code = "not_found"
+
+
+class ConflictError(StorageError):
+    """The write breaks a uniqueness or reference rule (a taken username, a ticket id
+    already in use, a reference to a conversation that does not exist). Nothing was written."""
+
+    code = "conflict"
+
+
 class DuplicateMessageError(StorageError):
     """The conversation already holds an event with this client message id."""
 
@@ -68,7 +81,9 @@ class ConversationRepository(Protocol):
     async def escalate(
         self, conversation_id: str, reason: str, priority: int, summary: str
     ) -> Conversation:
-        """Status QUEUED with the reason, priority and summary; escalated_at = now."""
+        """Status QUEUED with the reason, priority and summary; escalated_at = now (kept
+        when the conversation is already queued, so it does not lose its place).
+        Raises :class:`NotFoundError` for an unknown conversation."""
         ...
 
     async def claim(self, conversation_id: str, staff_id: str) -> bool:
@@ -79,7 +94,8 @@ class ConversationRepository(Protocol):
     async def release(
         self, conversation_id: str, staff_id: str, status: ConversationStatus
     ) -> bool:
-        """AGENT (held by ``staff_id``) -> BOT (handed back) or RESOLVED. False otherwise."""
+        """AGENT (held by ``staff_id``) -> BOT (handed back) or RESOLVED, clearing agent_id.
+        False otherwise. Any other target status is a ValueError."""
         ...
 
     async def append(
@@ -91,13 +107,16 @@ class ConversationRepository(Protocol):
     ) -> Event:
         """Store the next event with seq = last_seq + 1, atomically (safe across processes).
 
-        Raises :class:`DuplicateMessageError` when ``client_msg_id`` is already stored.
+        Raises :class:`DuplicateMessageError` when ``client_msg_id`` is already stored
+        (no seq is used up), :class:`NotFoundError` for an unknown conversation.
         """
         ...
 
     async def events_after(
         self, conversation_id: str, seq: int, *, include_notes: bool = False
-    ) -> list[Event]: ...
+    ) -> list[Event]:
+        """Events with seq > ``seq`` in order; NOTE events only with ``include_notes``."""
+        ...
 
     async def queue(self) -> list[Conversation]:
         """QUEUED and AGENT conversations, most urgent first (priority, then waiting time)."""
@@ -111,7 +130,10 @@ class ConversationRepository(Protocol):
 
     async def feedback_since(self, since: datetime) -> list[Feedback]: ...
 
-    async def conversations_since(self, since: datetime) -> list[Conversation]: ...
+    async def conversations_since(self, since: datetime) -> list[Conversation]:
+        """Conversations created at or after ``since``, oldest first (turns and feedback
+        ``*_since`` likewise compare their ``created_at``, inclusive)."""
+        ...
 
 
 class TicketRepository(Protocol):
@@ -154,7 +176,10 @@ class StaffRepository(Protocol):
 
     async def start_session(self, session: StaffSession) -> None: ...
 
-    async def session(self, token_hash: str) -> StaffSession | None: ...
+    async def session(self, token_hash: str) -> StaffSession | None:
+        """The stored session, EXPIRED OR NOT: the caller compares ``expires_at`` with its
+        clock (and may ``end_session`` it). None when there is no such session."""
+        ...
 
     async def end_session(self, token_hash: str) -> None: ...
 

@@ -1,0 +1,255 @@
+"""The engine under the SQL store: connection set-up per backend, one transaction per
+call, database errors translated into :mod:`~assistant.persistence.repositories` errors,
+and schema migrations (Alembic, run programmatically).
+
+Reads retry once on a fresh connection when the first one turns out to be dead; writes
+never retry, because a write whose COMMIT was lost cannot be told apart from one that
+never ran. A write either commits or raises :class:`StorageUnavailableError` with its
+transaction rolled back by the server (callers retry idempotently, e.g. by client
+message id).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from assistant.persistence.repositories import (
+    ConflictError,
+    StorageError,
+    StorageUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+CONNECT_TIMEOUT_S: Final = 5.0
+# Any constant will do; it only has to be the same in every process migrating this database.
+_MIGRATION_LOCK_KEY: Final = 0x62645F6D6967
+_BEGIN_IMMEDIATE: Final = "brokerdesk_begin_immediate"
+
+# PostgreSQL SQLSTATE classes that mean "the server cannot serve us right now":
+# 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
+# terminated backend), 3D invalid catalog (database missing), 28 invalid authorization.
+_UNAVAILABLE_SQLSTATE_CLASSES: Final = ("08", "53", "57", "3D", "28")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_url(database_url: str) -> str:
+    """Pick the async driver when the URL names none (``sqlite://``, ``postgresql://``)."""
+    url = make_url(database_url)
+    drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+    drivers["postgres"] = drivers["postgresql"]
+    if url.drivername in drivers:
+        url = url.set(drivername=drivers[url.drivername])
+    return url.render_as_string(hide_password=False)
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine with pre-ping, and for SQLite: WAL, foreign keys, a busy timeout and
+    real transactions (the sqlite3 driver's own BEGIN handling is switched off). A SQLite
+    file's folder is created; an in-memory SQLite database is refused (ValueError)."""
+    url = make_url(normalise_url(database_url))
+    serializer = _json_dumps
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            # One shared connection: concurrent calls would interleave their transactions.
+            raise ValueError("in-memory SQLite cannot serve concurrent calls; use a file")
+        if not url.database.startswith("file:"):
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+        return engine
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        json_serializer=serializer,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+    )
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+    # SQLAlchemy emits BEGIN itself (see _begin_sqlite_transaction).
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # Writers take the write lock up front, so they wait (busy timeout) instead of failing
+    # with SQLITE_BUSY when another writer committed after their first read.
+    immediate = connection.get_execution_options().get(_BEGIN_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One engine, the clock, and the two ways the repositories touch it."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.dialect = engine.dialect.name
+        self._writer = engine.execution_options(**{_BEGIN_IMMEDIATE: True})
+        self._where = engine.url.render_as_string(hide_password=True)
+
+    async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run read-only ``work``; once more on a fresh connection if the first was dead."""
+        try:
+            with self._translated():
+                async with self.engine.connect() as connection:
+                    return await work(connection)
+        except StorageUnavailableError as exc:
+            if not _lost_connection(exc.__cause__):
+                raise
+        with self._translated():
+            async with self.engine.connect() as connection:
+                return await work(connection)
+
+    async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction: committed when this returns, rolled back if
+        anything raised (``work`` may raise a :class:`StorageError` to roll back)."""
+        with self._translated():
+            async with self._writer.begin() as connection:
+                return await work(connection)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError as exc:
+            raise ConflictError(f"the write breaks a database rule: {_reason(exc)}") from exc
+        except DBAPIError as exc:
+            if _unavailable(exc):
+                raise self._unavailable(_reason(exc)) from exc
+            raise StorageError(f"database error: {_reason(exc)}") from exc
+        except PoolTimeoutError as exc:
+            raise self._unavailable("no free connection in the pool") from exc
+        except (OSError, TimeoutError) as exc:
+            raise self._unavailable(str(exc) or type(exc).__name__) from exc
+
+    def _unavailable(self, reason: str) -> StorageUnavailableError:
+        return StorageUnavailableError(f"database {self._where} is unavailable: {reason}")
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+
+
+def _lost_connection(exc: BaseException | None) -> bool:
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated
+    return False
+
+
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip() or type(exc.orig).__name__
+
+
+async def upgrade_schema(engine: AsyncEngine) -> str | None:
+    """Bring the schema to the newest revision; return that revision.
+
+    Safe when several processes start at once: on PostgreSQL an advisory lock serialises
+    them (the DDL is transactional), on SQLite the write lock does.
+    """
+    database = Database(engine)
+
+    async def upgrade(connection: AsyncConnection) -> str | None:
+        if database.dialect == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
+        return await connection.run_sync(_run_upgrade)
+
+    return await database.write(upgrade)
+
+
+async def migrate_database(database_url: str) -> str | None:
+    """Open ``database_url``, upgrade it to the newest revision, close it; return the revision."""
+    engine = create_engine(database_url)
+    try:
+        return await upgrade_schema(engine)
+    finally:
+        await engine.dispose()
+
+
+def display_url(database_url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    return make_url(normalise_url(database_url)).render_as_string(hide_password=True)
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+
+    def current(connection: Connection) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async def read(connection: AsyncConnection) -> str | None:
+        return await connection.run_sync(current)
+
+    return await Database(engine).read(read)
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """Alembic configuration without an ini file; the URL is only needed to run Alembic
+    commands (e.g. ``command.revision(cfg, autogenerate=True)``) outside this module."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if database_url is not None:
+        config.set_main_option("sqlalchemy.url", normalise_url(database_url))
+    return config
+
+
+def _run_upgrade(connection: Connection) -> str | None:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    return MigrationContext.configure(connection).get_current_revision()

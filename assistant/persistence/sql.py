@@ -1,0 +1,649 @@
+"""The SQL store: every repository protocol over one SQLAlchemy async engine, SQLite
+(aiosqlite) by default and PostgreSQL (asyncpg) by URL.
+
+    store = await open_store("sqlite+aiosqlite:///var/brokerdesk.db")
+    conversation = await store.conversations.create("INV-1001", "zh")
+    ...
+    await store.close()
+
+Each method is one transaction. Concurrency rests on the database, not on this process:
+sequence numbers come from a conditional ``UPDATE ... RETURNING`` on the conversation row
+(which also locks it until the event is inserted), and claims are conditional updates, so
+several application processes can share one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Insert, Row, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from assistant.persistence.database import (
+    Clock,
+    Database,
+    create_engine,
+    upgrade_schema,
+    utc_now,
+)
+from assistant.persistence.records import (
+    Conversation,
+    ConversationStatus,
+    Event,
+    EventKind,
+    Feedback,
+    OutboxItem,
+    StaffAccount,
+    StaffSession,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TurnRecord,
+)
+from assistant.persistence.repositories import (
+    ConflictError,
+    ConversationRepository,
+    DuplicateMessageError,
+    NotFoundError,
+    OutboxRepository,
+    StaffRepository,
+    TicketRepository,
+)
+from assistant.persistence.tables import (
+    conversations,
+    events,
+    outbox,
+    staff_accounts,
+    staff_sessions,
+    ticket_events,
+    tickets,
+    turns,
+)
+from assistant.persistence.tables import (
+    feedback as feedback_table,
+)
+
+if TYPE_CHECKING:
+    from assistant.persistence.repositories import Store
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _conversation(row: Row[Any]) -> Conversation:
+    return Conversation.model_validate(row._mapping)
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event.model_validate(row._mapping)
+
+
+def _ticket(row: Row[Any]) -> Ticket:
+    return Ticket.model_validate(row._mapping)
+
+
+class SqlConversationRepository:
+    """Conversations, their sequenced events, turn records and feedback."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, investor_id: str, language: str) -> Conversation:
+        now = self._db.clock()
+        conversation = Conversation(
+            id=_new_id(), investor_id=investor_id, language=language, created_at=now, updated_at=now
+        )
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(insert(conversations).values(conversation.model_dump()))
+
+        await self._db.write(work)
+        return conversation
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        async def work(connection: AsyncConnection) -> Conversation | None:
+            query = select(conversations).where(conversations.c.id == conversation_id)
+            row = (await connection.execute(query)).first()
+            return _conversation(row) if row else None
+
+        return await self._db.read(work)
+
+    async def latest_open(self, investor_id: str) -> Conversation | None:
+        async def work(connection: AsyncConnection) -> Conversation | None:
+            query = (
+                select(conversations)
+                .where(
+                    conversations.c.investor_id == investor_id,
+                    conversations.c.status != ConversationStatus.RESOLVED.value,
+                )
+                .order_by(conversations.c.created_at.desc())
+                .limit(1)
+            )
+            row = (await connection.execute(query)).first()
+            return _conversation(row) if row else None
+
+        return await self._db.read(work)
+
+    async def save_state(
+        self, conversation_id: str, state: dict[str, Any], language: str, flags: Sequence[str]
+    ) -> None:
+        values = {
+            "state": state,
+            "language": language,
+            "flags": list(flags),
+            "updated_at": self._db.clock(),
+        }
+        await self._update(conversation_id, values)
+
+    async def escalate(
+        self, conversation_id: str, reason: str, priority: int, summary: str
+    ) -> Conversation:
+        """QUEUED with this reason, priority and summary. ``escalated_at`` becomes now, except
+        when the conversation is already waiting: then it keeps its place in the queue."""
+        now = self._db.clock()
+        already_waiting = and_(
+            conversations.c.status == ConversationStatus.QUEUED.value,
+            conversations.c.escalated_at.is_not(None),
+        )
+        values = {
+            "status": ConversationStatus.QUEUED.value,
+            "escalation_reason": reason,
+            "priority": priority,
+            "summary": summary,
+            "escalated_at": case(
+                (already_waiting, conversations.c.escalated_at),
+                else_=literal(now, conversations.c.escalated_at.type),
+            ),
+            "agent_id": None,
+            "updated_at": now,
+        }
+        return await self._update(conversation_id, values)
+
+    async def claim(self, conversation_id: str, staff_id: str) -> bool:
+        values = {
+            "status": ConversationStatus.AGENT.value,
+            "agent_id": staff_id,
+            "updated_at": self._db.clock(),
+        }
+        condition = conversations.c.status == ConversationStatus.QUEUED.value
+        return await self._update_if(conversation_id, condition, values)
+
+    async def release(
+        self, conversation_id: str, staff_id: str, status: ConversationStatus
+    ) -> bool:
+        """AGENT (held by ``staff_id``) -> BOT or RESOLVED; the agent is cleared either way
+        (ticket history keeps who did what). ``status`` other than BOT/RESOLVED is a bug:
+        ValueError."""
+        if status not in (ConversationStatus.BOT, ConversationStatus.RESOLVED):
+            raise ValueError(f"a released conversation goes to bot or resolved, not {status}")
+        values = {"status": status.value, "agent_id": None, "updated_at": self._db.clock()}
+        condition = and_(
+            conversations.c.status == ConversationStatus.AGENT.value,
+            conversations.c.agent_id == staff_id,
+        )
+        return await self._update_if(conversation_id, condition, values)
+
+    async def append(
+        self,
+        conversation_id: str,
+        kind: EventKind,
+        payload: dict[str, Any],
+        client_msg_id: str | None = None,
+    ) -> Event:
+        """The next seq comes from ``UPDATE ... SET last_seq = last_seq + 1 RETURNING``,
+        which also holds the conversation row until the event is committed, so concurrent
+        appends (any process) queue up and the sequence has no gaps. A duplicate client
+        message id rolls the increment back and raises with the stored event."""
+        now = self._db.clock()
+
+        async def work(connection: AsyncConnection) -> Event:
+            bump = (
+                update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
+                .returning(conversations.c.last_seq)
+            )
+            seq = (await connection.execute(bump)).scalar_one_or_none()
+            if seq is None:
+                raise NotFoundError(f"no conversation {conversation_id!r}")
+            if client_msg_id is not None:
+                existing = (
+                    await connection.execute(
+                        select(events).where(
+                            events.c.conversation_id == conversation_id,
+                            events.c.client_msg_id == client_msg_id,
+                        )
+                    )
+                ).first()
+                if existing is not None:
+                    raise DuplicateMessageError(_event(existing))
+            event = Event(
+                conversation_id=conversation_id,
+                seq=seq,
+                kind=kind,
+                client_msg_id=client_msg_id,
+                payload=payload,
+                created_at=now,
+            )
+            await connection.execute(insert(events).values(event.model_dump()))
+            return event
+
+        return await self._db.write(work)
+
+    async def events_after(
+        self, conversation_id: str, seq: int, *, include_notes: bool = False
+    ) -> list[Event]:
+        """Events with a seq above ``seq``, in order; notes only when asked for."""
+        query = select(events).where(
+            events.c.conversation_id == conversation_id, events.c.seq > seq
+        )
+        if not include_notes:
+            query = query.where(events.c.kind != EventKind.NOTE.value)
+
+        async def work(connection: AsyncConnection) -> list[Event]:
+            rows = await connection.execute(query.order_by(events.c.seq))
+            return [_event(row) for row in rows]
+
+        return await self._db.read(work)
+
+    async def queue(self) -> list[Conversation]:
+        """QUEUED and AGENT conversations: highest priority first, then longest waiting."""
+        query = (
+            select(conversations)
+            .where(
+                conversations.c.status.in_(
+                    [ConversationStatus.QUEUED.value, ConversationStatus.AGENT.value]
+                )
+            )
+            .order_by(
+                conversations.c.priority.desc(),
+                conversations.c.escalated_at.asc().nulls_last(),
+                conversations.c.created_at.asc(),
+            )
+        )
+
+        async def work(connection: AsyncConnection) -> list[Conversation]:
+            return [_conversation(row) for row in await connection.execute(query)]
+
+        return await self._db.read(work)
+
+    async def record_turn(self, turn: TurnRecord) -> None:
+        await self._insert(insert(turns).values(turn.model_dump()))
+
+    async def turns_since(self, since: datetime) -> list[TurnRecord]:
+        """Turn records created at or after ``since``, oldest first."""
+        query = (
+            select(*[turns.c[name] for name in TurnRecord.model_fields])
+            .where(turns.c.created_at >= since)
+            .order_by(turns.c.created_at, turns.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[TurnRecord]:
+            rows = await connection.execute(query)
+            return [TurnRecord.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
+    async def add_feedback(self, feedback: Feedback) -> None:
+        await self._insert(insert(feedback_table).values(feedback.model_dump()))
+
+    async def feedback_since(self, since: datetime) -> list[Feedback]:
+        """Feedback given at or after ``since``, oldest first."""
+        query = (
+            select(*[feedback_table.c[name] for name in Feedback.model_fields])
+            .where(feedback_table.c.created_at >= since)
+            .order_by(feedback_table.c.created_at, feedback_table.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[Feedback]:
+            rows = await connection.execute(query)
+            return [Feedback.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
+    async def conversations_since(self, since: datetime) -> list[Conversation]:
+        """Conversations started at or after ``since``, oldest first."""
+        query = (
+            select(conversations)
+            .where(conversations.c.created_at >= since)
+            .order_by(conversations.c.created_at)
+        )
+
+        async def work(connection: AsyncConnection) -> list[Conversation]:
+            return [_conversation(row) for row in await connection.execute(query)]
+
+        return await self._db.read(work)
+
+    async def _insert(self, statement: Insert) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(statement)
+
+        await self._db.write(work)
+
+    async def _update(self, conversation_id: str, values: dict[str, Any]) -> Conversation:
+        async def work(connection: AsyncConnection) -> Conversation:
+            statement = (
+                update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(values)
+                .returning(*conversations.c)
+            )
+            row = (await connection.execute(statement)).first()
+            if row is None:
+                raise NotFoundError(f"no conversation {conversation_id!r}")
+            return _conversation(row)
+
+        return await self._db.write(work)
+
+    async def _update_if(
+        self, conversation_id: str, condition: Any, values: dict[str, Any]
+    ) -> bool:
+        async def work(connection: AsyncConnection) -> bool:
+            statement = (
+                update(conversations)
+                .where(conversations.c.id == conversation_id, condition)
+                .values(values)
+            )
+            return (await connection.execute(statement)).rowcount == 1
+
+        return await self._db.write(work)
+
+
+class SqlTicketRepository:
+    """Tickets and their history."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(self, ticket: Ticket, actor: str) -> Ticket:
+        """Raises :class:`ConflictError` when the id is taken or the conversation unknown."""
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(insert(tickets).values(ticket.model_dump()))
+            await connection.execute(
+                insert(ticket_events).values(
+                    ticket_id=ticket.id,
+                    actor=actor,
+                    action="opened",
+                    detail=ticket.reason,
+                    created_at=ticket.created_at,
+                )
+            )
+
+        await self._db.write(work)
+        return ticket
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        async def work(connection: AsyncConnection) -> Ticket | None:
+            row = (
+                await connection.execute(select(tickets).where(tickets.c.id == ticket_id))
+            ).first()
+            return _ticket(row) if row else None
+
+        return await self._db.read(work)
+
+    async def for_conversation(self, conversation_id: str) -> list[Ticket]:
+        """The conversation's tickets, oldest first."""
+        query = (
+            select(tickets)
+            .where(tickets.c.conversation_id == conversation_id)
+            .order_by(tickets.c.created_at)
+        )
+        return await self._list(query)
+
+    async def by_status(self, status: TicketStatus | None = None) -> list[Ticket]:
+        """Tickets (all when ``status`` is None), most urgent first: priority, then SLA."""
+        query = select(tickets).order_by(
+            tickets.c.priority.desc(), tickets.c.sla_due_at, tickets.c.created_at
+        )
+        if status is not None:
+            query = query.where(tickets.c.status == status.value)
+        return await self._list(query)
+
+    async def update(
+        self,
+        ticket_id: str,
+        *,
+        actor: str,
+        action: str,
+        status: TicketStatus | None = None,
+        assignee_id: str | None = None,
+        detail: str = "",
+    ) -> Ticket:
+        """Raises :class:`NotFoundError` for an unknown ticket (and writes nothing)."""
+        now = self._db.clock()
+        values: dict[str, Any] = {"updated_at": now}
+        if status is not None:
+            values["status"] = status.value
+        if assignee_id is not None:
+            values["assignee_id"] = assignee_id
+
+        async def work(connection: AsyncConnection) -> Ticket:
+            statement = (
+                update(tickets)
+                .where(tickets.c.id == ticket_id)
+                .values(values)
+                .returning(*tickets.c)
+            )
+            row = (await connection.execute(statement)).first()
+            if row is None:
+                raise NotFoundError(f"no ticket {ticket_id!r}")
+            await connection.execute(
+                insert(ticket_events).values(
+                    ticket_id=ticket_id, actor=actor, action=action, detail=detail, created_at=now
+                )
+            )
+            return _ticket(row)
+
+        return await self._db.write(work)
+
+    async def history(self, ticket_id: str) -> list[TicketEvent]:
+        """The ticket's history, oldest first."""
+        query = (
+            select(*[ticket_events.c[name] for name in TicketEvent.model_fields])
+            .where(ticket_events.c.ticket_id == ticket_id)
+            .order_by(ticket_events.c.created_at, ticket_events.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[TicketEvent]:
+            rows = await connection.execute(query)
+            return [TicketEvent.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
+    async def _list(self, query: Any) -> list[Ticket]:
+        async def work(connection: AsyncConnection) -> list[Ticket]:
+            return [_ticket(row) for row in await connection.execute(query)]
+
+        return await self._db.read(work)
+
+
+class SqlStaffRepository:
+    """Staff accounts and their console sessions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, username: str, display_name: str, password_hash: str) -> StaffAccount:
+        """Raises :class:`ConflictError` (a StorageError) when the username is taken."""
+        account = StaffAccount(
+            id=_new_id(),
+            username=username,
+            display_name=display_name,
+            password_hash=password_hash,
+            created_at=self._db.clock(),
+        )
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(insert(staff_accounts).values(account.model_dump()))
+
+        try:
+            await self._db.write(work)
+        except ConflictError as exc:
+            raise ConflictError(f"username {username!r} is taken") from exc
+        return account
+
+    async def by_username(self, username: str) -> StaffAccount | None:
+        return await self._one(staff_accounts.c.username == username)
+
+    async def get(self, staff_id: str) -> StaffAccount | None:
+        return await self._one(staff_accounts.c.id == staff_id)
+
+    async def set_password(self, staff_id: str, password_hash: str) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            statement = (
+                update(staff_accounts)
+                .where(staff_accounts.c.id == staff_id)
+                .values(password_hash=password_hash)
+            )
+            if (await connection.execute(statement)).rowcount != 1:
+                raise NotFoundError(f"no staff account {staff_id!r}")
+
+        await self._db.write(work)
+
+    async def start_session(self, session: StaffSession) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(insert(staff_sessions).values(session.model_dump()))
+
+        await self._db.write(work)
+
+    async def session(self, token_hash: str) -> StaffSession | None:
+        """The session with this token hash, expired or not: the caller checks
+        ``expires_at`` (and may end it)."""
+
+        async def work(connection: AsyncConnection) -> StaffSession | None:
+            query = select(staff_sessions).where(staff_sessions.c.token_hash == token_hash)
+            row = (await connection.execute(query)).first()
+            return StaffSession.model_validate(row._mapping) if row else None
+
+        return await self._db.read(work)
+
+    async def end_session(self, token_hash: str) -> None:
+        """Forget the session; ending one that does not exist is not an error."""
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(
+                staff_sessions.delete().where(staff_sessions.c.token_hash == token_hash)
+            )
+
+        await self._db.write(work)
+
+    async def _one(self, condition: Any) -> StaffAccount | None:
+        async def work(connection: AsyncConnection) -> StaffAccount | None:
+            row = (await connection.execute(select(staff_accounts).where(condition))).first()
+            return StaffAccount.model_validate(row._mapping) if row else None
+
+        return await self._db.read(work)
+
+
+class SqlOutboxRepository:
+    """Proactive pushes, one per investor and dedupe key."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def put(self, item: OutboxItem) -> bool:
+        values = item.model_dump(exclude={"id"})
+        statement: Any
+        if self._db.dialect == "postgresql":
+            statement = postgresql.insert(outbox).values(values).on_conflict_do_nothing()
+        else:
+            statement = sqlite.insert(outbox).values(values).on_conflict_do_nothing()
+
+        async def work(connection: AsyncConnection) -> bool:
+            return (await connection.execute(statement)).rowcount == 1
+
+        return await self._db.write(work)
+
+    async def pending(self, investor_id: str, now: datetime) -> list[OutboxItem]:
+        query = (
+            select(outbox)
+            .where(
+                outbox.c.investor_id == investor_id,
+                outbox.c.delivered_at.is_(None),
+                or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now),
+            )
+            .order_by(outbox.c.created_at, outbox.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[OutboxItem]:
+            rows = await connection.execute(query)
+            return [OutboxItem.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
+    async def mark_delivered(self, item_id: int, conversation_id: str, at: datetime) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            statement = (
+                update(outbox)
+                .where(outbox.c.id == item_id)
+                .values(delivered_at=at, conversation_id=conversation_id)
+            )
+            if (await connection.execute(statement)).rowcount != 1:
+                raise NotFoundError(f"no outbox item {item_id}")
+
+        await self._db.write(work)
+
+    async def delivered_since(self, investor_id: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            outbox.c.investor_id == investor_id, outbox.c.delivered_at >= since
+        )
+
+        async def work(connection: AsyncConnection) -> int:
+            return int((await connection.execute(query)).scalar_one())
+
+        return await self._db.read(work)
+
+
+class SqlStore:
+    """Every repository over one engine. Build it with :func:`open_store`."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        db = Database(engine, clock)
+        self._db = db
+        # Typed as the protocols, which also checks that each repository implements its own.
+        self.conversations: ConversationRepository = SqlConversationRepository(db)
+        self.tickets: TicketRepository = SqlTicketRepository(db)
+        self.staff: StaffRepository = SqlStaffRepository(db)
+        self.outbox: OutboxRepository = SqlOutboxRepository(db)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.dialect
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._db.close()
+
+
+async def open_store(
+    database_url: str, *, migrate: bool = True, clock: Clock = utc_now
+) -> SqlStore:
+    """Connect to ``database_url`` (``sqlite+aiosqlite:///path`` or
+    ``postgresql+asyncpg://user@host/db``; plain ``sqlite://``/``postgresql://`` pick those
+    drivers) and, unless ``migrate`` is False, upgrade the schema to the newest revision.
+
+    Raises :class:`StorageUnavailableError` when migrating and the database cannot be
+    reached. Without migrating nothing connects until the first call.
+    """
+    engine = create_engine(database_url)
+    try:
+        if migrate:
+            await upgrade_schema(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return SqlStore(engine, clock=clock)
+
+
+if TYPE_CHECKING:
+
+    def _implements_store(store: SqlStore) -> Store:
+        return store

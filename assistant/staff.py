@@ -1,0 +1,276 @@
+"""Staff accounts and agent-console sessions.
+
+Passwords are stored as scrypt hashes in a self-describing string,
+``$scrypt$ln=15,r=8,p=3$<salt>$<hash>`` (standard base64 without padding), so
+the cost can be raised later: :meth:`PasswordHasher.needs_rehash` spots old
+hashes and :meth:`StaffAuth.login` upgrades them with the password it was just
+given. A console sign-in hands the browser a random token; the database keeps
+only its SHA-256, so a leaked table cannot be replayed as sessions.
+
+Everything hashing-related runs in a worker thread: scrypt is deliberately slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from assistant.persistence.records import StaffAccount, StaffSession
+from assistant.persistence.repositories import ConflictError, StaffRepository
+
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 1024
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
+_MAX_TOKEN_CHARS = 256
+_HASH_FORMAT = re.compile(
+    r"\$scrypt\$ln=(?P<ln>\d{1,2}),r=(?P<r>\d{1,2}),p=(?P<p>\d{1,2})"
+    r"\$(?P<salt>[A-Za-z0-9+/]+)\$(?P<key>[A-Za-z0-9+/]+)"
+)
+
+
+class StaffError(Exception):
+    """Root of the staff-account errors; ``code`` and ``http_status`` go to the client."""
+
+    code = "staff_error"
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAccountError(StaffError):
+    """A username or display name that breaks the rules."""
+
+    code = "invalid_account"
+    http_status = 422
+
+
+class WeakPasswordError(InvalidAccountError):
+    code = "weak_password"
+
+
+class UsernameTakenError(StaffError):
+    code = "username_taken"
+    http_status = 409
+
+
+class InvalidCredentialsError(StaffError):
+    """Unknown user, wrong password or disabled account: deliberately indistinguishable."""
+
+    code = "invalid_credentials"
+    http_status = 401
+
+
+class NotSignedInError(StaffError):
+    """No session for this token (never issued, signed out, or account disabled)."""
+
+    code = "not_signed_in"
+    http_status = 401
+
+
+class SessionExpiredError(NotSignedInError):
+    code = "session_expired"
+
+
+@dataclass(frozen=True)
+class PasswordHasher:
+    """scrypt with a random salt per password. The defaults are one of OWASP's
+    recommended settings: N=2^15 (32 MiB), r=8, p=3."""
+
+    log2_n: int = 15
+    r: int = 8
+    p: int = 3
+    salt_bytes: int = 16
+    key_bytes: int = 32
+
+    def hash(self, password: str) -> str:
+        salt = secrets.token_bytes(self.salt_bytes)
+        key = _scrypt(password, salt, self.log2_n, self.r, self.p, self.key_bytes)
+        return f"$scrypt$ln={self.log2_n},r={self.r},p={self.p}${_b64(salt)}${_b64(key)}"
+
+    def verify(self, password: str, stored: str) -> bool:
+        """Whether ``password`` produced ``stored``; False for a hash it cannot read."""
+        parsed = _HASH_FORMAT.fullmatch(stored)
+        if parsed is None:
+            return False
+        try:
+            salt, expected = _unb64(parsed["salt"]), _unb64(parsed["key"])
+            key = _scrypt(
+                password, salt, int(parsed["ln"]), int(parsed["r"]), int(parsed["p"]), len(expected)
+            )
+        except ValueError:
+            return False
+        return hmac.compare_digest(key, expected)
+
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether ``stored`` was made with other parameters than this hasher's."""
+        parsed = _HASH_FORMAT.fullmatch(stored)
+        if parsed is None:
+            return True
+        current = (self.log2_n, self.r, self.p, self.salt_bytes, self.key_bytes)
+        try:
+            found = (
+                int(parsed["ln"]),
+                int(parsed["r"]),
+                int(parsed["p"]),
+                len(_unb64(parsed["salt"])),
+                len(_unb64(parsed["key"])),
+            )
+        except ValueError:
+            return True
+        return found != current
+
+
+def _scrypt(password: str, salt: bytes, log2_n: int, r: int, p: int, key_bytes: int) -> bytes:
+    n = 2**log2_n
+    # What OpenSSL needs for these parameters, plus slack; hashlib's default cap is 32 MiB.
+    maxmem = 128 * r * (n + p + 2) + 2**20
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=key_bytes, maxmem=maxmem
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def token_hash(raw_token: str) -> str:
+    """What the database stores for a console session token."""
+    return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class StaffAuth:
+    """Creates staff accounts, signs agents in and out, and checks console sessions."""
+
+    def __init__(
+        self,
+        staff: StaffRepository,
+        session_hours: float = 8.0,
+        clock: Callable[[], datetime] = _utc_now,
+        *,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        if session_hours <= 0:
+            raise ValueError("session_hours must be positive")
+        self._staff = staff
+        self._session_length = timedelta(hours=session_hours)
+        self._clock = clock
+        self._hasher = hasher or PasswordHasher()
+        self._decoy: str | None = None
+
+    async def create_account(self, username: str, display_name: str, password: str) -> StaffAccount:
+        """A new active account. Usernames are case-insensitive, 3-32 characters of
+        letters, digits, ``.``, ``_`` and ``-``; passwords at least 10 characters."""
+        username = _normalise_username(username)
+        if not _USERNAME.fullmatch(username):
+            raise InvalidAccountError(
+                "username must be 3-32 characters: letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        display_name = display_name.strip()
+        if not 1 <= len(display_name) <= 64:
+            raise InvalidAccountError("display name must be 1-64 characters")
+        _check_password_policy(password, username)
+        if await self._staff.by_username(username) is not None:
+            raise UsernameTakenError(f"username {username!r} is taken")
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        try:
+            return await self._staff.create(username, display_name, password_hash)
+        except ConflictError as exc:  # someone took it meanwhile
+            raise UsernameTakenError(f"username {username!r} is taken") from exc
+
+    async def login(self, username: str, password: str) -> tuple[str, StaffSession]:
+        """Check the password and start a session: ``(raw token for the cookie, session)``.
+
+        An unknown user costs the same scrypt run as a wrong password, and both raise
+        the same :class:`InvalidCredentialsError`.
+        """
+        decoy = await self._decoy_hash()
+        account = None
+        if len(password) <= MAX_PASSWORD_CHARS:
+            account = await self._staff.by_username(_normalise_username(username))
+        usable = account is not None and account.active
+        stored = account.password_hash if account is not None and usable else decoy
+        matches = await asyncio.to_thread(
+            self._hasher.verify, password[:MAX_PASSWORD_CHARS], stored
+        )
+        if account is None or not usable or not matches:
+            raise InvalidCredentialsError("wrong username or password")
+        if self._hasher.needs_rehash(stored):
+            upgraded = await asyncio.to_thread(self._hasher.hash, password)
+            await self._staff.set_password(account.id, upgraded)
+        raw_token = secrets.token_urlsafe(32)
+        session = StaffSession(
+            token_hash=token_hash(raw_token),
+            staff_id=account.id,
+            expires_at=self._clock() + self._session_length,
+        )
+        await self._staff.start_session(session)
+        return raw_token, session
+
+    async def authenticate(self, raw_token: str | None) -> StaffAccount:
+        """The account a console session token belongs to.
+
+        Raises :class:`SessionExpiredError` (and deletes the session) once it has run
+        out, :class:`NotSignedInError` for anything else that is not a live session.
+        """
+        if not raw_token or len(raw_token) > _MAX_TOKEN_CHARS:
+            raise NotSignedInError("not signed in")
+        hashed = token_hash(raw_token)
+        session = await self._staff.session(hashed)
+        if session is None:
+            raise NotSignedInError("not signed in")
+        if _aware(session.expires_at) <= self._clock():
+            await self._staff.end_session(hashed)
+            raise SessionExpiredError("the session has expired; sign in again")
+        account = await self._staff.get(session.staff_id)
+        if account is None or not account.active:
+            await self._staff.end_session(hashed)
+            raise NotSignedInError("not signed in")
+        return account
+
+    async def logout(self, raw_token: str | None) -> None:
+        """End the session, if there is one."""
+        if raw_token and len(raw_token) <= _MAX_TOKEN_CHARS:
+            await self._staff.end_session(token_hash(raw_token))
+
+    async def _decoy_hash(self) -> str:
+        # Made on the first sign-in of any kind, so no path pays for it alone.
+        if self._decoy is None:
+            self._decoy = await asyncio.to_thread(
+                self._hasher.hash, secrets.token_urlsafe(MIN_PASSWORD_CHARS)
+            )
+        return self._decoy
+
+
+def _normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_password_policy(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise WeakPasswordError(f"the password must be at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise WeakPasswordError(f"the password must be at most {MAX_PASSWORD_CHARS} characters")
+    if password.strip().lower() == username:
+        raise WeakPasswordError("the password must not be the username")

@@ -1,0 +1,1462 @@
+/*!
+ * BrokerDesk investor chat widget. Plain JavaScript, no dependencies, no build step.
+ * Speaks the investor websocket protocol v1 (channels/protocol.py) over /ws/investor.
+ *
+ * Embed with one tag:
+ *   <script src="http://127.0.0.1:8000/widget.js" data-server="http://127.0.0.1:8000"
+ *           data-token-url="/api/dev/token" data-investor="INV-1001" data-lang="zh"></script>
+ * data-* options: server (default: the script's origin), token-url (relative to server),
+ *   investor, lang (zh|en; default from navigator.language), title (header name),
+ *   open ("true": open the panel at load), connect ("load" default | "open": connect on first open).
+ * Token: window.BrokerDesk.getToken({investorId, force}) if the host page defines it (async,
+ *   returns the token string); otherwise POST token-url {investor_id} -> {token, expires_at}.
+ *
+ * DOM hooks for browser tests. Everything lives in the OPEN shadow root of
+ * <div id="brokerdesk-widget" data-testid="bdw-root">; Playwright CSS locators pierce it
+ * (in page.evaluate use BrokerDeskWidget.root.querySelector(...)).
+ *   [data-testid=bdw-bubble]        launcher button (aria-expanded); [data-testid=bdw-unread] badge
+ *   [data-testid=bdw-panel]         the chat panel (data-open="true|false")
+ *   [data-testid=bdw-title]         header name; [data-testid=bdw-agent-name] agent name (hidden
+ *                                   unless a person holds the conversation)
+ *   [data-testid=bdw-status]        status dot+label, data-status=idle|connecting|online|
+ *                                   reconnecting|offline|failed
+ *   [data-testid=bdw-close]         close button
+ *   [data-testid=bdw-transcript]    role=log, aria-live=polite
+ *   [data-testid=bdw-message]       one transcript entry, data-kind=investor|bot|agent|system|
+ *                                   suggestion|rating, data-seq (when known); investor entries
+ *                                   also data-client-msg-id and data-state=pending|sent|failed;
+ *                                   bot entries data-streaming="true" while chunks arrive,
+ *                                   data-action, data-intent, data-flags (space-separated);
+ *                                   suggestion entries data-suggestion-kind; system entries
+ *                                   (agent joined/left) data-tone="agent" on joins
+ *   [data-testid=bdw-message-text]  the text of a message
+ *   [data-testid=bdw-suggestion-title]  a suggestion card's title
+ *   [data-testid=bdw-source]        one citation chip (data-source-id, title attribute = source)
+ *   [data-testid=bdw-quick-reply]   quick-reply button (sends its text)
+ *   [data-testid=bdw-thumb-up] / [data-testid=bdw-thumb-down]   on bot replies (aria-pressed)
+ *   [data-testid=bdw-star]          rating star, data-score=1..5; [data-testid=bdw-rating-comment],
+ *                                   [data-testid=bdw-rating-submit], [data-testid=bdw-rating-thanks]
+ *   [data-testid=bdw-typing]        typing indicator (data-who=bot|agent), hidden when idle
+ *   [data-testid=bdw-notice]        inline notice, data-code=<error code>
+ *   [data-testid=bdw-retry]         retry button shown when the connection failed
+ *   [data-testid=bdw-starter]       starter question on the empty transcript
+ *   [data-testid=bdw-input]         textarea (Enter sends, Shift+Enter newline)
+ *   [data-testid=bdw-send]          send button
+ * window.BrokerDeskWidget: open(), close(), toggle(), send(text) -> client_msg_id | null,
+ *   state (getter: open, status, connected, conversationId, lastSeq, agentName, pending,
+ *   unread, lang, error), root (the ShadowRoot), drop() (close the socket as a network drop
+ *   would), reconnect(), reset() (forget the stored conversation and start afresh).
+ */
+(function () {
+  "use strict";
+
+  if (window.BrokerDeskWidget) return;
+
+  var PROTOCOL_VERSION = 1;
+  var MAX_TEXT = 2000;
+  var MAX_CACHED_FRAMES = 300;
+  var SEQUENCED = {
+    investor_message: 1, reply: 1, agent_joined: 1, agent_left: 1,
+    agent_message: 1, suggestion: 1, rating_request: 1
+  };
+
+  var script = document.currentScript ||
+    document.querySelector("script[src*='widget.js'][data-investor]") ||
+    document.querySelector("script[src*='widget.js']");
+  var data = (script && script.dataset) || {};
+
+  function scriptOrigin() {
+    try { return new URL(script.src, location.href).origin; } catch (e) { return location.origin; }
+  }
+
+  var server = (data.server || scriptOrigin()).replace(/\/+$/, "");
+  var tokenUrl = data.tokenUrl ? new URL(data.tokenUrl, server + "/").href : null;
+  var investorId = data.investor || null;
+  var lang = (data.lang || navigator.language || "zh").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
+  var connectOn = data.connect === "open" ? "open" : "load";
+  var wsUrl = server.replace(/^http/, "ws") + "/ws/investor";
+  var storageKey = "brokerdesk:v1:" + server + ":" + (investorId || "host");
+
+  /** "客服 张三", but not "客服 客服小安" when the display name already says it. */
+  function zhAgent(name) {
+    return /^(客服|坐席)/.test(name) ? name : "客服 " + name;
+  }
+
+  var STRINGS = {
+    zh: {
+      title: "智能客服",
+      assistant: "智能助手",
+      agentRole: "人工客服",
+      openChat: "打开在线客服",
+      closeChat: "收起对话窗口",
+      panelLabel: "在线客服对话",
+      transcriptLabel: "对话记录",
+      placeholder: "请输入您的问题，Enter 发送，Shift+Enter 换行",
+      inputLabel: "输入消息",
+      send: "发送",
+      status: {
+        idle: "未连接", connecting: "正在连接…", online: "在线",
+        reconnecting: "网络不稳定，正在重连…", offline: "网络已断开，恢复后自动重连",
+        failed: "连接失败"
+      },
+      sending: "发送中",
+      sendFailed: "发送失败，点击重试",
+      typing: { bot: "智能助手正在输入", agent: "客服正在输入" },
+      agentJoined: function (n) { return zhAgent(n) + " 已接入"; },
+      agentLeftResolved: function (n) { return zhAgent(n) + " 已结束本次服务"; },
+      agentLeftHandedBack: function (n) { return zhAgent(n) + " 已将对话转回智能助手"; },
+      sources: "参考资料",
+      helpful: "有帮助", notHelpful: "没帮助", feedbackThanks: "感谢反馈",
+      ratingTitle: "请为本次服务打分",
+      ratingHint: "您的评价将帮助我们改进服务",
+      star: function (n) { return n + " 星"; },
+      ratingLabels: ["", "非常不满意", "不满意", "一般", "满意", "非常满意"],
+      ratingComment: "还有什么想告诉我们的？（选填）",
+      ratingSubmit: "提交评价",
+      ratingThanks: "感谢您的评价！",
+      suggestionKinds: {
+        ipo_reminder: "新股申购提醒", holding_notice: "持仓提醒",
+        fraud_alert: "防诈骗提醒", campaign: "活动通知"
+      },
+      notices: {
+        rate_limited: "发送太频繁，请稍后再试",
+        storage_unavailable: "系统繁忙，消息将自动重新发送",
+        conversation_closed: "本次会话已结束，已为您开启新的会话",
+        too_long: "消息过长，请控制在 2000 字以内",
+        generic: "出现了一点问题，请稍后再试"
+      },
+      fatal: {
+        unauthorized: "身份验证失败，请重新登录 App 后再试",
+        token_expired: "登录已过期，请重新登录 App",
+        forbidden: "暂无权限访问在线客服",
+        unsupported_version: "客服组件版本过旧，请刷新页面",
+        generic: "暂时无法连接在线客服"
+      },
+      retry: "重新连接",
+      newConversation: "新的会话",
+      introTitle: "您好，我是智能客服",
+      introText: "可以为您解答开户、银证转账、交易规则、费用、权限开通、新股申购等问题。",
+      starters: ["如何开通创业板权限？", "银证转账的时间", "忘记交易密码怎么办", "转人工客服"],
+      footer: "智能客服回答仅供参考，不构成投资建议",
+      you: "我"
+    },
+    en: {
+      title: "Support",
+      assistant: "Assistant",
+      agentRole: "Support agent",
+      openChat: "Open chat",
+      closeChat: "Minimise chat",
+      panelLabel: "Customer support chat",
+      transcriptLabel: "Conversation",
+      placeholder: "Ask a question (Enter to send)",
+      inputLabel: "Message",
+      send: "Send",
+      status: {
+        idle: "Not connected", connecting: "Connecting…", online: "Online",
+        reconnecting: "Connection unstable, reconnecting…",
+        offline: "Offline; will reconnect automatically", failed: "Connection failed"
+      },
+      sending: "Sending",
+      sendFailed: "Not sent. Tap to retry",
+      typing: { bot: "Assistant is typing", agent: "Agent is typing" },
+      agentJoined: function (n) { return "Agent " + n + " joined"; },
+      agentLeftResolved: function (n) { return "Agent " + n + " closed the conversation"; },
+      agentLeftHandedBack: function (n) { return "Agent " + n + " handed you back to the assistant"; },
+      sources: "Sources",
+      helpful: "Helpful", notHelpful: "Not helpful", feedbackThanks: "Thanks for the feedback",
+      ratingTitle: "How did we do?",
+      ratingHint: "Your rating helps us improve",
+      star: function (n) { return n === 1 ? "1 star" : n + " stars"; },
+      ratingLabels: ["", "Very poor", "Poor", "Okay", "Good", "Excellent"],
+      ratingComment: "Anything else you'd like to tell us? (optional)",
+      ratingSubmit: "Submit",
+      ratingThanks: "Thank you for your rating!",
+      suggestionKinds: {
+        ipo_reminder: "IPO reminder", holding_notice: "Holding notice",
+        fraud_alert: "Anti-fraud alert", campaign: "Announcement"
+      },
+      notices: {
+        rate_limited: "You're sending messages too fast. Please wait a moment.",
+        storage_unavailable: "We're busy; your message will be re-sent automatically.",
+        conversation_closed: "That conversation has ended; a new one has started.",
+        too_long: "Messages are limited to 2000 characters.",
+        generic: "Something went wrong. Please try again."
+      },
+      fatal: {
+        unauthorized: "We couldn't verify your identity. Please sign in to the app again.",
+        token_expired: "Your session has expired. Please sign in again.",
+        forbidden: "Chat is not available for this account.",
+        unsupported_version: "This chat is out of date. Please reload the page.",
+        generic: "Chat is unavailable right now."
+      },
+      retry: "Reconnect",
+      newConversation: "New conversation",
+      introTitle: "Hi, I'm your support assistant",
+      introText: "Ask me about account opening, bank transfers, trading rules, fees, " +
+        "trading permissions, IPO subscriptions and more.",
+      starters: ["How do I open ChiNext?", "Bank transfer hours", "I forgot my trading password",
+        "Talk to a person"],
+      footer: "Answers are for reference only and are not investment advice",
+      you: "Me"
+    }
+  };
+  var T = STRINGS[lang];
+  var displayTitle = data.title || T.title;
+
+  var ICONS = {
+    chat: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.9 2 11.7c0 2.6 1.3 4.9 3.4 6.5L4.6 21.4c-.1.4.3.7.7.5l3.8-1.9c.9.2 1.9.3 2.9.3 5.5 0 10-3.9 10-8.7S17.5 3 12 3Zm-4.5 10a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Zm4.5 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Zm4.5 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6Z"/></svg>',
+    chevron: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" d="m6 9 6 6 6-6"/></svg>',
+    close: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M6 6l12 12M18 6 6 18"/></svg>',
+    send: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M3.4 20.6 21 12 3.4 3.4l-.1 6.7L15 12 3.3 13.9z"/></svg>',
+    bot: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2a1.5 1.5 0 0 1 .8 2.8V6H17a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3H7a3 3 0 0 1-3-3V9a3 3 0 0 1 3-3h4.2V4.8A1.5 1.5 0 0 1 12 2ZM9 11a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm6 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Zm-6.5 5.2c.9.8 2.1 1.3 3.5 1.3s2.6-.5 3.5-1.3l-.9-.9c-.6.5-1.6.9-2.6.9s-2-.4-2.6-.9l-.9.9ZM1 11h2v5H1zm20 0h2v5h-2z"/></svg>',
+    headset: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2a9 9 0 0 0-9 9v6a3 3 0 0 0 3 3h2v-8H5v-1a7 7 0 0 1 14 0v1h-3v8h2.5a1.5 1.5 0 0 1-1.5 1.3h-4v1.7h4a3.3 3.3 0 0 0 3.3-3.1A3 3 0 0 0 21 17v-6a9 9 0 0 0-9-9Z"/></svg>',
+    thumbUp: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M7 10v10H4V10h3Zm0 0 4-7c1.7 0 2.6 1.2 2.2 2.9L12.6 9H19a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.8 20H7"/></svg>',
+    thumbDown: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M17 14V4h3v10h-3Zm0 0-4 7c-1.7 0-2.6-1.2-2.2-2.9l.6-3.1H5a2 2 0 0 1-2-2.3l1.2-7A2 2 0 0 1 6.2 4H17"/></svg>',
+    star: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="m12 2.8 2.8 5.8 6.3.9-4.6 4.4 1.1 6.3L12 17.2l-5.6 3 1.1-6.3-4.6-4.4 6.3-.9z"/></svg>',
+    doc: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M14 3H6.5A1.5 1.5 0 0 0 5 4.5v15A1.5 1.5 0 0 0 6.5 21h11a1.5 1.5 0 0 0 1.5-1.5V8l-5-5Zm0 0v5h5M8.5 13h7m-7 3.5h5"/></svg>',
+    ipo_reminder: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" d="M7 3v3m10-3v3M4 9h16M5.5 5h13A1.5 1.5 0 0 1 20 6.5v12a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 18.5v-12A1.5 1.5 0 0 1 5.5 5Zm3.5 9 2 2 4-4"/></svg>',
+    holding_notice: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M4 19h16M6 15l4-4 3 3 5-6m0 0h-3.5M18 8v3.5"/></svg>',
+    fraud_alert: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M12 3 4 6v5.5c0 4.6 3.3 8.4 8 9.5 4.7-1.1 8-4.9 8-9.5V6l-8-3Z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M12 8v5m0 3h.01"/></svg>',
+    campaign: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M4 10v4a1 1 0 0 0 1 1h2l6 4V5L7 9H5a1 1 0 0 0-1 1Zm12-1.5a4.5 4.5 0 0 1 0 7M18.5 6a8 8 0 0 1 0 12"/></svg>',
+    warn: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2.5 1.5 21h21L12 2.5Zm-1 7h2v6h-2v-6Zm0 8h2v2h-2v-2Z"/></svg>'
+  };
+
+  var CSS = [
+    ":host{all:initial}",
+    ".bdw{--bdw-primary:#1f56d8;--bdw-primary-2:#3a74f2;--bdw-primary-soft:#eef3ff;",
+    "--bdw-text:#1c2434;--bdw-muted:#6b7487;--bdw-line:#e3e7ef;--bdw-bg:#f4f6fa;",
+    "--bdw-agent:#0f9d6b;--bdw-agent-soft:#e8f7f0;--bdw-warn:#c2410c;--bdw-warn-soft:#fff4e8;",
+    "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI','PingFang SC','Hiragino Sans GB',",
+    "'Microsoft YaHei','WenQuanYi Micro Hei','Noto Sans CJK SC','Source Han Sans SC','Helvetica Neue',Arial,sans-serif;",
+    "font-size:14px;line-height:1.6;color:var(--bdw-text);-webkit-font-smoothing:antialiased}",
+    ":where(.bdw) *,:where(.bdw) *::before,:where(.bdw) *::after{box-sizing:border-box}",
+    ":where(.bdw) svg{width:100%;height:100%;display:block}",
+    ":where(.bdw) button{font:inherit;color:inherit;cursor:pointer;border:0;background:none;padding:0;margin:0}",
+    ".bdw button:focus-visible,.bdw-rating textarea:focus-visible{outline:2px solid var(--bdw-primary-2);outline-offset:2px}",
+    ".bdw-launcher{position:fixed;right:24px;bottom:24px;width:60px;height:60px;border-radius:50%;",
+    "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2));color:#fff;z-index:2147483000;",
+    "box-shadow:0 8px 24px rgba(31,86,216,.35);display:flex;align-items:center;justify-content:center;",
+    "transition:transform .2s ease,box-shadow .2s ease}",
+    ".bdw-launcher:hover{transform:translateY(-2px);box-shadow:0 12px 28px rgba(31,86,216,.42)}",
+    ".bdw-launcher-icon{width:28px;height:28px}",
+    ".bdw-launcher-icon-close{display:none}",
+    ".bdw-launcher[aria-expanded=true] .bdw-launcher-icon-open{display:none}",
+    ".bdw-launcher[aria-expanded=true] .bdw-launcher-icon-close{display:block}",
+    ".bdw-unread{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;",
+    "background:#e5352b;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center;",
+    "box-shadow:0 0 0 2px #fff}",
+    ".bdw-unread[hidden]{display:none}",
+    ".bdw-panel{position:fixed;right:24px;bottom:96px;width:380px;height:min(640px,calc(100vh - 120px));",
+    "z-index:2147483000;background:#fff;border-radius:16px;overflow:hidden;display:flex;flex-direction:column;",
+    "box-shadow:0 16px 48px rgba(17,28,51,.22),0 2px 8px rgba(17,28,51,.08);",
+    "transform-origin:bottom right;transition:opacity .18s ease,transform .18s ease}",
+    ".bdw-panel[data-open=false]{opacity:0;transform:translateY(12px) scale(.98);pointer-events:none;visibility:hidden}",
+    "@media (max-width:480px){.bdw-panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}",
+    ".bdw-launcher[aria-expanded=true]{display:none}}",
+    ".bdw-header{display:flex;align-items:center;gap:12px;padding:14px 14px 14px 16px;color:#fff;",
+    "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2));flex:none}",
+    ".bdw-header-avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.18);",
+    "padding:8px;flex:none}",
+    ".bdw-header[data-agent=true] .bdw-header-avatar{background:rgba(255,255,255,.24)}",
+    ".bdw-header-main{flex:1;min-width:0}",
+    ".bdw-title-line{display:flex;align-items:baseline;gap:8px;min-width:0}",
+    ".bdw-title{font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".bdw-agent-name{font-size:13px;font-weight:500;padding:1px 8px;border-radius:10px;background:rgba(255,255,255,.2);white-space:nowrap}",
+    ".bdw-agent-name[hidden]{display:none}",
+    ".bdw-status{display:flex;align-items:center;gap:6px;font-size:12px;opacity:.92;margin-top:1px}",
+    ".bdw-status-dot{width:8px;height:8px;border-radius:50%;background:#b8c0cc;flex:none}",
+    ".bdw-status[data-status=online] .bdw-status-dot{background:#34d399;box-shadow:0 0 0 3px rgba(52,211,153,.25)}",
+    ".bdw-status[data-status=connecting] .bdw-status-dot,.bdw-status[data-status=reconnecting] .bdw-status-dot{background:#fbbf24;animation:bdw-pulse 1.2s infinite}",
+    ".bdw-status[data-status=failed] .bdw-status-dot{background:#f87171}",
+    ".bdw-icon-btn{width:32px;height:32px;border-radius:8px;padding:6px;flex:none;opacity:.9}",
+    ".bdw-icon-btn:hover{background:rgba(255,255,255,.16);opacity:1}",
+    ".bdw-body{flex:1;min-height:0;overflow-y:auto;background:var(--bdw-bg);padding:16px 14px 8px;overscroll-behavior:contain}",
+    ".bdw-transcript{display:flex;flex-direction:column;gap:14px}",
+    ".bdw-intro{background:#fff;border:1px solid var(--bdw-line);border-radius:14px;padding:16px}",
+    ".bdw-intro[hidden]{display:none}",
+    ".bdw-intro-title{font-weight:600;font-size:15px;margin-bottom:4px}",
+    ".bdw-intro-text{color:var(--bdw-muted);font-size:13px;margin-bottom:12px}",
+    ".bdw-row{display:flex;gap:8px;align-items:flex-start;max-width:100%;animation:bdw-in .18s ease}",
+    ".bdw-row-investor{flex-direction:row-reverse}",
+    ".bdw-avatar{width:30px;height:30px;border-radius:50%;flex:none;padding:6px;color:#fff;",
+    "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2))}",
+    ".bdw-avatar-agent{background:var(--bdw-agent);padding:0;font-size:13px;font-weight:600;display:flex;align-items:center;justify-content:center}",
+    ".bdw-col{display:flex;flex-direction:column;gap:6px;min-width:0;max-width:82%}",
+    ".bdw-row-investor .bdw-col{align-items:flex-end}",
+    ".bdw-name{font-size:12px;color:var(--bdw-muted)}",
+    ".bdw-name b{color:var(--bdw-agent);font-weight:600}",
+    ".bdw-bubble{padding:9px 13px;border-radius:4px 14px 14px 14px;background:#fff;border:1px solid var(--bdw-line);",
+    "white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere}",
+    ".bdw-row-investor .bdw-bubble{background:var(--bdw-primary);border-color:var(--bdw-primary);color:#fff;border-radius:14px 4px 14px 14px}",
+    ".bdw-row-investor[data-state=pending] .bdw-bubble{opacity:.72}",
+    ".bdw-row-investor[data-state=failed] .bdw-bubble{background:#fff;color:var(--bdw-text);border-color:#f3b4ae}",
+    ".bdw-row-agent .bdw-bubble{background:var(--bdw-agent-soft);border-color:#bfe8d6}",
+    ".bdw-row-bot[data-flags~=fraud_warning] .bdw-bubble{background:var(--bdw-warn-soft);border-color:#f7c99a}",
+    ".bdw-row[data-streaming=true] .bdw-bubble::after{content:'';display:inline-block;width:6px;height:14px;margin-left:2px;",
+    "vertical-align:-2px;background:var(--bdw-primary-2);animation:bdw-blink 1s steps(2) infinite}",
+    ".bdw-meta{display:flex;align-items:center;gap:8px;font-size:11px;color:#98a0b0;min-height:18px}",
+    ".bdw-state{display:inline-flex;align-items:center;gap:4px}",
+    ".bdw-state-failed{color:#d93025;text-decoration:underline;cursor:pointer}",
+    ".bdw-spinner{width:10px;height:10px;border-radius:50%;border:1.5px solid #c5cbd6;border-top-color:var(--bdw-primary);animation:bdw-spin .8s linear infinite}",
+    ".bdw-thumbs{display:inline-flex;gap:2px;margin-left:auto}",
+    ".bdw-thumb{width:24px;height:24px;padding:4px;border-radius:6px;color:#a0a8b8}",
+    ".bdw-thumb:hover{background:#e9edf5;color:var(--bdw-muted)}",
+    ".bdw-thumb[aria-pressed=true]{color:var(--bdw-primary);background:var(--bdw-primary-soft)}",
+    ".bdw-thumb-down[aria-pressed=true]{color:#d93025;background:#fdecea}",
+    ".bdw-sources{display:flex;flex-direction:column;gap:4px}",
+    ".bdw-sources-label{font-size:11px;color:var(--bdw-muted);letter-spacing:.02em}",
+    ".bdw-source-list{display:flex;flex-wrap:wrap;gap:6px;margin:0;padding:0;list-style:none}",
+    ".bdw-source{display:inline-flex;align-items:center;gap:5px;max-width:100%;padding:2px 10px 2px 4px;",
+    "border-radius:999px;background:var(--bdw-primary-soft);color:#2549b8;font-size:12px;line-height:20px;border:1px solid #d7e1fb}",
+    ".bdw-source-n{width:16px;height:16px;border-radius:50%;background:#fff;font-size:10px;font-weight:600;",
+    "display:inline-flex;align-items:center;justify-content:center;flex:none}",
+    ".bdw-source-t{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:220px}",
+    ".bdw-quick{display:flex;flex-wrap:wrap;gap:6px}",
+    ".bdw-quick-btn{padding:5px 12px;border-radius:999px;border:1px solid #bccbf2;background:#fff;",
+    "color:var(--bdw-primary);font-size:13px;line-height:1.4;transition:background .15s}",
+    ".bdw-quick-btn:hover:not(:disabled){background:var(--bdw-primary-soft)}",
+    ".bdw-quick-btn:disabled{opacity:.5;cursor:default}",
+    ".bdw-system{align-self:center;max-width:90%;font-size:12px;color:var(--bdw-muted);background:#e9edf4;",
+    "padding:3px 12px;border-radius:999px;text-align:center}",
+    ".bdw-system[data-tone=agent]{background:var(--bdw-agent-soft);color:#0b7a53}",
+    ".bdw-divider{display:flex;align-items:center;gap:10px;color:#a0a8b8;font-size:12px}",
+    ".bdw-divider::before,.bdw-divider::after{content:'';flex:1;height:1px;background:var(--bdw-line)}",
+    ".bdw-notice{align-self:center;display:flex;align-items:center;gap:6px;font-size:12px;color:#8a4b0c;",
+    "background:#fff7e6;border:1px solid #f8dca8;padding:4px 12px;border-radius:8px}",
+    ".bdw-notice-icon{width:14px;height:14px;flex:none;color:#e08a00}",
+    ".bdw-card{background:#fff;border:1px solid var(--bdw-line);border-left:4px solid var(--bdw-primary-2);",
+    "border-radius:12px;padding:12px 14px;display:flex;flex-direction:column;gap:8px;box-shadow:0 2px 8px rgba(17,28,51,.05)}",
+    ".bdw-card-head{display:flex;align-items:center;gap:10px}",
+    ".bdw-card-icon{width:34px;height:34px;border-radius:10px;padding:7px;background:var(--bdw-primary-soft);color:var(--bdw-primary);flex:none}",
+    ".bdw-card-kind{font-size:11px;color:var(--bdw-muted)}",
+    ".bdw-card-title{font-size:14px;font-weight:600;line-height:1.4}",
+    ".bdw-card-text{white-space:pre-wrap;word-break:break-word;font-size:13px;color:#3a4356}",
+    ".bdw-card[data-suggestion-kind=holding_notice]{border-left-color:#7c5cff}",
+    ".bdw-card[data-suggestion-kind=holding_notice] .bdw-card-icon{background:#f1edff;color:#6a48f0}",
+    ".bdw-card[data-suggestion-kind=campaign]{border-left-color:#0ea5a4}",
+    ".bdw-card[data-suggestion-kind=campaign] .bdw-card-icon{background:#e6f8f8;color:#0b8584}",
+    ".bdw-card[data-suggestion-kind=fraud_alert]{background:var(--bdw-warn-soft);border-color:#f6c590;border-left-color:#ea580c}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-icon{background:#ffe3c7;color:#d2470a}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-title{color:#9a3412}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-kind{color:#c2410c;font-weight:600}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-quick-btn{border-color:#f3b27a;color:#b43d08}",
+    ".bdw-rating{align-self:stretch;text-align:center;border-left:1px solid var(--bdw-line);align-items:center}",
+    ".bdw-stars{display:flex;gap:4px;justify-content:center}",
+    ".bdw-star{width:34px;height:34px;padding:3px;color:#d5dae3;transition:transform .1s,color .1s}",
+    ".bdw-star:hover{transform:scale(1.1)}",
+    ".bdw-star[data-lit=true]{color:#f5a623}",
+    ".bdw-rating-label{font-size:12px;color:var(--bdw-muted);min-height:19px}",
+    ".bdw-rating textarea{width:100%;min-height:56px;resize:none;border:1px solid var(--bdw-line);border-radius:8px;",
+    "padding:8px 10px;font:inherit;font-size:13px;color:var(--bdw-text);background:#fafbfd}",
+    ".bdw-primary-btn{padding:7px 18px;border-radius:8px;background:var(--bdw-primary);color:#fff;font-weight:500}",
+    ".bdw-primary-btn:disabled{opacity:.45;cursor:default}",
+    ".bdw-typing{display:flex;align-items:center;gap:8px;margin:10px 0 2px;font-size:12px;color:var(--bdw-muted)}",
+    ".bdw-typing[hidden]{display:none}",
+    ".bdw-dots{display:inline-flex;gap:3px;padding:8px 12px;background:#fff;border:1px solid var(--bdw-line);border-radius:4px 12px 12px 12px}",
+    ".bdw-dots i{width:6px;height:6px;border-radius:50%;background:#a9b2c3;animation:bdw-bounce 1.2s infinite}",
+    ".bdw-dots i:nth-child(2){animation-delay:.15s}.bdw-dots i:nth-child(3){animation-delay:.3s}",
+    ".bdw-failed{display:flex;flex-direction:column;align-items:center;gap:8px;padding:12px;margin-top:8px;",
+    "background:#fff;border:1px solid #f3c5c1;border-radius:12px;color:#a1261c;font-size:13px;text-align:center}",
+    ".bdw-failed[hidden]{display:none}",
+    ".bdw-composer{flex:none;border-top:1px solid var(--bdw-line);background:#fff;padding:10px 12px 8px}",
+    ".bdw-input-wrap{display:flex;align-items:flex-end;gap:8px;background:var(--bdw-bg);border:1px solid transparent;",
+    "border-radius:20px;padding:5px 5px 5px 14px;transition:border-color .15s,background .15s}",
+    ".bdw-input-wrap:focus-within{border-color:#b9c9f5;background:#fff}",
+    ".bdw-input{flex:1;border:0;outline:0;background:transparent;resize:none;font:inherit;font-size:14px;",
+    "line-height:20px;max-height:120px;padding:5px 0;color:var(--bdw-text);min-height:30px}",
+    ".bdw-input::placeholder{color:#9aa3b4}",
+    ".bdw-send{width:34px;height:34px;border-radius:50%;padding:8px;background:var(--bdw-primary);color:#fff;flex:none;transition:opacity .15s}",
+    ".bdw-send:disabled{opacity:.35;cursor:default}",
+    ".bdw-footer{display:flex;justify-content:space-between;gap:8px;font-size:11px;color:#a0a8b8;padding:6px 4px 0}",
+    ".bdw-count[data-over=true]{color:#d93025}",
+    ".bdw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@keyframes bdw-in{from{opacity:0;transform:translateY(4px)}to{opacity:1;transform:none}}",
+    "@keyframes bdw-bounce{0%,60%,100%{transform:none;opacity:.6}30%{transform:translateY(-4px);opacity:1}}",
+    "@keyframes bdw-spin{to{transform:rotate(360deg)}}",
+    "@keyframes bdw-blink{50%{opacity:0}}",
+    "@keyframes bdw-pulse{50%{opacity:.45}}",
+    "@media (prefers-reduced-motion:reduce){.bdw *{animation:none !important;transition:none !important}}"
+  ].join("\n");
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === "class") node.className = value;
+        else if (key === "text") node.textContent = value;
+        else if (key === "html") node.innerHTML = value; // only our own constant icons
+        else if (key.indexOf("on") === 0) node.addEventListener(key.slice(2), value);
+        else node.setAttribute(key, value === true ? "" : String(value));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function icon(name, cls) {
+    return el("span", { class: cls || "", html: ICONS[name] || "", "aria-hidden": "true" });
+  }
+
+  function newClientMsgId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var bytes = new Uint8Array(12);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); });
+    return "m-" + Date.now().toString(36) + "-" + hex.join("");
+  }
+
+  function clockTime(at) {
+    var d = at ? new Date(at) : new Date();
+    if (isNaN(d.getTime())) d = new Date();
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+
+  function initialOf(name) {
+    var s = String(name || "").trim();
+    return s ? Array.from(s)[0].toUpperCase() : "?";
+  }
+
+  // --- persisted session (sessionStorage: survives a reload, not a new tab) -------------------
+
+  var saved = loadSaved();
+
+  function emptySaved() {
+    return { conversationId: null, lastSeq: 0, frames: [], outbox: [], thumbs: {}, rated: {} };
+  }
+
+  function loadSaved() {
+    try {
+      var raw = window.sessionStorage.getItem(storageKey);
+      if (!raw) return emptySaved();
+      var parsed = JSON.parse(raw);
+      var base = emptySaved();
+      Object.keys(base).forEach(function (k) { if (parsed[k] !== undefined) base[k] = parsed[k]; });
+      return base;
+    } catch (e) {
+      return emptySaved();
+    }
+  }
+
+  function persist() {
+    try {
+      if (saved.frames.length > MAX_CACHED_FRAMES) saved.frames = saved.frames.slice(-MAX_CACHED_FRAMES);
+      window.sessionStorage.setItem(storageKey, JSON.stringify(saved));
+    } catch (e) {
+      // Storage full or disabled: the live session still works, a reload starts from the server.
+    }
+  }
+
+  // --- DOM -------------------------------------------------------------------------------
+
+  var host = el("div", { id: "brokerdesk-widget", "data-testid": "bdw-root" });
+  var root = host.attachShadow({ mode: "open" });
+  var ui = {};
+
+  function buildUi() {
+    root.appendChild(el("style", { text: CSS }));
+    var wrap = el("div", { class: "bdw", lang: lang === "zh" ? "zh-CN" : "en" });
+
+    ui.unread = el("span", { class: "bdw-unread", "data-testid": "bdw-unread", hidden: true, "aria-hidden": "true" });
+    ui.launcher = el("button", {
+      class: "bdw-launcher", type: "button", "data-testid": "bdw-bubble",
+      "aria-label": T.openChat, "aria-expanded": "false", "aria-controls": "bdw-panel",
+      onclick: function () { toggle(); }
+    }, icon("chat", "bdw-launcher-icon bdw-launcher-icon-open"),
+      icon("chevron", "bdw-launcher-icon bdw-launcher-icon-close"), ui.unread);
+
+    ui.title = el("span", { class: "bdw-title", "data-testid": "bdw-title", text: displayTitle });
+    ui.agentName = el("span", { class: "bdw-agent-name", "data-testid": "bdw-agent-name", hidden: true });
+    ui.statusLabel = el("span", { class: "bdw-status-label", text: T.status.idle });
+    ui.status = el("div", {
+      class: "bdw-status", "data-testid": "bdw-status", "data-status": "idle", role: "status"
+    }, el("span", { class: "bdw-status-dot", "aria-hidden": "true" }), ui.statusLabel);
+    ui.headerAvatar = icon("bot", "bdw-header-avatar");
+    ui.header = el("div", { class: "bdw-header" },
+      ui.headerAvatar,
+      el("div", { class: "bdw-header-main" },
+        el("div", { class: "bdw-title-line" }, ui.title, ui.agentName), ui.status),
+      el("button", {
+        class: "bdw-icon-btn", type: "button", "data-testid": "bdw-close", "aria-label": T.closeChat,
+        html: ICONS.close, onclick: function () { close(); }
+      }));
+
+    ui.intro = el("div", { class: "bdw-intro" },
+      el("div", { class: "bdw-intro-title", text: T.introTitle }),
+      el("div", { class: "bdw-intro-text", text: T.introText }),
+      el("div", { class: "bdw-quick" }, T.starters.map(function (q) {
+        return el("button", {
+          class: "bdw-quick-btn", type: "button", "data-testid": "bdw-starter", text: q,
+          onclick: function () { send(q); }
+        });
+      }).reduce(function (frag, b) { frag.appendChild(b); return frag; }, document.createDocumentFragment())));
+
+    ui.transcript = el("div", {
+      class: "bdw-transcript", "data-testid": "bdw-transcript", role: "log",
+      "aria-live": "polite", "aria-relevant": "additions", "aria-label": T.transcriptLabel
+    });
+    ui.typingLabel = el("span", { class: "bdw-sr" });
+    ui.typing = el("div", { class: "bdw-typing", "data-testid": "bdw-typing", hidden: true },
+      el("span", { class: "bdw-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+      ui.typingLabel);
+    ui.failedText = el("div", { text: T.fatal.generic });
+    ui.failed = el("div", { class: "bdw-failed", hidden: true, role: "alert" }, ui.failedText,
+      el("button", {
+        class: "bdw-primary-btn", type: "button", "data-testid": "bdw-retry", text: T.retry,
+        onclick: function () { conn.restart(); }
+      }));
+    ui.body = el("div", { class: "bdw-body" }, ui.intro, ui.transcript, ui.typing, ui.failed);
+
+    ui.input = el("textarea", {
+      class: "bdw-input", rows: "1", "data-testid": "bdw-input", placeholder: T.placeholder,
+      "aria-label": T.inputLabel, maxlength: String(MAX_TEXT + 200)
+    });
+    ui.sendBtn = el("button", {
+      class: "bdw-send", type: "button", "data-testid": "bdw-send", "aria-label": T.send,
+      title: T.send, html: ICONS.send, disabled: true, onclick: function () { submitInput(); }
+    });
+    ui.count = el("span", { class: "bdw-count" });
+    ui.composer = el("div", { class: "bdw-composer" },
+      el("div", { class: "bdw-input-wrap" }, ui.input, ui.sendBtn),
+      el("div", { class: "bdw-footer" }, el("span", { text: T.footer }), ui.count));
+
+    ui.panel = el("section", {
+      class: "bdw-panel", id: "bdw-panel", "data-testid": "bdw-panel", "data-open": "false",
+      role: "dialog", "aria-label": T.panelLabel, "aria-hidden": "true"
+    }, ui.header, ui.body, ui.composer);
+
+    wrap.appendChild(ui.panel);
+    wrap.appendChild(ui.launcher);
+    root.appendChild(wrap);
+
+    ui.input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        submitInput();
+      }
+    });
+    ui.input.addEventListener("input", function () { onInputChanged(); conn.typing(true); });
+    ui.input.addEventListener("blur", function () { conn.typing(false); });
+    ui.panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.stopPropagation(); close(); ui.launcher.focus(); }
+    });
+  }
+
+  function onInputChanged() {
+    var value = ui.input.value;
+    ui.input.style.height = "auto";
+    ui.input.style.height = Math.min(ui.input.scrollHeight, 120) + "px";
+    var length = Array.from(value).length;
+    ui.sendBtn.disabled = !value.trim() || length > MAX_TEXT;
+    ui.count.textContent = length > MAX_TEXT - 200 ? length + "/" + MAX_TEXT : "";
+    ui.count.setAttribute("data-over", length > MAX_TEXT ? "true" : "false");
+  }
+
+  function submitInput() {
+    var text = ui.input.value;
+    if (!text.trim()) return;
+    if (send(text) !== null) {
+      ui.input.value = "";
+      onInputChanged();
+      conn.typing(false);
+    }
+    ui.input.focus();
+  }
+
+  // --- transcript ------------------------------------------------------------------------
+
+  var view = {
+    open: false,
+    unread: 0,
+    agentName: null,
+    bubbles: new Map(), // client_msg_id -> investor row
+    streams: new Map(), // stream_id -> {row, textNode, chunks: Map<index, delta>}
+    finishedStreams: new Set(),
+    typingTimer: null
+  };
+
+  function nearBottom() {
+    var b = ui.body;
+    return b.scrollHeight - b.scrollTop - b.clientHeight < 96;
+  }
+
+  function scrollToBottom() {
+    ui.body.scrollTop = ui.body.scrollHeight;
+  }
+
+  function append(node, opts) {
+    var stick = (opts && opts.own) || nearBottom();
+    ui.transcript.appendChild(node);
+    ui.intro.hidden = true;
+    if (stick) scrollToBottom();
+    if (opts && opts.live && !view.open && !opts.own) {
+      view.unread += 1;
+      renderUnread();
+    }
+  }
+
+  function renderUnread() {
+    ui.unread.hidden = view.unread === 0;
+    ui.unread.textContent = view.unread > 99 ? "99+" : String(view.unread);
+  }
+
+  function messageText(text) {
+    return el("div", { class: "bdw-bubble", "data-testid": "bdw-message-text", text: text });
+  }
+
+  function quickReplies(list) {
+    if (!list || !list.length) return null;
+    var box = el("div", { class: "bdw-quick" });
+    list.forEach(function (q) {
+      box.appendChild(el("button", {
+        class: "bdw-quick-btn", type: "button", "data-testid": "bdw-quick-reply", text: q,
+        onclick: function () {
+          if (send(q) === null) return;
+          Array.prototype.forEach.call(box.children, function (b) { b.disabled = true; });
+        }
+      }));
+    });
+    return box;
+  }
+
+  function sourcesBlock(sources) {
+    if (!sources || !sources.length) return null;
+    var list = el("ul", { class: "bdw-source-list" });
+    sources.forEach(function (s, i) {
+      list.appendChild(el("li", {
+        class: "bdw-source", "data-testid": "bdw-source", "data-source-id": s.id,
+        title: s.title + (s.source ? " — " + s.source : "")
+      }, el("span", { class: "bdw-source-n", text: String(i + 1) }),
+        el("span", { class: "bdw-source-t", text: s.title })));
+    });
+    return el("div", { class: "bdw-sources" },
+      el("div", { class: "bdw-sources-label", text: T.sources }), list);
+  }
+
+  function thumbs(seq) {
+    var box = el("span", { class: "bdw-thumbs" });
+    function make(kind, label, iconName) {
+      return el("button", {
+        class: "bdw-thumb bdw-thumb-" + kind, type: "button", "data-testid": "bdw-thumb-" + kind,
+        "aria-label": label, title: label, "aria-pressed": saved.thumbs[seq] === kind ? "true" : "false",
+        html: ICONS[iconName],
+        onclick: function (e) {
+          var btn = e.currentTarget;
+          if (btn.getAttribute("aria-pressed") === "true") return;
+          Array.prototype.forEach.call(box.children, function (b) { b.setAttribute("aria-pressed", "false"); });
+          btn.setAttribute("aria-pressed", "true");
+          saved.thumbs[seq] = kind;
+          persist();
+          conn.feedback({ type: "feedback", seq: seq, thumbs: kind });
+        }
+      });
+    }
+    box.appendChild(make("up", T.helpful, "thumbUp"));
+    box.appendChild(make("down", T.notHelpful, "thumbDown"));
+    return box;
+  }
+
+  function botRow(f) {
+    var flags = (f.flags || []).join(" ");
+    var col = el("div", { class: "bdw-col" }, messageText(f.text), sourcesBlock(f.sources),
+      quickReplies(f.quick_replies),
+      el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }), thumbs(f.seq)));
+    return el("div", {
+      class: "bdw-row bdw-row-bot", "data-testid": "bdw-message", "data-kind": "bot",
+      "data-seq": f.seq, "data-action": f.action, "data-intent": f.intent || null,
+      "data-flags": flags || null
+    }, icon("bot", "bdw-avatar"), col);
+  }
+
+  function investorRow(clientMsgId, text, state, seq, at) {
+    var stateBox = el("span", { class: "bdw-state" });
+    var row = el("div", {
+      class: "bdw-row bdw-row-investor", "data-testid": "bdw-message", "data-kind": "investor",
+      "data-client-msg-id": clientMsgId, "data-state": state, "data-seq": seq || null
+    }, el("div", { class: "bdw-col" }, messageText(text),
+      el("div", { class: "bdw-meta" }, stateBox, el("span", { text: clockTime(at) }))));
+    row._stateBox = stateBox;
+    setInvestorState(row, state);
+    return row;
+  }
+
+  function setInvestorState(row, state) {
+    row.setAttribute("data-state", state);
+    var box = row._stateBox;
+    box.textContent = "";
+    box.className = "bdw-state";
+    box.onclick = null;
+    box.removeAttribute("role");
+    box.removeAttribute("tabindex");
+    if (state === "pending") {
+      box.appendChild(el("span", { class: "bdw-spinner", "aria-hidden": "true" }));
+      box.appendChild(document.createTextNode(T.sending));
+    } else if (state === "failed") {
+      box.className = "bdw-state bdw-state-failed";
+      box.textContent = T.sendFailed;
+      box.setAttribute("role", "button");
+      box.setAttribute("tabindex", "0");
+      box.onclick = function () { outbox.retry(row.getAttribute("data-client-msg-id")); };
+    }
+  }
+
+  function agentRow(f) {
+    return el("div", {
+      class: "bdw-row bdw-row-agent", "data-testid": "bdw-message", "data-kind": "agent", "data-seq": f.seq
+    }, el("span", { class: "bdw-avatar bdw-avatar-agent", text: initialOf(f.agent_name), "aria-hidden": "true" }),
+      el("div", { class: "bdw-col" },
+        el("div", { class: "bdw-name" }, el("b", { text: f.agent_name }), " · " + T.agentRole),
+        messageText(f.text),
+        el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }))));
+  }
+
+  function systemRow(text, seq, tone) {
+    return el("div", {
+      class: "bdw-system", "data-testid": "bdw-message", "data-kind": "system",
+      "data-seq": seq || null, "data-tone": tone || null, text: text
+    });
+  }
+
+  function suggestionCard(f) {
+    var kindLabel = T.suggestionKinds[f.kind] || f.kind;
+    return el("div", {
+      class: "bdw-card", "data-testid": "bdw-message", "data-kind": "suggestion",
+      "data-suggestion-kind": f.kind, "data-seq": f.seq, role: f.kind === "fraud_alert" ? "alert" : null
+    }, el("div", { class: "bdw-card-head" }, icon(f.kind in ICONS ? f.kind : "campaign", "bdw-card-icon"),
+      el("div", {}, el("div", { class: "bdw-card-kind", text: kindLabel }),
+        el("div", { class: "bdw-card-title", "data-testid": "bdw-suggestion-title", text: f.title }))),
+      el("div", { class: "bdw-card-text", "data-testid": "bdw-message-text", text: f.text }),
+      quickReplies(f.quick_replies));
+  }
+
+  function ratingCard(f) {
+    var card = el("div", {
+      class: "bdw-card bdw-rating", "data-testid": "bdw-message", "data-kind": "rating", "data-seq": f.seq
+    });
+    var done = saved.rated[f.seq];
+    if (done) {
+      renderRated(card, done);
+      return card;
+    }
+    var chosen = 0;
+    var label = el("div", { class: "bdw-rating-label", "aria-live": "polite" });
+    var stars = el("div", { class: "bdw-stars", role: "group", "aria-label": T.ratingTitle });
+    var comment = el("textarea", {
+      "data-testid": "bdw-rating-comment", placeholder: T.ratingComment, "aria-label": T.ratingComment,
+      maxlength: "500"
+    });
+    var submit = el("button", {
+      class: "bdw-primary-btn", type: "button", "data-testid": "bdw-rating-submit", text: T.ratingSubmit,
+      disabled: true,
+      onclick: function () {
+        if (!chosen) return;
+        var frame = { type: "feedback", score: chosen };
+        var c = comment.value.trim();
+        if (c) frame.comment = c.slice(0, 500);
+        conn.feedback(frame);
+        saved.rated[f.seq] = chosen;
+        persist();
+        renderRated(card, chosen);
+      }
+    });
+    function light(n) {
+      Array.prototype.forEach.call(stars.children, function (s, i) {
+        s.setAttribute("data-lit", i < n ? "true" : "false");
+      });
+      label.textContent = n ? T.ratingLabels[n] : "";
+    }
+    for (var n = 1; n <= 5; n++) {
+      (function (score) {
+        stars.appendChild(el("button", {
+          class: "bdw-star", type: "button", "data-testid": "bdw-star", "data-score": score,
+          "aria-label": T.star(score), "aria-pressed": "false", html: ICONS.star,
+          onmouseenter: function () { light(score); },
+          onfocus: function () { light(score); },
+          onclick: function () {
+            chosen = score;
+            Array.prototype.forEach.call(stars.children, function (s, i) {
+              s.setAttribute("aria-pressed", i + 1 === score ? "true" : "false");
+            });
+            light(score);
+            submit.disabled = false;
+          }
+        }));
+      })(n);
+    }
+    stars.addEventListener("mouseleave", function () { light(chosen); });
+    card.appendChild(el("div", { class: "bdw-card-title", text: T.ratingTitle }));
+    card.appendChild(el("div", { class: "bdw-card-kind", text: T.ratingHint }));
+    card.appendChild(stars);
+    card.appendChild(label);
+    card.appendChild(comment);
+    card.appendChild(submit);
+    return card;
+  }
+
+  function renderRated(card, score) {
+    card.textContent = "";
+    var stars = el("div", { class: "bdw-stars", "aria-label": T.star(score) });
+    for (var i = 1; i <= 5; i++) {
+      stars.appendChild(el("span", { class: "bdw-star", "data-lit": i <= score ? "true" : "false", html: ICONS.star }));
+    }
+    card.appendChild(el("div", { class: "bdw-card-title", "data-testid": "bdw-rating-thanks", text: T.ratingThanks }));
+    card.appendChild(stars);
+  }
+
+  function notice(code, text) {
+    var last = ui.transcript.lastElementChild;
+    if (last && last.getAttribute("data-testid") === "bdw-notice" && last.getAttribute("data-code") === code) {
+      last.remove();
+    }
+    var node = el("div", { class: "bdw-notice", "data-testid": "bdw-notice", "data-code": code, role: "status" },
+      icon("warn", "bdw-notice-icon"), el("span", { text: text }));
+    append(node);
+    setTimeout(function () { if (node.isConnected) node.remove(); }, 12000);
+  }
+
+  function setAgent(name) {
+    view.agentName = name || null;
+    ui.agentName.hidden = !name;
+    ui.agentName.textContent = name || "";
+    ui.header.setAttribute("data-agent", name ? "true" : "false");
+    ui.title.textContent = name ? T.agentRole : displayTitle;
+    ui.headerAvatar.innerHTML = name ? ICONS.headset : ICONS.bot;
+  }
+
+  function showTyping(who, active) {
+    clearTimeout(view.typingTimer);
+    if (!active) { ui.typing.hidden = true; return; }
+    var stick = nearBottom();
+    ui.typing.hidden = false;
+    ui.typing.setAttribute("data-who", who);
+    ui.typingLabel.textContent = T.typing[who] || T.typing.bot;
+    if (stick) scrollToBottom();
+    view.typingTimer = setTimeout(function () { ui.typing.hidden = true; }, 15000);
+  }
+
+  /** Render one sequenced frame; ``live`` is false for frames restored from sessionStorage. */
+  function renderSequenced(f, live) {
+    switch (f.type) {
+      case "investor_message": {
+        var own = view.bubbles.get(f.client_msg_id);
+        if (own) {
+          own.querySelector("[data-testid=bdw-message-text]").textContent = f.text;
+          own.setAttribute("data-seq", f.seq);
+          setInvestorState(own, "sent");
+          outbox.settle(f.client_msg_id);
+        } else {
+          var row = investorRow(f.client_msg_id, f.text, "sent", f.seq, f.at);
+          view.bubbles.set(f.client_msg_id, row);
+          append(row, { own: true });
+        }
+        break;
+      }
+      case "reply": {
+        showTyping("bot", false);
+        var rowBot = botRow(f);
+        var stream = f.stream_id ? view.streams.get(f.stream_id) : null;
+        if (stream) {
+          var stick = nearBottom();
+          stream.row.replaceWith(rowBot);
+          view.streams.delete(f.stream_id);
+          if (stick) scrollToBottom();
+        } else {
+          append(rowBot, { live: live });
+        }
+        if (f.stream_id) view.finishedStreams.add(f.stream_id);
+        break;
+      }
+      case "agent_joined":
+        setAgent(f.agent_name);
+        append(systemRow(T.agentJoined(f.agent_name), f.seq, "agent"), { live: live });
+        break;
+      case "agent_left":
+        setAgent(null);
+        append(systemRow(f.outcome === "resolved" ? T.agentLeftResolved(f.agent_name)
+          : T.agentLeftHandedBack(f.agent_name), f.seq), { live: live });
+        break;
+      case "agent_message":
+        showTyping("agent", false);
+        if (!view.agentName) setAgent(f.agent_name);
+        append(agentRow(f), { live: live });
+        break;
+      case "suggestion":
+        append(suggestionCard(f), { live: live });
+        break;
+      case "rating_request":
+        append(ratingCard(f), { live: live });
+        break;
+      default:
+        break;
+    }
+  }
+
+  function renderChunk(f) {
+    if (view.finishedStreams.has(f.stream_id)) return;
+    showTyping("bot", false);
+    var stream = view.streams.get(f.stream_id);
+    if (!stream) {
+      var textNode = messageText("");
+      var row = el("div", {
+        class: "bdw-row bdw-row-bot", "data-testid": "bdw-message", "data-kind": "bot",
+        "data-streaming": "true", "data-stream-id": f.stream_id
+      }, icon("bot", "bdw-avatar"), el("div", { class: "bdw-col" }, textNode));
+      stream = { row: row, textNode: textNode, chunks: new Map() };
+      view.streams.set(f.stream_id, stream);
+      append(row, { live: true });
+    }
+    if (f.reset) stream.chunks.clear();
+    if (f.delta) stream.chunks.set(f.index, f.delta);
+    var keys = Array.from(stream.chunks.keys()).sort(function (a, b) { return a - b; });
+    var stick = nearBottom();
+    stream.textNode.textContent = keys.map(function (k) { return stream.chunks.get(k); }).join("");
+    if (stick) scrollToBottom();
+  }
+
+  function clearTranscript() {
+    ui.transcript.textContent = "";
+    view.bubbles.clear();
+    view.streams.clear();
+    view.finishedStreams.clear();
+    ui.intro.hidden = false;
+    setAgent(null);
+  }
+
+  // --- outgoing messages -----------------------------------------------------------------
+
+  var outbox = {
+    retryTimers: new Map(),
+
+    add: function (text) {
+      var id = newClientMsgId();
+      saved.outbox.push({ id: id, text: text, attempts: 0 });
+      persist();
+      var row = investorRow(id, text, "pending", null, null);
+      view.bubbles.set(id, row);
+      append(row, { own: true });
+      conn.sendMessage(id, text);
+      return id;
+    },
+
+    find: function (id) {
+      for (var i = 0; i < saved.outbox.length; i++) if (saved.outbox[i].id === id) return saved.outbox[i];
+      return null;
+    },
+
+    settle: function (id) {
+      var before = saved.outbox.length;
+      saved.outbox = saved.outbox.filter(function (m) { return m.id !== id; });
+      clearTimeout(this.retryTimers.get(id));
+      this.retryTimers.delete(id);
+      if (saved.outbox.length !== before) persist();
+    },
+
+    /** The server refused it without storing it: send again later, give up after a few tries. */
+    later: function (id, delaySeconds) {
+      var item = this.find(id);
+      if (!item) return;
+      item.attempts = (item.attempts || 0) + 1;
+      persist();
+      var row = view.bubbles.get(id);
+      if (item.attempts > 5) {
+        if (row) setInvestorState(row, "failed");
+        return;
+      }
+      clearTimeout(this.retryTimers.get(id));
+      var self = this;
+      this.retryTimers.set(id, setTimeout(function () {
+        self.retryTimers.delete(id);
+        if (self.find(id)) conn.sendMessage(id, item.text);
+      }, Math.max(0.5, delaySeconds || 2) * 1000));
+    },
+
+    retry: function (id) {
+      var item = this.find(id);
+      if (!item) return;
+      item.attempts = 0;
+      persist();
+      var row = view.bubbles.get(id);
+      if (row) setInvestorState(row, "pending");
+      conn.sendMessage(id, item.text);
+    },
+
+    flush: function () {
+      saved.outbox.forEach(function (m) {
+        var row = view.bubbles.get(m.id);
+        if (row && row.getAttribute("data-state") === "failed") return;
+        conn.sendMessage(m.id, m.text);
+      });
+    }
+  };
+
+  function send(text) {
+    var value = String(text === undefined || text === null ? "" : text).replace(/^\s+|\s+$/g, "");
+    if (!value) return null;
+    if (Array.from(value).length > MAX_TEXT) {
+      notice("too_long", T.notices.too_long);
+      return null;
+    }
+    if (conn.status === "idle") conn.start();
+    return outbox.add(value);
+  }
+
+  // --- the connection --------------------------------------------------------------------
+
+  var conn = {
+    status: "idle",
+    socket: null,
+    generation: 0,
+    welcomed: false,
+    connecting: false,
+    attempt: 0,
+    token: null,
+    tokenExpiresAt: 0,
+    forceToken: false,
+    reconnectTimer: null,
+    heartbeatTimer: null,
+    lastFrameAt: 0,
+    heartbeatS: 25,
+    replayLeft: 0,
+    replayTimer: null,
+    feedbackQueue: [],
+    closeAction: null,
+    resets: 0,
+    authRetries: 0,
+    lastError: null,
+    typingSentAt: 0,
+    typingActive: false,
+    stopped: false,
+
+    setStatus: function (status) {
+      this.status = status;
+      ui.status.setAttribute("data-status", status);
+      ui.statusLabel.textContent = T.status[status] || status;
+      ui.failed.hidden = status !== "failed";
+    },
+
+    start: function () {
+      if (this.socket || this.connecting || this.stopped) return;
+      this.connect();
+    },
+
+    restart: function () {
+      this.stopped = false;
+      this.attempt = 0;
+      this.resets = 0;
+      this.authRetries = 0;
+      this.forceToken = true;
+      this.drop(true);
+    },
+
+    obtainToken: async function (force) {
+      var hook = window.BrokerDesk && window.BrokerDesk.getToken;
+      if (typeof hook === "function") {
+        var supplied = await hook.call(window.BrokerDesk, { investorId: investorId, force: !!force });
+        if (typeof supplied !== "string" || !supplied) throw new Error("getToken returned no token");
+        return supplied;
+      }
+      if (!force && this.token && Date.now() < this.tokenExpiresAt - 60000) return this.token;
+      if (!tokenUrl) throw new Error("no token source: set data-token-url or window.BrokerDesk.getToken");
+      var response = await fetch(tokenUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ investor_id: investorId })
+      });
+      if (!response.ok) throw new Error("token request failed: HTTP " + response.status);
+      var body = await response.json();
+      if (!body || typeof body.token !== "string") throw new Error("token response without token");
+      this.token = body.token;
+      var expires = body.expires_at;
+      var when = typeof expires === "number" ? (expires < 1e12 ? expires * 1000 : expires) : Date.parse(expires || "");
+      this.tokenExpiresAt = isNaN(when) ? Date.now() + 50 * 60000 : when;
+      return this.token;
+    },
+
+    connect: async function () {
+      this.connecting = true;
+      clearTimeout(this.reconnectTimer);
+      this.setStatus(this.attempt > 0 ? "reconnecting" : "connecting");
+      var generation = ++this.generation;
+      var token;
+      try {
+        token = await this.obtainToken(this.forceToken);
+        this.forceToken = false;
+      } catch (e) {
+        if (generation !== this.generation) return;
+        this.connecting = false;
+        this.lastError = { code: "token", message: String(e && e.message || e) };
+        this.scheduleReconnect();
+        return;
+      }
+      if (generation !== this.generation) return;
+      var socket;
+      try {
+        socket = new WebSocket(wsUrl);
+      } catch (e) {
+        this.connecting = false;
+        this.lastError = { code: "socket", message: String(e && e.message || e) };
+        this.scheduleReconnect();
+        return;
+      }
+      this.socket = socket;
+      this.connecting = false;
+      this.welcomed = false;
+      this.closeAction = null;
+      var self = this;
+      socket.onopen = function () {
+        if (generation !== self.generation) return;
+        var hello = { type: "hello", v: PROTOCOL_VERSION, token: token, last_seq: saved.lastSeq, lang: lang };
+        if (saved.conversationId) hello.conversation_id = saved.conversationId;
+        else hello.last_seq = 0;
+        self.raw(hello);
+      };
+      socket.onmessage = function (event) {
+        if (generation !== self.generation) return;
+        self.lastFrameAt = Date.now();
+        var frame;
+        try { frame = JSON.parse(event.data); } catch (e) { return; }
+        if (frame && typeof frame.type === "string") self.handle(frame);
+      };
+      socket.onclose = function (event) {
+        if (generation !== self.generation) return;
+        self.onClosed(event.code);
+      };
+    },
+
+    raw: function (frame) {
+      if (!this.socket || this.socket.readyState !== 1) return false;
+      this.socket.send(JSON.stringify(frame));
+      return true;
+    },
+
+    sendMessage: function (id, text) {
+      if (!this.welcomed) { this.start(); return; }
+      this.raw({ type: "message", client_msg_id: id, text: text });
+    },
+
+    feedback: function (frame) {
+      if (this.welcomed && this.raw(frame)) return;
+      this.feedbackQueue.push(frame);
+      this.start();
+    },
+
+    typing: function (active) {
+      if (!this.welcomed) return;
+      var now = Date.now();
+      if (active && this.typingActive && now - this.typingSentAt < 3000) return;
+      if (!active && !this.typingActive) return;
+      this.typingActive = active;
+      this.typingSentAt = now;
+      this.raw({ type: "typing", active: active });
+    },
+
+    handle: function (f) {
+      if (f.type === "welcome") return this.onWelcome(f);
+      if (SEQUENCED[f.type]) return this.onSequenced(f);
+      switch (f.type) {
+        case "ack": {
+          var row = view.bubbles.get(f.client_msg_id);
+          if (row) {
+            setInvestorState(row, "sent");
+            row.setAttribute("data-seq", f.seq);
+          }
+          outbox.settle(f.client_msg_id);
+          break;
+        }
+        case "reply_chunk":
+          renderChunk(f);
+          break;
+        case "typing":
+          showTyping(f.who, f.active !== false);
+          break;
+        case "error":
+          this.onError(f);
+          break;
+        default:
+          break; // pong, or a frame type from a newer server
+      }
+    },
+
+    onWelcome: function (f) {
+      var resumed = saved.conversationId;
+      if (resumed && f.conversation_id !== resumed) {
+        // The server gave us another conversation: what we showed belongs to the old one.
+        var sentSeq = saved.lastSeq;
+        this.startNewConversation(f.conversation_id);
+        if (sentSeq > 0 && f.last_seq > 0) {
+          this.drop(false, true);
+          return;
+        }
+      }
+      saved.conversationId = f.conversation_id;
+      persist();
+      this.welcomed = true;
+      this.attempt = 0;
+      this.resets = 0;
+      this.authRetries = 0;
+      this.lastError = null;
+      this.stopped = false;
+      this.setStatus("online");
+      setAgent(f.agent_name || null);
+      this.heartbeatS = Math.max(2, Number(f.heartbeat_s) || 25);
+      this.startHeartbeat();
+      var self = this;
+      this.feedbackQueue.splice(0).forEach(function (frame) { self.raw(frame); });
+      // Re-send un-acked messages once the replay is in (its echoes settle those already stored).
+      this.replayLeft = Number(f.replaying) || 0;
+      clearTimeout(this.replayTimer);
+      if (this.replayLeft <= 0) outbox.flush();
+      else this.replayTimer = setTimeout(function () { self.replayLeft = 0; outbox.flush(); }, 1500);
+    },
+
+    onSequenced: function (f) {
+      if (typeof f.seq !== "number") return;
+      // Already shown. Gaps are normal: staff-only notes take seqs the investor never sees.
+      if (f.seq <= saved.lastSeq) return;
+      saved.lastSeq = f.seq;
+      saved.frames.push(f);
+      persist();
+      renderSequenced(f, true);
+      if (this.replayLeft > 0) {
+        this.replayLeft -= 1;
+        if (this.replayLeft === 0) {
+          clearTimeout(this.replayTimer);
+          outbox.flush();
+        }
+      }
+    },
+
+    onError: function (f) {
+      this.lastError = { code: f.code, message: f.message };
+      var code = f.code;
+      if (!f.fatal) {
+        if (code === "rate_limited") {
+          notice(code, T.notices.rate_limited);
+          if (f.client_msg_id) outbox.later(f.client_msg_id, f.retry_after_s || 5);
+        } else if (code === "storage_unavailable") {
+          notice(code, T.notices.storage_unavailable);
+          if (f.client_msg_id) outbox.later(f.client_msg_id, f.retry_after_s || 2);
+        } else if (code === "conversation_closed") {
+          notice(code, T.notices.conversation_closed);
+          this.closeAction = "new_conversation";
+          this.drop(false, true);
+        } else if (f.client_msg_id) {
+          // bad_frame and the like: this message will never be accepted as it is.
+          var row = view.bubbles.get(f.client_msg_id);
+          outbox.settle(f.client_msg_id);
+          if (row) setInvestorState(row, "failed");
+          notice(code, T.notices.generic);
+        }
+        return;
+      }
+      // Fatal: the server closes next; decide now what the close means.
+      if (code === "token_expired" || code === "unauthorized") this.closeAction = "auth";
+      else if ((code === "forbidden" || code === "not_found" || code === "out_of_order") && saved.conversationId) this.closeAction = "new_conversation";
+      else if (code === "forbidden" || code === "unsupported_version") this.closeAction = "fail";
+      else if (code === "conversation_closed") this.closeAction = "new_conversation";
+      else if (code === "rate_limited" || code === "storage_unavailable") {
+        notice(code, T.notices[code]);
+        this.closeAction = { delay: f.retry_after_s };
+      } else this.closeAction = "retry";
+    },
+
+    onClosed: function (code) {
+      this.stopHeartbeat();
+      this.socket = null;
+      this.welcomed = false;
+      this.connecting = false;
+      showTyping("bot", false);
+      var action = this.closeAction;
+      this.closeAction = null;
+      if (!action) {
+        if (code === 4401) action = "auth";
+        else if ((code === 4403 || code === 4404 || code === 4409) && saved.conversationId) action = "new_conversation";
+        else if (code === 4403 || code === 4406) action = "fail";
+      }
+      if (action === "auth") {
+        this.authRetries += 1;
+        if (this.authRetries > 2) return this.fail(this.lastError && this.lastError.code);
+        this.forceToken = true;
+        return this.scheduleReconnect(0);
+      }
+      if (action === "new_conversation") {
+        this.resets += 1;
+        if (this.resets > 2) return this.fail();
+        this.startNewConversation(null);
+        return this.scheduleReconnect(0);
+      }
+      if (action === "fail") return this.fail(this.lastError ? this.lastError.code : code === 4403 ? "forbidden" : null);
+      if (action && typeof action === "object" && action.delay) return this.scheduleReconnect(action.delay * 1000);
+      this.scheduleReconnect();
+    },
+
+    startNewConversation: function (conversationId) {
+      var hadTranscript = saved.frames.length > 0;
+      saved.conversationId = conversationId;
+      saved.lastSeq = 0;
+      saved.frames = [];
+      saved.thumbs = {};
+      saved.rated = {};
+      persist();
+      view.streams.clear();
+      view.finishedStreams.clear();
+      setAgent(null);
+      if (hadTranscript) append(el("div", { class: "bdw-divider", text: T.newConversation }));
+    },
+
+    fail: function (code) {
+      this.stopped = true;
+      this.setStatus("failed");
+      ui.failedText.textContent = (code && T.fatal[code]) || T.fatal.generic;
+    },
+
+    scheduleReconnect: function (delayMs) {
+      if (this.stopped) return;
+      clearTimeout(this.reconnectTimer);
+      var delay = delayMs;
+      if (delay === undefined || delay === null) {
+        // Exponential back-off with "equal jitter": half fixed, half random, capped at 30 s.
+        var cap = Math.min(30000, 500 * Math.pow(2, this.attempt));
+        delay = cap / 2 + Math.random() * cap / 2;
+      }
+      this.attempt += 1;
+      this.setStatus(navigator.onLine === false ? "offline" : "reconnecting");
+      var self = this;
+      this.reconnectTimer = setTimeout(function () { self.connect(); }, delay);
+    },
+
+    /** Drop the socket as a network failure would; ``now`` reconnects without back-off. */
+    drop: function (now, quiet) {
+      var socket = this.socket;
+      this.generation += 1;
+      this.socket = null;
+      this.connecting = false;
+      this.welcomed = false;
+      this.stopHeartbeat();
+      if (socket) { try { socket.close(); } catch (e) { /* already closing */ } }
+      if (quiet) {
+        var action = this.closeAction;
+        this.closeAction = null;
+        if (action === "new_conversation") this.startNewConversation(null);
+        return this.scheduleReconnect(0);
+      }
+      this.scheduleReconnect(now ? 0 : undefined);
+    },
+
+    startHeartbeat: function () {
+      this.stopHeartbeat();
+      var self = this;
+      var every = this.heartbeatS * 1000 * 0.9;
+      this.heartbeatTimer = setInterval(function () {
+        if (Date.now() - self.lastFrameAt > self.heartbeatS * 2000 + 5000) {
+          self.drop(false); // nothing heard for two heartbeats: the socket is dead
+          return;
+        }
+        self.raw({ type: "ping", nonce: String(Date.now()) });
+      }, every);
+    },
+
+    stopHeartbeat: function () {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
+  };
+
+  // --- panel -----------------------------------------------------------------------------
+
+  function open() {
+    if (view.open) return;
+    view.open = true;
+    ui.panel.setAttribute("data-open", "true");
+    ui.panel.setAttribute("aria-hidden", "false");
+    ui.launcher.setAttribute("aria-expanded", "true");
+    ui.launcher.setAttribute("aria-label", T.closeChat);
+    view.unread = 0;
+    renderUnread();
+    conn.start();
+    scrollToBottom();
+    setTimeout(function () { ui.input.focus(); }, 60);
+  }
+
+  function close() {
+    if (!view.open) return;
+    view.open = false;
+    ui.panel.setAttribute("data-open", "false");
+    ui.panel.setAttribute("aria-hidden", "true");
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.launcher.setAttribute("aria-label", T.openChat);
+  }
+
+  function toggle() { if (view.open) close(); else open(); }
+
+  function restore() {
+    saved.frames.forEach(function (f) { renderSequenced(f, false); });
+    saved.outbox.forEach(function (m) {
+      var row = investorRow(m.id, m.text, m.attempts > 5 ? "failed" : "pending", null, null);
+      view.bubbles.set(m.id, row);
+      append(row, { own: true });
+    });
+  }
+
+  function mount() {
+    buildUi();
+    document.body.appendChild(host);
+    restore();
+    window.addEventListener("online", function () {
+      if (!conn.socket && !conn.connecting && !conn.stopped && conn.status !== "idle") {
+        conn.attempt = 0;
+        conn.scheduleReconnect(0);
+      }
+    });
+    window.addEventListener("offline", function () {
+      if (!conn.welcomed) conn.setStatus("offline");
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && !conn.socket && !conn.connecting &&
+          !conn.stopped && conn.status !== "idle") {
+        conn.scheduleReconnect(0);
+      }
+    });
+    if (data.open === "true") open();
+    if (connectOn === "load" || saved.outbox.length) conn.start();
+  }
+
+  window.BrokerDeskWidget = {
+    open: open,
+    close: close,
+    toggle: toggle,
+    send: send,
+    get state() {
+      return {
+        open: view.open,
+        status: conn.status,
+        connected: conn.welcomed,
+        conversationId: saved.conversationId,
+        lastSeq: saved.lastSeq,
+        agentName: view.agentName,
+        pending: saved.outbox.map(function (m) { return m.id; }),
+        unread: view.unread,
+        lang: lang,
+        error: conn.lastError
+      };
+    },
+    get root() { return root; },
+    drop: function () { conn.drop(false); },
+    reconnect: function () { conn.restart(); },
+    reset: function () {
+      saved = emptySaved();
+      persist();
+      clearTranscript();
+      conn.restart();
+    }
+  };
+
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();

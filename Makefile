@@ -34,9 +34,12 @@ services:
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || \
 		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
 
+# Ingest the sample knowledge, migrate the database, then serve on 127.0.0.1:8000 with a
+# demo console account (development mode); the widget demo and console URLs are printed.
 run: setup
 	$(VENV)/bin/assistant ingest data/knowledge --prune
-	@echo "Knowledge base ready. Try: $(VENV)/bin/assistant search '创业板怎么开通'"
+	$(VENV)/bin/assistant db upgrade
+	$(VENV)/bin/assistant serve --host 127.0.0.1 --demo-agent
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,10 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Inspect and maintain a knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+db_app = typer.Typer(help="Create and migrate the conversation database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+staff_app = typer.Typer(help="Manage agent-console staff accounts.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 
 console = Console()
 errors = Console(stderr=True)
@@ -307,24 +311,49 @@ def evaluate_cases(
     ] = None,
     thresholds: Annotated[Path, typer.Option(help="gate thresholds (TOML)")] = DEFAULT_THRESHOLDS,
     save: Annotated[Path | None, typer.Option(help="write metrics and per-case results")] = None,
+    shots: Annotated[
+        int | None,
+        typer.Option(min=1, help="keep this many examples per intent (few-shot benchmarks)"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed of the --shots draw")] = 0,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option("--report", help="write a self-contained HTML report, DIR/report.html"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run cases through the real assistant: intent, retrieval, answer, escalation, compliance."""
+    """Run cases through the real assistant: intent, retrieval, answer, escalation, compliance.
+
+    CASES is JSONL (evals/CASES.md) or, for intent benchmarks, a CSV with text and
+    intent (or category) columns, such as BANKING77's test.csv.
+    """
     import asyncio
+    import tempfile
 
     from assistant.service import build_assistant
     from evals.cases import load_cases
     from evals.compare import compare as compare_metrics
     from evals.compare import compare_cases, load_thresholds
     from evals.errors import EvalError
+    from evals.intent_benchmarks import sample_catalogue
     from evals.runner import run_case, summarise
+    from intents.catalogue import load_catalogue
     from intents.errors import IntentError
 
     settings = _settings()
     try:
         selected = [c for c in load_cases(cases) if split in ("all", c.split)]
         gates = load_thresholds(thresholds)
-        bot = build_assistant(settings, kb_dir=kb, catalogue_path=intents)
+        with tempfile.TemporaryDirectory() as scratch:
+            catalogue_path = intents
+            if shots is not None:
+                # The policy reads its catalogue from a file; JSON is valid YAML.
+                sampled = sample_catalogue(
+                    load_catalogue(intents or settings.intents_catalogue), shots, seed
+                )
+                catalogue_path = Path(scratch) / f"catalogue-{shots}-shot.yaml"
+                catalogue_path.write_text(sampled.model_dump_json(), "utf-8")
+            bot = build_assistant(settings, kb_dir=kb, catalogue_path=catalogue_path)
     except (KnowledgeError, IntentError, EvalError) as exc:
         errors.print(f"[red]error[/red] ({exc.code}): {exc}")
         raise typer.Exit(2) from exc
@@ -354,10 +383,13 @@ def evaluate_cases(
         save.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
     exit_code = 0
     report_text = ""
+    report = None
+    regressed: list[str] = []
     if compare is not None:
         baseline = json.loads(compare.read_text("utf-8"))
         report = compare_metrics(summary, baseline["metrics"], gates, allow_missing=True)
         changes = compare_cases(results["cases"], baseline["cases"])
+        regressed = [c.id for c in changes.regressed]
         report_text = report.summary()
         results["comparison"] = {
             "passed": report.passed,
@@ -366,12 +398,35 @@ def evaluate_cases(
             "improved": [c.model_dump() for c in changes.improved],
         }
         exit_code = 0 if report.passed else 1
+    if report_dir is not None:
+        from evals.report import render_report, write_report
+
+        described = [str(cases), f"split {split}"]
+        if intents is not None or shots is not None:
+            catalogue = str(intents or settings.intents_catalogue)
+            described.append(catalogue + (f", {shots}-shot (seed {seed})" if shots else ""))
+        if compare is not None:
+            described.append(f"compared with {compare}")
+        page = write_report(
+            report_dir,
+            render_report(
+                outcomes,
+                summary,
+                gates,
+                title="Evaluation report",
+                subtitle=" · ".join(described),
+                comparison=report,
+                regressed=regressed,
+            ),
+        )
+        errors.print(f"report: {page}")
     if as_json:
         _print_json({k: v for k, v in results.items() if k != "cases"})
     else:
         table = Table("metric", "value", title=f"{len(outcomes)} cases ({split})")
         for name, value in summary.items():
-            table.add_row(name, "-" if value is None else f"{value:.3f}")
+            if value is not None:  # an intent-only run measures no retrieval or answers
+                table.add_row(name, f"{value:.4f}")
         console.print(table)
         failed = [o for o in outcomes if not o.passed]
         for outcome in failed[:15]:
@@ -382,6 +437,202 @@ def evaluate_cases(
         if report_text:
             console.print(report_text)
     raise typer.Exit(exit_code)
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL (default: settings database_url)"),
+]
+
+
+@app.command("report")
+def quality_report(
+    since: Annotated[str, typer.Option(help="window ending now: 30m, 12h, 7d, 2w")] = "7d",
+    top: Annotated[int, typer.Option(min=1, max=100, help="rows per ranking")] = 10,
+    cluster: Annotated[
+        bool, typer.Option(help="cluster questions by meaning with E5 (else exact text)")
+    ] = True,
+    database_url: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Production quality: containment, escalations, CSAT, thumbs, intents, unanswered questions."""
+    import asyncio
+    from collections.abc import Sequence
+    from datetime import UTC, datetime
+
+    from assistant.persistence.repositories import StorageError
+    from assistant.persistence.sql import open_store
+    from evals.errors import EvalError
+    from evals.production import parse_window
+    from evals.production import quality_report as build_report
+    from intents.catalogue import load_catalogue
+    from intents.errors import IntentError
+    from knowledge.embedders import load_embedder
+
+    settings = _settings()
+    url = database_url or settings.database
+    try:
+        until = datetime.now(UTC)
+        start = until - parse_window(since)
+        knowledge_intents = {
+            i.name
+            for i in load_catalogue(settings.intents_catalogue).intents
+            if i.handler == "knowledge"
+        }
+    except (EvalError, IntentError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+
+    def embed(texts: Sequence[str]) -> Any:
+        # Loaded only when there is something to cluster.
+        return load_embedder("e5-small").encode_questions(texts)
+
+    async def read() -> Any:
+        store = await open_store(url, migrate=False)
+        try:
+            return await build_report(
+                store.conversations,
+                since=start,
+                until=until,
+                embed=embed if cluster else None,
+                knowledge_intents=knowledge_intents,
+                top=top,
+            )
+        finally:
+            await store.close()
+
+    try:
+        report = asyncio.run(read())
+    except StorageError as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    _print_quality_report(report)
+
+
+def _print_quality_report(report: Any) -> None:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    console.print(
+        f"[b]{report.since:%Y-%m-%d %H:%M} – {report.until:%Y-%m-%d %H:%M} UTC[/b]: "
+        f"{report.conversations} conversations ({report.engaged_conversations} with a question), "
+        f"{report.turns} turns"
+    )
+    csat = report.csat
+    mean = "-" if csat.mean_score is None else f"{csat.mean_score:.2f}"
+    p50 = "-" if report.latency_p50_ms is None else f"{report.latency_p50_ms:.0f} ms"
+    p95 = "-" if report.latency_p95_ms is None else f"{report.latency_p95_ms:.0f} ms"
+    summary = Table("measure", "value", title="quality")
+    for name, value in (
+        ("containment", f"{pct(report.containment_rate)} ({report.contained})"),
+        ("escalation rate", f"{pct(report.escalation_rate)} ({report.escalated})"),
+        ("CSAT (mean of 1-5)", f"{mean} from {csat.responses}, {pct(csat.satisfied_share)} 4-5"),
+        ("thumbs", f"{report.thumbs.up} up / {report.thumbs.down} down"),
+        ("needing attention", f"{pct(report.attention_rate)} ({report.attention_turns} turns)"),
+        ("latency p50 / p95", f"{p50} / {p95}"),
+    ):
+        summary.add_row(name, value)
+    console.print(summary)
+    for title, rows in (
+        ("escalation reasons", report.escalation_reasons),
+        ("top intents", report.top_intents),
+    ):
+        table = Table(title, "count", "share", title=title)
+        for row in rows:
+            table.add_row(row.name, str(row.count), pct(row.share))
+        console.print(table)
+    clusters = Table(
+        "#",
+        "asked",
+        "question (representative)",
+        "why",
+        "examples",
+        title="unanswered or low-confidence questions, clustered",
+    )
+    for number, cluster in enumerate(report.clusters, start=1):
+        clusters.add_row(
+            str(number),
+            str(cluster.count),
+            cluster.representative,
+            ", ".join(f"{k} {v}" for k, v in cluster.reasons.items()),
+            "\n".join(f"{e.conversation_id}#{e.seq}" for e in cluster.examples[:3]),
+        )
+    console.print(clusters)
+    console.print(
+        "[dim]Draft an FAQ entry from one: assistant faq draft --conversation ID [--seq N][/dim]"
+    )
+
+
+faq_app = typer.Typer(help="Draft FAQ entries from real conversations.", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
+
+
+@faq_app.command("draft")
+def faq_draft(
+    conversation: Annotated[str, typer.Option("--conversation", help="conversation id")],
+    seq: Annotated[
+        int | None,
+        typer.Option(help="the investor message (or the bot reply to it) to draft from"),
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="FAQ category (default: the question's intent)")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="drafts CSV to append to (default: STATE_DIR/faq-drafts.csv)"),
+    ] = None,
+    database_url: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn an investor's question and the agent's reply into a draft FAQ row for review."""
+    import asyncio
+
+    from assistant.persistence.repositories import StorageError
+    from assistant.persistence.sql import open_store
+    from evals.errors import EvalError
+    from evals.production import append_drafts, draft_faq
+
+    settings = _settings()
+    url = database_url or settings.database
+    target = out or settings.state_dir / "faq-drafts.csv"
+
+    async def read() -> Any:
+        store = await open_store(url, migrate=False)
+        try:
+            found = await store.conversations.get(conversation)
+            if found is None:
+                return None
+            events = await store.conversations.events_after(conversation, 0)
+            turns = [
+                t
+                for t in await store.conversations.turns_since(found.created_at)
+                if t.conversation_id == conversation
+            ]
+            return draft_faq(events, turns, seq=seq, category=category)
+        finally:
+            await store.close()
+
+    try:
+        draft = asyncio.run(read())
+        if draft is None:
+            errors.print(f"[red]error[/red]: no conversation {conversation!r}")
+            raise typer.Exit(2)
+        append_drafts(target, [draft])
+    except (StorageError, EvalError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        _print_json({"draft": draft.model_dump(), "appended_to": str(target)})
+        return
+    console.print(f"[b]Q:[/b] {draft.question}")
+    for similar in draft.similar_questions:
+        console.print(f"   [dim]also asked:[/dim] {similar}")
+    console.print(f"[b]A:[/b] {draft.answer}")
+    console.print(f"[dim]category={draft.category or '-'} lang={draft.lang}[/dim]")
+    console.print(f"appended to {target}: review it, then `assistant ingest {target}`")
 
 
 DEFAULT_RETRIEVAL_QUERIES = Path(__file__).resolve().parent.parent / "evals/data/retrieval.jsonl"
@@ -485,6 +736,127 @@ def kb_calibrate(
         target = Path(str(resources.files("knowledge.data").joinpath("calibration.json")))
         save_calibration(fitted, target)
         console.print(f"written to {target}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: settings database_url)"),
+    ] = None,
+) -> None:
+    """Migrate the database to the newest schema (the server also does this at start-up)."""
+    import asyncio
+
+    from assistant.persistence.database import display_url, migrate_database
+    from assistant.persistence.repositories import StorageError
+
+    url = database_url or _settings().database
+    try:
+        revision = asyncio.run(migrate_database(url))
+    except StorageError as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{display_url(url)} is at revision {revision}")
+
+
+@staff_app.command("create")
+def staff_create(
+    username: Annotated[str, typer.Argument(help="sign-in name: letters, digits, '.', '_', '-'")],
+    name: Annotated[str, typer.Option("--name", help="display name investors see, e.g. 客服小王")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from the first stdin line")
+    ] = False,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: settings database_url)"),
+    ] = None,
+) -> None:
+    """Create an agent-console account; asks for the password twice unless --password-stdin."""
+    import asyncio
+
+    from assistant.persistence.repositories import StorageError
+    from assistant.persistence.sql import open_store
+    from assistant.staff import StaffAuth, StaffError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    url = database_url or settings.database
+
+    async def create() -> Any:
+        store = await open_store(url)
+        try:
+            auth = StaffAuth(store.staff, settings.staff_session_hours)
+            return await auth.create_account(username, name, password)
+        finally:
+            await store.close()
+
+    try:
+        account = asyncio.run(create())
+    except (StaffError, StorageError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"created staff account {account.username} ({account.display_name})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface (default: settings host)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default: settings port)")] = None,
+    kb: KbOption = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: settings database_url)"),
+    ] = None,
+    bus_url: Annotated[
+        str | None, typer.Option("--bus-url", help="redis://... to share events between servers")
+    ] = None,
+    demo_agent: Annotated[
+        bool,
+        typer.Option(help="development only: make sure console account agent1 exists, print it"),
+    ] = False,
+) -> None:
+    """Serve the chat widget, the agent console and the API (uvicorn)."""
+    import uvicorn
+
+    from assistant.api.deps import Runtime
+    from assistant.app import create_app, ensure_demo_agent
+
+    overrides: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "kb_dir": kb,
+        "database_url": database_url,
+        "bus_url": bus_url,
+    }
+    settings = _settings().model_copy(
+        update={key: value for key, value in overrides.items() if value is not None}
+    )
+    if demo_agent and settings.mode != "development":
+        errors.print("[red]error[/red]: --demo-agent is for development mode only")
+        raise typer.Exit(2)
+
+    async def announce(runtime: Runtime) -> None:
+        base = settings.base_url
+        console.print(f"[bold]Widget demo:[/bold]   {base}/demo")
+        console.print(f"[bold]Agent console:[/bold] {base}/console")
+        console.print(f"[dim]API docs:      {base}/docs[/dim]")
+        if demo_agent:
+            username, password = await ensure_demo_agent(runtime)
+            console.print(f"[bold]Console sign-in:[/bold] {username} / {password}")
+
+    console.print("[dim]starting: the assistant loads its models first (about 30 s)[/dim]")
+    uvicorn.run(
+        create_app(settings, on_started=announce),
+        host=settings.host,
+        port=settings.port,
+        # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
+        ws_max_size=max(4 * settings.max_frame_bytes, 65536),
+        log_level="info",
+    )
 
 
 if __name__ == "__main__":

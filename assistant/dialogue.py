@@ -105,6 +105,20 @@ class FlowRunner(Protocol):
 Retrieve = Callable[[str], list[RetrievedPassage]]
 
 
+class AnswerStream(Protocol):
+    """Receives an LLM answer while the model writes it (a channel shows it as it grows).
+
+    The whole reply still comes back from :meth:`DialoguePolicy.respond` and is
+    the one that counts: it has passed the compliance guard, which the pieces
+    have not. ``reset`` means drop what was shown: the model failed part-way
+    and the grounded answer follows instead.
+    """
+
+    async def chunk(self, delta: str) -> None: ...
+
+    async def reset(self) -> None: ...
+
+
 class DialoguePolicy:
     """Decides every bot turn. Build once per process; ``respond`` is safe to call concurrently
     for different conversations."""
@@ -130,8 +144,14 @@ class DialoguePolicy:
         self.escalation = escalation or EscalationPolicy()
         self.llm = llm
 
-    async def respond(self, state: ConversationState, text: str) -> BotReply:
-        """Decide the reply to ``text`` and update ``state`` (turns, flow, flags)."""
+    async def respond(
+        self, state: ConversationState, text: str, *, stream: AnswerStream | None = None
+    ) -> BotReply:
+        """Decide the reply to ``text`` and update ``state`` (turns, flow, flags).
+
+        With an LLM configured and a ``stream`` given, the model's answer is
+        passed to ``stream`` piece by piece as well.
+        """
         started = time.perf_counter()
         findings = self.guard.inspect_incoming(text)
         masked = findings.masked_text
@@ -140,7 +160,13 @@ class DialoguePolicy:
         prediction = await asyncio.to_thread(self.classifier.predict, masked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
         reply = await self._decide(
-            state, masked, language, prediction, findings.fraud_signals, findings.advice_request
+            state,
+            masked,
+            language,
+            prediction,
+            findings.fraud_signals,
+            findings.advice_request,
+            stream,
         )
         reply = self._guard_outgoing(reply)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -157,6 +183,7 @@ class DialoguePolicy:
         prediction: IntentPrediction,
         fraud_signals: list[str],
         advice_request: bool,
+        stream: AnswerStream | None = None,
     ) -> BotReply:
         intent = IntentRef(name=prediction.name, confidence=round(prediction.confidence, 4))
         if fraud_signals or prediction.name == "fraud_report":
@@ -187,7 +214,9 @@ class DialoguePolicy:
                 return self._from_flow(state, flow_turn, language, intent)
             state.suspended_flow, state.flow = state.flow, None
 
-        reply = await self._by_intent(state, text, language, prediction, intent, advice_request)
+        reply = await self._by_intent(
+            state, text, language, prediction, intent, advice_request, stream
+        )
         if state.suspended_flow is not None and reply.escalation is None and state.flow is None:
             # Answered the interruption; now pick the flow up where it stopped.
             resume = self.flows.resume_prompt(state.suspended_flow, language)
@@ -216,6 +245,7 @@ class DialoguePolicy:
         prediction: IntentPrediction,
         intent: IntentRef,
         advice_request: bool,
+        stream: AnswerStream | None = None,
     ) -> BotReply:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
@@ -268,7 +298,9 @@ class DialoguePolicy:
             if passages and passages[0].confidence >= self.composer.answer_at:
                 return self._grounded(state, passages, language, intent, None)
             return self._miss(state, language, intent, template("out_of_scope", language))
-        return await self._answer(state, text, language, intent, spec.name if spec else None)
+        return await self._answer(
+            state, text, language, intent, spec.name if spec else None, stream
+        )
 
     async def _answer(
         self,
@@ -277,10 +309,37 @@ class DialoguePolicy:
         language: Language,
         intent: IntentRef,
         category: str | None,
+        stream: AnswerStream | None = None,
     ) -> BotReply:
         passages = await asyncio.to_thread(self.retrieve, text)
-        drafted = await self.llm.compose(text, passages, language) if self.llm else None
+        drafted: ComposedAnswer | None = None
+        if self.llm is not None and stream is not None:
+            drafted = await self._stream_llm(self.llm, text, passages, language, stream)
+        elif self.llm is not None:
+            drafted = await self.llm.compose(text, passages, language)
         return self._grounded(state, passages, language, intent, category, drafted)
+
+    async def _stream_llm(
+        self,
+        llm: LlmComposer,
+        text: str,
+        passages: list[RetrievedPassage],
+        language: Language,
+        stream: AnswerStream,
+    ) -> ComposedAnswer | None:
+        """The LLM's answer, shown piece by piece; ``None`` (after a reset) to answer grounded."""
+        from assistant.llm import LlmUnavailableError  # loaded only with an LLM configured
+
+        pieces: list[str] = []
+        try:
+            async for piece in llm.stream(text, passages, language):
+                pieces.append(piece)
+                await stream.chunk(piece)
+        except LlmUnavailableError:
+            if pieces:
+                await stream.reset()
+            return None
+        return llm.finish("".join(pieces), passages, language)
 
     def _grounded(
         self,

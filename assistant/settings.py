@@ -108,6 +108,83 @@ class Settings(BaseSettings):
         8.0, gt=0.0, description="seconds for a whole LLM answer before falling back to grounded"
     )
 
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL, e.g. postgresql+asyncpg://root@127.0.0.1:5432/test; "
+        "default sqlite+aiosqlite:///STATE_DIR/brokerdesk.db. CLI: --database-url",
+    )
+    bus_url: str | None = Field(
+        None,
+        description="redis://127.0.0.1:6379/0 to share events between server processes; "
+        "None: in-process only. CLI: --bus-url",
+    )
+    host: str = Field("127.0.0.1", description="interface `assistant serve` listens on")
+    port: int = Field(8000, ge=1, le=65535, description="port `assistant serve` listens on")
+    public_url: str | None = Field(
+        None, description="how browsers reach the server (printed URLs); default http://HOST:PORT"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
+        description="browser origins allowed to open the investor websocket and call the API",
+    )
+    max_frame_bytes: int = Field(
+        16384, ge=1024, description="largest websocket frame accepted, checked before parsing"
+    )
+    heartbeat_s: float = Field(
+        25.0, gt=0.0, description="clients ping this often; silent for twice as long: closed"
+    )
+    session_token_ttl_s: int = Field(3600, ge=60, description="lifetime of investor tokens")
+    rate_connection_per_minute: int = Field(
+        20, ge=1, description="investor messages one websocket may send per minute"
+    )
+    rate_investor_per_minute: int = Field(
+        30, ge=1, description="investor messages per minute over all of one investor's sockets"
+    )
+    staff_session_hours: float = Field(
+        8.0, gt=0.0, description="how long an agent-console sign-in lasts"
+    )
+    sla_urgent_minutes: int = Field(
+        15, ge=1, description="ticket due time for escalations of priority 85 and above"
+    )
+    sla_high_minutes: int = Field(60, ge=1, description="ticket due time for priority 70-84")
+    sla_normal_minutes: int = Field(240, ge=1, description="ticket due time below priority 70")
+    console_canned_replies: Path | None = Field(
+        PROJECT_ROOT / "data" / "console" / "canned_replies.yaml",
+        description="prepared replies the agent console offers (YAML list of id, title, text)",
+    )
+
+    push_quiet_start: str = Field(
+        "22:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="HH:MM, PUSH_TIMEZONE: from here pushes wait (fraud alerts excepted)",
+    )
+    push_quiet_end: str = Field(
+        "08:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="HH:MM, PUSH_TIMEZONE: held pushes go out from here; equal to start: no quiet",
+    )
+    push_timezone: str = Field(
+        "Asia/Shanghai", description="IANA time zone the quiet hours are read in"
+    )
+    push_max_per_day: int = Field(
+        3, ge=0, description="pushes per investor in any 24 hours (fraud alerts excepted)"
+    )
+    push_poll_s: float = Field(
+        60.0, ge=0.0, description="seconds between proactive runs; 0 turns the periodic task off"
+    )
+    push_ipo_calendar: Path | None = Field(
+        PROJECT_ROOT / "data" / "proactive" / "ipo_calendar.csv",
+        description="new-share calendar (CSV or JSON) for subscription-day reminders; None: off",
+    )
+    push_holding_notices: Path | None = Field(
+        PROJECT_ROOT / "data" / "proactive" / "holding_notices.csv",
+        description="dividend, rights-issue, suspension and ST notices for holders; None: off",
+    )
+    push_fraud_alerts: Path | None = Field(
+        PROJECT_ROOT / "data" / "proactive" / "fraud_alerts.json",
+        description="anti-fraud alerts pushed to all investors or a segment; None: off",
+    )
+
     secret_key: SecretStr = Field(
         SecretStr("dev-secret"), description="signs session tokens; must be set in production"
     )
@@ -121,6 +198,16 @@ class Settings(BaseSettings):
     @property
     def knowledge_dir(self) -> Path:
         return self.kb_dir or self.state_dir / "kb"
+
+    @property
+    def database(self) -> str:
+        """The database URL in use: DATABASE_URL, or SQLite under STATE_DIR."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.state_dir / 'brokerdesk.db'}"
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach the server."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

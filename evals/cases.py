@@ -47,12 +47,21 @@ Example::
 :func:`load_cases` reads a file and raises :class:`~evals.errors.CaseFileError`
 listing every bad line (invalid JSON, unknown field, missing or doubled
 question/turns, wrong type, duplicate id) with its line number.
+
+Intent benchmarks need no hand-written JSONL: a ``.csv`` file with a ``text``
+(or ``question``) column and an ``intent`` (or ``category``) column loads as
+single-turn cases judged on the intent only, so a public test split such as
+BANKING77's ``test.csv`` runs unchanged. Optional columns ``id``, ``lang``,
+``split`` and ``tags`` (separated by ``|``) are read too.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -137,19 +146,67 @@ def load_cases(path: str | Path) -> list[EvalCase]:
         line = raw[: exc.start].count(b"\n") + 1
         problem = LineProblem(line, f"not UTF-8 (byte {exc.start} of the file); save it as UTF-8")
         raise CaseFileError(path, [problem]) from exc
+    if path.suffix.lower() == ".csv":
+        return parse_csv_cases(text, source=str(path))
     return parse_cases(text, source=str(path))
+
+
+_CSV_QUESTION = ("text", "question")
+_CSV_INTENT = ("intent", "category", "expected_intent")
+
+
+def parse_csv_cases(text: str, source: str = "<string>") -> list[EvalCase]:
+    """Parse an intent-benchmark CSV (``text,intent`` or ``text,category``) into cases.
+
+    Each row becomes a single-turn case whose ``expected_intent`` is the label;
+    ids default to ``line-N`` with N the physical line the row ends on.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = reader.fieldnames or []
+    question = next((c for c in _CSV_QUESTION if c in columns), None)
+    intent = next((c for c in _CSV_INTENT if c in columns), None)
+    if question is None or intent is None:
+        found = ", ".join(columns) or "none"
+        raise CaseFileError(
+            source,
+            [
+                LineProblem(
+                    1,
+                    "a CSV case file needs a 'text' (or 'question') column and an "
+                    f"'intent' (or 'category') column; found {found}",
+                )
+            ],
+        )
+    records: list[tuple[int, dict[str, Any]]] = []
+    for row in reader:
+        record: dict[str, Any] = {"question": row[question], "expected_intent": row[intent]}
+        for column in ("id", "lang", "split"):
+            if row.get(column):
+                record[column] = row[column]
+        if row.get("tags"):
+            record["tags"] = [t for t in row["tags"].split("|") if t.strip()]
+        records.append((reader.line_num, record))
+    return _validated(records, source)
 
 
 def parse_cases(text: str, source: str = "<string>") -> list[EvalCase]:
     """Parse JSONL text into cases; ``source`` names the text in errors."""
+    records: list[tuple[int, dict[str, Any] | list[LineProblem]]] = []
+    # Not str.splitlines(): it also breaks on U+2028 and friends, which JSON strings may contain.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            records.append((number, _decode_line(line, number)))
+    return _validated(records, source)
+
+
+def _validated(
+    records: Sequence[tuple[int, dict[str, Any] | list[LineProblem]]], source: str
+) -> list[EvalCase]:
     cases: list[EvalCase] = []
     problems: list[LineProblem] = []
     first_line_of_id: dict[str, int] = {}
-    # Not str.splitlines(): it also breaks on U+2028 and friends, which JSON strings may contain.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        case_or_problems = _parse_line(line, number)
+    for number, record in records:
+        case_or_problems = record if isinstance(record, list) else _validate(record, number)
         if isinstance(case_or_problems, list):
             problems.extend(case_or_problems)
             continue
@@ -169,7 +226,7 @@ def parse_cases(text: str, source: str = "<string>") -> list[EvalCase]:
     return cases
 
 
-def _parse_line(line: str, number: int) -> EvalCase | list[LineProblem]:
+def _decode_line(line: str, number: int) -> dict[str, Any] | list[LineProblem]:
     try:
         data = json.loads(line, object_pairs_hook=_reject_duplicate_keys)
     except _DuplicateKeyError as exc:
@@ -178,6 +235,10 @@ def _parse_line(line: str, number: int) -> EvalCase | list[LineProblem]:
         return [LineProblem(number, f"invalid JSON: {exc.msg} (column {exc.colno})")]
     if not isinstance(data, dict):
         return [LineProblem(number, f"expected a JSON object, got {_json_type(data)}")]
+    return data
+
+
+def _validate(data: dict[str, Any], number: int) -> EvalCase | list[LineProblem]:
     try:
         return EvalCase.model_validate({"id": f"line-{number}", **data})
     except ValidationError as exc:

@@ -41,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel
 from sklearn.metrics import f1_score
 
+from evals.errors import EvalError
 from intents.catalogue import OUT_OF_SCOPE_NAMES, IntentCatalogue, catalogue_from_examples
 from intents.classifier import OUT_OF_SCOPE, EmbeddingIntentClassifier
 from intents.encoders import QuestionEncoder, normalise_rows
@@ -63,8 +64,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
 """Classifier settings compared by ``--variants``; ``default`` is the shipped configuration."""
 
 
-class BenchmarkError(Exception):
-    """A dataset is missing or malformed."""
+class BenchmarkError(EvalError):
+    """A dataset is missing or malformed, or a benchmark setting is impossible."""
+
+    code = "bad_benchmark"
+    http_status = 422
 
 
 class BenchmarkResult(BaseModel):
@@ -133,15 +137,50 @@ def _read_banking_csv(path: Path) -> list[Example]:
 
 def sample_per_intent(examples: Sequence[Example], k: int, seed: int = 0) -> list[Example]:
     """``k`` examples of each intent (all when fewer), drawn without replacement with ``seed``."""
+    return [examples[i] for i in _sample_indices([intent for _, intent in examples], k, seed)]
+
+
+def sample_catalogue(catalogue: IntentCatalogue, k: int, seed: int = 0) -> IntentCatalogue:
+    """The catalogue with ``k`` examples per intent, everything else (handlers, flows) kept.
+
+    The draw is :func:`sample_per_intent`'s over :meth:`IntentCatalogue.examples`,
+    so a flat catalogue read from a benchmark's CSV keeps the same rows the
+    benchmark runner draws with the same seed.
+    """
+    if k < 1:
+        raise BenchmarkError(f"shots must be 1 or more, got {k}")
+    slots = [
+        (intent.name, language, position)
+        for intent in catalogue.intents
+        for language, texts in intent.examples.items()
+        for position in range(len(texts))
+    ]
+    kept = {slots[i] for i in _sample_indices([name for name, _, _ in slots], k, seed)}
+    intents = [
+        intent.model_copy(
+            update={
+                "examples": {
+                    language: [t for p, t in enumerate(texts) if (intent.name, language, p) in kept]
+                    for language, texts in intent.examples.items()
+                    if any((intent.name, language, p) in kept for p in range(len(texts)))
+                }
+            }
+        )
+        for intent in catalogue.intents
+    ]
+    return catalogue.model_copy(update={"intents": intents})
+
+
+def _sample_indices(labels: Sequence[str], k: int, seed: int) -> list[int]:
     rng = np.random.default_rng(seed)
     by_intent: dict[str, list[int]] = defaultdict(list)
-    for index, (_, intent) in enumerate(examples):
+    for index, intent in enumerate(labels):
         by_intent[intent].append(index)
     chosen: list[int] = []
     for intent in sorted(by_intent):
         members = by_intent[intent]
         chosen.extend(int(i) for i in rng.choice(members, size=min(k, len(members)), replace=False))
-    return [examples[i] for i in chosen]
+    return chosen
 
 
 class TextVectorCache:

@@ -3,6 +3,11 @@
 Each case gets a fresh conversation and goes through ``DialoguePolicy.respond``,
 the code path the websocket uses, turn by turn. The last reply is scored;
 escalation counts if any turn escalated.
+
+Besides the scores, an outcome keeps what a curator needs to act on a failure
+(the passages retrieved for the last message, the phrases and key facts the
+answer missed). Intent-only cases, such as a public benchmark's, skip that
+retrieval and the groundedness of the answer, so that thousands of them stay cheap.
 """
 
 from __future__ import annotations
@@ -22,6 +27,18 @@ from evals.cases import EvalCase
 
 OUT_OF_SCOPE = "out_of_scope"
 GROUNDED_AT = 0.85  # E5 cosine from which a passage supports an answer sentence
+PASSAGE_EXCERPT = 300  # characters of each retrieved passage kept for the report
+
+
+class PassageView(BaseModel):
+    """A passage retrieved for a case's last message, as the report shows it."""
+
+    id: str
+    title: str
+    source: str
+    score: float
+    confidence: float
+    excerpt: str
 
 
 class CaseOutcome(BaseModel):
@@ -48,31 +65,47 @@ class CaseOutcome(BaseModel):
     tags: list[str] = Field(default_factory=list)
     passed: bool
     score: float | None
+    confidence: float | None = Field(None, description="intent confidence of the last turn")
+    escalation_reason: str | None = None
+    passages: list[PassageView] = Field(default_factory=list)
+    must_include_missing: list[str] = Field(default_factory=list)
+    must_not_include_found: list[str] = Field(default_factory=list)
+    missing_key_facts: list[str] = Field(default_factory=list)
+    lang: str | None = None
+    split: str = "dev"
 
 
 async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
+    """Play the case's turns in a fresh conversation and score the last reply."""
     state = ConversationState(conversation_id=f"eval-{case.id}-{uuid.uuid4().hex[:6]}")
     latencies: list[float] = []
     escalated = False
     reply = None
+    escalation_reason = None
     for text in case.user_turns:
         started = time.perf_counter()
         reply = await bot.policy.respond(state, text)
         latencies.append((time.perf_counter() - started) * 1000)
         escalated = escalated or reply.escalate
+        if reply.escalation is not None:
+            escalation_reason = str(reply.escalation.reason)
     assert reply is not None  # a case has at least one turn
     last = case.user_turns[-1]
-    ranked = [p.unit.id for p in bot.retriever.search(last, k=5)] if case.expected_sources else []
+    intent_only = _intent_only(case)
+    retrieved = [] if intent_only else bot.retriever.search(last, k=5)
+    ranked = [p.unit.id for p in retrieved] if case.expected_sources else []
     answer = reply.text
     similarity = groundedness = None
     if case.reference_answer:
         vectors = bot.kb.embedder.encode_passages([answer, case.reference_answer])
         similarity = float(vectors[0] @ vectors[1])
-    if reply.sources:
+    if reply.sources and not intent_only:
         passages = [u.text for u in bot.kb.units([s.id for s in reply.sources]).values()]
+        sentences = metrics.split_sentences(answer)
         groundedness = metrics.groundedness(
-            metrics.split_sentences(answer), passages, _similarity(bot), threshold=GROUNDED_AT
+            sentences, passages, _similarity(bot, [*sentences, *passages]), threshold=GROUNDED_AT
         )
+    found = metrics.phrases_found(answer, case.must_include)
     outcome = CaseOutcome(
         id=case.id,
         question=" / ".join(case.user_turns),
@@ -103,6 +136,28 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
         tags=case.tags,
         passed=False,
         score=None,
+        confidence=reply.intent.confidence if reply.intent else None,
+        escalation_reason=escalation_reason,
+        passages=[
+            PassageView(
+                id=p.unit.id,
+                title=p.unit.title,
+                source=p.unit.source,
+                score=round(p.score, 4),
+                confidence=round(p.confidence, 4),
+                excerpt=p.unit.text[:PASSAGE_EXCERPT],
+            )
+            for p in retrieved
+        ],
+        must_include_missing=[p for p in case.must_include if p not in found],
+        must_not_include_found=metrics.phrases_found(answer, case.must_not_include),
+        missing_key_facts=(
+            [f.text for f in metrics.missing_key_facts(answer, case.reference_answer)]
+            if case.reference_answer
+            else []
+        ),
+        lang=case.lang,
+        split=case.split,
     )
     checks = [
         outcome.expected_intent is None or outcome.predicted_intent == outcome.expected_intent,
@@ -115,10 +170,24 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
     return outcome.model_copy(update={"passed": all(checks), "score": sum(checks) / len(checks)})
 
 
-def _similarity(bot: Assistant) -> Callable[[str, str], float]:
+def _intent_only(case: EvalCase) -> bool:
+    """Judged on the intent alone: no sources, answer phrases, reference or escalation."""
+    return case.expected_intent is not None and not (
+        case.expected_sources
+        or case.reference_answer
+        or case.must_include
+        or case.must_not_include
+        or case.expect_escalation is not None
+    )
+
+
+def _similarity(bot: Assistant, texts: Sequence[str]) -> Callable[[str, str], float]:
+    """Cosine between any two of ``texts``, all embedded in one batch up front."""
+    unique = list(dict.fromkeys(texts))
+    vectors = dict(zip(unique, bot.kb.embedder.encode_passages(unique), strict=True))
+
     def similarity(sentence: str, passage: str) -> float:
-        vectors = bot.kb.embedder.encode_passages([sentence, passage])
-        return float(np.dot(vectors[0], vectors[1]))
+        return float(np.dot(vectors[sentence], vectors[passage]))
 
     return similarity
 

@@ -62,7 +62,7 @@
       minutes: function (m) { return m + " 分钟"; },
       hoursMinutes: function (h, m) { return h + " 小时 " + m + " 分"; },
       langToggle: "English",
-      languageTag: { zh: "中", en: "英" },
+      languageTag: { zh: "中文", en: "English" },
       offline: "未连接"
     },
     en: {

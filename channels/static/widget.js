@@ -662,11 +662,22 @@
     return box;
   }
 
+  // The reply text ends with a plain-text source legend (for channels without chips);
+  // the widget shows the same sources as chips, so it hides the legend line.
+  var SOURCE_LEGEND = /\n(?:参考资料：|Sources: )[^\n]*$/;
+
+  function displayText(f) {
+    return f.sources && f.sources.length ? f.text.replace(SOURCE_LEGEND, "") : f.text;
+  }
+
   function botRow(f) {
     var flags = (f.flags || []).join(" ");
-    var col = el("div", { class: "bdw-col" }, messageText(f.text), sourcesBlock(f.sources),
+    // Thumbs rate answers; a flow question or a hand-over notice is not one.
+    var rateable = f.action === "answer" || f.action === "clarify";
+    var col = el("div", { class: "bdw-col" }, messageText(displayText(f)), sourcesBlock(f.sources),
       quickReplies(f.quick_replies),
-      el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }), thumbs(f.seq)));
+      el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }),
+        rateable ? thumbs(f.seq) : null));
     return el("div", {
       class: "bdw-row bdw-row-bot", "data-testid": "bdw-message", "data-kind": "bot",
       "data-seq": f.seq, "data-action": f.action, "data-intent": f.intent || null,

@@ -226,3 +226,62 @@ def test_the_error_example_in_cases_md_is_what_the_loader_says() -> None:
         parse_cases("\n".join(lines), source="cases.jsonl")
 
     assert str(caught.value) in CASES_MD.read_text(encoding="utf-8")
+
+
+# Intent-benchmark CSV files load as cases too.
+
+
+def test_a_benchmark_csv_loads_as_intent_only_cases(tmp_path: Path) -> None:
+    path = tmp_path / "test.csv"
+    path.write_text(
+        'text,category\nHow do I locate my card?,card_arrival\n"Hi, my top-up failed",top_up_failed\n',
+        encoding="utf-8",
+    )
+
+    cases = load_cases(path)
+
+    assert [(c.id, c.question, c.expected_intent) for c in cases] == [
+        ("line-2", "How do I locate my card?", "card_arrival"),
+        ("line-3", "Hi, my top-up failed", "top_up_failed"),
+    ]
+    assert cases[0].expected_sources == [] and cases[0].expect_escalation is None
+
+
+def test_a_csv_with_intent_and_optional_columns(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "id,question,intent,lang,split,tags\nq1,佣金多少,fees,zh,heldout,fees|colloquial\n",
+        encoding="utf-8-sig",
+    )
+
+    [case] = load_cases(path)
+
+    assert case.model_dump(exclude_defaults=True) == {
+        "id": "q1",
+        "question": "佣金多少",
+        "expected_intent": "fees",
+        "lang": "zh",
+        "split": "heldout",
+        "tags": ["fees", "colloquial"],
+    }
+
+
+def test_csv_problems_name_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("text,category\nok,a\n   ,b\nfine,\nx,a\n", encoding="utf-8")
+
+    with pytest.raises(CaseFileError) as caught:
+        load_cases(path)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "line 3: field 'question' must not be empty",
+        "line 4: field 'expected_intent' must not be empty",
+    ]
+
+
+def test_a_csv_without_text_and_label_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("utterance,label\nhi,greet\n", encoding="utf-8")
+
+    with pytest.raises(CaseFileError, match=r"needs a 'text' .* found utterance, label"):
+        load_cases(path)

@@ -18,6 +18,8 @@ from evals.runner import run_case, summarise
 
 
 @pytest.mark.slow
+# Ingesting the sample knowledge base (the fixture) and 106 cases take 7 minutes on two busy cores.
+@pytest.mark.timeout(1200)
 async def test_heldout_cases_pass_the_regression_gate(sample_kb, tmp_path) -> None:
     bot = build_assistant(Settings(state_dir=tmp_path), kb_dir=sample_kb.directory)
     cases = [c for c in load_cases(PROJECT_ROOT / "evals/data/cases.jsonl") if c.split == "heldout"]

@@ -1,0 +1,177 @@
+"""Agent-console REST: sign-in (HttpOnly cookie), the queue, taking over conversations,
+tickets, canned replies, and the administrator's campaign endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Cookie, Response
+
+from assistant.api.deps import STAFF_COOKIE, RuntimeDep, ServiceDep, StaffDep
+from assistant.api.errors import ApiError
+from assistant.api.schemas import (
+    CampaignRequest,
+    CampaignResponse,
+    CannedReply,
+    CannedResponse,
+    ConversationDetail,
+    ConversationResponse,
+    ConversationView,
+    ErrorResponse,
+    LoginRequest,
+    LoginResponse,
+    MeResponse,
+    QueueItem,
+    QueueResponse,
+    SeqResponse,
+    StaffView,
+    TextRequest,
+    TicketDetail,
+    TicketsResponse,
+)
+from assistant.persistence.records import StaffAccount, TicketStatus
+from assistant.proactive import Segment
+
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 503)}
+
+router = APIRouter(prefix="/api/console", tags=["console"], responses=_ERRORS)  # type: ignore[arg-type]
+admin_router = APIRouter(prefix="/api/admin", tags=["admin"], responses=_ERRORS)  # type: ignore[arg-type]
+
+
+def _view(staff: StaffAccount) -> StaffView:
+    return StaffView(id=staff.id, username=staff.username, display_name=staff.display_name)
+
+
+@router.post("/login", response_model=LoginResponse)
+async def login(body: LoginRequest, runtime: RuntimeDep, response: Response) -> LoginResponse:
+    """Sign in; the session travels in the ``bd_staff`` cookie (HttpOnly, SameSite=Strict)."""
+    raw_token, session = await runtime.staff.login(body.username, body.password)
+    staff = await runtime.staff.authenticate(raw_token)
+    response.set_cookie(
+        STAFF_COOKIE,
+        raw_token,
+        expires=session.expires_at,
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.mode == "production",
+        path="/",
+    )
+    return LoginResponse(staff=_view(staff), expires_at=session.expires_at)
+
+
+@router.post("/logout", status_code=204)
+async def logout(
+    runtime: RuntimeDep,
+    response: Response,
+    bd_staff: Annotated[str | None, Cookie()] = None,
+) -> None:
+    await runtime.staff.logout(bd_staff)
+    response.delete_cookie(STAFF_COOKIE, path="/", httponly=True, samesite="strict")
+
+
+@router.get("/me", response_model=MeResponse)
+async def me(staff: StaffDep) -> MeResponse:
+    return MeResponse(staff=_view(staff))
+
+
+@router.get("/queue", response_model=QueueResponse)
+async def queue(staff: StaffDep, service: ServiceDep) -> QueueResponse:
+    """Conversations waiting for a person or held by one, most urgent first."""
+    return QueueResponse(items=[QueueItem.model_validate(i) for i in await service.queue()])
+
+
+@router.post("/conversations/{conversation_id}/claim", response_model=ConversationResponse)
+async def claim(conversation_id: str, staff: StaffDep, service: ServiceDep) -> ConversationResponse:
+    """Take the conversation; 409 ``already_claimed`` when another agent was first."""
+    conversation = await service.claim(staff, conversation_id)
+    return ConversationResponse(conversation=ConversationView.of(conversation))
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
+async def conversation_detail(
+    conversation_id: str, staff: StaffDep, service: ServiceDep
+) -> ConversationDetail:
+    """The transcript with internal notes, the investor's profile and the tickets."""
+    detail = await service.detail(conversation_id)
+    return ConversationDetail.model_validate(
+        {**detail, "conversation": ConversationView.of(detail["conversation"])}
+    )
+
+
+@router.post("/conversations/{conversation_id}/messages", response_model=SeqResponse)
+async def agent_message(
+    conversation_id: str, body: TextRequest, staff: StaffDep, service: ServiceDep
+) -> SeqResponse:
+    """Reply to the investor (403 ``not_holder`` unless you hold the conversation)."""
+    event = await service.agent_message(staff, conversation_id, body.text)
+    return SeqResponse(seq=event.seq)
+
+
+@router.post("/conversations/{conversation_id}/notes", response_model=SeqResponse)
+async def note(
+    conversation_id: str, body: TextRequest, staff: StaffDep, service: ServiceDep
+) -> SeqResponse:
+    """An internal note, never shown to the investor."""
+    event = await service.note(staff, conversation_id, body.text)
+    return SeqResponse(seq=event.seq)
+
+
+@router.post("/conversations/{conversation_id}/resolve", response_model=ConversationResponse)
+async def resolve(
+    conversation_id: str, staff: StaffDep, service: ServiceDep
+) -> ConversationResponse:
+    """Close it: the investor is asked for a 1-5 rating; its tickets are resolved."""
+    conversation = await service.resolve(staff, conversation_id)
+    return ConversationResponse(conversation=ConversationView.of(conversation))
+
+
+@router.post("/conversations/{conversation_id}/handback", response_model=ConversationResponse)
+async def hand_back(
+    conversation_id: str, staff: StaffDep, service: ServiceDep
+) -> ConversationResponse:
+    """Give it back to the bot, which answers the investor's next message."""
+    conversation = await service.hand_back(staff, conversation_id)
+    return ConversationResponse(conversation=ConversationView.of(conversation))
+
+
+@router.get("/canned", response_model=CannedResponse)
+async def canned(staff: StaffDep, runtime: RuntimeDep) -> CannedResponse:
+    """Prepared replies the agent can insert and edit."""
+    return CannedResponse(items=load_canned_replies(runtime.settings.console_canned_replies))
+
+
+@router.get("/tickets", response_model=TicketsResponse)
+async def tickets(
+    staff: StaffDep, runtime: RuntimeDep, status: TicketStatus | None = None
+) -> TicketsResponse:
+    return TicketsResponse(items=await runtime.store.tickets.by_status(status))
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
+async def ticket(ticket_id: str, staff: StaffDep, runtime: RuntimeDep) -> TicketDetail:
+    found = await runtime.store.tickets.get(ticket_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such ticket")
+    return TicketDetail(ticket=found, history=await runtime.store.tickets.history(ticket_id))
+
+
+@admin_router.post("/campaigns", response_model=CampaignResponse)
+async def campaign(body: CampaignRequest, staff: StaffDep, runtime: RuntimeDep) -> CampaignResponse:
+    """Announce something to a segment of investors (checked by the compliance guard;
+    quiet hours and the daily limit apply). Delivered now to those connected."""
+    segment = Segment.model_validate(body.segment.model_dump())
+    report = await runtime.dispatcher.campaign(
+        body.title, body.text, segment, title_en=body.title_en, text_en=body.text_en
+    )
+    return CampaignResponse.model_validate(report.model_dump())
+
+
+def load_canned_replies(path: Path | None) -> list[CannedReply]:
+    """The canned replies file (YAML list of ``{id, title, text}``); none when unset."""
+    if path is None or not path.exists():
+        return []
+    data: Any = yaml.safe_load(path.read_text("utf-8")) or []
+    items = data.get("replies", []) if isinstance(data, dict) else data
+    return [CannedReply.model_validate(item) for item in items]

@@ -1,0 +1,132 @@
+"""The two websocket endpoints, and the adapters that let the channel transports call the
+conversation service and the staff sign-in without knowing either."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+
+from assistant.api.deps import STAFF_COOKIE, get_runtime
+from assistant.conversations import ConversationError, ConversationService
+from assistant.persistence.records import ConversationStatus
+from assistant.staff import StaffAuth, StaffError
+from channels.bus import Message
+from channels.console_socket import ConsoleAgent, ConsoleRefusedError
+from channels.investor_socket import OpenedConversation, RefusedError
+from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, UserMessage
+
+router = APIRouter()
+
+_CODES = {code.value: code for code in ErrorCode}
+_AS_PROTOCOL = {"invalid_feedback": ErrorCode.BAD_FRAME}
+
+
+@contextlib.contextmanager
+def _refusals(*, fatal: bool = False) -> Iterator[None]:
+    """The service's refusals as the protocol's error codes."""
+    try:
+        yield
+    except ConversationError as exc:
+        code = _AS_PROTOCOL.get(exc.code) or _CODES.get(exc.code, ErrorCode.INTERNAL)
+        raise RefusedError(code, exc.message, fatal=fatal) from exc
+
+
+class InvestorChannel:
+    """:class:`channels.investor_socket.InvestorHandler` over the conversation service."""
+
+    def __init__(self, service: ConversationService) -> None:
+        self.service = service
+
+    async def open(self, investor_id: str, hello: Hello) -> OpenedConversation:
+        with _refusals(fatal=True):
+            conversation = await self.service.open_conversation(
+                investor_id, hello.conversation_id, last_seq=hello.last_seq, language=hello.lang
+            )
+            agent_name = None
+            if conversation.status is ConversationStatus.AGENT:
+                agent_name = await self.service.agent_name(conversation.agent_id)
+        return OpenedConversation(
+            conversation_id=conversation.id,
+            investor_id=investor_id,
+            last_seq=conversation.last_seq,
+            agent_name=agent_name,
+        )
+
+    async def backlog(self, conversation: OpenedConversation, after_seq: int) -> list[Message]:
+        with _refusals(fatal=True):
+            return await self.service.frames_after(conversation.conversation_id, after_seq)
+
+    async def message(self, conversation: OpenedConversation, frame: UserMessage) -> Ack:
+        with _refusals():
+            return await self.service.accept(
+                conversation.investor_id,
+                conversation.conversation_id,
+                frame.client_msg_id,
+                frame.text,
+            )
+
+    def answer(self, conversation: OpenedConversation, frame: UserMessage, ack: Ack) -> None:
+        self.service.answer_in_background(conversation.conversation_id, frame.text, ack)
+
+    async def feedback(self, conversation: OpenedConversation, frame: Feedback) -> None:
+        with _refusals():
+            await self.service.feedback(
+                conversation.investor_id,
+                conversation.conversation_id,
+                seq=frame.seq,
+                thumbs=frame.thumbs,
+                score=frame.score,
+                comment=frame.comment,
+            )
+
+    async def typing(self, conversation: OpenedConversation, frame: ClientTyping) -> None:
+        if frame.active:
+            with _refusals():
+                await self.service.investor_typing(
+                    conversation.investor_id, conversation.conversation_id
+                )
+
+    async def connected(self, conversation: OpenedConversation) -> None:
+        self.service.investor_connected(conversation.investor_id)
+
+    async def disconnected(self, conversation: OpenedConversation) -> None:
+        self.service.investor_disconnected(conversation.investor_id)
+
+
+class ConsoleChannel:
+    """:class:`channels.console_socket.ConsoleHandler` over staff sign-in and the queue."""
+
+    def __init__(self, staff: StaffAuth, service: ConversationService) -> None:
+        self.staff = staff
+        self.service = service
+
+    async def authenticate(self, cookies: Mapping[str, str]) -> ConsoleAgent:
+        try:
+            account = await self.staff.authenticate(cookies.get(STAFF_COOKIE))
+        except StaffError as exc:
+            refusal = ConsoleRefusedError(exc.message)
+            refusal.code = exc.code
+            raise refusal from exc
+        return ConsoleAgent(account.id, account.username, account.display_name)
+
+    async def queue(self) -> list[dict[str, Any]]:
+        return await self.service.queue()
+
+    async def agent_typing(self, agent: ConsoleAgent, conversation_id: str) -> None:
+        with contextlib.suppress(ConversationError):
+            await self.service.agent_typing(agent.id, conversation_id)
+
+
+@router.websocket("/ws/investor")
+async def investor_socket(websocket: WebSocket) -> None:
+    """The investor widget's connection: protocol v1 (channels/protocol.py)."""
+    await get_runtime(websocket).investor_socket.serve(websocket)
+
+
+@router.websocket("/ws/console")
+async def console_socket(websocket: WebSocket) -> None:
+    """The agent console's live queue and events (cookie ``bd_staff``)."""
+    await get_runtime(websocket).console_socket.serve(websocket)

@@ -1,0 +1,566 @@
+"""Production quality: what real conversations say about the assistant, for curators.
+
+:func:`build_quality_report` is a pure function over the records the service
+stores (conversations, per-turn records, feedback); :func:`quality_report`
+reads them from a :class:`~assistant.persistence.repositories.ConversationRepository`
+and returns the same :class:`QualityReport`, a pydantic model an API route can
+return as JSON. Definitions, over a window ``[since, until)``:
+
+* **engaged conversation**: started in the window, with at least one recorded
+  turn in it (a widget opened and never used is not a conversation to contain).
+* **containment**: the share of engaged conversations no person took over:
+  never escalated (no ``escalated_at``, no turn with an escalation reason) and
+  not waiting for or held by an agent. **Escalation rate** is the rest; its
+  reasons come from the conversation (or, failing that, its last escalating turn).
+* **CSAT**: the latest 1–5 score of each conversation (a re-rating replaces
+  the first); mean, count, and the share of 4s and 5s. **Thumbs**: the latest
+  thumbs of each rated reply.
+* **questions needing attention**: a turn the assistant did not answer well:
+  out of scope or no intent, escalated for low confidence, asked to clarify,
+  an answer from a knowledge intent that found no source (when the knowledge
+  intents are given), or an intent confidence under ``low_confidence``. They
+  are clustered by meaning (:func:`cluster_questions`) so the report shows
+  what to add to the knowledge base, biggest gap first.
+
+:func:`draft_faq` turns such a question and the agent's reply to it into a
+:class:`FaqDraft`, and :func:`append_drafts` appends drafts to a CSV sheet that
+``assistant ingest`` accepts once a curator has reviewed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.persistence.records import (
+    Conversation,
+    ConversationStatus,
+    Event,
+    EventKind,
+    Feedback,
+    TurnRecord,
+)
+from assistant.persistence.repositories import ConversationRepository
+from evals import metrics
+from evals.errors import EvalError
+
+Embed = Callable[[Sequence[str]], Any]
+"""Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
+
+Attention = Literal["out_of_scope", "low_confidence_handoff", "clarify", "no_source", "uncertain"]
+
+OUT_OF_SCOPE = "out_of_scope"
+LOW_CONFIDENCE = 0.5
+"""Intent confidence under which an answered turn is flagged as uncertain."""
+CLUSTER_SIMILARITY = 0.89
+"""E5 cosine above which questions may share a cluster (every pair in a cluster).
+
+Chosen on FAQ paraphrases (80 sample entries, 415 questions and their
+``similar_questions``): pairs of one entry should share a cluster, others not.
+Pairwise F1 peaked at 0.88 (0.432); 0.89 gives up 0.01 of it for purer
+clusters (precision 0.50 against 0.44), which is what a curator reads first.
+"""
+MAX_CLUSTERED = 2000
+"""Distinct questions clustered by meaning at most (the most asked); the rest
+group only with identical questions, which keeps the pairwise work bounded."""
+DRAFT_COLUMNS = ("question", "answer", "similar_questions", "category", "lang")
+"""The drafts sheet's header: the FAQ columns ``assistant ingest`` reads."""
+
+
+class ProductionReportError(EvalError):
+    """The records cannot make the report or draft asked for (no such message, no agent reply)."""
+
+    code = "bad_production_report"
+    http_status = 422
+
+
+class CountShare(BaseModel):
+    """A name with how often it occurred and its share of the total."""
+
+    name: str
+    count: int
+    share: float
+
+
+class Satisfaction(BaseModel):
+    """CSAT: 1–5 scores, the latest per conversation."""
+
+    responses: int
+    mean_score: float | None
+    satisfied_share: float | None = Field(description="share of scores 4 or 5")
+
+
+class Thumbs(BaseModel):
+    """Thumbs on individual replies, the latest per reply."""
+
+    up: int
+    down: int
+    up_share: float | None
+
+
+class QuestionExample(BaseModel):
+    """One investor message behind a cluster, and where to find it."""
+
+    question: str
+    conversation_id: str
+    seq: int = Field(description="seq of the bot reply to the question")
+    intent: str | None
+    confidence: float | None
+    reason: Attention
+
+
+class QuestionCluster(BaseModel):
+    """Questions that ask the same thing, with the one that says it best."""
+
+    representative: str
+    count: int
+    reasons: dict[str, int]
+    top_intent: str | None
+    examples: list[QuestionExample] = Field(description="up to five, most typical first")
+
+
+class QualityReport(BaseModel):
+    """Production quality over a time window; see the module docstring for each definition."""
+
+    since: datetime
+    until: datetime
+    conversations: int = Field(description="conversations started in the window")
+    engaged_conversations: int
+    contained: int
+    containment_rate: float | None
+    escalated: int
+    escalation_rate: float | None
+    escalation_reasons: list[CountShare]
+    turns: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    csat: Satisfaction
+    thumbs: Thumbs
+    top_intents: list[CountShare]
+    attention_turns: int = Field(description="turns the assistant did not answer well")
+    attention_rate: float | None
+    clusters: list[QuestionCluster]
+
+
+class FaqDraft(BaseModel):
+    """A FAQ entry drafted from a real question and an agent's reply, for a curator to review."""
+
+    question: str
+    answer: str
+    similar_questions: list[str] = Field(default_factory=list)
+    category: str = ""
+    lang: str = ""
+
+
+def parse_window(text: str) -> timedelta:
+    """``30m``, ``12h``, ``7d`` or ``2w`` as a duration."""
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    value, unit = text[:-1].strip(), text[-1:].lower()
+    if unit not in units or not value.isdigit() or int(value) < 1:
+        raise ProductionReportError(
+            f"window {text!r} is not a count and a unit, such as 30m, 12h, 7d or 2w"
+        )
+    return timedelta(**{units[unit]: int(value)})
+
+
+def attention_reason(
+    turn: TurnRecord,
+    *,
+    low_confidence: float = LOW_CONFIDENCE,
+    knowledge_intents: Collection[str] | None = None,
+) -> Attention | None:
+    """Why a turn needs a curator's attention, or None when it was answered with confidence.
+
+    A turn escalated for any reason but low confidence (a request for a person,
+    a complaint, fraud) is the policy working, not a gap in the knowledge base.
+    """
+    if turn.escalation_reason is not None:
+        return "low_confidence_handoff" if turn.escalation_reason == "low_confidence" else None
+    if turn.intent is None or turn.intent == OUT_OF_SCOPE:
+        return "out_of_scope"
+    if turn.action == "clarify":
+        return "clarify"
+    if (
+        turn.action == "answer"
+        and knowledge_intents is not None
+        and turn.intent in knowledge_intents
+        and not turn.sources
+    ):
+        return "no_source"
+    if turn.confidence is not None and turn.confidence < low_confidence:
+        return "uncertain"
+    return None
+
+
+def build_quality_report(
+    conversations: Sequence[Conversation],
+    turns: Sequence[TurnRecord],
+    feedback: Sequence[Feedback],
+    *,
+    since: datetime,
+    until: datetime,
+    embed: Embed | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
+    knowledge_intents: Collection[str] | None = None,
+    similarity: float = CLUSTER_SIMILARITY,
+    top: int = 10,
+) -> QualityReport:
+    """The report for records in ``[since, until)`` (records outside are ignored).
+
+    ``embed`` clusters the questions needing attention by meaning; without it
+    only identical questions (after normalising case, width and spaces) group.
+    """
+    conversations = [c for c in conversations if since <= c.created_at < until]
+    turns = [t for t in turns if since <= t.created_at < until]
+    feedback = sorted(
+        (f for f in feedback if since <= f.created_at < until), key=lambda f: f.created_at
+    )
+    turns_by_conversation: dict[str, list[TurnRecord]] = {}
+    for turn in turns:
+        turns_by_conversation.setdefault(turn.conversation_id, []).append(turn)
+    engaged = [c for c in conversations if c.id in turns_by_conversation]
+    reasons: Counter[str] = Counter()
+    for conversation in engaged:
+        reason = _escalation_reason(conversation, turns_by_conversation[conversation.id])
+        if reason is not None:
+            reasons[reason] += 1
+    escalated = sum(reasons.values())
+
+    scores: dict[str, int] = {}
+    thumbs: dict[tuple[str, int | None], str] = {}
+    for item in feedback:  # oldest first, so the latest wins
+        if item.score is not None:
+            scores[item.conversation_id] = item.score
+        if item.thumbs in ("up", "down"):
+            thumbs[(item.conversation_id, item.seq)] = item.thumbs
+    thumbs_up = sum(t == "up" for t in thumbs.values())
+
+    needing: list[QuestionExample] = []
+    for turn in turns:
+        reason = attention_reason(
+            turn, low_confidence=low_confidence, knowledge_intents=knowledge_intents
+        )
+        if reason is not None:
+            needing.append(
+                QuestionExample(
+                    question=turn.question,
+                    conversation_id=turn.conversation_id,
+                    seq=turn.seq,
+                    intent=turn.intent,
+                    confidence=turn.confidence,
+                    reason=reason,
+                )
+            )
+    latency = metrics.latency_summary([t.latency_ms for t in turns])
+    return QualityReport(
+        since=since,
+        until=until,
+        conversations=len(conversations),
+        engaged_conversations=len(engaged),
+        contained=len(engaged) - escalated,
+        containment_rate=_share(len(engaged) - escalated, len(engaged)),
+        escalated=escalated,
+        escalation_rate=_share(escalated, len(engaged)),
+        escalation_reasons=_ranked(reasons, escalated, len(reasons)),
+        turns=len(turns),
+        latency_p50_ms=latency.p50 if latency else None,
+        latency_p95_ms=latency.p95 if latency else None,
+        csat=Satisfaction(
+            responses=len(scores),
+            mean_score=sum(scores.values()) / len(scores) if scores else None,
+            satisfied_share=_share(sum(s >= 4 for s in scores.values()), len(scores)),
+        ),
+        thumbs=Thumbs(
+            up=thumbs_up, down=len(thumbs) - thumbs_up, up_share=_share(thumbs_up, len(thumbs))
+        ),
+        top_intents=_ranked(Counter(t.intent or "(none)" for t in turns), len(turns), top),
+        attention_turns=len(needing),
+        attention_rate=_share(len(needing), len(turns)),
+        clusters=cluster_questions(needing, embed, similarity=similarity)[:top],
+    )
+
+
+async def quality_report(
+    repository: ConversationRepository,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    embed: Embed | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
+    knowledge_intents: Collection[str] | None = None,
+    similarity: float = CLUSTER_SIMILARITY,
+    top: int = 10,
+) -> QualityReport:
+    """Read the window's records from storage and build the report (``until`` defaults to now).
+
+    The building, question embeddings included, runs in a worker thread.
+
+    Storage errors (:class:`~assistant.persistence.repositories.StorageError`)
+    pass through for the caller to map.
+    """
+    end = until or datetime.now(UTC)
+    conversations = await repository.conversations_since(since)
+    turns = await repository.turns_since(since)
+    feedback = await repository.feedback_since(since)
+    # Embedding the questions is CPU work: keep it off the event loop.
+    return await asyncio.to_thread(
+        build_quality_report,
+        conversations,
+        turns,
+        feedback,
+        since=since,
+        until=end,
+        embed=embed,
+        low_confidence=low_confidence,
+        knowledge_intents=knowledge_intents,
+        similarity=similarity,
+        top=top,
+    )
+
+
+def cluster_questions(
+    examples: Sequence[QuestionExample],
+    embed: Embed | None,
+    *,
+    similarity: float = CLUSTER_SIMILARITY,
+) -> list[QuestionCluster]:
+    """Group questions that ask the same thing; biggest cluster first.
+
+    Identical questions (after :func:`evals.metrics.normalise_text`) always
+    group. With ``embed``, the distinct questions (the :data:`MAX_CLUSTERED`
+    most asked) are then clustered by :func:`group_by_similarity`. The
+    representative is the member closest to its cluster's centroid (ties: the
+    most asked, then the shortest); examples are listed most typical first.
+    """
+    by_text: dict[str, list[QuestionExample]] = {}
+    for example in examples:
+        by_text.setdefault(metrics.normalise_text(example.question), []).append(example)
+    texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
+    vectors: np.ndarray[Any, Any] | None = None
+    groups: list[list[int]] = []
+    if embed is not None and texts:
+        clustered = texts[:MAX_CLUSTERED]
+        vectors = np.asarray(embed([by_text[t][0].question for t in clustered]), np.float64)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        groups = group_by_similarity(vectors, similarity)
+    covered = 0 if vectors is None else len(vectors)
+    groups += [[i] for i in range(covered, len(texts))]  # beyond MAX_CLUSTERED: identity only
+    clusters = []
+    for indices in groups:
+        closeness = {i: 0.0 for i in indices}
+        if vectors is not None and len(indices) > 1:
+            total = vectors[indices].sum(axis=0)
+            centre = total / max(float(np.linalg.norm(total)), 1e-12)
+            closeness = {i: round(float(vectors[i] @ centre), 6) for i in indices}
+        ordered = sorted(
+            indices,
+            key=lambda i: (-closeness[i], -len(by_text[texts[i]]), len(texts[i]), texts[i]),
+        )
+        grouped = [e for i in ordered for e in by_text[texts[i]]]
+        reasons = Counter(e.reason for e in grouped)
+        intents = Counter(e.intent for e in grouped if e.intent and e.intent != OUT_OF_SCOPE)
+        clusters.append(
+            QuestionCluster(
+                representative=by_text[texts[ordered[0]]][0].question,
+                count=len(grouped),
+                reasons=dict(sorted(reasons.items(), key=lambda r: (-r[1], r[0]))),
+                top_intent=min(intents, key=lambda n: (-intents[n], n)) if intents else None,
+                examples=[by_text[texts[i]][0] for i in ordered[:5]],
+            )
+        )
+    return sorted(clusters, key=lambda c: (-c.count, c.representative))
+
+
+def group_by_similarity(vectors: Any, similarity: float) -> list[list[int]]:
+    """Complete-linkage clusters of unit row vectors: row indices per cluster.
+
+    Agglomerative clustering on cosine with complete linkage, stopped where the
+    next merge would put two rows less similar than ``similarity`` together: in
+    every cluster, every pair of rows has a cosine above ``similarity``. (Greedy
+    centroid clustering was tried first; E5 places unrelated brokerage questions
+    at 0.85-0.9, so centroids drifted into catch-all clusters.) Clusters are
+    listed in order of their first row, rows in ascending order.
+    """
+    matrix = np.asarray(vectors, dtype=np.float64)
+    if len(matrix) < 2:
+        return [[0]] if len(matrix) else []
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = (
+        AgglomerativeClustering(
+            n_clusters=None,
+            metric="cosine",
+            linkage="complete",
+            distance_threshold=1.0 - similarity,
+        )
+        .fit(matrix)
+        .labels_
+    )
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    return list(groups.values())
+
+
+def draft_faq(
+    events: Sequence[Event],
+    turns: Sequence[TurnRecord] = (),
+    *,
+    seq: int | None = None,
+    category: str | None = None,
+    low_confidence: float = LOW_CONFIDENCE,
+) -> FaqDraft:
+    """A FAQ draft from one conversation: an investor's question and the agent's reply.
+
+    The question is the investor message at ``seq``, or the latest one before
+    it when ``seq`` names a reply. Without ``seq`` it is the first message, before
+    the first agent message, that the assistant did not answer well (per its
+    turn record, :func:`attention_reason`), else the last message before the
+    agent's first reply. The answer is every agent message after the question
+    up to the investor's next message after them. The investor's other
+    unanswered messages between the two become similar questions. ``category``
+    defaults to the intent recognised for the question, unless out of scope.
+    """
+    ordered = sorted(events, key=lambda e: e.seq)
+    asked = [e for e in ordered if e.kind is EventKind.INVESTOR_MESSAGE and _text(e)]
+    first_agent = next(
+        (e.seq for e in ordered if e.kind is EventKind.AGENT_MESSAGE and _text(e)), None
+    )
+    if first_agent is None:
+        raise ProductionReportError("no agent replied in this conversation: nothing to draft from")
+    unanswered = _unanswered_question_seqs(ordered, turns, low_confidence)
+    if seq is not None:
+        candidates = [e for e in asked if e.seq <= seq]
+        if not candidates:
+            raise ProductionReportError(f"no investor message at or before seq {seq}")
+        question = candidates[-1]
+    else:
+        before_agent = [e for e in asked if e.seq < first_agent]
+        if not before_agent:
+            raise ProductionReportError("the agent spoke before the investor asked anything")
+        flagged = [e for e in before_agent if e.seq in unanswered]
+        question = flagged[0] if flagged else before_agent[-1]
+    replies: list[str] = []
+    for event in ordered:
+        if event.seq <= question.seq:
+            continue
+        if event.kind is EventKind.INVESTOR_MESSAGE and replies:
+            break
+        if event.kind is EventKind.AGENT_MESSAGE and _text(event):
+            replies.append(_text(event))
+    if not replies:
+        raise ProductionReportError(f"no agent message answers the question at seq {question.seq}")
+    answer_starts = next(
+        e.seq for e in ordered if e.seq > question.seq and e.kind is EventKind.AGENT_MESSAGE
+    )
+    similar = [
+        _text(e)
+        for e in asked
+        if question.seq < e.seq < answer_starts
+        and e.seq in unanswered
+        and metrics.normalise_text(_text(e)) != metrics.normalise_text(_text(question))
+    ]
+    reply_turns = [t for t in turns if t.seq > question.seq]
+    turn = min(reply_turns, key=lambda t: t.seq) if reply_turns else None
+    if category is None:
+        category = turn.intent if turn and turn.intent and turn.intent != OUT_OF_SCOPE else ""
+    return FaqDraft(
+        question=_text(question),
+        answer="\n".join(replies),
+        similar_questions=list(dict.fromkeys(similar)),
+        category=category,
+        lang=turn.language if turn else _guess_language(_text(question)),
+    )
+
+
+def append_drafts(path: str | Path, drafts: Sequence[FaqDraft]) -> Path:
+    """Append drafts to a CSV sheet (header written when the file is new or empty).
+
+    Similar questions are joined with ``|``, as FAQ sheets write them. An
+    existing file must have the drafts header, so rows never land under the
+    wrong columns.
+    """
+    path = Path(path)
+    fresh = not path.exists() or path.stat().st_size == 0
+    if not fresh:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            header = next(csv.reader(stream), [])
+        if tuple(header) != DRAFT_COLUMNS:
+            raise ProductionReportError(
+                f"{path}: header is {','.join(header)}; expected {','.join(DRAFT_COLUMNS)}"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        if fresh:
+            writer.writerow(DRAFT_COLUMNS)
+        for draft in drafts:
+            writer.writerow(
+                [
+                    draft.question,
+                    draft.answer,
+                    "|".join(q.replace("|", "/") for q in draft.similar_questions),
+                    draft.category,
+                    draft.lang,
+                ]
+            )
+    return path
+
+
+def _escalation_reason(conversation: Conversation, turns: Sequence[TurnRecord]) -> str | None:
+    turn_reasons = [t.escalation_reason for t in turns if t.escalation_reason]
+    handed_over = (
+        conversation.escalated_at is not None
+        or conversation.escalation_reason is not None
+        or conversation.status in (ConversationStatus.QUEUED, ConversationStatus.AGENT)
+        or bool(turn_reasons)
+    )
+    if not handed_over:
+        return None
+    return conversation.escalation_reason or (turn_reasons[-1] if turn_reasons else "unknown")
+
+
+def _unanswered_question_seqs(
+    events: Sequence[Event], turns: Sequence[TurnRecord], low_confidence: float
+) -> set[int]:
+    """Seqs of investor messages whose reply's turn record needs attention."""
+    flagged_replies = {
+        t.seq for t in turns if attention_reason(t, low_confidence=low_confidence) is not None
+    }
+    seqs: set[int] = set()
+    last_question: int | None = None
+    for event in events:
+        if event.kind is EventKind.INVESTOR_MESSAGE:
+            last_question = event.seq
+        elif (
+            event.kind is EventKind.REPLY
+            and event.seq in flagged_replies
+            and last_question is not None
+        ):
+            seqs.add(last_question)
+    return seqs
+
+
+def _text(event: Event) -> str:
+    return str(event.payload.get("text") or "").strip()
+
+
+def _guess_language(text: str) -> str:
+    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def _ranked(counts: Counter[str], total: int, top: int) -> list[CountShare]:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [CountShare(name=name, count=n, share=n / total) for name, n in ordered]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

@@ -1,0 +1,350 @@
+"""The conversation service on its own: a real SQLite store, the in-process bus and the
+real dialogue policy, driven directly (no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.conversations import (
+    AlreadyClaimedError,
+    ConversationClosedError,
+    ConversationService,
+    NotHolderError,
+    NotQueuedError,
+    NotYourConversationError,
+    PushDeliverer,
+    SeqOutOfRangeError,
+)
+from assistant.persistence.records import (
+    ConversationStatus,
+    EventKind,
+    OutboxItem,
+    StaffAccount,
+    TicketStatus,
+)
+from assistant.persistence.sql import SqlStore, open_store
+from assistant.settings import Settings
+from channels.bus import InProcessBus
+from channels.investor_socket import conversation_topic
+from channels.protocol import SEQUENCED_FRAME
+from tests.utils.live_app import shared_assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_kb):
+    return shared_assistant(sample_kb.directory)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[InProcessBus]:
+    bus = InProcessBus()
+    yield bus
+    await bus.close()
+
+
+def make_service(assistant, store, bus, tmp_path: Path) -> ConversationService:
+    return ConversationService(
+        store=store,
+        bus=bus,
+        policy=assistant.policy,
+        guard=assistant.guard,
+        accounts=assistant.accounts,
+        settings=Settings(state_dir=tmp_path),
+    )
+
+
+@pytest.fixture
+async def service(assistant, store, bus, tmp_path) -> AsyncIterator[ConversationService]:
+    service = make_service(assistant, store, bus, tmp_path)
+    yield service
+    await service.close()
+
+
+async def agent(store: SqlStore, username: str = "agent-a") -> StaffAccount:
+    return await store.staff.create(username, f"客服{username[-1].upper()}", "not-a-real-hash")
+
+
+async def say(
+    service: ConversationService, investor: str, conversation: str, msg_id: str, text: str
+) -> list[dict[str, Any]]:
+    ack = await service.accept(investor, conversation, msg_id, text)
+    return await service.answer(conversation, text, ack)
+
+
+async def test_a_message_and_its_reply_are_stored_as_protocol_frames(service) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    frames = await say(service, "INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+    transcript = await service.transcript("INV-1001", conversation.id)
+
+    assert [f["type"] for f in frames] == ["investor_message", "reply"]
+    assert frames == transcript
+    for frame in transcript:
+        SEQUENCED_FRAME.validate_python(frame)
+
+
+async def test_the_investors_text_is_masked_before_it_is_stored(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(
+        service, "INV-1001", conversation.id, "m-1", "我的身份证110105199001011234怎么改手机号"
+    )
+    events = await store.conversations.events_after(conversation.id, 0)
+    turns = await store.conversations.turns_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert "110105199001011234" not in str([e.payload for e in events])
+    assert "110105199001011234" not in str((await store.conversations.get(conversation.id)).state)
+    assert "110105199001011234" not in turns[0].question
+
+
+async def test_every_turn_is_recorded_for_the_quality_report(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    frames = await say(service, "INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+    turns = await store.conversations.turns_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert len(turns) == 1
+    turn = turns[0]
+    assert turn.seq == frames[-1]["seq"]
+    assert turn.intent == frames[-1]["intent"]
+    assert turn.confidence is not None
+    assert turn.action == "answer"
+    assert turn.sources == [s["id"] for s in frames[-1]["sources"]]
+    assert turn.latency_ms > 0
+    assert turn.escalation_reason is None
+
+
+async def test_the_dialogue_state_survives_a_restart(assistant, store, bus, tmp_path: Path) -> None:
+    first = make_service(assistant, store, bus, tmp_path)
+    conversation = await first.open_conversation("INV-1001")
+    opened = await say(first, "INV-1001", conversation.id, "m-1", "我要投诉")
+    await first.close()
+
+    second = make_service(assistant, store, bus, tmp_path)  # a restart, or another instance
+    continued = await say(second, "INV-1001", conversation.id, "m-2", "服务")
+    await second.close()
+
+    assert opened[-1]["action"] == "flow"
+    assert continued[-1]["action"] == "flow"
+    assert "描述" in continued[-1]["text"], "the complaint flow asks for the description next"
+
+
+async def test_turns_of_one_conversation_run_one_at_a_time(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    acks = [
+        await service.accept("INV-1001", conversation.id, f"m-{n}", text)
+        for n, text in enumerate(["创业板怎么开通？", "佣金怎么收？"])
+    ]
+    results = await asyncio.gather(
+        *(
+            service.answer(conversation.id, text, ack)
+            for ack, text in zip(acks, ["创业板怎么开通？", "佣金怎么收？"], strict=True)
+        )
+    )
+    state = (await store.conversations.get(conversation.id)).state
+
+    assert [r[-1]["reply_to"] for r in results] == ["m-0", "m-1"]
+    assert results[0][-1]["seq"] < results[1][-1]["seq"]
+    assert len(state["turns"]) == 4, "both turns are in the state: neither overwrote the other"
+
+
+async def test_the_bus_carries_exactly_what_the_store_holds(service, bus) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    async with bus.subscribe(conversation_topic(conversation.id)) as live:
+        await say(service, "INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+        published = [await anext(live) for _ in range(4)]
+    transcript = await service.transcript("INV-1001", conversation.id)
+
+    assert [m["type"] for m in published] == ["investor_message", "typing", "reply", "typing"]
+    assert [m for m in published if "seq" in m] == transcript
+
+
+async def test_an_escalation_queues_the_conversation_and_opens_a_ticket_due_by_priority(
+    service, store, bus
+) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    async with bus.subscribe("staff") as staff:
+        frames = await say(
+            service, "INV-1001", conversation.id, "m-1", "有人冒充你们公司让我转账到个人账户"
+        )
+        notice = await anext(staff)
+    queued = await store.conversations.get(conversation.id)
+    tickets = await store.tickets.for_conversation(conversation.id)
+    history = await store.tickets.history(tickets[0].id)
+
+    assert frames[-1]["action"] == "escalate"
+    assert "fraud_warning" in frames[-1]["flags"]
+    assert notice == {"type": "queue_changed"}
+    assert queued.status is ConversationStatus.QUEUED
+    assert queued.escalation_reason == "fraud"
+    assert queued.priority == 90
+    assert [(t.kind, t.status, t.priority) for t in tickets] == [
+        ("escalation", TicketStatus.OPEN, 90)
+    ]
+    assert tickets[0].sla_due_at - tickets[0].created_at == timedelta(minutes=15)
+    assert [h.action for h in history] == ["opened"]
+
+
+@pytest.mark.parametrize(
+    ("priority", "minutes"), [(90, 15), (85, 15), (80, 60), (70, 60), (60, 240), (40, 240)]
+)
+def test_ticket_due_times_follow_the_priority(
+    assistant, priority: int, minutes: int, tmp_path
+) -> None:
+    service = make_service(assistant, None, None, tmp_path)
+    opened = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    assert service.sla_due(priority, opened) == opened + timedelta(minutes=minutes)
+
+
+async def test_while_queued_the_bot_stays_silent_and_the_console_sees_the_message(
+    service, bus
+) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", conversation.id, "m-1", "转人工")
+    async with bus.subscribe("staff") as staff:
+        frames = await say(service, "INV-1001", conversation.id, "m-2", "还要等多久？")
+        notice = await anext(staff)
+
+    assert [f["type"] for f in frames] == ["investor_message"]
+    assert notice["type"] == "event"
+    assert notice["event"]["payload"]["text"] == "还要等多久？"
+
+
+async def test_a_second_claim_is_refused_and_only_the_holder_may_act(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", conversation.id, "m-1", "转人工")
+    first, second = await agent(store, "agent-a"), await agent(store, "agent-b")
+
+    await service.claim(first, conversation.id)
+    with pytest.raises(AlreadyClaimedError):
+        await service.claim(second, conversation.id)
+    with pytest.raises(NotHolderError):
+        await service.agent_message(second, conversation.id, "hello")
+    with pytest.raises(NotHolderError):
+        await service.resolve(second, conversation.id)
+    again = await service.claim(first, conversation.id)  # the holder's retry is harmless
+
+    assert again.agent_id == first.id
+
+
+async def test_a_conversation_the_bot_holds_cannot_be_claimed(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+
+    with pytest.raises(NotQueuedError):
+        await service.claim(await agent(store), conversation.id)
+
+
+async def test_agent_replies_are_masked_and_notes_stay_internal(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", conversation.id, "m-1", "转人工")
+    holder = await agent(store)
+    await service.claim(holder, conversation.id)
+    await service.agent_message(holder, conversation.id, "请拨打13812345678联系我们")
+    await service.note(holder, conversation.id, "客户手机13812345678，已核实")
+    transcript = await service.transcript("INV-1001", conversation.id)
+    detail = await service.detail(conversation.id)
+
+    assert [f["type"] for f in transcript][-2:] == ["agent_joined", "agent_message"]
+    assert "13812345678" not in str(transcript)
+    assert "138****5678" in transcript[-1]["text"]
+    assert detail["events"][-1]["kind"] == "note"
+    assert "13812345678" not in str(detail["events"])
+
+
+async def test_resolving_asks_for_a_rating_and_closes_the_conversation(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", conversation.id, "m-1", "转人工")
+    holder = await agent(store)
+    await service.claim(holder, conversation.id)
+    resolved = await service.resolve(holder, conversation.id)
+    transcript = await service.transcript("INV-1001", conversation.id)
+    await service.feedback("INV-1001", conversation.id, score=4, comment="还行")
+
+    with pytest.raises(ConversationClosedError):
+        await service.accept("INV-1001", conversation.id, "m-2", "还有个问题")
+    fresh = await service.open_conversation("INV-1001")
+    scores = await store.conversations.feedback_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert resolved.status is ConversationStatus.RESOLVED
+    assert [f["type"] for f in transcript][-2:] == ["agent_left", "rating_request"]
+    assert transcript[-2]["outcome"] == "resolved"
+    assert fresh.id != conversation.id
+    assert [(s.score, s.comment) for s in scores] == [(4, "还行")]
+
+
+async def test_feedback_must_name_a_seq_that_exists(service) -> None:
+    conversation = await service.open_conversation("INV-1001")
+
+    with pytest.raises(SeqOutOfRangeError):
+        await service.feedback("INV-1001", conversation.id, seq=3, thumbs="up")
+
+
+async def test_an_investor_cannot_touch_another_investors_conversation(service) -> None:
+    conversation = await service.open_conversation("INV-1001")
+
+    with pytest.raises(NotYourConversationError):
+        await service.accept("INV-1002", conversation.id, "m-1", "hi")
+    with pytest.raises(NotYourConversationError):
+        await service.transcript("INV-1002", conversation.id)
+
+
+async def test_a_push_reaches_the_conversation_once_per_key(service, store) -> None:
+    def content(language: str) -> dict[str, Any]:
+        return {
+            "kind": "campaign",
+            "title": f"通知 {language}",
+            "text": "系统维护",
+            "quick_replies": [],
+        }
+
+    first = await service.deliver_push("INV-1001", content, dedupe_key="maintenance-1")
+    again = await service.deliver_push("INV-1001", content, dedupe_key="maintenance-1")
+    events = await store.conversations.events_after(first[0], 0)
+
+    assert first[1] == 1
+    assert again == (first[0], None)
+    assert [e.kind for e in events] == [EventKind.SUGGESTION]
+    assert events[0].payload["title"] == "通知 zh"
+
+
+async def test_the_push_deliverer_only_reaches_investors_connected_here(service) -> None:
+    deliverer = PushDeliverer(service)
+    item = OutboxItem(
+        id=1,
+        investor_id="INV-1001",
+        dedupe_key="fraud:test-1",
+        kind="fraud_alert",
+        payload={
+            "event_id": "fraud:test-1",
+            "kind": "fraud_alert",
+            "zh": {"title": "防骗提醒", "text": "请勿向个人账户转账。", "quick_replies": []},
+            "en": {
+                "title": "Fraud alert",
+                "text": "Never pay a personal account.",
+                "quick_replies": [],
+            },
+        },
+        created_at=datetime.now(UTC),
+    )
+
+    offline = await deliverer.deliver(item)
+    service.investor_connected("INV-1001")
+    online = await deliverer.online_investors()
+    delivered = await deliverer.deliver(item)
+    service.investor_disconnected("INV-1001")
+
+    assert offline is None
+    assert online == ["INV-1001"]
+    assert delivered is not None
+    assert not service.is_connected("INV-1001")

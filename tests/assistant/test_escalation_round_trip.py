@@ -1,0 +1,412 @@
+"""From bot to person and back, over the real server: an investor on the widget socket,
+agents on the console (REST with the sign-in cookie, and the console websocket).
+
+The last test runs two server processes sharing PostgreSQL and Redis, with the
+investor on one and the agent on the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.utils.databases import migrated_postgres_database
+from tests.utils.live_app import (
+    INTENT_CACHE_HOME,
+    AgentClient,
+    InvestorClient,
+    LiveApp,
+    app_settings,
+    shared_assistant,
+)
+from tests.utils.processes import free_port, port_open, wait_until
+from tests.utils.redis_server import RedisServer
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(scope="module")
+def live(sample_kb, tmp_path_factory) -> Iterator[LiveApp]:
+    assistant = shared_assistant(sample_kb.directory)
+    app = LiveApp(
+        app_settings(tmp_path_factory.mktemp("round-trip-app"), sample_kb.directory), assistant
+    ).start()
+    for username, name in (("agent-a", "客服小安"), ("agent-b", "客服小北")):
+        app.call(lambda runtime, u=username, n=name: runtime.staff.create_account(u, n, PASSWORD))
+    yield app
+    app.stop()
+
+
+async def signed_in(app: LiveApp, username: str) -> AgentClient:
+    agent = AgentClient(app)
+    await agent.login(username, PASSWORD)
+    return agent
+
+
+async def escalated_investor(app: LiveApp, investor_id: str) -> InvestorClient:
+    investor = await InvestorClient.open(app.ws_url, app.token(investor_id))
+    await investor.say("help", "转人工")
+    reply = await investor.expect("reply")
+    assert reply["action"] == "escalate"
+    return investor
+
+
+async def test_investor_to_bot_to_agent_and_back_with_a_rating(live: LiveApp) -> None:
+    agent_a = await signed_in(live, "agent-a")
+    agent_b = await signed_in(live, "agent-b")
+    await agent_a.open_socket()
+
+    investor = await escalated_investor(live, "INV-1001")
+    conversation_id = investor.conversation_id
+    queue = await agent_a.notice("queue")
+    while not any(i["conversation_id"] == conversation_id for i in queue["items"]):
+        queue = await agent_a.notice("queue")
+    waiting = next(i for i in queue["items"] if i["conversation_id"] == conversation_id)
+
+    claimed = await agent_a.post(f"/conversations/{conversation_id}/claim")
+    too_late = await agent_b.post(f"/conversations/{conversation_id}/claim")
+    joined = await investor.expect("agent_joined")
+
+    await investor.say("q-1", "我的账户被冻结了，手机13812345678")
+    seen_by_agent = await agent_a.notice("event", conversation_id=conversation_id)
+    await agent_a.post(
+        f"/conversations/{conversation_id}/messages",
+        text="已查到，请致电95555，卡号6222021234567890",
+    )
+    agent_message = await investor.expect("agent_message")
+    intruder = await agent_b.post(f"/conversations/{conversation_id}/messages", text="hi")
+    await agent_a.post(f"/conversations/{conversation_id}/notes", text="客户情绪稳定，已核实身份")
+    resolved = await agent_a.post(f"/conversations/{conversation_id}/resolve")
+    left = await investor.expect("agent_left")
+    rating = await investor.expect("rating_request")
+    await investor.send({"type": "feedback", "score": 5, "comment": "很快"})
+    await investor.send({"type": "ping", "nonce": "done"})
+    await investor.expect("pong")
+    await investor.close()
+
+    detail = (await agent_a.get(f"/conversations/{conversation_id}")).json()
+    ticket_id = detail["tickets"][0]["id"]
+    ticket = (await agent_a.get(f"/tickets/{ticket_id}")).json()
+    agent_a_me = (await agent_a.get("/me")).json()
+    async with live.http(headers={"Authorization": f"Bearer {live.token('INV-1001')}"}) as http:
+        transcript = (await http.get(f"/api/conversations/{conversation_id}/transcript")).json()
+    scores = await live.acall(
+        lambda runtime: runtime.store.conversations.feedback_since(
+            datetime.now(UTC) - timedelta(minutes=5)
+        )
+    )
+    await agent_a.close()
+    await agent_b.close()
+
+    assert waiting["status"] == "queued"
+    assert waiting["reason"] == "requested_human"
+    assert waiting["priority"] == 60
+    assert "转人工" in waiting["summary"]
+    assert claimed.status_code == 200
+    assert claimed.json()["conversation"]["status"] == "agent"
+    assert too_late.status_code == 409
+    assert too_late.json()["error"]["code"] == "already_claimed"
+    assert joined["agent_name"] == "客服小安"
+    assert seen_by_agent["event"]["kind"] == "investor_message"
+    assert "138****5678" in seen_by_agent["event"]["payload"]["text"]
+    assert [f for f in investor.received if f["type"] == "reply" and f["reply_to"] == "q-1"] == []
+    assert agent_message["agent_name"] == "客服小安"
+    assert "6222021234567890" not in agent_message["text"]
+    assert intruder.status_code == 403
+    assert intruder.json()["error"]["code"] == "not_holder"
+    assert resolved.json()["conversation"]["status"] == "resolved"
+    assert left["outcome"] == "resolved"
+    assert rating["seq"] == left["seq"] + 1
+    kinds = [event["kind"] for event in detail["events"]]
+    assert "note" in kinds
+    assert "note" not in [frame["type"] for frame in transcript["events"]]
+    assert not any("核实身份" in str(frame) for frame in investor.received)
+    assert ticket["ticket"]["kind"] == "escalation"
+    assert ticket["ticket"]["status"] == "resolved"
+    assert ticket["ticket"]["assignee_id"] == agent_a_me["staff"]["id"]
+    assert [h["action"] for h in ticket["history"]] == [
+        "opened",
+        "claimed",
+        "replied",
+        "note",
+        "resolved",
+    ]
+    due = datetime.fromisoformat(ticket["ticket"]["sla_due_at"])
+    opened = datetime.fromisoformat(ticket["ticket"]["created_at"])
+    assert due - opened == timedelta(minutes=live.settings.sla_normal_minutes)
+    mine = [s for s in scores if s.conversation_id == conversation_id]
+    assert [(s.score, s.comment) for s in mine] == [(5, "很快")]
+
+
+async def test_a_handed_back_conversation_is_answered_by_the_bot_again(live: LiveApp) -> None:
+    agent = await signed_in(live, "agent-b")
+    investor = await escalated_investor(live, "INV-1002")
+    conversation_id = investor.conversation_id
+    await investor.say("while-waiting", "还要等多久")
+    await investor.expect("investor_message", client_msg_id="while-waiting")
+    await agent.post(f"/conversations/{conversation_id}/claim")
+    await investor.expect("agent_joined")
+    handed = await agent.post(f"/conversations/{conversation_id}/handback")
+    left = await investor.expect("agent_left")
+    await investor.say("after", "创业板怎么开通？")
+    reply = await investor.expect("reply", reply_to="after")
+    await investor.close()
+    queue = (await agent.get("/queue")).json()["items"]
+    tickets = (await agent.get(f"/conversations/{conversation_id}")).json()["tickets"]
+    await agent.close()
+
+    assert handed.json()["conversation"]["status"] == "bot"
+    assert left["outcome"] == "handed_back"
+    assert reply["action"] == "answer"
+    assert not [f for f in investor.received if f.get("reply_to") == "while-waiting"]
+    assert conversation_id not in [item["conversation_id"] for item in queue]
+    assert tickets[0]["status"] == "resolved"
+
+
+async def test_only_one_of_two_simultaneous_claims_wins(live: LiveApp) -> None:
+    agent_a = await signed_in(live, "agent-a")
+    agent_b = await signed_in(live, "agent-b")
+    investor = await escalated_investor(live, "INV-1003")
+    path = f"/conversations/{investor.conversation_id}/claim"
+
+    first, second = await asyncio.gather(agent_a.post(path), agent_b.post(path))
+    await investor.expect("agent_joined")
+    await investor.close()
+    await agent_a.close()
+    await agent_b.close()
+
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    assert len([f for f in investor.received if f["type"] == "agent_joined"]) == 1
+
+
+async def test_a_complaint_files_one_ticket_and_queues_the_conversation(live: LiveApp) -> None:
+    agent = await signed_in(live, "agent-a")
+    investor = await InvestorClient.open(live.ws_url, live.token("INV-1004"))
+    for n, text in enumerate(["我要投诉", "服务", "客服电话一直没人接，等了一个小时", "电话"]):
+        await investor.say(f"c-{n}", text)
+        last = await investor.expect("reply", reply_to=f"c-{n}")
+    await investor.close()
+    detail = (await agent.get(f"/conversations/{investor.conversation_id}")).json()
+    await agent.close()
+
+    assert last["action"] == "escalate"
+    assert len(detail["tickets"]) == 1
+    ticket = detail["tickets"][0]
+    assert ticket["kind"] == "complaint"
+    assert ticket["category"] == "service"
+    assert ticket["investor_id"] == "INV-1004"
+    assert ticket["id"] in last["text"], "the investor is told the ticket number"
+    assert detail["conversation"]["status"] == "queued"
+    assert detail["conversation"]["escalation_reason"] == "complaint"
+
+
+async def test_the_console_only_sees_events_of_conversations_it_holds(live: LiveApp) -> None:
+    holder = await signed_in(live, "agent-a")
+    other = await signed_in(live, "agent-b")
+    await other.open_socket()
+    investor = await escalated_investor(live, "INV-1005")
+    await holder.post(f"/conversations/{investor.conversation_id}/claim")
+    await investor.expect("agent_joined")
+    await investor.say("private", "只给客服小安看")
+    await investor.expect("investor_message", client_msg_id="private")
+    await other.notice("queue")
+    await asyncio.sleep(0.5)
+    await investor.close()
+    await holder.close()
+    await other.close()
+
+    assert not [n for n in other.notices if n["type"] == "event"]
+
+
+def held_in(queue: dict, conversation_id: str) -> bool:
+    return any(
+        item["conversation_id"] == conversation_id and item["status"] == "agent"
+        for item in queue["items"]
+    )
+
+
+async def test_each_side_sees_the_other_typing(live: LiveApp) -> None:
+    holder = await signed_in(live, "agent-b")
+    await holder.open_socket()
+    investor = await escalated_investor(live, "INV-1006")
+    await holder.post(f"/conversations/{investor.conversation_id}/claim")
+    await investor.expect("agent_joined")
+    queue = await holder.notice("queue")
+    while not held_in(queue, investor.conversation_id):
+        queue = await holder.notice("queue")  # until the console knows this agent holds it
+
+    await investor.send({"type": "typing", "active": True})
+    investor_typing = await holder.notice("investor_typing")
+    assert holder.socket is not None
+    await holder.socket.send(
+        json.dumps({"type": "typing", "conversation_id": investor.conversation_id})
+    )
+    agent_typing = await investor.expect("typing", who="agent")
+    await investor.close()
+    await holder.close()
+
+    assert investor_typing["conversation_id"] == investor.conversation_id
+    assert agent_typing["active"] is True
+
+
+async def test_the_console_requires_a_signed_in_agent(live: LiveApp) -> None:
+    async with live.http() as http:
+        queue = await http.get("/api/console/queue")
+        wrong = await http.post(
+            "/api/console/login", json={"username": "agent-a", "password": "wrong-password"}
+        )
+
+    assert queue.status_code == 401
+    assert queue.json()["error"]["code"] == "not_signed_in"
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_credentials"
+
+
+@pytest.mark.parametrize(
+    ("signed_in_as", "origin", "close_code"),
+    [
+        pytest.param(None, None, 4401, id="not-signed-in"),
+        pytest.param("agent-a", "https://evil.example", 4403, id="foreign-origin"),
+    ],
+)
+async def test_the_console_socket_refuses_strangers(
+    live: LiveApp, signed_in_as: str | None, origin: str | None, close_code: int
+) -> None:
+    agent = AgentClient(live)
+    if signed_in_as is not None:
+        await agent.login(signed_in_as, PASSWORD)
+    cookie = agent.http.cookies.get("bd_staff") or ""
+    async with connect(
+        live.base_url.replace("http", "ws") + "/ws/console",
+        origin=origin,  # type: ignore[arg-type]
+        additional_headers={"Cookie": f"bd_staff={cookie}"},
+    ) as socket:
+        refusal = json.loads(await socket.recv())
+        with pytest.raises(ConnectionClosed):
+            await socket.recv()
+    await agent.close()
+
+    assert refusal["type"] == "error"
+    assert socket.close_code == close_code
+
+
+# two processes ----------------------------------------------------------------------
+
+
+class ServerProcess:
+    """``assistant serve`` in a child process."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.env = env
+        self.log = log
+        self.process = subprocess.Popen(
+            [ASSISTANT, "serve", "--port", str(self.port)],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            return port_open(self.port)
+
+        wait_until(ready, timeout=300, what=f"assistant serve on {self.port}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_an_agent_on_one_server_answers_an_investor_on_another(sample_kb, tmp_path: Path) -> None:
+    with migrated_postgres_database() as database_url:
+        redis = RedisServer().start()
+        env = {
+            **os.environ,
+            "BROKERDESK_STATE_DIR": str(INTENT_CACHE_HOME),
+            "BROKERDESK_KB_DIR": str(sample_kb.directory),
+            "BROKERDESK_DATABASE_URL": database_url,
+            "BROKERDESK_BUS_URL": redis.url,
+            "BROKERDESK_PUSH_POLL_S": "0",
+            "BROKERDESK_SECRET_KEY": "shared-between-the-two-servers",
+        }
+        created = subprocess.run(
+            [ASSISTANT, "staff", "create", "agent-x", "--name", "客服小西", "--password-stdin"],
+            input=f"{PASSWORD}\n",
+            text=True,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        servers = [ServerProcess(env, tmp_path / f"server-{n}.log") for n in ("a", "b")]
+        try:
+            for server in servers:
+                server.wait_ready()
+            asyncio.run(cross_server_round_trip(*servers))
+        finally:
+            for server in servers:
+                server.stop()
+            redis.stop()
+
+
+async def cross_server_round_trip(server_a: ServerProcess, server_b: ServerProcess) -> None:
+    """The investor talks to A; the agent works on B; each sees the other live."""
+    async with httpx.AsyncClient(base_url=server_a.base_url) as http:
+        token = (await http.post("/api/dev/token", json={"investor_id": "INV-1001"})).json()
+    investor = await InvestorClient.open(
+        server_a.base_url.replace("http", "ws") + "/ws/investor", token["token"]
+    )
+    agent = AgentClient(base_url=server_b.base_url)
+    await agent.login("agent-x", PASSWORD)
+    await agent.open_socket()
+
+    await investor.say("help", "转人工")
+    await investor.expect("reply")
+    queue = await agent.notice("queue")
+    while investor.conversation_id not in [i["conversation_id"] for i in queue["items"]]:
+        queue = await agent.notice("queue")
+    claimed = await agent.post(f"/conversations/{investor.conversation_id}/claim")
+    joined = await investor.expect("agent_joined")
+    await agent.post(
+        f"/conversations/{investor.conversation_id}/messages", text="您好，我是客服小西"
+    )
+    message = await investor.expect("agent_message")
+    await investor.say("thanks", "谢谢")
+    seen = await agent.notice("event", conversation_id=investor.conversation_id)
+    while seen["event"]["kind"] != "investor_message":
+        seen = await agent.notice("event", conversation_id=investor.conversation_id)
+    await investor.close()
+    await agent.close()
+
+    assert claimed.status_code == 200
+    assert joined["agent_name"] == "客服小西"
+    assert message["text"] == "您好，我是客服小西"
+    assert seen["event"]["payload"]["text"] == "谢谢"

@@ -1,0 +1,229 @@
+"""The investor widget in real Chromium, against the real app on a loopback port.
+
+The widget is embedded the two ways an investor meets it: on the app's own demo
+page, and with one script tag on a plain page of another site (another origin,
+which must be in ``allowed_origins``). Everything is observed through the DOM the
+investor sees; the transcript is checked against what the server stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from assistant.api.deps import Runtime
+from tests.utils.browser import (
+    BrowserSession,
+    StaticSite,
+    browser_session,
+    launch_chromium,
+)
+from tests.utils.live_app import LiveApp, app_settings, shared_assistant
+from tests.utils.processes import free_port
+
+pytestmark = pytest.mark.browser
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def third_party_page(app_origin: str, investor_id: str) -> str:
+    """A plain brokerage page elsewhere, embedding the widget the documented way."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Example Securities · Help centre</title>
+<style>body{{font-family:Arial,sans-serif;margin:40px 56px;color:#222;max-width:720px}}</style>
+</head><body>
+<h1>Help centre</h1>
+<p>Questions about transfers, fees or trading permissions? Our assistant can help.</p>
+<script src="{app_origin}/widget.js" data-server="{app_origin}"
+  data-token-url="/api/dev/token" data-investor="{investor_id}" data-lang="en"></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def app_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def third_party_site(app_port: int) -> Iterator[StaticSite]:
+    site = StaticSite(
+        {"/help": third_party_page(f"http://127.0.0.1:{app_port}", "INV-W2001")}
+    ).start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def live(
+    sample_kb, tmp_path_factory, app_port: int, third_party_site: StaticSite
+) -> Iterator[LiveApp]:
+    origin = f"http://127.0.0.1:{app_port}"
+    settings = app_settings(
+        tmp_path_factory.mktemp("widget-browser-app"),
+        sample_kb.directory,
+        port=app_port,
+        allowed_origins=[origin, third_party_site.origin],
+    )
+    app = LiveApp(settings, shared_assistant(sample_kb.directory))
+    yield app.start()
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
+    with browser_session(browser, request) as opened:
+        yield opened
+
+
+def open_demo(session: BrowserSession, live: LiveApp, investor_id: str) -> Page:
+    """The demo page as ``investor_id``, the chat opened by clicking the bubble."""
+    page = session.new_page("widget")
+    page.goto(f"{live.base_url}/demo?investor={investor_id}")
+    page.get_by_test_id("bdw-bubble").click()
+    expect(page.get_by_test_id("bdw-panel")).to_have_attribute("data-open", "true")
+    expect(page.get_by_test_id("bdw-status")).to_have_attribute("data-status", "online")
+    return page
+
+
+def ask(page: Page, text: str) -> Locator:
+    """Type a question and press Enter; the bot's answer to it, once it is shown."""
+    bots_before = messages(page, "bot").count()
+    page.get_by_test_id("bdw-input").fill(text)
+    page.get_by_test_id("bdw-input").press("Enter")
+    mine = messages(page, "investor").filter(has_text=text).last
+    expect(mine).to_have_attribute("data-state", "sent")
+    expect(messages(page, "bot")).to_have_count(bots_before + 1)
+    return messages(page, "bot").nth(bots_before)
+
+
+def messages(page: Page, kind: str) -> Locator:
+    return page.locator(f'[data-testid="bdw-message"][data-kind="{kind}"]')
+
+
+def shown_seqs(page: Page) -> list[int]:
+    seqs: list[int] = page.evaluate(
+        """() => Array.from(
+            BrokerDeskWidget.root.querySelectorAll('[data-testid=bdw-message][data-seq]'),
+            (row) => Number(row.getAttribute('data-seq')))"""
+    )
+    return seqs
+
+
+def stored_seqs(live: LiveApp, conversation_id: str) -> list[int]:
+    """The seqs the investor may see, as the server stored them."""
+
+    async def read(runtime: Runtime) -> list[int]:
+        events = await runtime.store.conversations.events_after(conversation_id, 0)
+        return [event.seq for event in events]
+
+    return live.call(read)
+
+
+def conversation_id(page: Page) -> str:
+    return str(page.evaluate("BrokerDeskWidget.state.conversationId"))
+
+
+def test_a_chinese_question_on_the_demo_page_is_answered_with_its_sources(
+    live: LiveApp, session: BrowserSession
+) -> None:
+    page = open_demo(session, live, "INV-W1001")
+    expect(page.get_by_test_id("bdw-starter").first).to_be_visible()
+
+    answer = ask(page, "创业板开通需要什么条件")
+
+    expect(answer.get_by_test_id("bdw-message-text")).to_contain_text("创业板")
+    expect(answer.get_by_test_id("bdw-message-text")).to_contain_text("10万元")
+    expect(answer.get_by_test_id("bdw-source").first).to_contain_text("创业板")
+    # The sources show as chips, so the text's own source legend is not repeated.
+    expect(answer.get_by_test_id("bdw-message-text")).not_to_contain_text("参考资料：")
+    expect(page.get_by_test_id("bdw-starter").first).to_be_hidden()
+    session.screenshot(page, "answer-with-sources")
+
+
+def test_quick_replies_of_a_flow_turn_send_their_text_when_clicked(
+    live: LiveApp, session: BrowserSession
+) -> None:
+    page = open_demo(session, live, "INV-W1002")
+
+    question = ask(page, "我要投诉")
+    options = question.get_by_test_id("bdw-quick-reply")
+    expect(options).to_have_count(5)
+    expect(options.first).to_have_text("服务")
+    session.screenshot(page, "quick-replies")
+
+    options.first.click()
+
+    expect(messages(page, "investor").last.get_by_test_id("bdw-message-text")).to_have_text("服务")
+    expect(messages(page, "bot")).to_have_count(2)
+    expect(messages(page, "bot").last).to_contain_text("经过")
+    expect(options.first).to_be_disabled()
+    session.screenshot(page, "flow-continues")
+
+
+def test_an_english_question_on_another_sites_page_gets_an_english_answer(
+    live: LiveApp, third_party_site: StaticSite, session: BrowserSession
+) -> None:
+    page = session.new_page("third-party")
+    page.goto(f"{third_party_site.origin}/help")
+    page.get_by_test_id("bdw-bubble").click()
+    expect(page.get_by_test_id("bdw-status")).to_have_attribute("data-status", "online")
+    expect(page.get_by_test_id("bdw-title")).to_have_text("Support")
+
+    answer = ask(page, "How do I transfer money from my bank to my brokerage account?")
+
+    text = answer.get_by_test_id("bdw-message-text")
+    expect(text).to_contain_text("trading days")
+    assert not CJK.search(text.inner_text()), text.inner_text()
+    expect(answer.get_by_test_id("bdw-source").first).to_be_visible()
+    assert not CJK.search(answer.get_by_test_id("bdw-source").first.inner_text())
+    session.screenshot(page, "english-answer")
+
+
+def test_a_dropped_connection_and_a_reload_lose_nothing_and_repeat_nothing(
+    live: LiveApp, session: BrowserSession
+) -> None:
+    page = open_demo(session, live, "INV-W1003")
+    ask(page, "银证转账的时间")
+
+    # Send, then lose the socket in the same breath: the answer cannot arrive on it.
+    dropped = page.evaluate(
+        """() => {
+            BrokerDeskWidget.send('你们佣金多少');
+            BrokerDeskWidget.drop();
+            return BrokerDeskWidget.state;
+        }"""
+    )
+    assert dropped["connected"] is False
+    assert dropped["status"] == "reconnecting"
+    expect(page.get_by_test_id("bdw-status")).to_have_attribute("data-status", "online")
+    expect(messages(page, "bot")).to_have_count(2)
+    expect(messages(page, "bot").last).to_contain_text("佣金")
+    expect(page.locator('[data-testid="bdw-message"][data-state="pending"]')).to_have_count(0)
+
+    conversation = conversation_id(page)
+    after_drop = stored_seqs(live, conversation)
+    assert after_drop == [1, 2, 3, 4]
+    assert shown_seqs(page) == after_drop
+    session.screenshot(page, "after-drop")
+
+    page.reload()
+    expect(page.get_by_test_id("bdw-status")).to_have_attribute("data-status", "online")
+    page.get_by_test_id("bdw-bubble").click()
+    ask(page, "A股几点开盘")
+
+    assert conversation_id(page) == conversation
+    after_reload = stored_seqs(live, conversation)
+    assert after_reload == [1, 2, 3, 4, 5, 6]
+    assert shown_seqs(page) == after_reload
+    expect(messages(page, "investor")).to_have_count(3)
+    session.screenshot(page, "after-reload")

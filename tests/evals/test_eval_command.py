@@ -1,0 +1,151 @@
+"""`assistant eval` for intent benchmarks: CSV cases, a CSV catalogue, few-shot draws, a report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.settings import get_settings
+from evals.intent_benchmarks import BenchmarkError, sample_catalogue, sample_per_intent
+from intents.catalogue import Intent, IntentCatalogue, catalogue_from_examples
+from tests.knowledge.test_index import ROWS
+from tests.utils.files import write_csv
+
+INTENTS = {
+    "card_arrival": [
+        "my card has not arrived yet",
+        "when will my new card come",
+        "still waiting for the card in the mail",
+        "how long does card delivery take",
+        "the card you sent never showed up",
+        "is my card on its way",
+    ],
+    "exchange_rate": [
+        "what is the exchange rate today",
+        "how much is one euro in dollars",
+        "which rate do you use to convert currency",
+        "currency conversion rate please",
+        "how are exchange rates calculated",
+        "rate for pounds to yen",
+    ],
+    "top_up_failed": [
+        "my top up did not go through",
+        "adding money to my account failed",
+        "why was my top-up declined",
+        "the top up keeps failing",
+        "could not load funds onto the account",
+        "top up error when I add cash",
+    ],
+}
+
+
+def test_a_few_shot_catalogue_keeps_k_examples_and_everything_else() -> None:
+    catalogue = IntentCatalogue(
+        intents=[
+            Intent(
+                name="fees", examples={"zh": ["佣金多少", "手续费"], "en": ["fees?", "commission"]}
+            ),
+            Intent(name="open_account", handler="flow", examples={"zh": ["开户"] * 1}),
+            Intent(
+                name="out_of_scope", handler="out_of_scope", examples={"en": ["weather", "jokes"]}
+            ),
+        ]
+    )
+
+    sampled = sample_catalogue(catalogue, 2, seed=0)
+
+    assert [len(i.texts()) for i in sampled.intents] == [2, 1, 2]
+    assert [(i.name, i.handler, i.flow) for i in sampled.intents] == [
+        ("fees", "knowledge", None),
+        ("open_account", "flow", "open_account"),
+        ("out_of_scope", "out_of_scope", None),
+    ]
+    assert set(sampled.intents[0].texts()) <= {"佣金多少", "手续费", "fees?", "commission"}
+    assert sample_catalogue(catalogue, 2, seed=0) == sampled
+    with pytest.raises(BenchmarkError, match="shots must be 1 or more"):
+        sample_catalogue(catalogue, 0)
+
+
+def test_a_few_shot_catalogue_draws_the_rows_the_benchmark_runner_draws() -> None:
+    rows = [(text, intent) for intent, texts in INTENTS.items() for text in texts]
+    # Interleave the intents, as a benchmark's CSV is not sorted by intent.
+    rows = rows[::3] + rows[1::3] + rows[2::3]
+
+    for seed in range(5):
+        sampled = sample_catalogue(catalogue_from_examples(rows), 3, seed=seed)
+        assert sorted(sampled.examples()) == sorted(sample_per_intent(rows, 3, seed=seed))
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("BROKERDESK_STATE_DIR", str(tmp_path / "state"))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["text", "category"])
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.slow
+def test_a_benchmark_runs_through_the_eval_command(runner: CliRunner, tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    write_csv(sources / "faq.csv", ROWS)
+    kb = tmp_path / "kb"
+    assert runner.invoke(app, ["ingest", str(sources), "--kb", str(kb)]).exit_code == 0
+    train = write_rows(
+        tmp_path / "train.csv", [(t, i) for i, texts in INTENTS.items() for t in texts[:4]]
+    )
+    test = write_rows(
+        tmp_path / "test.csv", [(t, i) for i, texts in INTENTS.items() for t in texts[4:]]
+    )
+    saved, report = tmp_path / "run.json", tmp_path / "report"
+
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            str(test),
+            "--intents",
+            str(train),
+            "--shots",
+            "2",
+            "--kb",
+            str(kb),
+            "--save",
+            str(saved),
+            "--report",
+            str(report),
+            "--json",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)["metrics"]
+    cases = json.loads(saved.read_text("utf-8"))["cases"]
+    assert [c["id"] for c in cases] == [f"line-{n}" for n in range(2, 8)]
+    right = sum(c["predicted_intent"] == c["expected_intent"] for c in cases)
+    assert metrics["intent.accuracy"] == pytest.approx(right / 6)
+    assert metrics["retrieval.hit_at_5"] is None  # an intent benchmark judges no retrieval
+    assert all(c["passages"] == [] for c in cases)  # ... so none was run
+    page = (report / "report.html").read_text("utf-8")
+    assert "train.csv, 2-shot (seed 0)" in page
+    assert 'data-intent="top_up_failed" data-cases="2"' in page
+
+
+def test_eval_refuses_an_impossible_shot_count(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "--shots", "0"])
+
+    assert result.exit_code == 2
+    assert "--shots" in result.output

@@ -58,3 +58,10 @@ class UnknownSourceError(KnowledgeError):
 
     code = "unknown_source"
     http_status = 404
+
+
+class IndexLayoutError(KnowledgeError):
+    """The index on disk was built with an older layout that this version cannot search."""
+
+    code = "index_layout_outdated"
+    http_status = 409

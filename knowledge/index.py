@@ -2,8 +2,9 @@
 
 Layout of a knowledge-base directory::
 
-    KB_DIR/manifest.sqlite   sources, units, tokens, vector ids, embedder record
-    KB_DIR/chroma/           the persistent Chroma store (unless a Chroma URL is used)
+    KB_DIR/manifest.sqlite   sources, units, tokens, vector ids, embedder and layout record
+    KB_DIR/chroma/           the persistent Chroma store (unless a Chroma URL is used):
+                             collections <name>-zh, <name>-en, <name>-other, by unit language
 
 Writes are ordered so that nothing half-written is ever visible: new vectors
 are added under fresh ids (the unit's content hash is part of the id), then
@@ -31,6 +32,7 @@ from knowledge.documents import KnowledgeUnit, UnitKind, VectorRole
 from knowledge.embedders import TextEmbedder
 from knowledge.errors import (
     EmbedderMismatchError,
+    IndexLayoutError,
     KnowledgeError,
     SourceError,
     UnknownSourceError,
@@ -38,9 +40,16 @@ from knowledge.errors import (
 from knowledge.keyword import KeywordIndex, tokenize
 from knowledge.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_source
 from knowledge.manifest import Manifest, UnitRecord
-from knowledge.vectorstore import ChromaVectorStore, open_chroma_client
+from knowledge.vectorstore import (
+    PartitionedVectorStore,
+    VectorStore,
+    open_chroma_client,
+    partition_collections,
+)
 
 EMBED_BATCH = 64
+# Recorded in the manifest; an index with units but no record has the single-collection layout.
+VECTOR_LAYOUT = "language-partitions/1"
 ProgressCallback = Callable[[int], None]
 
 
@@ -53,11 +62,14 @@ class SearchFilters(BaseModel):
     kind: list[UnitKind] | None = None
     updated_since: date | None = None
 
-    def chroma_where(self, *, exclude_lang: str | None = None) -> dict[str, Any] | None:
+    def chroma_where(self, *, with_lang: bool = True) -> dict[str, Any] | None:
+        """The Chroma ``where`` for these filters, or None when nothing is filtered.
+
+        Without ``with_lang`` the language is left out: the vector store picks its
+        language partitions from ``lang`` instead of filtering on it.
+        """
         clauses: list[dict[str, Any]] = []
-        if exclude_lang:
-            clauses.append({"lang": {"$ne": exclude_lang}})
-        for name in ("category", "lang", "product", "kind"):
+        for name in ("category", "lang", "product", "kind") if with_lang else _NON_LANG:
             values = getattr(self, name)
             if values:
                 clauses.append({name: {"$in": [str(v) for v in values]}})
@@ -66,6 +78,9 @@ class SearchFilters(BaseModel):
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+_NON_LANG = ("category", "product", "kind")
 
 
 def _day_number(day: date | None) -> int:
@@ -128,13 +143,14 @@ class KnowledgeBase:
         self.max_source_bytes = max_source_bytes
         self.manifest = Manifest(directory / "manifest.sqlite")
         self._check_embedder()
+        self._check_layout()
         name = collection or self.manifest.get_meta("collection") or _collection_name(directory)
         client = (
             open_chroma_client(url=chroma_url)
             if chroma_url
             else open_chroma_client(path=directory / "chroma")
         )
-        self.vectors = ChromaVectorStore(client, name, embedder)
+        self.vectors: VectorStore = PartitionedVectorStore(client, name, embedder)
         self.manifest.set_meta("collection", name)
         self.keywords = KeywordIndex()
         self._lock = threading.RLock()
@@ -152,16 +168,16 @@ class KnowledgeBase:
             manifest.close()
             if chroma_url and name:
                 client = open_chroma_client(url=chroma_url)
-                with contextlib.suppress(Exception):  # absent collection: nothing to delete
-                    client.delete_collection(name)
+                # The partitions, and the single collection of the layout before them.
+                for collection in (*partition_collections(name).values(), name):
+                    with contextlib.suppress(Exception):  # absent collection: nothing to delete
+                        client.delete_collection(collection)
         for leftover in ("manifest.sqlite", "manifest.sqlite-wal", "manifest.sqlite-shm"):
             (directory / leftover).unlink(missing_ok=True)
         shutil.rmtree(directory / "chroma", ignore_errors=True)
 
     def close(self) -> None:
         self.manifest.close()
-
-    # embedder record ---------------------------------------------------------
 
     def _check_embedder(self) -> None:
         recorded = self.manifest.get_meta("embedder")
@@ -176,7 +192,19 @@ class KnowledgeBase:
                 f"assistant ingest SOURCES --kb {self.directory} --rebuild"
             )
 
-    # reads ---------------------------------------------------------------------
+    def _check_layout(self) -> None:
+        recorded = self.manifest.get_meta("vector_layout")
+        if recorded == VECTOR_LAYOUT:
+            return
+        if recorded is None and not self.manifest.has_units():
+            self.manifest.set_meta("vector_layout", VECTOR_LAYOUT)
+            return
+        built = "one Chroma collection for all languages" if recorded is None else recorded
+        raise IndexLayoutError(
+            f"the knowledge base at {self.directory} was built with {built}; this version "
+            f"keeps one collection per language ({VECTOR_LAYOUT}) and cannot search it. "
+            f"Rebuild it: assistant ingest SOURCES --kb {self.directory} --rebuild"
+        )
 
     def _reload_keywords(self) -> None:
         ids: list[str] = []
@@ -244,11 +272,10 @@ class KnowledgeBase:
             "chunks": int((kinds == UnitKind.CHUNK.value).sum()),
             "languages": {str(k): int((langs == k).sum()) for k in sorted(set(langs.tolist()))},
             "vectors": stored,
+            "vectors_by_collection": self.vectors.counts(),
             "orphan_vectors": max(0, stored - len(expected)),
             "per_source": [{"source": s, "ingested_at": t, "units": n} for s, t, n in sources],
         }
-
-    # writes --------------------------------------------------------------------
 
     def ingest(
         self,

@@ -82,6 +82,9 @@ class Manifest:
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def has_units(self) -> bool:
+        return self._db.execute("SELECT 1 FROM units LIMIT 1").fetchone() is not None
+
     def source_hash(self, source: str) -> str | None:
         row = self._db.execute(
             "SELECT file_hash FROM sources WHERE source = ?", (source,)

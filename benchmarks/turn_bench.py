@@ -26,7 +26,8 @@ from typing import Any
 from assistant.conversation import ConversationState
 from assistant.service import build_assistant
 from assistant.settings import PROJECT_ROOT, Settings
-from benchmarks.knowledge_bench import Latency, machine_info, memory
+from benchmarks.knowledge_bench import machine_info, memory
+from benchmarks.measurement import Latency
 from evals.cases import load_cases
 
 WORK = PROJECT_ROOT / "benchmarks" / "work"

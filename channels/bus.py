@@ -1,7 +1,7 @@
 """The event bus: fans conversation events out to every socket that shows them.
 
 The service publishes each sequenced event (and transient frames such as
-``typing``) on a topic (``conversation:{id}``, ``staff``, ``investor:{id}``);
+``typing``) on a topic (``conversation:{id}``, ``staff``);
 every socket subscribed to that topic, in any server process, receives it.
 
 Delivery contract, the same for both implementations:

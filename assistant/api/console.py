@@ -3,6 +3,7 @@ tickets, canned replies, and the administrator's campaign endpoint."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -169,9 +170,17 @@ async def campaign(body: CampaignRequest, staff: StaffDep, runtime: RuntimeDep) 
 
 
 def load_canned_replies(path: Path | None) -> list[CannedReply]:
-    """The canned replies file (YAML list of ``{id, title, text}``); none when unset."""
+    """The canned replies file (YAML list of ``{id, title, text}``); none when unset.
+
+    Read again only when the file changes, so curators can edit it without a restart.
+    """
     if path is None or not path.exists():
         return []
+    return list(_canned_replies(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _canned_replies(path: Path, mtime_ns: int) -> tuple[CannedReply, ...]:
     data: Any = yaml.safe_load(path.read_text("utf-8")) or []
     items = data.get("replies", []) if isinstance(data, dict) else data
-    return [CannedReply.model_validate(item) for item in items]
+    return tuple(CannedReply.model_validate(item) for item in items)

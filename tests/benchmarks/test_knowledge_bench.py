@@ -13,7 +13,6 @@ from benchmarks.knowledge_bench import (
     STAGE_LABELS,
     BenchReport,
     BuildResult,
-    Latency,
     PooledE5Embedder,
     ScaleResult,
     SearchResult,
@@ -30,6 +29,7 @@ from benchmarks.knowledge_bench import (
     write_report,
     write_synthetic_corpus,
 )
+from benchmarks.measurement import Latency
 from tests.utils.files import write_csv
 
 FAQ_ROWS = [
@@ -191,3 +191,11 @@ def test_a_search_only_run_carries_the_earlier_ingest_section_and_says_so(
     write_report(later, tmp_path)
     assert carried_ingest(tmp_path)[1] == origin, "carried again, it keeps its first origin"
     assert carried_ingest(tmp_path / "nothing-here") == (None, "")
+
+
+def test_latency_percentiles_are_interpolated_in_milliseconds() -> None:
+    latency = Latency.of([0.001, 0.002, 0.003])
+    assert (latency.n, latency.p50_ms, latency.mean_ms, latency.max_ms) == (3, 2.0, 2.0, 3.0)
+    assert latency.p95_ms == pytest.approx(2.9)  # 1 + 2 * 0.95
+    with pytest.raises(ValueError, match="no latency samples"):
+        Latency.of([])

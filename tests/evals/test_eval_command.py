@@ -14,34 +14,8 @@ from assistant.settings import get_settings
 from evals.intent_benchmarks import BenchmarkError, sample_catalogue, sample_per_intent
 from intents.catalogue import Intent, IntentCatalogue, catalogue_from_examples
 from tests.knowledge.test_index import ROWS
+from tests.utils.banking_examples import INTENTS
 from tests.utils.files import write_csv
-
-INTENTS = {
-    "card_arrival": [
-        "my card has not arrived yet",
-        "when will my new card come",
-        "still waiting for the card in the mail",
-        "how long does card delivery take",
-        "the card you sent never showed up",
-        "is my card on its way",
-    ],
-    "exchange_rate": [
-        "what is the exchange rate today",
-        "how much is one euro in dollars",
-        "which rate do you use to convert currency",
-        "currency conversion rate please",
-        "how are exchange rates calculated",
-        "rate for pounds to yen",
-    ],
-    "top_up_failed": [
-        "my top up did not go through",
-        "adding money to my account failed",
-        "why was my top-up declined",
-        "the top up keeps failing",
-        "could not load funds onto the account",
-        "top up error when I add cash",
-    ],
-}
 
 
 def test_a_few_shot_catalogue_keeps_k_examples_and_everything_else() -> None:

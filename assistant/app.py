@@ -31,6 +31,7 @@ from assistant.api import console, investor, sockets
 from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
 from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
+from assistant.periodic import Periodic
 from assistant.persistence.sql import open_store
 from assistant.pii import install_log_masking
 from assistant.proactive import ProactiveDispatcher, PushPoller
@@ -130,6 +131,14 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         await dispatcher.deliver_pending(investor_id)
 
     service.on_investor_connected(deliver_held_pushes)
+    if settings.turn_sweep_s > 0:
+        sweeper = Periodic(
+            "pending-turn sweep",
+            lambda: service.answer_pending(older_than_s=settings.turn_sweep_s),
+            settings.turn_sweep_s,
+        )
+        sweeper.start()
+        stack.push_async_callback(sweeper.stop)
     if settings.push_poll_s > 0:
         poller = PushPoller(dispatcher, settings.push_poll_s)
         poller.start()

@@ -4,12 +4,14 @@ One :class:`ConversationService` per process, built in the app's lifespan. For
 an investor message it:
 
 1. masks personal data and stores the message (``append`` with the client's
-   message id, so a re-send is recognised) — only then is it acknowledged;
+   message id, so a re-send is recognised) with a pending-turn record, in one
+   transaction — only then is it acknowledged;
 2. publishes the stored message (the echo) on the conversation's topic;
 3. if the bot holds the conversation, runs one dialogue turn under a
    per-conversation lock: state loaded from the store, ``policy.respond`` (the
-   LLM answer streamed as ``reply_chunk`` frames when one is configured), the
-   reply stored and published, the state saved, the turn recorded;
+   LLM answer streamed as ``reply_chunk`` frames when one is configured), then the
+   reply, the state and the turn record stored and the pending turn settled in one
+   transaction, then the reply published;
 4. on escalation queues the conversation, opens a ticket with an SLA and tells
    the console (``queue_changed`` on the ``staff`` topic). While a person is
    waited for or holds the conversation, messages go to the console only.
@@ -17,6 +19,11 @@ an investor message it:
 Agents claim (atomically, in the database), reply, write internal notes,
 resolve or hand back; each step is an event in the transcript and an entry in
 the ticket's history. Proactive pushes arrive through :meth:`deliver_push`.
+
+Nothing acknowledged is left unanswered: when a turn fails after the ack (the
+database went away), the investor is told the answer is delayed (``reply_delayed``)
+and :meth:`answer_pending`, run every few seconds by the app, takes the pending
+turn up again, here or in another process (a lease keeps two from taking it).
 
 Everything the investor sees is a sequenced event in the store first and a bus
 message second, so a socket that missed a bus message reads it from the store.
@@ -73,6 +80,15 @@ from channels.protocol import Ack
 logger = logging.getLogger(__name__)
 
 _REPLY_STORE_ATTEMPTS = (0.2, 0.5, 1.0)
+_PENDING_LEASE_S = 30.0  # a sweep owns a pending turn this long, then another may retry it
+_MAX_TURN_ATTEMPTS = 5  # sweeps before the investor gets an apology instead of an answer
+_GIVE_UP_TEXT = {
+    "zh": "抱歉，系统繁忙，您刚才的问题没能及时回答。请再问一次，或回复“转人工”联系客服。",
+    "en": (
+        "Sorry, the system was busy and your last question could not be answered in time. "
+        "Please ask again, or reply “agent” to reach a person."
+    ),
+}
 _TYPING_RELAY_INTERVAL_S = 2.0
 _OPEN_TICKETS = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
@@ -142,6 +158,14 @@ class StorageBusyError(ConversationError):
     """The database did not answer; nothing was stored or acknowledged. Retry."""
 
     code = "storage_unavailable"
+    http_status = 503
+
+
+class ReplyDelayedError(ConversationError):
+    """The message is stored and acknowledged, but the database went away before its
+    answer was: the answer follows when it is back (re-sending the message fetches it)."""
+
+    code = "reply_delayed"
     http_status = 503
 
 
@@ -396,7 +420,11 @@ class ConversationService:
         try:
             async with self._storage():
                 event = await self.store.conversations.append(
-                    conversation_id, EventKind.INVESTOR_MESSAGE, payload, client_msg_id
+                    conversation_id,
+                    EventKind.INVESTOR_MESSAGE,
+                    payload,
+                    client_msg_id,
+                    awaits_turn=True,
                 )
         except DuplicateMessageError as duplicate:
             return Ack(client_msg_id=client_msg_id, seq=duplicate.existing.seq, duplicate=True)
@@ -418,15 +446,49 @@ class ConversationService:
             task = self._spawn(self._answer(conversation_id, text, message))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
-        if task is not None:
-            return list(await asyncio.shield(task))
-        return await self._frames_for(conversation_id, ack)
+        try:
+            if task is not None:
+                return list(await asyncio.shield(task))
+            return await self._frames_for(conversation_id, ack)
+        except (StorageUnavailableError, StorageBusyError) as exc:
+            raise ReplyDelayedError(
+                "your message is saved; its answer is delayed by a storage outage and "
+                "will follow when the store is back"
+            ) from exc
 
     def answer_in_background(self, conversation_id: str, text: str, ack: Ack) -> None:
         """:meth:`answer` without waiting (the websocket path: frames arrive over the bus)."""
         if ack.duplicate:
             return  # already answered, or being answered: the frames reach the socket anyway
-        self._spawn(self.answer(conversation_id, text, ack))
+        self._spawn(self._answer_or_tell(conversation_id, text, ack))
+
+    async def answer_pending(self, older_than_s: float, limit: int = 50) -> int:
+        """Answer acknowledged messages whose turn never finished (a storage outage, a
+        crashed process), oldest first; how many were answered.
+
+        Each is leased first, so several processes sweeping at once share the work. A
+        message that failed :data:`_MAX_TURN_ATTEMPTS` sweeps gets an apology instead.
+        """
+        older_than = self.clock() - timedelta(seconds=older_than_s)
+        leased = await self.store.conversations.lease_pending_turns(
+            older_than, _PENDING_LEASE_S, limit
+        )
+        runs: list[asyncio.Task[list[Message]]] = []
+        for pending, message in leased:
+            key = (pending.conversation_id, pending.client_msg_id)
+            if key in self._inflight:
+                continue  # its first try is still running here
+            if pending.attempts > _MAX_TURN_ATTEMPTS:
+                work = self._give_up(pending.conversation_id, message)
+            else:
+                text = str(message.payload.get("text", ""))
+                work = self._answer(pending.conversation_id, text, message)
+            task = self._spawn(work)
+            self._inflight[key] = task
+            task.add_done_callback(lambda _, key=key: self._inflight.pop(key, None))  # type: ignore[misc]
+            runs.append(task)
+        results = await asyncio.gather(*runs, return_exceptions=True)
+        return sum(1 for result in results if not isinstance(result, BaseException))
 
     async def feedback(
         self,
@@ -759,10 +821,29 @@ class ConversationService:
         echo = frame_of(message)
         await self.publish(conversation_topic(conversation_id), echo)
         if conversation.status is not ConversationStatus.BOT:
-            await self.publish(STAFF_TOPIC, _staff_notice(conversation_id, message))
+            await self._to_staff(conversation_id, message)
             await self._queue_changed()
             return [echo]
         return [echo, *await self._turn(conversation_id, text, message)]
+
+    async def _answer_or_tell(self, conversation_id: str, text: str, ack: Ack) -> None:
+        try:
+            await self.answer(conversation_id, text, ack)
+        except ReplyDelayedError as exc:
+            logger.warning("answer to an acknowledged message delayed: %s", exc.__cause__)
+            delayed = {
+                "type": "error",
+                "code": ReplyDelayedError.code,
+                "message": exc.message,
+                "client_msg_id": ack.client_msg_id,
+                "fatal": False,
+            }
+            await self.publish(conversation_topic(conversation_id), delayed)
+
+    async def _to_staff(self, conversation_id: str, message: Event) -> None:
+        """A message for the person who holds (or will take) the conversation."""
+        await self.publish(STAFF_TOPIC, _staff_notice(conversation_id, message))
+        await self.store.conversations.settle_turn(conversation_id, str(message.client_msg_id))
 
     async def _turn(self, conversation_id: str, text: str, message: Event) -> list[Message]:
         """One bot turn, serialised with the conversation's other turns."""
@@ -770,7 +851,7 @@ class ConversationService:
             conversation = await self._get(conversation_id)
             if conversation.status is not ConversationStatus.BOT:
                 # Escalated by an earlier message while this one waited.
-                await self.publish(STAFF_TOPIC, _staff_notice(conversation_id, message))
+                await self._to_staff(conversation_id, message)
                 return []
             topic = conversation_topic(conversation_id)
             state = self._state_of(conversation)
@@ -785,23 +866,16 @@ class ConversationService:
             token = _CURRENT_TURN.set(turn)
             try:
                 reply = await self.policy.respond(state, text, stream=relay)
-                payload = _reply_payload(reply, message, relay)
-                event = await self._store_reply(conversation_id, payload)
+                event = await self._complete_turn(conversation_id, message, reply, state, relay)
             except BaseException:
                 await self.publish(topic, {**typing, "active": False})
                 raise
             finally:
                 _CURRENT_TURN.reset(token)
-            async with self._storage():
-                await self.store.conversations.save_state(
-                    conversation_id,
-                    state.model_dump(mode="json"),
-                    reply.language,
-                    sorted(state.flags),
-                )
-                await self.store.conversations.record_turn(
-                    _turn_record(conversation_id, event, message, reply)
-                )
+            if event is None:
+                # Another process answered it first (a sweep raced a slow first try).
+                await self.publish(topic, {**typing, "active": False})
+                return []
             if reply.escalation is not None:
                 # Queued before the investor reads "connecting you": the console has it first.
                 await self._escalate(conversation, reply.escalation, turn.ticket_id)
@@ -810,17 +884,85 @@ class ConversationService:
             await self.publish(topic, {**typing, "active": False})
             return [frame]
 
-    async def _store_reply(self, conversation_id: str, payload: dict[str, Any]) -> Event:
-        """The reply, stored; a brief outage is retried (the question was acknowledged)."""
-        for delay in _REPLY_STORE_ATTEMPTS:
+    async def _complete_turn(
+        self,
+        conversation_id: str,
+        message: Event,
+        reply: BotReply,
+        state: ConversationState,
+        relay: _ChunkRelay | None,
+    ) -> Event | None:
+        """Store the reply, state and turn record at once; None when another process
+        already answered. A brief outage is retried (the question was acknowledged)."""
+        payload = _reply_payload(reply, message, relay)
+        attempts = (*_REPLY_STORE_ATTEMPTS, None)
+        for delay in attempts:
             try:
-                return await self.store.conversations.append(
-                    conversation_id, EventKind.REPLY, payload
+                return await self.store.conversations.complete_turn(
+                    conversation_id,
+                    str(message.client_msg_id),
+                    payload,
+                    state=state.model_dump(mode="json"),
+                    language=reply.language,
+                    flags=sorted(state.flags),
+                    record=lambda event: _turn_record(conversation_id, event, message, reply),
                 )
+            except DuplicateMessageError:
+                return None
             except StorageUnavailableError:
+                if delay is None:
+                    raise
                 await asyncio.sleep(delay)
-        async with self._storage():
-            return await self.store.conversations.append(conversation_id, EventKind.REPLY, payload)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _give_up(self, conversation_id: str, message: Event) -> list[Message]:
+        """An apology in place of an answer that failed every try; the turn is recorded."""
+        async with self._locks.hold(conversation_id):
+            conversation = await self._get(conversation_id)
+            language = "en" if conversation.language == "en" else "zh"
+            payload = {
+                "reply_to": message.client_msg_id,
+                "stream_id": None,
+                "text": _GIVE_UP_TEXT[language],
+                "lang": language,
+                "action": "failed",
+                "intent": None,
+                "sources": [],
+                "quick_replies": ["转人工" if language == "zh" else "agent"],
+                "flags": [],
+            }
+            waited_ms = (self.clock() - message.created_at).total_seconds() * 1000
+            try:
+                event = await self.store.conversations.complete_turn(
+                    conversation_id,
+                    str(message.client_msg_id),
+                    payload,
+                    state=conversation.state,
+                    language=conversation.language,
+                    flags=conversation.flags,
+                    record=lambda event: TurnRecord(
+                        conversation_id=conversation_id,
+                        seq=event.seq,
+                        question=str(message.payload.get("text", "")),
+                        language=language,
+                        intent=None,
+                        confidence=None,
+                        action="failed",
+                        latency_ms=waited_ms,
+                        created_at=event.created_at,
+                    ),
+                )
+            except DuplicateMessageError:
+                return []
+            logger.error(
+                "gave up answering message seq %d of conversation %s after %d tries",
+                message.seq,
+                conversation_id,
+                _MAX_TURN_ATTEMPTS,
+            )
+            frame = frame_of(event)
+            await self.publish(conversation_topic(conversation_id), frame)
+            return [frame]
 
     async def _escalate(
         self, conversation: Conversation, decision: EscalationDecision, ticket_id: str | None
@@ -951,10 +1093,13 @@ class ConversationService:
         )
 
     async def _frames_for(self, conversation_id: str, ack: Ack) -> list[Message]:
-        """The stored message and the replies to it (a re-sent message's outcome)."""
+        """The stored message and the replies to it (a re-sent message's outcome).
+
+        Raises :class:`ReplyDelayedError` while its answer is still owed (pending).
+        """
         async with self._storage():
             events = await self.store.conversations.events_after(conversation_id, ack.seq - 1)
-        return [
+        frames = [
             frame_of(event)
             for event in events
             if event.seq == ack.seq
@@ -962,6 +1107,12 @@ class ConversationService:
                 event.kind is EventKind.REPLY and event.payload.get("reply_to") == ack.client_msg_id
             )
         ]
+        if len(frames) == 1:
+            async with self._storage():
+                pending = await self.store.conversations.pending_turns(conversation_id)
+            if any(turn.client_msg_id == ack.client_msg_id for turn in pending):
+                raise StorageBusyError("the answer to this message is still pending")
+        return frames
 
     async def agent_name(self, staff_id: str | None) -> str | None:
         """The display name of a staff member (cached: names rarely change)."""

@@ -133,6 +133,14 @@ class Settings(BaseSettings):
     heartbeat_s: float = Field(
         25.0, gt=0.0, description="clients ping this often; silent for twice as long: closed"
     )
+    turn_sweep_s: float = Field(
+        5.0,
+        ge=0.0,
+        description=(
+            "seconds between retries of acknowledged messages whose answer failed; "
+            "0 turns the sweep off"
+        ),
+    )
     session_token_ttl_s: int = Field(3600, ge=60, description="lifetime of investor tokens")
     rate_connection_per_minute: int = Field(
         20, ge=1, description="investor messages one websocket may send per minute"

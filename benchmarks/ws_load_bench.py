@@ -35,7 +35,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import random
 import re
 import resource
@@ -54,7 +53,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,6 +61,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from assistant.settings import PROJECT_ROOT, Settings
+from benchmarks.measurement import Latency, MachineInfo, relative
+from benchmarks.measurement import machine_info as measured_machine
 from channels.tokens import SessionTokens
 from evals.cases import load_cases
 from intents.catalogue import load_catalogue
@@ -115,39 +115,6 @@ class BenchmarkError(RuntimeError):
     """The benchmark could not set itself up (the server did not start, ingest failed)."""
 
 
-class Latency(BaseModel):
-    """Percentiles of one kind of latency, in milliseconds."""
-
-    n: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    mean_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, seconds: Sequence[float]) -> Latency | None:
-        """Percentiles with linear interpolation (numpy's default); None for no samples."""
-        if not seconds:
-            return None
-        ms = sorted(s * 1000.0 for s in seconds)
-        return cls(
-            n=len(ms),
-            p50_ms=_percentile(ms, 50),
-            p95_ms=_percentile(ms, 95),
-            p99_ms=_percentile(ms, 99),
-            mean_ms=sum(ms) / len(ms),
-            max_ms=ms[-1],
-        )
-
-
-def _percentile(ordered: Sequence[float], q: float) -> float:
-    position = (len(ordered) - 1) * q / 100.0
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 class ProcessUsage(BaseModel):
     """Resident memory and CPU time of one process over a level."""
 
@@ -174,6 +141,7 @@ class Messages(BaseModel):
     unsent: int
     escalated_investors: int
     by_action: dict[str, int]
+    delayed: int = 0  # acked messages whose answer the server reported delayed (reply_delayed)
 
 
 class Connections(BaseModel):
@@ -232,21 +200,6 @@ class LevelResult(BaseModel):
     server_exit_code: int | None = Field(
         None, description="set when the server process ended during the level"
     )
-
-
-class MachineInfo(BaseModel):
-    """The machine and the code the numbers came from."""
-
-    cpu_model: str
-    logical_cores: int
-    memory_gib: float
-    python: str
-    platform: str
-    packages: dict[str, str]
-    git_commit: str
-    git_dirty: bool
-    load_average_start: list[float]
-    load_average_end: list[float] = []
 
 
 class BenchReport(BaseModel):
@@ -638,6 +591,7 @@ class MessageRun:
     replied_at: float | None = None
     action: str | None = None
     error: str | None = None
+    delayed: bool = False  # the server said reply_delayed: acked, the answer comes later
 
 
 @dataclass
@@ -783,6 +737,8 @@ async def _ask(
                 message.action = str(frame.get("action"))
                 run.escalated = message.action == "escalate"
                 return
+            elif kind == "error" and frame.get("code") == "reply_delayed":
+                message.delayed = True  # stored and acked; keep waiting for the answer
             elif kind == "error" and frame.get("client_msg_id") in (client_msg_id, None):
                 # One message is in flight at a time: an error naming no message is this one's
                 # (a frame too large to parse cannot name it).
@@ -926,13 +882,14 @@ def summarise(
             unsent=unsent,
             escalated_investors=escalated,
             by_action=dict(Counter(m.action for m in replied if m.action)),
+            delayed=sum(m.delayed for m in messages),
         ),
         connection_errors=dict(sorted(connection_errors.items())),
         message_errors=dict(sorted(message_errors.items())),
-        connect=Latency.of([run.connect_s for run in runs if run.connect_s is not None]),
-        setup=Latency.of([run.setup_s for run in runs if run.setup_s is not None]),
-        ack=Latency.of([m.ack_s for m in messages if m.ack_s is not None]),
-        reply=Latency.of([m.reply_s for m in replied if m.reply_s is not None]),
+        connect=_latency([run.connect_s for run in runs if run.connect_s is not None]),
+        setup=_latency([run.setup_s for run in runs if run.setup_s is not None]),
+        ack=_latency([m.ack_s for m in messages if m.ack_s is not None]),
+        reply=_latency([m.reply_s for m in replied if m.reply_s is not None]),
         replies_per_s=round(replies_per_s, 2),
         peak_replies_per_s=round(peak, 2),
         distinct_texts=distinct_texts,
@@ -1016,58 +973,19 @@ def reference_turn_ms(path: Path = TURNS_REPORT) -> tuple[float, str]:
     try:
         report = json.loads(path.read_text("utf-8"))
         mean_ms = float(report["latency"]["mean_ms"])
-        return mean_ms, f"taken as the mean wall time of a turn in {_relative(path)}"
+        return mean_ms, f"taken as the mean wall time of a turn in {relative(path)}"
     except (OSError, ValueError, KeyError, TypeError):
         return FALLBACK_TURN_MS, "an assumed figure: no turn benchmark report was found"
 
 
 def machine_info() -> MachineInfo:
-    cpu_model = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    memory_gib = 0.0
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    packages = {}
-    for name in ("websockets", "uvicorn", "fastapi", "starlette", "sqlalchemy", "aiosqlite"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            packages[name] = metadata.version(name)
-    commit, dirty = _git_state()
-    return MachineInfo(
-        cpu_model=cpu_model,
-        logical_cores=os.cpu_count() or 1,
-        memory_gib=memory_gib,
-        python=platform.python_version(),
-        platform=platform.platform(),
-        packages=packages,
-        git_commit=commit,
-        git_dirty=dirty,
-        load_average_start=[round(x, 2) for x in os.getloadavg()],
+    return measured_machine(
+        ("websockets", "uvicorn", "fastapi", "starlette", "sqlalchemy", "aiosqlite")
     )
 
 
-def _git_state() -> tuple[str, bool]:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        return git("rev-parse", "HEAD"), bool(git("status", "--porcelain"))
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown", False
-
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.absolute().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+def _latency(seconds: list[float]) -> Latency | None:
+    return Latency.of(seconds) if seconds else None
 
 
 METHOD = (
@@ -1197,6 +1115,7 @@ def _level_markdown(level: LevelResult) -> list[str]:
             f"{msg.planned} / {msg.sent} / {msg.acked} / {msg.replied} / {msg.unsent}",
         ),
         ("replies by action", _fmt_counts(msg.by_action)),
+        ("answers reported delayed (reply_delayed), then awaited", str(msg.delayed)),
         ("investors handed to a person (stopped asking)", str(msg.escalated_investors)),
         ("connection errors", _fmt_counts(level.connection_errors)),
         ("message errors", _fmt_counts(level.message_errors)),
@@ -1522,7 +1441,7 @@ async def _measure_levels(
         if exit_code is not None:
             level.server_exit_code = exit_code
             level.status = "failed"
-        level.server_log = _relative(log_path)
+        level.server_log = relative(log_path)
         with contextlib.suppress(OSError):
             level.server_exceptions = logged_exceptions(log_path.read_text("utf-8", "replace"))
         level.ceiling = ceiling(level, cores, turn_ms, turn_source)
@@ -1551,7 +1470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     limit = raise_open_file_limit(max(levels) * 2 + 256)
     report = BenchReport(
         command=shlex.join(
-            [_relative(Path(sys.executable)), "-m", "benchmarks.ws_load_bench", *arguments]
+            [relative(Path(sys.executable)), "-m", "benchmarks.ws_load_bench", *arguments]
         ),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         quick=bool(args.quick),
@@ -1566,7 +1485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": args.seed,
         },
         server={
-            "command": shlex.join([*(_relative(Path(p)) for p in _assistant_command()), "serve"]),
+            "command": shlex.join([*(relative(Path(p)) for p in _assistant_command()), "serve"]),
             "settings": recorded_settings(dict(args.server_env)),
             "extra_env": dict(args.server_env),
         },
@@ -1578,7 +1497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         kb_dir = args.kb_dir.resolve() if args.kb_dir else WORK_DIR / "kb"
         if args.kb_dir is None:
-            _log(f"ingesting the sample knowledge into {_relative(kb_dir)}")
+            _log(f"ingesting the sample knowledge into {relative(kb_dir)}")
             env = server_environment(
                 state_dir=args.state_dir.resolve(),
                 kb_dir=kb_dir,
@@ -1589,7 +1508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             seconds = ensure_knowledge_base(kb_dir, env, scratch)
             report.config["ingest_s"] = round(seconds, 1)
-        report.config["kb_dir"] = _relative(kb_dir)
+        report.config["kb_dir"] = relative(kb_dir)
         if args.turn_cost_turns:
             _log(f"measuring the CPU cost of {args.turn_cost_turns} turns in a separate process")
             texts = message_texts(
@@ -1608,7 +1527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.duration_s = round(time.perf_counter() - started, 1)
     json_path, md_path = write_report(report, args.out)
     print(render_markdown(report))
-    _log(f"wrote {_relative(json_path)} and {_relative(md_path)}")
+    _log(f"wrote {relative(json_path)} and {relative(md_path)}")
     return 0 if all(level.status != "failed" for level in report.levels) else 1
 
 

@@ -134,7 +134,9 @@ class Reply(_Frame):
     stream_id: str | None = None
     text: str
     lang: Lang
-    action: Literal["answer", "clarify", "flow", "escalate"]
+    action: Literal["answer", "clarify", "flow", "escalate", "failed"] = Field(
+        description='"failed": an apology, after every try to answer the message failed'
+    )
     intent: str | None = None
     sources: list[Source] = Field(default_factory=list)
     quick_replies: list[str] = Field(default_factory=list)
@@ -213,6 +215,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     CONVERSATION_CLOSED = "conversation_closed"
     STORAGE_UNAVAILABLE = "storage_unavailable"  # not stored, not acked: send it again
+    REPLY_DELAYED = "reply_delayed"  # stored and acked; the answer follows once storage is back
     INTERNAL = "internal"
 
 

@@ -11,9 +11,10 @@ message id).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -39,11 +40,12 @@ T = TypeVar("T")
 Clock = Callable[[], datetime]
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+SQLITE_BUSY_TIMEOUT_S: Final = 5.0
 CONNECT_TIMEOUT_S: Final = 5.0
 # Any constant will do; it only has to be the same in every process migrating this database.
 _MIGRATION_LOCK_KEY: Final = 0x62645F6D6967
 _BEGIN_IMMEDIATE: Final = "brokerdesk_begin_immediate"
+_BUSY_TIMEOUT: Final = "brokerdesk_sqlite_busy_timeout_s"
 
 # PostgreSQL SQLSTATE classes that mean "the server cannot serve us right now":
 # 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
@@ -65,7 +67,9 @@ def normalise_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+) -> AsyncEngine:
     """An async engine with pre-ping, and for SQLite: WAL, foreign keys, a busy timeout and
     real transactions (the sqlite3 driver's own BEGIN handling is switched off). A SQLite
     file's folder is created; an in-memory SQLite database is refused (ValueError)."""
@@ -77,8 +81,18 @@ def create_engine(database_url: str) -> AsyncEngine:
             raise ValueError("in-memory SQLite cannot serve concurrent calls; use a file")
         if not url.database.startswith("file:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer)
-        event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+        engine = create_async_engine(
+            url,
+            pool_pre_ping=True,
+            json_serializer=serializer,
+            execution_options={_BUSY_TIMEOUT: sqlite_busy_timeout_s},
+        )
+        busy_timeout_ms = round(sqlite_busy_timeout_s * 1000)
+
+        def configure(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+            _configure_sqlite_connection(dbapi_connection, busy_timeout_ms)
+
+        event.listen(engine.sync_engine, "connect", configure)
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
         return engine
     return create_async_engine(
@@ -93,11 +107,11 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, busy_timeout_ms: int) -> None:
     # SQLAlchemy emits BEGIN itself (see _begin_sqlite_transaction).
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
@@ -120,6 +134,13 @@ class Database:
         self.dialect = engine.dialect.name
         self._writer = engine.execution_options(**{_BEGIN_IMMEDIATE: True})
         self._where = engine.url.render_as_string(hide_password=True)
+        # SQLite has one writer at a time. Queueing this process's writers here, rather
+        # than in the busy timeout, keeps them from each holding a pooled connection (and a
+        # driver thread) while they wait, which under load exhausted the pool.
+        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._write_wait_s = float(
+            engine.get_execution_options().get(_BUSY_TIMEOUT, SQLITE_BUSY_TIMEOUT_S)
+        )
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run read-only ``work``; once more on a fresh connection if the first was dead."""
@@ -137,12 +158,30 @@ class Database:
     async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: committed when this returns, rolled back if
         anything raised (``work`` may raise a :class:`StorageError` to roll back)."""
-        with self._translated():
-            async with self._writer.begin() as connection:
-                return await work(connection)
+        async with self._write_turn():
+            with self._translated():
+                async with self._writer.begin() as connection:
+                    return await work(connection)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write: immediate on PostgreSQL (row locks order writers),
+        one at a time on SQLite, waiting no longer than the busy timeout would."""
+        if self._sqlite_writer is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._write_wait_s):
+                await self._sqlite_writer.acquire()
+        except TimeoutError:
+            raise self._unavailable("timed out waiting for the write lock") from None
+        try:
+            yield
+        finally:
+            self._sqlite_writer.release()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

@@ -59,6 +59,17 @@ class Event(BaseModel):
     created_at: datetime
 
 
+class PendingTurn(BaseModel):
+    """An acknowledged investor message that no turn has handled yet (see ``pending_turns``)."""
+
+    conversation_id: str
+    client_msg_id: str
+    seq: int = Field(description="seq of the investor message")
+    attempts: int = Field(0, description="how many times a sweep has leased it")
+    created_at: datetime
+    lease_until: datetime | None = None
+
+
 class TurnRecord(BaseModel):
     """What the assistant did with one investor message, for production quality reports."""
 

@@ -10,7 +10,7 @@ Errors: a database that cannot be reached raises :class:`StorageUnavailableError
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from assistant.persistence.records import (
     EventKind,
     Feedback,
     OutboxItem,
+    PendingTurn,
     StaffAccount,
     StaffSession,
     Ticket,
@@ -104,12 +105,49 @@ class ConversationRepository(Protocol):
         kind: EventKind,
         payload: dict[str, Any],
         client_msg_id: str | None = None,
+        *,
+        awaits_turn: bool = False,
     ) -> Event:
         """Store the next event with seq = last_seq + 1, atomically (safe across processes).
 
+        ``awaits_turn`` (an investor message) also records it as a pending turn, in the
+        same transaction, until :meth:`complete_turn` or :meth:`settle_turn`.
         Raises :class:`DuplicateMessageError` when ``client_msg_id`` is already stored
         (no seq is used up), :class:`NotFoundError` for an unknown conversation.
         """
+        ...
+
+    async def complete_turn(
+        self,
+        conversation_id: str,
+        reply_to: str,
+        payload: dict[str, Any],
+        *,
+        state: dict[str, Any],
+        language: str,
+        flags: Sequence[str],
+        record: Callable[[Event], TurnRecord],
+    ) -> Event:
+        """One bot turn's outcome in one transaction: the REPLY event answering the message
+        ``reply_to``, the dialogue state, the turn record (``record`` builds it from the
+        stored reply) and the pending turn settled. Raises :class:`DuplicateMessageError`
+        when that message was already answered (another process got there first)."""
+        ...
+
+    async def settle_turn(self, conversation_id: str, client_msg_id: str) -> None:
+        """The message was handled without a bot reply (an agent holds the conversation)."""
+        ...
+
+    async def lease_pending_turns(
+        self, older_than: datetime, lease_s: float, limit: int
+    ) -> list[tuple[PendingTurn, Event]]:
+        """Up to ``limit`` pending turns created before ``older_than`` and not leased now,
+        oldest first, each with its message; each is leased for ``lease_s`` seconds (no
+        other caller, in any process, gets it meanwhile) and its attempts counted."""
+        ...
+
+    async def pending_turns(self, conversation_id: str) -> list[PendingTurn]:
+        """The conversation's pending turns, oldest first."""
         ...
 
     async def events_after(

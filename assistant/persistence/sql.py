@@ -15,15 +15,28 @@ several application processes can share one PostgreSQL database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Row, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Row,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from assistant.persistence.database import (
+    SQLITE_BUSY_TIMEOUT_S,
     Clock,
     Database,
     create_engine,
@@ -37,6 +50,7 @@ from assistant.persistence.records import (
     EventKind,
     Feedback,
     OutboxItem,
+    PendingTurn,
     StaffAccount,
     StaffSession,
     Ticket,
@@ -57,6 +71,7 @@ from assistant.persistence.tables import (
     conversations,
     events,
     outbox,
+    pending_turns,
     staff_accounts,
     staff_sessions,
     ticket_events,
@@ -85,6 +100,13 @@ def _event(row: Row[Any]) -> Event:
 
 def _ticket(row: Row[Any]) -> Ticket:
     return Ticket.model_validate(row._mapping)
+
+
+def _delete_pending(conversation_id: str, client_msg_id: str) -> Any:
+    return delete(pending_turns).where(
+        pending_turns.c.conversation_id == conversation_id,
+        pending_turns.c.client_msg_id == client_msg_id,
+    )
 
 
 class SqlConversationRepository:
@@ -194,46 +216,162 @@ class SqlConversationRepository:
         kind: EventKind,
         payload: dict[str, Any],
         client_msg_id: str | None = None,
+        *,
+        awaits_turn: bool = False,
     ) -> Event:
         """The next seq comes from ``UPDATE ... SET last_seq = last_seq + 1 RETURNING``,
         which also holds the conversation row until the event is committed, so concurrent
         appends (any process) queue up and the sequence has no gaps. A duplicate client
         message id rolls the increment back and raises with the stored event."""
-        now = self._db.clock()
+        if awaits_turn and client_msg_id is None:
+            raise ValueError("a message that awaits a turn needs its client message id")
 
         async def work(connection: AsyncConnection) -> Event:
-            bump = (
-                update(conversations)
-                .where(conversations.c.id == conversation_id)
-                .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
-                .returning(conversations.c.last_seq)
-            )
-            seq = (await connection.execute(bump)).scalar_one_or_none()
-            if seq is None:
-                raise NotFoundError(f"no conversation {conversation_id!r}")
-            if client_msg_id is not None:
-                existing = (
-                    await connection.execute(
-                        select(events).where(
-                            events.c.conversation_id == conversation_id,
-                            events.c.client_msg_id == client_msg_id,
-                        )
-                    )
-                ).first()
-                if existing is not None:
-                    raise DuplicateMessageError(_event(existing))
-            event = Event(
-                conversation_id=conversation_id,
-                seq=seq,
-                kind=kind,
-                client_msg_id=client_msg_id,
-                payload=payload,
-                created_at=now,
-            )
-            await connection.execute(insert(events).values(event.model_dump()))
+            event = await self._append(connection, conversation_id, kind, payload, client_msg_id)
+            if awaits_turn:
+                pending = PendingTurn(
+                    conversation_id=conversation_id,
+                    client_msg_id=str(client_msg_id),
+                    seq=event.seq,
+                    created_at=event.created_at,
+                )
+                await connection.execute(insert(pending_turns).values(pending.model_dump()))
             return event
 
         return await self._db.write(work)
+
+    async def complete_turn(
+        self,
+        conversation_id: str,
+        reply_to: str,
+        payload: dict[str, Any],
+        *,
+        state: dict[str, Any],
+        language: str,
+        flags: Sequence[str],
+        record: Callable[[Event], TurnRecord],
+    ) -> Event:
+        """The reply's client id is ``reply/<reply_to>`` ("/" is never in an investor's
+        client id), so a second answer to the same message is a duplicate, whoever tries."""
+
+        async def work(connection: AsyncConnection) -> Event:
+            event = await self._append(
+                connection, conversation_id, EventKind.REPLY, payload, f"reply/{reply_to}"
+            )
+            values = {"state": state, "language": language, "flags": list(flags)}
+            await connection.execute(
+                update(conversations).where(conversations.c.id == conversation_id).values(values)
+            )
+            await connection.execute(insert(turns).values(record(event).model_dump()))
+            await connection.execute(_delete_pending(conversation_id, reply_to))
+            return event
+
+        return await self._db.write(work)
+
+    async def settle_turn(self, conversation_id: str, client_msg_id: str) -> None:
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(_delete_pending(conversation_id, client_msg_id))
+
+        await self._db.write(work)
+
+    async def lease_pending_turns(
+        self, older_than: datetime, lease_s: float, limit: int
+    ) -> list[tuple[PendingTurn, Event]]:
+        """Candidates are read, then each is taken with a conditional update (the lease is
+        still free), so two sweepers racing over the same rows never both get one."""
+        now = self._db.clock()
+        free = or_(pending_turns.c.lease_until.is_(None), pending_turns.c.lease_until <= now)
+        candidates = (
+            select(pending_turns.c.conversation_id, pending_turns.c.client_msg_id)
+            .where(pending_turns.c.created_at <= older_than, free)
+            .order_by(pending_turns.c.created_at)
+            .limit(limit)
+        )
+        lease_until = now + timedelta(seconds=lease_s)
+
+        async def work(connection: AsyncConnection) -> list[tuple[PendingTurn, Event]]:
+            leased: list[tuple[PendingTurn, Event]] = []
+            for conversation_id, client_msg_id in (await connection.execute(candidates)).all():
+                key = and_(
+                    pending_turns.c.conversation_id == conversation_id,
+                    pending_turns.c.client_msg_id == client_msg_id,
+                )
+                take = (
+                    update(pending_turns)
+                    .where(key, free)
+                    .values(lease_until=lease_until, attempts=pending_turns.c.attempts + 1)
+                    .returning(*pending_turns.c)
+                )
+                row = (await connection.execute(take)).first()
+                if row is None:
+                    continue
+                pending = PendingTurn.model_validate(row._mapping)
+                message = (
+                    await connection.execute(
+                        select(events).where(
+                            events.c.conversation_id == conversation_id,
+                            events.c.seq == pending.seq,
+                        )
+                    )
+                ).first()
+                if message is not None:
+                    leased.append((pending, _event(message)))
+            return leased
+
+        return await self._db.write(work)
+
+    async def pending_turns(self, conversation_id: str) -> list[PendingTurn]:
+        query = (
+            select(pending_turns)
+            .where(pending_turns.c.conversation_id == conversation_id)
+            .order_by(pending_turns.c.seq)
+        )
+
+        async def work(connection: AsyncConnection) -> list[PendingTurn]:
+            rows = await connection.execute(query)
+            return [PendingTurn.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
+    async def _append(
+        self,
+        connection: AsyncConnection,
+        conversation_id: str,
+        kind: EventKind,
+        payload: dict[str, Any],
+        client_msg_id: str | None,
+    ) -> Event:
+        now = self._db.clock()
+        bump = (
+            update(conversations)
+            .where(conversations.c.id == conversation_id)
+            .values(last_seq=conversations.c.last_seq + 1, updated_at=now)
+            .returning(conversations.c.last_seq)
+        )
+        seq = (await connection.execute(bump)).scalar_one_or_none()
+        if seq is None:
+            raise NotFoundError(f"no conversation {conversation_id!r}")
+        if client_msg_id is not None:
+            existing = (
+                await connection.execute(
+                    select(events).where(
+                        events.c.conversation_id == conversation_id,
+                        events.c.client_msg_id == client_msg_id,
+                    )
+                )
+            ).first()
+            if existing is not None:
+                raise DuplicateMessageError(_event(existing))
+        event = Event(
+            conversation_id=conversation_id,
+            seq=seq,
+            kind=kind,
+            client_msg_id=client_msg_id,
+            payload=payload,
+            created_at=now,
+        )
+        await connection.execute(insert(events).values(event.model_dump()))
+        return event
 
     async def events_after(
         self, conversation_id: str, seq: int, *, include_notes: bool = False
@@ -624,7 +762,11 @@ class SqlStore:
 
 
 async def open_store(
-    database_url: str, *, migrate: bool = True, clock: Clock = utc_now
+    database_url: str,
+    *,
+    migrate: bool = True,
+    clock: Clock = utc_now,
+    sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
 ) -> SqlStore:
     """Connect to ``database_url`` (``sqlite+aiosqlite:///path`` or
     ``postgresql+asyncpg://user@host/db``; plain ``sqlite://``/``postgresql://`` pick those
@@ -633,7 +775,7 @@ async def open_store(
     Raises :class:`StorageUnavailableError` when migrating and the database cannot be
     reached. Without migrating nothing connects until the first call.
     """
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sqlite_busy_timeout_s=sqlite_busy_timeout_s)
     try:
         if migrate:
             await upgrade_schema(engine)

@@ -228,3 +228,20 @@ outbox = Table(
     UniqueConstraint("investor_id", "dedupe_key"),
     Index(None, "investor_id", "delivered_at"),
 )
+
+# Investor messages that were acknowledged but not yet handled (answered by the bot, or
+# shown to the agent who holds the conversation). A row is written with the message and
+# removed with the reply, in the same transactions, so a turn that failed after the ack
+# (a database outage, a crashed process) is found again and answered.
+pending_turns = Table(
+    "pending_turns",
+    metadata,
+    _id("conversation_id", ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("client_msg_id", String(128), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    PrimaryKeyConstraint("conversation_id", "client_msg_id"),
+    Index(None, "created_at"),
+)

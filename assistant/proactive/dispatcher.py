@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
+from assistant.periodic import Periodic
 from assistant.persistence.records import OutboxItem
 from assistant.proactive.errors import ProactiveDataError, ProactiveError, PushRefusedError
 from assistant.proactive.events import ProactiveEvent, PushPayload, Segment
@@ -274,46 +275,11 @@ class ProactiveDispatcher:
             logger.warning(message, *args)
 
 
-class PushPoller:
+class PushPoller(Periodic):
     """Runs :meth:`ProactiveDispatcher.run_once` every ``interval_s`` until stopped; the
     app's lifespan calls :meth:`start` and :meth:`stop`."""
 
     def __init__(self, dispatcher: ProactiveDispatcher, interval_s: float) -> None:
         if interval_s <= 0:
             raise ProactiveError("the push poll interval must be positive")
-        self._dispatcher = dispatcher
-        self._interval_s = interval_s
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
-
-    def start(self) -> None:
-        if self._task is not None:
-            raise ProactiveError("the push poller is already running")
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._loop(), name="proactive-push-poller")
-
-    async def stop(self, grace_s: float = 5.0) -> None:
-        """Let the current run finish (cancelled after ``grace_s``), then return."""
-        if self._task is None:
-            return
-        self._stopping.set()
-        task, self._task = self._task, None
-        try:
-            await asyncio.wait_for(task, grace_s)
-        except TimeoutError:
-            logger.warning("proactive run cancelled at shutdown after %.1f s", grace_s)
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._dispatcher.run_once()
-            except Exception:
-                # A database restart or an account-system outage must not end pushes for
-                # good: log it and try again at the next tick.
-                logger.exception("proactive run failed; next try in %.0f s", self._interval_s)
-            self.runs += 1
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self._interval_s)
-            except TimeoutError:
-                continue
+        super().__init__("proactive run", dispatcher.run_once, interval_s, log=logger)

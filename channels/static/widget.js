@@ -121,6 +121,7 @@
       notices: {
         rate_limited: "发送太频繁，请稍后再试",
         storage_unavailable: "系统繁忙，消息将自动重新发送",
+        reply_delayed: "消息已收到，系统繁忙，回复会稍晚送达",
         conversation_closed: "本次会话已结束，已为您开启新的会话",
         too_long: "消息过长，请控制在 2000 字以内",
         generic: "出现了一点问题，请稍后再试"
@@ -178,6 +179,7 @@
       notices: {
         rate_limited: "You're sending messages too fast. Please wait a moment.",
         storage_unavailable: "We're busy; your message will be re-sent automatically.",
+        reply_delayed: "Message received; we're busy, so the answer will come a little later.",
         conversation_closed: "That conversation has ended; a new one has started.",
         too_long: "Messages are limited to 2000 characters.",
         generic: "Something went wrong. Please try again."
@@ -1253,6 +1255,8 @@
         } else if (code === "storage_unavailable") {
           notice(code, T.notices.storage_unavailable);
           if (f.client_msg_id) outbox.later(f.client_msg_id, f.retry_after_s || 2);
+        } else if (code === "reply_delayed") {
+          notice(code, T.notices.reply_delayed); // stored and acked: nothing to re-send
         } else if (code === "conversation_closed") {
           notice(code, T.notices.conversation_closed);
           this.closeAction = "new_conversation";

@@ -4,7 +4,9 @@ real dialogue policy, driven directly (no sockets)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from assistant.conversations import (
+    _MAX_TURN_ATTEMPTS,
     AlreadyClaimedError,
     ConversationClosedError,
     ConversationService,
@@ -19,6 +22,7 @@ from assistant.conversations import (
     NotQueuedError,
     NotYourConversationError,
     PushDeliverer,
+    ReplyDelayedError,
     SeqOutOfRangeError,
 )
 from assistant.persistence.records import (
@@ -169,6 +173,117 @@ async def test_the_bus_carries_exactly_what_the_store_holds(service, bus) -> Non
     assert [m for m in published if "seq" in m] == transcript
 
 
+# nothing acknowledged is lost ---------------------------------------------------------
+
+
+@contextlib.contextmanager
+def write_lock_held_elsewhere(store: SqlStore) -> Iterator[None]:
+    """Another process holds SQLite's write lock: every write here times out."""
+    database = store.engine.url.database
+    assert database is not None
+    blocker = sqlite3.connect(database, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
+@pytest.fixture
+async def impatient_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """Gives up on a locked database after 0.2 s instead of 5 s."""
+    store = await open_store(
+        f"sqlite+aiosqlite:///{tmp_path / 'impatient.db'}", sqlite_busy_timeout_s=0.2
+    )
+    yield store
+    await store.close()
+
+
+async def test_a_message_acked_before_a_crash_is_answered_by_the_next_process(
+    assistant, store, bus, tmp_path: Path
+) -> None:
+    crashed = make_service(assistant, store, bus, tmp_path)
+    conversation = await crashed.open_conversation("INV-1001")
+    await crashed.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+    # ... and the process dies before the turn runs.
+
+    restarted = make_service(assistant, store, bus, tmp_path)
+    async with bus.subscribe(conversation_topic(conversation.id)) as live:
+        answered = await restarted.answer_pending(older_than_s=0)
+        published = [await anext(live) for _ in range(4)]
+    again = await restarted.answer_pending(older_than_s=0)
+    await restarted.close()
+    transcript = await restarted.transcript("INV-1001", conversation.id)
+
+    assert answered == 1
+    assert again == 0
+    assert [m["type"] for m in published] == ["investor_message", "typing", "reply", "typing"]
+    assert [(f["type"], f.get("reply_to")) for f in transcript] == [
+        ("investor_message", None),
+        ("reply", "m-1"),
+    ]
+    assert transcript[1]["action"] == "answer"
+    assert await store.conversations.pending_turns(conversation.id) == []
+
+
+async def test_a_storage_outage_after_the_ack_delays_the_answer_and_loses_nothing(
+    assistant, impatient_store, bus, tmp_path: Path
+) -> None:
+    service = make_service(assistant, impatient_store, bus, tmp_path)
+    conversation = await service.open_conversation("INV-1001")
+    ack = await service.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+    async with bus.subscribe(conversation_topic(conversation.id)) as live:
+        with write_lock_held_elsewhere(impatient_store):
+            service.answer_in_background(conversation.id, "创业板怎么开通？", ack)
+            delayed = await _next_of_type(live, "error")
+            with pytest.raises(ReplyDelayedError):  # the REST path, re-sending the message
+                await service.answer(conversation.id, "创业板怎么开通？", ack)
+        answered = await service.answer_pending(older_than_s=0)
+        reply = await _next_of_type(live, "reply")
+    await service.close()
+
+    assert ack.seq == 1 and not ack.duplicate
+    assert delayed["code"] == "reply_delayed"
+    assert delayed["client_msg_id"] == "m-1"
+    assert delayed["fatal"] is False
+    assert answered == 1
+    assert reply["reply_to"] == "m-1"
+    assert reply["action"] == "answer"
+    assert await impatient_store.conversations.pending_turns(conversation.id) == []
+
+
+async def test_a_message_that_fails_every_try_gets_an_apology(
+    assistant, store, bus, tmp_path: Path
+) -> None:
+    service = make_service(assistant, store, bus, tmp_path)
+    conversation = await service.open_conversation("INV-1001")
+    await service.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+    for _ in range(_MAX_TURN_ATTEMPTS):  # each sweep's try failed (leases expired)
+        await store.conversations.lease_pending_turns(datetime.now(UTC), lease_s=0, limit=10)
+
+    answered = await service.answer_pending(older_than_s=0)
+    await service.close()
+    transcript = await service.transcript("INV-1001", conversation.id)
+    turns = await store.conversations.turns_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert answered == 1
+    apology = transcript[-1]
+    assert (apology["type"], apology["reply_to"], apology["action"]) == ("reply", "m-1", "failed")
+    assert "转人工" in apology["quick_replies"]
+    SEQUENCED_FRAME.validate_python(apology)
+    assert [t.action for t in turns] == ["failed"]
+    assert await store.conversations.pending_turns(conversation.id) == []
+
+
+async def _next_of_type(live: AsyncIterator[dict[str, Any]], frame_type: str) -> dict[str, Any]:
+    async with asyncio.timeout(30):
+        async for message in live:
+            if message["type"] == frame_type:
+                return message
+    raise AssertionError(f"the bus closed before a {frame_type} frame")
+
+
 async def test_an_escalation_queues_the_conversation_and_opens_a_ticket_due_by_priority(
     service, store, bus
 ) -> None:
@@ -219,6 +334,9 @@ async def test_while_queued_the_bot_stays_silent_and_the_console_sees_the_messag
     assert [f["type"] for f in frames] == ["investor_message"]
     assert notice["type"] == "event"
     assert notice["event"]["payload"]["text"] == "还要等多久？"
+    assert await service.store.conversations.pending_turns(conversation.id) == [], (
+        "handed to the console: nothing left for the sweep to answer"
+    )
 
 
 async def test_a_second_claim_is_refused_and_only_the_holder_may_act(service, store) -> None:

@@ -25,6 +25,7 @@ from assistant.cli import app
 from assistant.persistence.database import head_revision, schema_revision
 from assistant.persistence.records import (
     ConversationStatus,
+    Event,
     EventKind,
     Feedback,
     OutboxItem,
@@ -164,7 +165,7 @@ async def _check_fresh_migration(url: str) -> None:
     try:
         async with first.engine.connect() as connection:
             assert await connection.run_sync(_diff_against_tables) == []
-        assert await schema_revision(first.engine) == head_revision() == "0001"
+        assert await schema_revision(first.engine) == head_revision() == "0002"
     finally:
         await first.close()
         await second.close()
@@ -434,6 +435,127 @@ async def test_events_after_hides_notes_unless_asked(store: SqlStore) -> None:
     assert [e.seq for e in everything] == [2, 3, 4]
     assert everything[1].payload == {"text": "VIP, careful"}
     assert await conversations.events_after(conversation.id, 4) == []
+
+
+# pending turns ----------------------------------------------------------------------
+
+
+def _record_for(event: Event) -> TurnRecord:
+    return TurnRecord(
+        conversation_id=event.conversation_id,
+        seq=event.seq,
+        question="创业板怎么开通",
+        language="zh",
+        intent="open_gem",
+        confidence=0.9,
+        action="answer",
+        latency_ms=12.0,
+        created_at=event.created_at,
+    )
+
+
+async def _complete(store: SqlStore, conversation_id: str, reply_to: str) -> Event:
+    return await store.conversations.complete_turn(
+        conversation_id,
+        reply_to,
+        {"reply_to": reply_to, "text": "开通创业板需要……"},
+        state={"flow": None, "turns": 1},
+        language="zh",
+        flags=["investment"],
+        record=_record_for,
+    )
+
+
+async def test_a_message_awaiting_its_turn_is_pending_until_the_turn_completes(
+    store: SqlStore,
+) -> None:
+    conversation = await store.conversations.create("INV-1001", "zh")
+    conversations = store.conversations
+    message = await conversations.append(
+        conversation.id, EventKind.INVESTOR_MESSAGE, {"text": "a"}, "m-1", awaits_turn=True
+    )
+    await conversations.append(conversation.id, EventKind.SUGGESTION, {"title": "新股"}, "push:x")
+
+    pending = await conversations.pending_turns(conversation.id)
+    reply = await _complete(store, conversation.id, "m-1")
+    stored = await conversations.get(conversation.id)
+    turns = await conversations.turns_since(T0)
+
+    assert [(p.client_msg_id, p.seq, p.attempts) for p in pending] == [("m-1", message.seq, 0)]
+    assert (reply.seq, reply.kind, reply.client_msg_id) == (3, EventKind.REPLY, "reply/m-1")
+    assert await conversations.pending_turns(conversation.id) == []
+    assert stored is not None
+    assert stored.state == {"flow": None, "turns": 1}
+    assert stored.flags == ["investment"]
+    assert [(t.seq, t.intent) for t in turns] == [(3, "open_gem")]
+
+
+async def test_a_message_is_answered_at_most_once(store: SqlStore, other_store: SqlStore) -> None:
+    conversation = await store.conversations.create("INV-1001", "zh")
+    await store.conversations.append(
+        conversation.id, EventKind.INVESTOR_MESSAGE, {"text": "a"}, "m-1", awaits_turn=True
+    )
+    await _complete(store, conversation.id, "m-1")
+
+    with pytest.raises(DuplicateMessageError):
+        await _complete(other_store, conversation.id, "m-1")
+    stored = await store.conversations.get(conversation.id)
+    assert stored is not None and stored.last_seq == 2
+    assert len(await store.conversations.turns_since(T0)) == 1
+
+
+async def test_a_message_for_an_agent_is_settled_without_a_reply(store: SqlStore) -> None:
+    conversation = await store.conversations.create("INV-1001", "zh")
+    await store.conversations.append(
+        conversation.id, EventKind.INVESTOR_MESSAGE, {"text": "a"}, "m-1", awaits_turn=True
+    )
+
+    await store.conversations.settle_turn(conversation.id, "m-1")
+
+    assert await store.conversations.pending_turns(conversation.id) == []
+    assert await store.conversations.turns_since(T0) == []
+
+
+async def test_pending_turns_are_leased_to_one_sweeper_at_a_time(
+    database_url: str, store: SqlStore, clock: TickingClock
+) -> None:
+    second_process = await open_store(database_url, migrate=False, clock=clock)
+    try:
+        conversation = await store.conversations.create("INV-1001", "zh")
+        for msg_id in ("m-1", "m-2"):
+            await store.conversations.append(
+                conversation.id,
+                EventKind.INVESTOR_MESSAGE,
+                {"text": msg_id},
+                msg_id,
+                awaits_turn=True,
+            )
+        too_new = await store.conversations.lease_pending_turns(T0, 30, 10)
+        ours, theirs = await asyncio.gather(
+            store.conversations.lease_pending_turns(clock.now, 30, 10),
+            second_process.conversations.lease_pending_turns(clock.now, 30, 10),
+        )
+        while_leased = await store.conversations.lease_pending_turns(clock.now, 30, 10)
+        clock.now += timedelta(seconds=60)
+        after_expiry = await second_process.conversations.lease_pending_turns(clock.now, 30, 1)
+    finally:
+        await second_process.close()
+
+    taken = sorted(pending.client_msg_id for pending, _ in [*ours, *theirs])
+    assert too_new == []
+    assert taken == ["m-1", "m-2"]
+    assert {message.payload["text"] for _, message in [*ours, *theirs]} == {"m-1", "m-2"}
+    assert while_leased == []
+    assert [(p.client_msg_id, p.attempts) for p, _ in after_expiry] == [("m-1", 2)]
+
+
+async def test_a_message_awaiting_its_turn_needs_a_client_id(store: SqlStore) -> None:
+    conversation = await store.conversations.create("INV-1001", "zh")
+
+    with pytest.raises(ValueError, match="client message id"):
+        await store.conversations.append(
+            conversation.id, EventKind.INVESTOR_MESSAGE, {"text": "a"}, awaits_turn=True
+        )
 
 
 async def test_turn_records_and_feedback_since_a_moment(store: SqlStore) -> None:
@@ -804,7 +926,7 @@ def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: P
     result = cli.invoke(app, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert "is at revision 0001" in result.output
+    assert "is at revision 0002" in result.output
     assert (tmp_path / "state" / "brokerdesk.db").is_file()
 
 

@@ -449,6 +449,10 @@ async def test_the_investor_limit_spans_connections(strict: LiveApp) -> None:
     second = await open_client(strict, investor, conversation_id=first.conversation_id)
     for n in range(3):
         await first.say(f"a-{n}", QUESTION)
+    # The server reads the two connections concurrently: wait until all of the first
+    # connection's messages are counted, or some of the second's may be counted before them.
+    for n in range(3):
+        await first.expect("ack", client_msg_id=f"a-{n}")
     for n in range(3):
         await second.say(f"b-{n}", QUESTION)
     error = await second.expect("error")

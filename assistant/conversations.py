@@ -94,14 +94,16 @@ _OPEN_TICKETS = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
 
 
 class ConversationError(Exception):
-    """Root of the service's refusals; each knows its stable code and HTTP status."""
+    """Root of the service's refusals; each knows its stable code and HTTP status, and may
+    carry machine-readable ``details`` for the client."""
 
     code = "conversation_error"
     http_status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Sequence[Mapping[str, str]] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.details = [dict(detail) for detail in details]
 
 
 class ConversationNotFoundError(ConversationError):
@@ -147,6 +149,14 @@ class NotQueuedError(ConversationError):
 
     code = "not_queued"
     http_status = 409
+
+
+class ComplianceBlockedError(ConversationError):
+    """An agent's reply promises returns or recommends a trade, so it was not sent; the
+    details name each problem (``kind``, ``evidence``) for the agent to rephrase."""
+
+    code = "compliance_blocked"
+    http_status = 422
 
 
 class InvalidFeedbackError(ConversationError):
@@ -680,8 +690,26 @@ class ConversationService:
         return current
 
     async def agent_message(self, staff: StaffAccount, conversation_id: str, text: str) -> Event:
-        """An agent's reply to the investor (personal data masked, as everywhere)."""
+        """An agent's reply to the investor (personal data masked, as everywhere).
+
+        People are held to the bot's rules: a reply that promises returns or recommends a
+        trade is refused (:class:`ComplianceBlockedError`), and the attempt goes into the
+        ticket's history for compliance review.
+        """
         conversation = await self._held(staff, conversation_id)
+        blocking = [v for v in self.guard.violations(text) if v.kind in BLOCKING_KINDS]
+        if blocking:
+            details = [{"kind": v.kind, "evidence": mask_pii(v.evidence)} for v in blocking]
+            listed = "; ".join(f"{d['kind']}: “{d['evidence']}”" for d in details)
+            await self._ticket_history(
+                conversation_id, staff, "reply_blocked", detail=f"compliance: {listed}"
+            )
+            logger.warning("agent %s reply blocked by compliance: %s", staff.username, listed)
+            raise ComplianceBlockedError(
+                f"not sent: the reply promises returns or recommends a trade ({listed}); "
+                "rephrase it",
+                details,
+            )
         event = await self._append_and_publish(
             conversation,
             EventKind.AGENT_MESSAGE,

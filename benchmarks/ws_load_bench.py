@@ -43,6 +43,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -166,6 +167,16 @@ class Ceiling(BaseModel):
     achieved_share_of_expected: float | None
 
 
+class Settled(BaseModel):
+    """The level's database once the server had time to finish: what was acknowledged
+    and never handled is what the service lost."""
+
+    waited_s: float
+    messages: int = Field(description="investor messages stored (each was acknowledged)")
+    replies: int = Field(description="bot replies stored")
+    unhandled: int = Field(description="messages still pending: neither answered nor settled")
+
+
 class LevelResult(BaseModel):
     """One level: N investors asking their questions at once."""
 
@@ -200,6 +211,7 @@ class LevelResult(BaseModel):
     server_exit_code: int | None = Field(
         None, description="set when the server process ended during the level"
     )
+    settled: Settled | None = None
 
 
 class BenchReport(BaseModel):
@@ -1168,6 +1180,16 @@ def _level_markdown(level: LevelResult) -> list[str]:
         rows.append(
             ("server process", f"**ended during the level** (exit {level.server_exit_code})")
         )
+    if level.settled is not None:
+        done = level.settled
+        rows.append(
+            (
+                "in the database after the level (waited for the sweep): messages / bot "
+                "replies / still unhandled",
+                f"{done.messages} / {done.replies} / **{done.unhandled}** "
+                f"(after {done.waited_s:.0f} s)",
+            )
+        )
     if level.server_log:
         rows += [
             ("server log", f"`{level.server_log}`"),
@@ -1434,6 +1456,8 @@ async def _measure_levels(
                 server_start_s=start_s,
                 distinct_texts=len(set(texts)),
             )
+            _log("waiting for the server to settle what it acknowledged")
+            level.settled = await asyncio.to_thread(settle, scratch / f"level-{investors}.db")
         finally:
             if server.process is not None:
                 exit_code = server.process.poll()
@@ -1454,6 +1478,25 @@ async def _measure_levels(
             f"{_fmt_counts({**level.connection_errors, **level.message_errors})}; server "
             f"exceptions {_fmt_counts(level.server_exceptions)}"
         )
+
+
+def settle(database: Path, limit_s: float = 180.0) -> Settled:
+    """Poll the level's SQLite file (read-only) until no turn is pending or ``limit_s``
+    passed: late answers and the sweep's retries count, a turn still pending does not."""
+    started = time.monotonic()
+    while True:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            unhandled = db.execute("SELECT count(*) FROM pending_turns").fetchone()[0]
+            counts = dict(db.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall())
+        waited = time.monotonic() - started
+        if unhandled == 0 or waited >= limit_s:
+            return Settled(
+                waited_s=round(waited, 1),
+                messages=int(counts.get("investor_message", 0)),
+                replies=int(counts.get("reply", 0)),
+                unhandled=int(unhandled),
+            )
+        time.sleep(1.0)
 
 
 def _log(message: str) -> None:

@@ -1,4 +1,5 @@
-"""One place that turns every refusal into ``{"error": {"code", "message"}}``.
+"""One place that turns every refusal into ``{"error": {"code", "message"}}`` (plus
+``details``, a list of objects, when the refusal carries them).
 
 The service, staff, token and storage errors each know their stable code (and
 HTTP status); this module only maps them, so routes never build error bodies.
@@ -49,11 +50,16 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    details: list[dict[str, str]] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+    error: dict[str, object] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def _status_and_code(exc: Exception) -> tuple[int, str, str]:
@@ -80,7 +86,8 @@ async def _known_error(request: Request, exc: Exception) -> JSONResponse:
             headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
         return error_response(exc.status, exc.code, exc.message, headers)
     status, code, message = _status_and_code(exc)
-    return error_response(status, code, message)
+    details = exc.details if isinstance(exc, ConversationError) else None
+    return error_response(status, code, message, details=details)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

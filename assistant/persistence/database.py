@@ -11,10 +11,9 @@ message id).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -45,7 +44,6 @@ CONNECT_TIMEOUT_S: Final = 5.0
 # Any constant will do; it only has to be the same in every process migrating this database.
 _MIGRATION_LOCK_KEY: Final = 0x62645F6D6967
 _BEGIN_IMMEDIATE: Final = "brokerdesk_begin_immediate"
-_BUSY_TIMEOUT: Final = "brokerdesk_sqlite_busy_timeout_s"
 
 # PostgreSQL SQLSTATE classes that mean "the server cannot serve us right now":
 # 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
@@ -85,7 +83,6 @@ def create_engine(
             url,
             pool_pre_ping=True,
             json_serializer=serializer,
-            execution_options={_BUSY_TIMEOUT: sqlite_busy_timeout_s},
         )
         busy_timeout_ms = round(sqlite_busy_timeout_s * 1000)
 
@@ -134,13 +131,6 @@ class Database:
         self.dialect = engine.dialect.name
         self._writer = engine.execution_options(**{_BEGIN_IMMEDIATE: True})
         self._where = engine.url.render_as_string(hide_password=True)
-        # SQLite has one writer at a time. Queueing this process's writers here, rather
-        # than in the busy timeout, keeps them from each holding a pooled connection (and a
-        # driver thread) while they wait, which under load exhausted the pool.
-        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
-        self._write_wait_s = float(
-            engine.get_execution_options().get(_BUSY_TIMEOUT, SQLITE_BUSY_TIMEOUT_S)
-        )
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run read-only ``work``; once more on a fresh connection if the first was dead."""
@@ -158,30 +148,12 @@ class Database:
     async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: committed when this returns, rolled back if
         anything raised (``work`` may raise a :class:`StorageError` to roll back)."""
-        async with self._write_turn():
-            with self._translated():
-                async with self._writer.begin() as connection:
-                    return await work(connection)
+        with self._translated():
+            async with self._writer.begin() as connection:
+                return await work(connection)
 
     async def close(self) -> None:
         await self.engine.dispose()
-
-    @asynccontextmanager
-    async def _write_turn(self) -> AsyncIterator[None]:
-        """This process's turn to write: immediate on PostgreSQL (row locks order writers),
-        one at a time on SQLite, waiting no longer than the busy timeout would."""
-        if self._sqlite_writer is None:
-            yield
-            return
-        try:
-            async with asyncio.timeout(self._write_wait_s):
-                await self._sqlite_writer.acquire()
-        except TimeoutError:
-            raise self._unavailable("timed out waiting for the write lock") from None
-        try:
-            yield
-        finally:
-            self._sqlite_writer.release()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

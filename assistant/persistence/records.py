@@ -151,5 +151,6 @@ class OutboxItem(BaseModel):
     payload: dict[str, Any]
     created_at: datetime
     not_before: datetime | None = Field(None, description="held back until (quiet hours)")
+    expires_at: datetime | None = Field(None, description="never delivered from then on")
     delivered_at: datetime | None = None
     conversation_id: str | None = None

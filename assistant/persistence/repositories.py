@@ -228,10 +228,15 @@ class OutboxRepository(Protocol):
         ...
 
     async def pending(self, investor_id: str, now: datetime) -> list[OutboxItem]:
-        """Undelivered pushes for the investor whose ``not_before`` has passed, oldest first."""
+        """Undelivered, unexpired pushes for the investor whose ``not_before`` has passed,
+        oldest first."""
         ...
 
     async def mark_delivered(self, item_id: int, conversation_id: str, at: datetime) -> None: ...
+
+    async def discard_expired(self, now: datetime) -> int:
+        """Delete undelivered pushes whose ``expires_at`` has passed; how many."""
+        ...
 
     async def delivered_since(self, investor_id: str, since: datetime) -> int:
         """How many pushes reached the investor since ``since`` (for the rate limit)."""

@@ -705,6 +705,7 @@ class SqlOutboxRepository:
                 outbox.c.investor_id == investor_id,
                 outbox.c.delivered_at.is_(None),
                 or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now),
+                or_(outbox.c.expires_at.is_(None), outbox.c.expires_at > now),
             )
             .order_by(outbox.c.created_at, outbox.c.id)
         )
@@ -726,6 +727,18 @@ class SqlOutboxRepository:
                 raise NotFoundError(f"no outbox item {item_id}")
 
         await self._db.write(work)
+
+    async def discard_expired(self, now: datetime) -> int:
+        """Never shown to anyone, so nothing of the transcript is lost; the dedupe key goes
+        too, which is safe: sources do not return events that are over."""
+        statement = delete(outbox).where(
+            outbox.c.delivered_at.is_(None), outbox.c.expires_at <= now
+        )
+
+        async def work(connection: AsyncConnection) -> int:
+            return int((await connection.execute(statement)).rowcount)
+
+        return await self._db.write(work)
 
     async def delivered_since(self, investor_id: str, since: datetime) -> int:
         query = select(func.count()).where(

@@ -223,6 +223,7 @@ outbox = Table(
     Column("payload", _json(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("not_before", UtcDateTime),
+    Column("expires_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     _id("conversation_id", ForeignKey("conversations.id", ondelete="SET NULL")),
     UniqueConstraint("investor_id", "dedupe_key"),

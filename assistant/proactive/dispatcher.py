@@ -63,6 +63,7 @@ class RunReport(BaseModel):
     events: int = Field(0, description="live events the sources returned")
     queued: int = Field(0, description="new outbox items (already-queued ones not counted)")
     delivered: int = 0
+    discarded: int = Field(0, description="undelivered pushes dropped because they expired")
     refused: list[str] = Field(default_factory=list, description="events the guard refused")
     source_errors: list[str] = Field(default_factory=list)
 
@@ -95,6 +96,7 @@ class Outbox:
                 payload=payload.model_dump(mode="json"),
                 created_at=now,
                 not_before=not_before,
+                expires_at=payload.expires_at,
             )
             stored += await self._repository.put(item)
         return stored
@@ -120,6 +122,9 @@ class Outbox:
             allowance -= 1
             due.append(item)
         return due
+
+    async def discard_expired(self, now: datetime) -> int:
+        return await self._repository.discard_expired(now)
 
     async def mark_delivered(self, item: OutboxItem, conversation_id: str, now: datetime) -> None:
         if item.id is None:
@@ -206,6 +211,7 @@ class ProactiveDispatcher:
                 report.queued += await self._outbox.queue(payload, targets, now)
         for investor_id in await self._deliverer.online_investors():
             report.delivered += len(await self.deliver_pending(investor_id, now))
+        report.discarded = await self._outbox.discard_expired(now)
         return report
 
     async def deliver_pending(

@@ -53,11 +53,15 @@
       ticketKind: { escalation: "转人工", complaint: "投诉" },
       slaDue: "SLA 截止", slaLeft: function (m) { return "剩余 " + m; }, slaOver: function (m) { return "已超时 " + m; },
       history: "处理记录",
-      ticketActions: { opened: "创建工单", claimed: "接入", replied: "回复", handed_back: "转回智能助手", resolved: "解决", note: "备注", escalated: "转人工", reopened: "重新打开" },
+      ticketActions: { opened: "创建工单", claimed: "接入", replied: "回复", handed_back: "转回智能助手", resolved: "解决", note: "备注", escalated: "转人工", reopened: "重新打开", reply_blocked: "回复被合规拦截" },
       errors: {
         invalid_credentials: "用户名或密码错误", rate_limited: "尝试次数过多，请稍后再试",
         not_holder: "您已不再持有该会话", session_expired: "登录已过期，请重新登录",
-        network: "网络异常，请稍后重试", generic: "操作失败，请稍后重试", empty: "请输入用户名和密码"
+        network: "网络异常，请稍后重试", generic: "操作失败，请稍后重试", empty: "请输入用户名和密码",
+        compliance_blocked: "合规拦截，未发送：回复含承诺收益或荐股表述，请修改后再发送"
+      },
+      violationKinds: {
+        return_promise: "承诺收益", security_recommendation: "推荐证券", personalised_advice: "个性化投资建议"
       },
       minutes: function (m) { return m + " 分钟"; },
       hoursMinutes: function (h, m) { return h + " 小时 " + m + " 分"; },
@@ -105,11 +109,15 @@
       ticketKind: { escalation: "Escalation", complaint: "Complaint" },
       slaDue: "SLA due", slaLeft: function (m) { return m + " left"; }, slaOver: function (m) { return "overdue by " + m; },
       history: "History",
-      ticketActions: { opened: "Opened", claimed: "Claimed", replied: "Replied", handed_back: "Handed back", resolved: "Resolved", note: "Note", escalated: "Escalated", reopened: "Reopened" },
+      ticketActions: { opened: "Opened", claimed: "Claimed", replied: "Replied", handed_back: "Handed back", resolved: "Resolved", note: "Note", escalated: "Escalated", reopened: "Reopened", reply_blocked: "Reply blocked by compliance" },
       errors: {
         invalid_credentials: "Wrong username or password", rate_limited: "Too many attempts, try again later",
         not_holder: "You no longer hold this conversation", session_expired: "Your session expired, please sign in again",
-        network: "Network problem, please try again", generic: "That didn't work, please try again", empty: "Enter your username and password"
+        network: "Network problem, please try again", generic: "That didn't work, please try again", empty: "Enter your username and password",
+        compliance_blocked: "Not sent: the reply promises returns or recommends a trade; please rephrase it"
+      },
+      violationKinds: {
+        return_promise: "promises returns", security_recommendation: "recommends a security", personalised_advice: "personalised advice"
       },
       minutes: function (m) { return m + " min"; },
       hoursMinutes: function (h, m) { return h + " h " + m + " min"; },
@@ -262,7 +270,9 @@
       var code = (err && err.code) || (detail && typeof detail === "object" && detail.code) || null;
       var message = (err && err.message) || (typeof detail === "string" ? detail : "") || response.statusText;
       if (response.status === 401 && path !== "/api/console/login" && S.me) sessionExpired();
-      throw new ApiError(response.status, code, message);
+      var failure = new ApiError(response.status, code, message);
+      failure.details = (err && Array.isArray(err.details)) ? err.details : [];
+      throw failure;
     }
     return payload;
   }
@@ -270,6 +280,13 @@
   function errorText(e) {
     var errors = T().errors;
     if (!e) return errors.generic;
+    if (e.code === "compliance_blocked") {
+      var kinds = T().violationKinds;
+      var found = (e.details || []).map(function (d) {
+        return (kinds[d.kind] || d.kind) + "：“" + d.evidence + "”";
+      });
+      return errors.compliance_blocked + (found.length ? "（" + found.join("；") + "）" : "");
+    }
     if (e.code && errors[e.code]) return errors[e.code];
     if (e.status === 0) return errors.network;
     if (e.status === 401) return errors.invalid_credentials;

@@ -16,6 +16,7 @@ import pytest
 from assistant.conversations import (
     _MAX_TURN_ATTEMPTS,
     AlreadyClaimedError,
+    ComplianceBlockedError,
     ConversationClosedError,
     ConversationService,
     NotHolderError,
@@ -378,6 +379,37 @@ async def test_agent_replies_are_masked_and_notes_stay_internal(service, store) 
     assert "138****5678" in transcript[-1]["text"]
     assert detail["events"][-1]["kind"] == "note"
     assert "13812345678" not in str(detail["events"])
+
+
+async def test_an_agent_reply_that_promises_returns_is_refused_and_kept_for_review(
+    service, store
+) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", conversation.id, "m-1", "转人工")
+    holder = await agent(store)
+    await service.claim(holder, conversation.id)
+    before = await service.transcript("INV-1001", conversation.id)
+
+    with pytest.raises(ComplianceBlockedError) as refused:
+        await service.agent_message(
+            holder, conversation.id, "这只股票稳赚不赔，建议您满仓买入600519，有事打13812345678"
+        )
+    after = await service.transcript("INV-1001", conversation.id)
+    ticket = (await store.tickets.for_conversation(conversation.id))[0]
+    history = await store.tickets.history(ticket.id)
+
+    assert refused.value.code == "compliance_blocked"
+    assert {d["kind"] for d in refused.value.details} == {
+        "return_promise",
+        "security_recommendation",
+    }
+    assert "稳赚不赔" in refused.value.message
+    assert after == before, "nothing reached the investor"
+    blocked = [entry for entry in history if entry.action == "reply_blocked"]
+    assert len(blocked) == 1
+    assert blocked[0].actor == holder.username
+    assert "稳赚不赔" in blocked[0].detail
+    assert "13812345678" not in blocked[0].detail
 
 
 async def test_resolving_asks_for_a_rating_and_closes_the_conversation(service, store) -> None:

@@ -174,6 +174,35 @@ async def test_a_handed_back_conversation_is_answered_by_the_bot_again(live: Liv
     assert tickets[0]["status"] == "resolved"
 
 
+async def test_an_agent_reply_that_breaks_the_rules_is_refused_with_its_evidence(
+    live: LiveApp,
+) -> None:
+    agent = await signed_in(live, "agent-a")
+    investor = await escalated_investor(live, "INV-2001")
+    conversation_id = investor.conversation_id
+    await agent.post(f"/conversations/{conversation_id}/claim")
+    await investor.expect("agent_joined")
+
+    refused = await agent.post(
+        f"/conversations/{conversation_id}/messages",
+        text="This fund guarantees 8% returns, you should buy it",
+    )
+    sent = await agent.post(
+        f"/conversations/{conversation_id}/messages", text="Fund returns are never guaranteed."
+    )
+    delivered = await investor.expect("agent_message")
+    await investor.close()
+    await agent.close()
+
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "compliance_blocked"
+    assert {d["kind"] for d in error["details"]} == {"return_promise", "security_recommendation"}
+    assert any("guarantees 8% returns" in d["evidence"] for d in error["details"])
+    assert sent.status_code == 200
+    assert delivered["text"] == "Fund returns are never guaranteed."
+
+
 async def test_only_one_of_two_simultaneous_claims_wins(live: LiveApp) -> None:
     agent_a = await signed_in(live, "agent-a")
     agent_b = await signed_in(live, "agent-b")

@@ -755,6 +755,30 @@ async def test_outbox_pending_waits_for_not_before_and_forgets_delivered(store: 
         await store.outbox.mark_delivered(10_000, conversation.id, delivered_at)
 
 
+async def test_an_expired_push_is_never_pending_and_is_discarded_unless_delivered(
+    store: SqlStore,
+) -> None:
+    closes = T0 + timedelta(hours=6)
+    await store.outbox.put(_push("INV-1", "ipo", expires_at=closes))
+    await store.outbox.put(_push("INV-1", "delivered", expires_at=closes))
+    await store.outbox.put(_push("INV-1", "forever"))
+    conversation = await store.conversations.create("INV-1", "zh")
+    delivered = (await store.outbox.pending("INV-1", T0))[1]
+    assert delivered.dedupe_key == "delivered" and delivered.id is not None
+    await store.outbox.mark_delivered(delivered.id, conversation.id, T0)
+
+    before = await store.outbox.pending("INV-1", closes - timedelta(seconds=1))
+    at_close = await store.outbox.pending("INV-1", closes)
+    discarded_early = await store.outbox.discard_expired(closes - timedelta(seconds=1))
+    discarded = await store.outbox.discard_expired(closes)
+
+    assert [item.dedupe_key for item in before] == ["ipo", "forever"]
+    assert [item.dedupe_key for item in at_close] == ["forever"]
+    assert (discarded_early, discarded) == (0, 1)
+    assert await store.outbox.delivered_since("INV-1", T0) == 1, "the delivered one is kept"
+    assert await store.outbox.put(_push("INV-1", "delivered")) is False
+
+
 async def test_timestamps_come_back_as_the_same_instant_in_utc(store: SqlStore) -> None:
     shanghai = timezone(timedelta(hours=8))
     local = datetime(2026, 3, 2, 17, 30, 15, 123456, tzinfo=shanghai)

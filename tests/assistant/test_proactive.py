@@ -576,8 +576,12 @@ def dispatcher_for(
     )
 
 
-async def pending(store: SqlStore, investor_id: str) -> list[OutboxItem]:
-    return await store.outbox.pending(investor_id, sh("2030-01-01 00:00"))
+async def pending(
+    store: SqlStore, investor_id: str, at: str = "2030-01-01 00:00"
+) -> list[OutboxItem]:
+    """Undelivered pushes as of ``at`` (by default long after every quiet hour, so only
+    pushes without an end are left)."""
+    return await store.outbox.pending(investor_id, sh(at))
 
 
 async def test_an_ipo_reminder_reaches_exactly_the_eligible_sample_investors(
@@ -593,7 +597,7 @@ async def test_an_ipo_reminder_reaches_exactly_the_eligible_sample_investors(
     queued = {
         i
         for i in await JsonAccountSystem(SAMPLE_INVESTORS).investor_ids()
-        if await pending(store, i)
+        if await pending(store, i, at="2026-12-01 09:00")
     }
     assert queued == {"INV-1002", "INV-1005", "INV-1006"}  # 1001 was online: delivered
     assert report.queued == 4
@@ -731,13 +735,16 @@ async def test_an_ipo_reminder_is_not_delivered_after_subscription_closes(
     calendar = write_csv(tmp_path / "ipo.csv", IPO_HEADER, ipo_row())
     deliverer = RecordingDeliverer(store)
     dispatcher = dispatcher_for(store, policy, deliverer, IpoCalendarSource(calendar))
-    await dispatcher.run_once(sh("2026-12-01 09:00"))
+    morning_run = await dispatcher.run_once(sh("2026-12-01 09:00"))
 
     deliverer.online.add("INV-1001")
 
     assert await dispatcher.deliver_pending("INV-1001", sh("2026-12-01 15:30")) == []
     late_run = await dispatcher.run_once(sh("2026-12-01 15:30"))
     assert (late_run.events, late_run.delivered) == (0, 0)
+    assert morning_run.queued == 4
+    assert late_run.discarded == 4, "the undelivered reminders are dropped, not kept forever"
+    assert await store.outbox.pending("INV-1001", sh("2026-12-01 09:00")) == []
 
 
 async def test_a_refused_campaign_queues_nothing(store: SqlStore, policy: PushPolicy) -> None:

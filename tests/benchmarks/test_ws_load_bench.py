@@ -202,6 +202,8 @@ def test_the_command_measures_a_real_assistant_serve_process(sample_kb, tmp_path
     assert "-m benchmarks.ws_load_bench --investors 5 --questions 2" in report.command
     assert (tmp_path / "logs" / "server-5.log").exists()
     assert level.server_exceptions == {}
+    assert level.settled is not None
+    assert (level.settled.messages, level.settled.replies, level.settled.unhandled) == (10, 10, 0)
     assert "## 5 investors × 2 questions" in markdown
     assert report.command in markdown
 

@@ -146,7 +146,8 @@ def test_an_investor_asking_for_a_person_is_taken_over_answered_resolved_and_rat
     live: LiveApp, session: BrowserSession
 ) -> None:
     started = datetime.now(UTC) - timedelta(seconds=1)
-    console = signed_in_console(session, live, "agent.li")
+    # The reply that promises returns is meant to be refused.
+    console = signed_in_console(session, live, "agent.li", Expected(422, "/messages"))
     widget = session.new_page("widget")
     frames = received_frames(widget)
     widget.goto(f"{live.base_url}/demo?investor=INV-1001")
@@ -182,6 +183,16 @@ def test_an_investor_asking_for_a_person_is_taken_over_answered_resolved_and_rat
     console.get_by_test_id("reply-send").click()
     expect(widget_messages(widget, "agent").last).to_contain_text("我是李明")
 
+    promise = "这只股票稳赚不赔，建议您满仓买入"
+    console.get_by_test_id("reply-input").fill(promise)
+    console.get_by_test_id("reply-send").click()
+    refusal = console.get_by_test_id("action-error")
+    expect(refusal).to_contain_text("合规拦截")
+    expect(refusal).to_contain_text("稳赚不赔")
+    expect(console.get_by_test_id("reply-input")).to_have_value(promise)  # kept to rephrase
+    session.screenshot(console, "compliance-blocked")
+    console.get_by_test_id("reply-input").fill("")
+
     note = "客户情绪平稳，已核实身份"
     console.get_by_test_id("note-toggle").check(force=True)
     console.get_by_test_id("reply-input").fill(note)
@@ -194,6 +205,7 @@ def test_an_investor_asking_for_a_person_is_taken_over_answered_resolved_and_rat
     # The note was written before the second reply: had it leaked, it would be here by now.
     expect(widget_messages(widget, "agent")).to_have_count(2)
     expect(widget.get_by_test_id("bdw-transcript")).not_to_contain_text(note)
+    expect(widget.get_by_test_id("bdw-transcript")).not_to_contain_text("稳赚不赔")
     assert any(f.get("text") == "已为您登记，稍后短信通知处理结果。" for f in frames)
     assert not [f for f in frames if note in json.dumps(f, ensure_ascii=False)]
 

@@ -1,4 +1,5 @@
 """Pending turns: acknowledged investor messages not yet handled, so none is lost.
+Push expiry: an outbox item past its event's end is neither delivered nor kept.
 
 Revision ID: 0002
 Revises: 0001
@@ -36,7 +37,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("conversation_id", "client_msg_id", name="pk_pending_turns"),
     )
     op.create_index("ix_pending_turns_created_at", "pending_turns", ["created_at"])
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("expires_at")
     op.drop_table("pending_turns")

@@ -790,18 +790,34 @@ class ConversationService:
     async def open_complaint_ticket(
         self, turn: _Turn, *, category: str, description: str, contact: str, priority: int
     ) -> str:
-        """File the complaint flow's ticket for the conversation of ``turn``."""
+        """File the complaint flow's ticket for the conversation of ``turn``.
+
+        The same complaint still open in this conversation is not filed twice: a turn the
+        sweep runs again after its reply was lost comes back here with the same words.
+        """
+        summary = f"{mask_pii(description)[:500]} (contact by {contact})"
         try:
-            ticket = await self._open_ticket(
-                conversation_id=turn.conversation_id,
-                investor_id=turn.investor_id,
-                kind="complaint",
-                category=category,
-                priority=priority,
-                reason="complaint",
-                summary=f"{mask_pii(description)[:500]} (contact by {contact})",
+            same = [
+                ticket
+                for ticket in await self.store.tickets.for_conversation(turn.conversation_id)
+                if ticket.kind == "complaint"
+                and ticket.status in _OPEN_TICKETS
+                and ticket.summary == summary
+            ]
+            ticket = (
+                same[0]
+                if same
+                else await self._open_ticket(
+                    conversation_id=turn.conversation_id,
+                    investor_id=turn.investor_id,
+                    kind="complaint",
+                    category=category,
+                    priority=priority,
+                    reason="complaint",
+                    summary=summary,
+                )
             )
-        except StorageError as exc:
+        except (StorageError, StorageBusyError) as exc:
             raise TicketStoreUnavailableError(str(exc)) from exc
         turn.ticket_id = ticket.id
         return ticket.id

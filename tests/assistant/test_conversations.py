@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from assistant.conversations import (
+    _CURRENT_TURN,
     _MAX_TURN_ATTEMPTS,
     AlreadyClaimedError,
     ComplianceBlockedError,
@@ -25,6 +26,8 @@ from assistant.conversations import (
     PushDeliverer,
     ReplyDelayedError,
     SeqOutOfRangeError,
+    TurnTicketSink,
+    _Turn,
 )
 from assistant.persistence.records import (
     ConversationStatus,
@@ -275,6 +278,29 @@ async def test_a_message_that_fails_every_try_gets_an_apology(
     SEQUENCED_FRAME.validate_python(apology)
     assert [t.action for t in turns] == ["failed"]
     assert await store.conversations.pending_turns(conversation.id) == []
+
+
+async def test_a_complaint_filed_again_by_a_retried_turn_keeps_one_ticket(service, store) -> None:
+    conversation = await service.open_conversation("INV-1001")
+    sink = TurnTicketSink()
+
+    async def file(description: str) -> str:
+        # What the complaint flow does inside a turn; a sweep's retry does it again.
+        token = _CURRENT_TURN.set(_Turn(service, conversation.id, "INV-1001"))
+        try:
+            return await sink.open_ticket("service", description, "phone", 80)
+        finally:
+            _CURRENT_TURN.reset(token)
+
+    first = await file("客服态度差，电话13812345678")
+    again = await file("客服态度差，电话13812345678")
+    other = await file("交易系统卡顿")
+    tickets = await store.tickets.for_conversation(conversation.id)
+
+    assert again == first
+    assert other != first
+    assert sorted(t.id for t in tickets) == sorted([first, other])
+    assert all("13812345678" not in t.summary for t in tickets)
 
 
 async def _next_of_type(live: AsyncIterator[dict[str, Any]], frame_type: str) -> dict[str, Any]:

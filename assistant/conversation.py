@@ -24,6 +24,7 @@ class Action(StrEnum):
     CLARIFY = "clarify"  # asked the investor to choose or rephrase
     FLOW = "flow"  # a multi-turn flow asked for or confirmed something
     ESCALATE = "escalate"  # handed the conversation to a person
+    FAILED = "failed"  # every try to answer failed; the investor got an apology
 
 
 class Speaker(StrEnum):

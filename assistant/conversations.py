@@ -47,7 +47,13 @@ from pydantic import ValidationError
 
 from assistant.accounts import AccountSystem
 from assistant.compliance import BLOCKING_KINDS, ComplianceGuard
-from assistant.conversation import BotReply, ConversationState, EscalationDecision, Language
+from assistant.conversation import (
+    Action,
+    BotReply,
+    ConversationState,
+    EscalationDecision,
+    Language,
+)
 from assistant.dialogue import DialoguePolicy
 from assistant.flows import TicketStoreUnavailableError
 from assistant.persistence.records import (
@@ -75,7 +81,7 @@ from channels.bus import Bus, Message
 from channels.console_socket import STAFF_TOPIC
 from channels.errors import BusError
 from channels.investor_socket import conversation_topic
-from channels.protocol import Ack
+from channels.protocol import Ack, Error, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +183,15 @@ class ReplyDelayedError(ConversationError):
 
     code = "reply_delayed"
     http_status = 503
+
+    def __init__(
+        self,
+        message: str = (
+            "your message is saved; its answer is delayed by a storage outage and will "
+            "follow when the store is back"
+        ),
+    ) -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -453,18 +468,13 @@ class ConversationService:
         task = self._inflight.get(key)
         message = self._accepted.pop(key, None)
         if task is None and message is not None:
-            task = self._spawn(self._answer(conversation_id, text, message))
-            self._inflight[key] = task
-            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+            task = self._run_turn(key, self._answer(conversation_id, text, message))
         try:
             if task is not None:
                 return list(await asyncio.shield(task))
             return await self._frames_for(conversation_id, ack)
         except (StorageUnavailableError, StorageBusyError) as exc:
-            raise ReplyDelayedError(
-                "your message is saved; its answer is delayed by a storage outage and "
-                "will follow when the store is back"
-            ) from exc
+            raise ReplyDelayedError() from exc
 
     def answer_in_background(self, conversation_id: str, text: str, ack: Ack) -> None:
         """:meth:`answer` without waiting (the websocket path: frames arrive over the bus)."""
@@ -493,10 +503,7 @@ class ConversationService:
             else:
                 text = str(message.payload.get("text", ""))
                 work = self._answer(pending.conversation_id, text, message)
-            task = self._spawn(work)
-            self._inflight[key] = task
-            task.add_done_callback(lambda _, key=key: self._inflight.pop(key, None))  # type: ignore[misc]
-            runs.append(task)
+            runs.append(self._run_turn(key, work))
         results = await asyncio.gather(*runs, return_exceptions=True)
         return sum(1 for result in results if not isinstance(result, BaseException))
 
@@ -849,6 +856,16 @@ class ConversationService:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
+    def _run_turn(
+        self, key: tuple[str, str], work: Awaitable[list[Message]]
+    ) -> asyncio.Task[list[Message]]:
+        """Run the turn for message ``key`` (conversation, client id), known as in flight
+        until it ends, so neither a re-send nor a sweep starts it a second time here."""
+        task = self._spawn(work)
+        self._inflight[key] = task
+        task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return task
+
     def _spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(work)
         self._background.add(task)
@@ -875,14 +892,10 @@ class ConversationService:
             await self.answer(conversation_id, text, ack)
         except ReplyDelayedError as exc:
             logger.warning("answer to an acknowledged message delayed: %s", exc.__cause__)
-            delayed = {
-                "type": "error",
-                "code": ReplyDelayedError.code,
-                "message": exc.message,
-                "client_msg_id": ack.client_msg_id,
-                "fatal": False,
-            }
-            await self.publish(conversation_topic(conversation_id), delayed)
+            delayed = Error(
+                code=ErrorCode.REPLY_DELAYED, message=exc.message, client_msg_id=ack.client_msg_id
+            )
+            await self.publish(conversation_topic(conversation_id), delayed.model_dump(mode="json"))
 
     async def _to_staff(self, conversation_id: str, message: Event) -> None:
         """A message for the person who holds (or will take) the conversation."""
@@ -963,40 +976,17 @@ class ConversationService:
         """An apology in place of an answer that failed every try; the turn is recorded."""
         async with self._locks.hold(conversation_id):
             conversation = await self._get(conversation_id)
-            language = "en" if conversation.language == "en" else "zh"
-            payload = {
-                "reply_to": message.client_msg_id,
-                "stream_id": None,
-                "text": _GIVE_UP_TEXT[language],
-                "lang": language,
-                "action": "failed",
-                "intent": None,
-                "sources": [],
-                "quick_replies": ["转人工" if language == "zh" else "agent"],
-                "flags": [],
-            }
-            waited_ms = (self.clock() - message.created_at).total_seconds() * 1000
-            try:
-                event = await self.store.conversations.complete_turn(
-                    conversation_id,
-                    str(message.client_msg_id),
-                    payload,
-                    state=conversation.state,
-                    language=conversation.language,
-                    flags=conversation.flags,
-                    record=lambda event: TurnRecord(
-                        conversation_id=conversation_id,
-                        seq=event.seq,
-                        question=str(message.payload.get("text", "")),
-                        language=language,
-                        intent=None,
-                        confidence=None,
-                        action="failed",
-                        latency_ms=waited_ms,
-                        created_at=event.created_at,
-                    ),
-                )
-            except DuplicateMessageError:
+            state = self._state_of(conversation)
+            language = state.language
+            apology = BotReply(
+                text=_GIVE_UP_TEXT[language],
+                language=language,
+                action=Action.FAILED,
+                quick_replies=["转人工" if language == "zh" else "agent"],
+                latency_ms=(self.clock() - message.created_at).total_seconds() * 1000,
+            )
+            event = await self._complete_turn(conversation_id, message, apology, state, None)
+            if event is None:
                 return []
             logger.error(
                 "gave up answering message seq %d of conversation %s after %d tries",
@@ -1155,7 +1145,7 @@ class ConversationService:
             async with self._storage():
                 pending = await self.store.conversations.pending_turns(conversation_id)
             if any(turn.client_msg_id == ack.client_msg_id for turn in pending):
-                raise StorageBusyError("the answer to this message is still pending")
+                raise ReplyDelayedError()
         return frames
 
     async def agent_name(self, staff_id: str | None) -> str | None:

@@ -1430,10 +1430,11 @@ async def _measure_levels(
             seed=args.seed,
         )
         report.config.setdefault("per_level", {})[str(investors)] = config.as_json()
+        database = scratch / f"level-{investors}.db"
         env = server_environment(
             state_dir=args.state_dir.resolve(),
             kb_dir=kb_dir,
-            database=scratch / f"level-{investors}.db",
+            database=database,
             port=_free_port(),
             secret=secret,
             overrides=dict(args.server_env),
@@ -1457,7 +1458,7 @@ async def _measure_levels(
                 distinct_texts=len(set(texts)),
             )
             _log("waiting for the server to settle what it acknowledged")
-            level.settled = await asyncio.to_thread(settle, scratch / f"level-{investors}.db")
+            level.settled = await asyncio.to_thread(settle, database)
         finally:
             if server.process is not None:
                 exit_code = server.process.poll()

@@ -79,11 +79,7 @@ def create_engine(
             raise ValueError("in-memory SQLite cannot serve concurrent calls; use a file")
         if not url.database.startswith("file:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(
-            url,
-            pool_pre_ping=True,
-            json_serializer=serializer,
-        )
+        engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer)
         busy_timeout_ms = round(sqlite_busy_timeout_s * 1000)
 
         def configure(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:

@@ -277,12 +277,20 @@ class SqlConversationRepository:
     async def lease_pending_turns(
         self, older_than: datetime, lease_s: float, limit: int
     ) -> list[tuple[PendingTurn, Event]]:
-        """Candidates are read, then each is taken with a conditional update (the lease is
-        still free), so two sweepers racing over the same rows never both get one."""
+        """The candidates' messages are read first, then each turn is taken with a
+        conditional update (the lease is still free), so two sweepers racing over the same
+        rows never both get one."""
         now = self._db.clock()
         free = or_(pending_turns.c.lease_until.is_(None), pending_turns.c.lease_until <= now)
         candidates = (
-            select(pending_turns.c.conversation_id, pending_turns.c.client_msg_id)
+            select(events)
+            .join(
+                pending_turns,
+                and_(
+                    pending_turns.c.conversation_id == events.c.conversation_id,
+                    pending_turns.c.seq == events.c.seq,
+                ),
+            )
             .where(pending_turns.c.created_at <= older_than, free)
             .order_by(pending_turns.c.created_at)
             .limit(limit)
@@ -291,31 +299,20 @@ class SqlConversationRepository:
 
         async def work(connection: AsyncConnection) -> list[tuple[PendingTurn, Event]]:
             leased: list[tuple[PendingTurn, Event]] = []
-            for conversation_id, client_msg_id in (await connection.execute(candidates)).all():
-                key = and_(
-                    pending_turns.c.conversation_id == conversation_id,
-                    pending_turns.c.client_msg_id == client_msg_id,
-                )
+            for message in [_event(row) for row in await connection.execute(candidates)]:
                 take = (
                     update(pending_turns)
-                    .where(key, free)
+                    .where(
+                        pending_turns.c.conversation_id == message.conversation_id,
+                        pending_turns.c.client_msg_id == message.client_msg_id,
+                        free,
+                    )
                     .values(lease_until=lease_until, attempts=pending_turns.c.attempts + 1)
                     .returning(*pending_turns.c)
                 )
                 row = (await connection.execute(take)).first()
-                if row is None:
-                    continue
-                pending = PendingTurn.model_validate(row._mapping)
-                message = (
-                    await connection.execute(
-                        select(events).where(
-                            events.c.conversation_id == conversation_id,
-                            events.c.seq == pending.seq,
-                        )
-                    )
-                ).first()
-                if message is not None:
-                    leased.append((pending, _event(message)))
+                if row is not None:
+                    leased.append((PendingTurn.model_validate(row._mapping), message))
             return leased
 
         return await self._db.write(work)

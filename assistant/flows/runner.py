@@ -1,0 +1,114 @@
+"""The brokerage flows put together and run for the dialogue policy.
+
+:func:`build_flows` keys every flow by the name the intent catalogue uses;
+:class:`BrokerageFlows` is the policy's ``FlowRunner``; :func:`escalation_for`
+turns an engine :class:`~intents.flows.Handoff` into the conversation's
+:class:`~assistant.conversation.EscalationDecision`.
+"""
+
+from __future__ import annotations
+
+from assistant.accounts import AccountSystem
+from assistant.conversation import (
+    ConversationState,
+    EscalationDecision,
+    EscalationReason,
+    FlowState,
+    Language,
+)
+from assistant.dialogue import FlowTurn
+from assistant.flows.account_opening import account_opening_flow
+from assistant.flows.complaint import TicketSink, complaint_flow
+from assistant.flows.password_reset import password_reset_flow
+from assistant.flows.permission_eligibility import permission_eligibility_flow
+from assistant.watchlist import WatchList
+from intents.flows import FlowDefinition, FlowEngine, FlowStep
+
+
+def build_flows(
+    accounts: AccountSystem, watchlist: WatchList, tickets: TicketSink | None = None
+) -> dict[str, FlowDefinition]:
+    """Every brokerage flow, keyed by the ``flow`` name the intent catalogue uses."""
+    flows = (
+        account_opening_flow(watchlist),
+        permission_eligibility_flow(accounts),
+        complaint_flow(tickets),
+        password_reset_flow(),
+    )
+    return {flow.name: flow for flow in flows}
+
+
+def escalation_for(step: FlowStep) -> EscalationDecision | None:
+    """The conversation's escalation for a step that handed over, else ``None``."""
+    if step.handoff is None:
+        return None
+    return EscalationDecision(
+        reason=EscalationReason(step.handoff.reason),
+        priority=step.handoff.priority,
+        summary=step.handoff.summary,
+    )
+
+
+class BrokerageFlows:
+    """The brokerage flows as the dialogue policy runs them (``assistant.dialogue.FlowRunner``).
+
+    :meth:`advance` returns ``None`` when the message answers nothing the
+    flow could use, so the policy can treat it as a question of its own and
+    resume the flow afterwards; cancels, late states and secrets always go
+    to the flow.
+    """
+
+    def __init__(
+        self,
+        *,
+        accounts: AccountSystem,
+        watchlist: WatchList,
+        tickets: TicketSink | None = None,
+        engine: FlowEngine | None = None,
+    ) -> None:
+        self.definitions = build_flows(accounts, watchlist, tickets)
+        self._engine = engine or FlowEngine()
+
+    # An eligibility check reads the investor's account; an anonymous visitor
+    # asking "what does ChiNext need?" is better served by the cited FAQ answer.
+    NEEDS_INVESTOR = frozenset({"permission_eligibility"})
+
+    def can_run(self, name: str, conversation: ConversationState) -> bool:
+        if name not in self.definitions:
+            return False
+        return conversation.investor_id is not None or name not in self.NEEDS_INVESTOR
+
+    async def start(
+        self, name: str, conversation: ConversationState, text: str, language: Language
+    ) -> FlowTurn:
+        step = await self._engine.step(
+            self.definitions[name], None, text, language, investor_id=conversation.investor_id
+        )
+        return _turn(step)
+
+    async def advance(
+        self, conversation: ConversationState, text: str, language: Language
+    ) -> FlowTurn | None:
+        state = conversation.flow
+        if state is None or state.name not in self.definitions:
+            return None
+        definition = self.definitions[state.name]
+        if not self._engine.accepts(definition, state, text):
+            return None
+        step = await self._engine.step(
+            definition, state, text, language, investor_id=conversation.investor_id
+        )
+        return _turn(step)
+
+    def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn:
+        return _turn(self._engine.resume(self.definitions[flow.name], flow, language))
+
+
+def _turn(step: FlowStep) -> FlowTurn:
+    return FlowTurn(
+        reply=step.reply,
+        quick_replies=step.quick_replies,
+        state=step.state,
+        escalation=escalation_for(step),
+        completed=step.state is None,
+    )

@@ -6,7 +6,8 @@ built off the event loop), the conversation service, staff sign-in, tokens and
 rate limits, the two socket transports, and the proactive dispatcher with its
 periodic task. Shutdown reverses it, letting running turns finish first.
 
-Routes: investor REST under ``/api``, the console under ``/api/console``,
+Routes: investor REST under ``/api``, the console under ``/api/console`` (its
+quality report under ``/api/console/quality``),
 ``/ws/investor`` and ``/ws/console``, the widget (``/widget.js``), the demo page
 (``/demo``), the console (``/console``, its files under ``/static``) and the
 OpenAPI document at ``/docs``.
@@ -27,7 +28,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 import channels
-from assistant.api import console, investor, sockets
+from assistant.api import console, investor, quality, sockets
 from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
 from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
@@ -94,6 +95,7 @@ def create_app(
     app.include_router(investor.router)
     app.include_router(console.router)
     app.include_router(console.admin_router)
+    app.include_router(quality.router)
     app.include_router(sockets.router)
     _static_routes(app)
     return app
@@ -101,7 +103,12 @@ def create_app(
 
 async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExitStack) -> Runtime:
     install_log_masking()
-    store = await open_store(settings.database)
+    store = await open_store(
+        settings.database,
+        sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     stack.push_async_callback(store.close)
     bus = open_bus(settings.bus_url)
     stack.push_async_callback(bus.close)

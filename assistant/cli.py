@@ -298,12 +298,16 @@ DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "evals/thresholds.
 
 @app.command("eval")
 def evaluate_cases(
-    cases: Annotated[Path, typer.Argument(help="evaluation cases (JSONL, evals/CASES.md)")] = (
-        DEFAULT_CASES
-    ),
+    cases: Annotated[
+        Path,
+        typer.Argument(
+            help="evaluation cases: JSONL (evals/CASES.md), CSV, or FILE.json#SPLIT+..."
+        ),
+    ] = DEFAULT_CASES,
     kb: KbOption = None,
     intents: Annotated[
-        Path | None, typer.Option("--intents", help="intent catalogue (YAML, CSV or JSONL)")
+        Path | None,
+        typer.Option("--intents", help="intent catalogue: YAML, CSV, JSONL or FILE.json#SPLIT+..."),
     ] = None,
     split: Annotated[str, typer.Option(help="dev, heldout or all")] = "all",
     compare: Annotated[
@@ -320,12 +324,26 @@ def evaluate_cases(
         Path | None,
         typer.Option("--report", help="write a self-contained HTML report, DIR/report.html"),
     ] = None,
+    judge_url: Annotated[
+        str | None,
+        typer.Option(
+            "--judge-url",
+            help="OpenAI-compatible endpoint of an LLM judge for faithfulness and answer "
+            "relevance (default: settings judge_base_url; unset: no judge)",
+        ),
+    ] = None,
+    judge_model: Annotated[
+        str | None,
+        typer.Option("--judge-model", help="the judge's model (default: settings judge_model)"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run cases through the real assistant: intent, retrieval, answer, escalation, compliance.
 
     CASES is JSONL (evals/CASES.md) or, for intent benchmarks, a CSV with text and
-    intent (or category) columns, such as BANKING77's test.csv.
+    intent (or category) columns, such as BANKING77's test.csv, or lists of a JSON
+    split file such as CLINC150's: train_val.json#val+oos_val (and, as the
+    catalogue, --intents train_val.json#train+oos_train).
     """
     import asyncio
     import tempfile
@@ -336,7 +354,8 @@ def evaluate_cases(
     from evals.compare import compare_cases, load_thresholds
     from evals.errors import EvalError
     from evals.intent_benchmarks import sample_catalogue
-    from evals.runner import run_case, summarise
+    from evals.judge import build_judge, summarise_judgments
+    from evals.runner import OUT_OF_SCOPE, judge_outcomes, judgeable, run_case, summarise
     from intents.catalogue import load_catalogue
     from intents.errors import IntentError
 
@@ -357,11 +376,16 @@ def evaluate_cases(
     except (KnowledgeError, IntentError, EvalError) as exc:
         errors.print(f"[red]error[/red] ({exc.code}): {exc}")
         raise typer.Exit(2) from exc
+    judge = build_judge(settings, base_url=judge_url, model=judge_model)
+    if judge is not None:
+        errors.print(
+            f"LLM judge: model {judge.model_name} at {judge_url or settings.judge_base_url}"
+        )
 
     async def run_all() -> list[Any]:
         outcomes = []
         with Progress(
-            TextColumn("cases"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -373,11 +397,25 @@ def evaluate_cases(
             for case in selected:
                 outcomes.append(await run_case(bot, case))
                 progress.advance(task)
+            if judge is not None:
+                judging = progress.add_task("judging", total=sum(map(judgeable, outcomes)))
+                outcomes = await judge_outcomes(
+                    bot, judge, selected, outcomes, on_judged=lambda: progress.advance(judging)
+                )
         return outcomes
 
     outcomes = asyncio.run(run_all())
     summary = summarise(outcomes)
-    results = {"metrics": summary, "cases": [o.model_dump() for o in outcomes]}
+    # LLM-judged numbers stay apart from the measured metrics, so they never gate.
+    judged = (
+        summarise_judgments(judge.model_name, [o.judgment for o in outcomes]) if judge else None
+    )
+    results: dict[str, Any] = {"metrics": summary}
+    if judged is not None:
+        results["llm_judge"] = judged.model_dump()
+    results["cases"] = [
+        o.model_dump(exclude={"judgment"} if o.judgment is None else None) for o in outcomes
+    ]
     if save:
         save.parent.mkdir(parents=True, exist_ok=True)
         save.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
@@ -417,6 +455,7 @@ def evaluate_cases(
                 subtitle=" · ".join(described),
                 comparison=report,
                 regressed=regressed,
+                judge=judged,
             ),
         )
         errors.print(f"report: {page}")
@@ -428,6 +467,27 @@ def evaluate_cases(
             if value is not None:  # an intent-only run measures no retrieval or answers
                 table.add_row(name, f"{value:.4f}")
         console.print(table)
+        if judged is not None:
+            verdicts = Table("metric", "value", title=f"LLM-judged (model {judged.model})")
+            for label, number in (
+                ("faithfulness", judged.faithfulness_mean),
+                ("answer relevance", judged.answer_relevance_mean),
+            ):
+                verdicts.add_row(label, "-" if number is None else f"{number:.4f}")
+            verdicts.add_row("answers judged", str(judged.judged))
+            reasons = ", ".join(f"{r} ×{n}" for r, n in judged.not_judged_reasons.items())
+            verdicts.add_row(
+                "not judged", f"{judged.not_judged}" + (f" ({reasons})" if reasons else "")
+            )
+            console.print(verdicts)
+        in_scope, oos_recall = summary["intent.in_scope_accuracy"], summary["intent.oos_recall"]
+        if in_scope is not None and oos_recall is not None:
+            oos_cases = sum(o.expected_intent == OUT_OF_SCOPE for o in outcomes)
+            in_cases = sum(o.expected_intent is not None for o in outcomes) - oos_cases
+            console.print(
+                f"in-scope accuracy [b]{in_scope:.2%}[/b] ({in_cases} cases), "
+                f"out-of-scope recall [b]{oos_recall:.2%}[/b] ({oos_cases} cases)"
+            )
         failed = [o for o in outcomes if not o.passed]
         for outcome in failed[:15]:
             console.print(
@@ -462,9 +522,8 @@ def quality_report(
 
     from assistant.persistence.repositories import StorageError
     from assistant.persistence.sql import open_store
-    from evals.errors import EvalError
-    from evals.production import parse_window
-    from evals.production import quality_report as build_report
+    from assistant.quality import QualityError, knowledge_intents, parse_window
+    from assistant.quality import quality_report as build_report
     from intents.catalogue import load_catalogue
     from intents.errors import IntentError
     from knowledge.embedders import load_embedder
@@ -474,12 +533,8 @@ def quality_report(
     try:
         until = datetime.now(UTC)
         start = until - parse_window(since)
-        knowledge_intents = {
-            i.name
-            for i in load_catalogue(settings.intents_catalogue).intents
-            if i.handler == "knowledge"
-        }
-    except (EvalError, IntentError) as exc:
+        answered_from_knowledge = knowledge_intents(load_catalogue(settings.intents_catalogue))
+    except (QualityError, IntentError) as exc:
         errors.print(f"[red]error[/red] ({exc.code}): {exc}")
         raise typer.Exit(2) from exc
 
@@ -495,7 +550,7 @@ def quality_report(
                 since=start,
                 until=until,
                 embed=embed if cluster else None,
-                knowledge_intents=knowledge_intents,
+                knowledge_intents=answered_from_knowledge,
                 top=top,
             )
         finally:
@@ -582,7 +637,7 @@ def faq_draft(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="drafts CSV to append to (default: STATE_DIR/faq-drafts.csv)"),
+        typer.Option(help="drafts CSV to append to (default: settings faq_drafts)"),
     ] = None,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -592,36 +647,25 @@ def faq_draft(
 
     from assistant.persistence.repositories import StorageError
     from assistant.persistence.sql import open_store
-    from evals.errors import EvalError
-    from evals.production import append_drafts, draft_faq
+    from assistant.quality import QualityError, append_drafts, draft_from_conversation
 
     settings = _settings()
     url = database_url or settings.database
-    target = out or settings.state_dir / "faq-drafts.csv"
+    target = out or settings.faq_drafts_sheet
 
     async def read() -> Any:
         store = await open_store(url, migrate=False)
         try:
-            found = await store.conversations.get(conversation)
-            if found is None:
-                return None
-            events = await store.conversations.events_after(conversation, 0)
-            turns = [
-                t
-                for t in await store.conversations.turns_since(found.created_at)
-                if t.conversation_id == conversation
-            ]
-            return draft_faq(events, turns, seq=seq, category=category)
+            return await draft_from_conversation(
+                store.conversations, conversation, seq=seq, category=category
+            )
         finally:
             await store.close()
 
     try:
         draft = asyncio.run(read())
-        if draft is None:
-            errors.print(f"[red]error[/red]: no conversation {conversation!r}")
-            raise typer.Exit(2)
         append_drafts(target, [draft])
-    except (StorageError, EvalError) as exc:
+    except (StorageError, QualityError) as exc:
         errors.print(f"[red]error[/red] ({exc.code}): {exc}")
         raise typer.Exit(2) from exc
     if as_json:

@@ -490,8 +490,10 @@ class ConversationService:
         message that failed :data:`_MAX_TURN_ATTEMPTS` sweeps gets an apology instead.
         """
         older_than = self.clock() - timedelta(seconds=older_than_s)
+        # A turn still running here is not leased: if it fails, the next sweep retries it
+        # at once instead of after the lease (an LLM answer can outlast the sweep's age).
         leased = await self.store.conversations.lease_pending_turns(
-            older_than, _PENDING_LEASE_S, limit
+            older_than, _PENDING_LEASE_S, limit, skip=set(self._inflight)
         )
         runs: list[asyncio.Task[list[Message]]] = []
         for pending, message in leased:
@@ -602,7 +604,7 @@ class ConversationService:
         ``text`` and ``quick_replies`` in the conversation's language.
 
         Returns the conversation id and the new seq; the seq is None when this
-        conversation already holds the push (``client_msg_id`` ``push:<dedupe_key>``),
+        conversation already holds the push (``client_msg_id`` ``push/<dedupe_key>``),
         so delivering twice never shows it twice.
         """
         conversation = await self.open_conversation(investor_id)
@@ -925,12 +927,14 @@ class ConversationService:
                 reply = await self.policy.respond(state, text, stream=relay)
                 event = await self._complete_turn(conversation_id, message, reply, state, relay)
             except BaseException:
+                await self._withdraw_stream(relay)
                 await self.publish(topic, {**typing, "active": False})
                 raise
             finally:
                 _CURRENT_TURN.reset(token)
             if event is None:
                 # Another process answered it first (a sweep raced a slow first try).
+                await self._withdraw_stream(relay)
                 await self.publish(topic, {**typing, "active": False})
                 return []
             if reply.escalation is not None:
@@ -940,6 +944,12 @@ class ConversationService:
             await self.publish(topic, frame)
             await self.publish(topic, {**typing, "active": False})
             return [frame]
+
+    async def _withdraw_stream(self, relay: _ChunkRelay | None) -> None:
+        """Chunks were shown but their reply was not stored: clients drop them (the answer
+        comes later, from a retry or another process, under its own stream)."""
+        if relay is not None and relay.index and not relay.stopped:
+            await relay.reset()
 
     async def _complete_turn(
         self,
@@ -1222,11 +1232,15 @@ def _staff_notice(conversation_id: str, event: Event) -> Message:
 
 
 def _push_message_id(dedupe_key: str) -> str:
-    """``push:<key>``, hashed when too long for a client message id (64 characters)."""
-    candidate = f"push:{dedupe_key}"
+    """``push/<key>``, hashed when too long for a client message id (64 characters).
+
+    "/" is never in an investor's client id (the protocol's pattern), so an investor
+    cannot take a push's id and have the push dropped as a duplicate.
+    """
+    candidate = f"push/{dedupe_key}"
     if len(candidate) <= 64:
         return candidate
-    return "push:" + hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:48]
+    return "push/" + hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:48]
 
 
 def _iso(value: datetime | None) -> str | None:

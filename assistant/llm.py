@@ -10,7 +10,8 @@ caller answers in grounded mode instead, so the LLM can only ever improve on
 the firm's own wording, never leave an investor without a reply.
 
 This is the one module that uses LangChain (and, through ``ChatOpenAI``, the
-``openai`` client): everything else sees :class:`ComposedAnswer`.
+``openai`` client): everything else sees :class:`ComposedAnswer`, or the plain
+text of :func:`complete` (one whole reply, for the evaluation's LLM judge).
 """
 
 from __future__ import annotations
@@ -87,22 +88,58 @@ class LlmUnavailableError(Exception):
 
 
 def build_chat_model(
-    base_url: str, api_key: SecretStr | str, model: str, timeout_s: float
+    base_url: str,
+    api_key: SecretStr | str,
+    model: str,
+    timeout_s: float,
+    *,
+    streaming: bool = True,
+    temperature: float | None = None,
 ) -> ChatOpenAI:
-    """A streaming client for an OpenAI-compatible ``/v1/chat/completions`` endpoint.
+    """A client for an OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
-    ``max_retries=0`` because the investor is waiting: a failed call falls back
-    to the grounded answer at once instead of retrying past the deadline.
+    Streaming by default, for investors' answers; ``temperature`` None leaves
+    the endpoint's default. ``max_retries=0`` because the investor is waiting:
+    a failed call falls back to the grounded answer at once instead of retrying
+    past the deadline (and an evaluation judge counts it as not judged).
     """
     key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
     return ChatOpenAI(
         base_url=base_url,
         api_key=key,
         model=model,
-        streaming=True,
+        streaming=streaming,
+        temperature=temperature,
         timeout=timeout_s,
         max_retries=0,
     )
+
+
+async def complete(model: BaseChatModel, system: str, user: str, *, timeout_s: float) -> str:
+    """The model's whole reply to one system and one user message, within ``timeout_s``.
+
+    Raises :class:`LlmUnavailableError` with the same reason codes as an answer
+    falls back on (``timeout``, ``http_500``, ``transport_error:...``), or
+    ``finish_reason:length`` for a cut reply and ``empty_answer``. Nothing is
+    logged here: the caller knows what a failure means for it.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            message = await model.ainvoke([SystemMessage(system), HumanMessage(user)])
+    except TimeoutError:
+        raise LlmUnavailableError("timeout") from None
+    except (openai.APIError, ModelError) as exc:
+        raise LlmUnavailableError(_error_reason(exc)) from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # What the client raises on a body that is not a chat.completion object.
+        raise LlmUnavailableError(f"malformed_response:{type(exc).__name__}") from exc
+    finish_reason = message.response_metadata.get("finish_reason")
+    if finish_reason not in ("stop", None):
+        raise LlmUnavailableError(f"finish_reason:{finish_reason}")
+    text = str(message.text)
+    if not text.strip():
+        raise LlmUnavailableError("empty_answer")
+    return text
 
 
 def build_llm_composer(settings: Settings) -> LlmComposer | None:

@@ -108,10 +108,39 @@ class Settings(BaseSettings):
         8.0, gt=0.0, description="seconds for a whole LLM answer before falling back to grounded"
     )
 
+    judge_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint of the LLM judge for `assistant eval` "
+        "(faithfulness, answer relevance); None: no judge, nothing leaves the machine. "
+        "CLI: --judge-url",
+    )
+    judge_api_key: SecretStr = Field(
+        SecretStr("not-needed"), description="bearer key for JUDGE_BASE_URL"
+    )
+    judge_model: str = Field(
+        "gpt-4o-mini", description="model name sent to JUDGE_BASE_URL. CLI: --judge-model"
+    )
+    judge_timeout_s: float = Field(
+        60.0, gt=0.0, description="seconds for one judgment; slower: that case is not judged"
+    )
+    judge_concurrency: int = Field(4, ge=1, description="answers judged at the same time")
+
     database_url: str | None = Field(
         None,
         description="SQLAlchemy async URL, e.g. postgresql+asyncpg://root@127.0.0.1:5432/test; "
         "default sqlite+aiosqlite:///STATE_DIR/brokerdesk.db. CLI: --database-url",
+    )
+    database_pool_size: int = Field(
+        5, ge=1, description="database connections the server keeps open"
+    )
+    database_max_overflow: int = Field(
+        10, ge=0, description="connections opened beyond the pool under load, closed after"
+    )
+    sqlite_busy_timeout_s: float = Field(
+        5.0,
+        gt=0.0,
+        description="SQLite only: how long a write waits for another writer before "
+        "the investor hears storage_unavailable (before the ack) or reply_delayed (after)",
     )
     bus_url: str | None = Field(
         None,
@@ -159,6 +188,11 @@ class Settings(BaseSettings):
     console_canned_replies: Path | None = Field(
         PROJECT_ROOT / "data" / "console" / "canned_replies.yaml",
         description="prepared replies the agent console offers (YAML list of id, title, text)",
+    )
+    faq_drafts: Path | None = Field(
+        None,
+        description="CSV sheet FAQ drafts from real conversations are appended to; "
+        "None: STATE_DIR/faq-drafts.csv",
     )
 
     push_quiet_start: str = Field(
@@ -211,6 +245,11 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The database URL in use: DATABASE_URL, or SQLite under STATE_DIR."""
         return self.database_url or f"sqlite+aiosqlite:///{self.state_dir / 'brokerdesk.db'}"
+
+    @property
+    def faq_drafts_sheet(self) -> Path:
+        """Where FAQ drafts go: FAQ_DRAFTS, or faq-drafts.csv under STATE_DIR."""
+        return self.faq_drafts or self.state_dir / "faq-drafts.csv"
 
     @property
     def base_url(self) -> str:

@@ -53,6 +53,13 @@ Intent benchmarks need no hand-written JSONL: a ``.csv`` file with a ``text``
 single-turn cases judged on the intent only, so a public test split such as
 BANKING77's ``test.csv`` runs unchanged. Optional columns ``id``, ``lang``,
 ``split`` and ``tags`` (separated by ``|``) are read too.
+
+So does a *split file* named with a selector, ``train_val.json#val+oos_val``:
+a JSON object of named lists of ``[text, intent]`` pairs, as CLINC150 ships
+them (:func:`intents.catalogue.read_split_file`, which also reads the same file
+as a catalogue). Each pair of the selected lists becomes an intent-only case
+with the id ``SPLIT[INDEX]`` (``val[16]``, counted from 0) and the split's name
+as its tag; ``oos`` labels become ``out_of_scope``.
 """
 
 from __future__ import annotations
@@ -76,6 +83,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from evals.errors import CaseFileError, LineProblem
+from intents.catalogue import SplitFileError, read_split_file, split_names, split_selection
 
 Language = Literal["zh", "en"]
 Split = Literal["dev", "heldout"]
@@ -132,7 +140,22 @@ _FIELDS = tuple(EvalCase.model_fields)
 
 
 def load_cases(path: str | Path) -> list[EvalCase]:
-    """Read a JSONL case file; raise :class:`CaseFileError` listing every bad line."""
+    """Read a JSONL or CSV case file, or a split file's ``FILE.json#split+split``.
+
+    Raise :class:`CaseFileError` listing every bad line (or bad pair of a split file).
+    """
+    selection = split_selection(path)
+    if selection is not None:
+        try:
+            rows = read_split_file(selection)
+        except SplitFileError as exc:
+            raise CaseFileError(exc.source, [LineProblem(None, p) for p in exc.problems]) from exc
+        return [
+            EvalCase(
+                id=row.location, question=row.text, expected_intent=row.intent, tags=[row.split]
+            )
+            for row in rows
+        ]
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -148,6 +171,13 @@ def load_cases(path: str | Path) -> list[EvalCase]:
         raise CaseFileError(path, [problem]) from exc
     if path.suffix.lower() == ".csv":
         return parse_csv_cases(text, source=str(path))
+    names = split_names(text) if path.suffix.lower() == ".json" else None
+    if names is not None:
+        hint = (
+            f"a JSON file is read as a split file (it has: {', '.join(names)}): name the "
+            f"lists to run after '#', joined by '+', e.g. {path.name}#val+oos_val"
+        )
+        raise CaseFileError(path, [LineProblem(None, hint)])
     return parse_cases(text, source=str(path))
 
 

@@ -79,6 +79,21 @@ class MetricInputError(EvalError, ValueError):
     http_status = 422
 
 
+class JudgmentError(EvalError):
+    """The LLM judge gave no usable verdict on one answer; the case is counted as not judged.
+
+    ``reason`` is a short code for the summary: ``timeout``, ``http_500``,
+    ``malformed_json``, ``wrong_shape``, ``no_statements`` and the like.
+    """
+
+    code = "not_judged"
+    http_status = 502
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the LLM judge gave no usable verdict ({reason})")
+        self.reason = reason
+
+
 def _describe(source: str, problems: list[str]) -> str:
     if len(problems) == 1 and problems[0].startswith("line "):
         return f"{source}, {problems[0]}"

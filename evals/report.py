@@ -37,12 +37,14 @@ from evals.compare import (
     load_thresholds,
 )
 from evals.errors import EvalError
+from evals.judge import JudgeSummary
 from evals.runner import OUT_OF_SCOPE, CaseOutcome
 
 REPORT_FILE = "report.html"
 """The name of the page :func:`write_report` writes into its directory."""
 
 WORST_CASES = 25
+LEAST_FAITHFUL = 10
 SLOWEST_CASES = 10
 CONFUSION_PAIRS = 15
 HEATMAP_LABELS = 12
@@ -203,6 +205,7 @@ def render_report(
     comparison: ComparisonReport | None = None,
     regressed: Sequence[str] = (),
     generated_at: datetime | None = None,
+    judge: JudgeSummary | None = None,
 ) -> str:
     """The whole report as one HTML document.
 
@@ -210,12 +213,15 @@ def render_report(
     are checked on their absolute bounds here, and ``comparison`` (from
     :func:`evals.compare.compare` against a baseline) adds the baseline, the
     deltas and the drop rules; ``regressed`` names cases that got worse.
+    ``judge`` (a run with an LLM judge) adds a section of its own, labelled
+    with the judge's model; without it the page has no trace of a judge.
     """
     gate = comparison or compare(summary, {}, thresholds, allow_missing=True)
     when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     passed = sum(o.passed for o in outcomes)
     sections = [
         _summary_section(summary, thresholds, gate, comparison is not None, regressed),
+        _judge_section(judge, outcomes) if judge is not None else None,
         _intent_section(outcomes),
         _confusion_section(outcomes),
         _distribution_section(outcomes),
@@ -253,6 +259,7 @@ def render_report(
                 element("a", label, href=f"#{anchor}")
                 for anchor, label in (
                     ("summary", "Metrics"),
+                    *([("judge", "LLM-judged")] if judge is not None else []),
                     ("intents", "Intents"),
                     ("confusions", "Confusions"),
                     ("scores", "Scores"),
@@ -371,6 +378,97 @@ def _summary_section(
             "the gate's TOML file; max_drop applies only against a baseline (--compare).",
             class_="muted",
         ),
+    )
+
+
+def _judge_section(judge: JudgeSummary, outcomes: Sequence[CaseOutcome]) -> Html:
+    numbers = [
+        (judge.faithfulness_mean, "faithfulness", "judge_faithfulness"),
+        (judge.answer_relevance_mean, "answer relevance", "judge_answer_relevance"),
+    ]
+    counts = [
+        (judge.judged, "answers judged"),
+        (judge.not_judged, "not judged"),
+        (judge.skipped, "cases with nothing to judge"),
+    ]
+    cards = [
+        *(
+            element(
+                "div",
+                element("div", _format("", value), class_="big"),
+                element("div", label, class_="label"),
+                class_="card",
+                data_metric=name,
+            )
+            for value, label, name in numbers
+        ),
+        *(
+            element(
+                "div",
+                element("div", count, class_="big"),
+                element("div", label, class_="label"),
+                class_="card",
+            )
+            for count, label in counts
+        ),
+    ]
+    reasons = (
+        _table(
+            ["not judged because", "answers"],
+            [
+                element(
+                    "tr",
+                    element("td", reason, class_="name"),
+                    element("td", count, class_="num"),
+                    data_reason=reason,
+                )
+                for reason, count in judge.not_judged_reasons.items()
+            ],
+            numeric={"answers"},
+            class_="narrow",
+        )
+        if judge.not_judged_reasons
+        else None
+    )
+    judged = [(o, o.judgment) for o in outcomes if o.judgment is not None and o.judgment.judged]
+    doubtful = sorted(
+        ((o, j) for o, j in judged if (j.faithfulness, j.answer_relevance) != (1.0, 1.0)),
+        key=lambda pair: (pair[1].faithfulness or 0.0, pair[1].answer_relevance or 0.0, pair[0].id),
+    )[:LEAST_FAITHFUL]
+    rows = [
+        element(
+            "tr",
+            element("td", o.id, class_="ids"),
+            element("td", _format("", j.faithfulness), class_="num"),
+            element("td", _format("", j.answer_relevance), class_="num"),
+            element("td", o.question),
+            element("td", element("ul", [element("li", s) for s in j.unsupported], class_="flat")),
+            data_judged_case=o.id,
+        )
+        for o, j in doubtful
+    ]
+    return _section(
+        "judge",
+        f"LLM-judged (model {judge.model})",
+        element(
+            "p",
+            "A language model's judgments, not measurements, and never gated. Faithfulness: "
+            "the share of an answer's statements that the retrieved passages support (RAGAS). "
+            "Answer relevance: the judge's 1–5 rating of how directly and completely the "
+            "answer addresses the question, as (rating − 1) / 4. Means over the judged answers "
+            "only; answers that cite no source are not sent to the judge.",
+            class_="muted",
+        ),
+        element("div", cards, class_="cards"),
+        reasons,
+        element("h3", "Answers the judge found wanting, least faithful first") if rows else None,
+        _table(
+            ["case", "faithfulness", "relevance", "question", "unsupported statements"],
+            rows,
+            numeric={"faithfulness", "relevance"},
+        )
+        if rows
+        else None,
     )
 
 
@@ -1077,6 +1175,7 @@ td.bad { color: var(--bad); font-weight: 600; }
 .answer { background: #f7fafc; border-left: 3px solid var(--accent); padding: 8px 12px; }
 ul.problems { margin: 8px 0 0; padding-left: 20px; color: var(--bad); }
 ul.problems:empty { display: none; }
+ul.flat { margin: 0; padding-left: 18px; }
 table.passages .ptitle { font-weight: 600; }
 table.passages .excerpt { color: var(--muted); font-size: 12.5px; max-height: 4.6em;
   overflow: hidden; }
@@ -1094,12 +1193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     saved = json.loads(args.results.read_text(encoding="utf-8"))
     outcomes = [CaseOutcome.model_validate(case) for case in saved["cases"]]
+    judge = saved.get("llm_judge")
     page = render_report(
         outcomes,
         saved["metrics"],
         load_thresholds(args.thresholds),
         title=args.title,
         subtitle=str(args.results),
+        judge=JudgeSummary.model_validate(judge) if judge is not None else None,
     )
     print(write_report(args.out, page))
     return 0

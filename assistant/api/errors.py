@@ -1,7 +1,7 @@
 """One place that turns every refusal into ``{"error": {"code", "message"}}`` (plus
 ``details``, a list of objects, when the refusal carries them).
 
-The service, staff, token and storage errors each know their stable code (and
+The service, staff, quality, token and storage errors each know their stable code (and
 HTTP status); this module only maps them, so routes never build error bodies.
 """
 
@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.conversations import ConversationError
 from assistant.persistence.repositories import StorageError, StorageUnavailableError
 from assistant.proactive import ProactiveError, PushRefusedError
+from assistant.quality import QualityError
 from assistant.staff import StaffError
 from channels.errors import ChannelError, TokenError
 
@@ -63,7 +64,7 @@ def error_response(
 
 
 def _status_and_code(exc: Exception) -> tuple[int, str, str]:
-    if isinstance(exc, ConversationError | StaffError):
+    if isinstance(exc, ConversationError | StaffError | QualityError):
         return exc.http_status, exc.code, exc.message
     if isinstance(exc, TokenError):
         return 401, exc.code, exc.message
@@ -117,6 +118,7 @@ def install_error_handlers(app: FastAPI) -> None:
         ApiError,
         ConversationError,
         StaffError,
+        QualityError,
         ChannelError,
         StorageError,
         ProactiveError,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from assistant.persistence.records import (
     Ticket,
     TicketEvent,
 )
+from assistant.quality import FaqDraft
 from channels.protocol import Ack, ClientMessageId, Lang, SequencedFrame
 
 
@@ -227,3 +228,32 @@ class CampaignResponse(BaseModel):
     targeted: int
     queued: int
     delivered_now: int
+
+
+# production quality -----------------------------------------------------------------
+
+
+class FaqDraftRequest(_Request):
+    """An FAQ draft from a question in the quality report: one of a cluster's examples."""
+
+    conversation_id: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1, description="the example's seq (its bot reply, or the question)")
+    answer: str | None = Field(
+        None,
+        min_length=1,
+        max_length=4000,
+        description="the curator's own answer; None: the agent's reply in that conversation",
+    )
+    category: str | None = Field(
+        None, max_length=64, description="None: the intent recognised for the question"
+    )
+    also_asked: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="other ways it was asked (the rest of the cluster): similar questions",
+    )
+
+
+class FaqDraftResponse(BaseModel):
+    draft: FaqDraft
+    sheet: str = Field(description="file name of the drafts sheet the row was appended to")

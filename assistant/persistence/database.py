@@ -41,6 +41,8 @@ Clock = Callable[[], datetime]
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S: Final = 5.0
 CONNECT_TIMEOUT_S: Final = 5.0
+POOL_SIZE: Final = 5
+POOL_MAX_OVERFLOW: Final = 10
 # Any constant will do; it only has to be the same in every process migrating this database.
 _MIGRATION_LOCK_KEY: Final = 0x62645F6D6967
 _BEGIN_IMMEDIATE: Final = "brokerdesk_begin_immediate"
@@ -66,20 +68,28 @@ def normalise_url(database_url: str) -> str:
 
 
 def create_engine(
-    database_url: str, *, sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
+    database_url: str,
+    *,
+    sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_MAX_OVERFLOW,
 ) -> AsyncEngine:
     """An async engine with pre-ping, and for SQLite: WAL, foreign keys, a busy timeout and
     real transactions (the sqlite3 driver's own BEGIN handling is switched off). A SQLite
-    file's folder is created; an in-memory SQLite database is refused (ValueError)."""
+    file's folder is created; an in-memory SQLite database is refused (ValueError).
+
+    ``pool_size`` connections stay open, up to ``max_overflow`` more are opened under load.
+    """
     url = make_url(normalise_url(database_url))
     serializer = _json_dumps
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             # One shared connection: concurrent calls would interleave their transactions.
             raise ValueError("in-memory SQLite cannot serve concurrent calls; use a file")
         if not url.database.startswith("file:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer)
+        engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer, **pool)
         busy_timeout_ms = round(sqlite_busy_timeout_s * 1000)
 
         def configure(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
@@ -93,6 +103,7 @@ def create_engine(
         pool_pre_ping=True,
         json_serializer=serializer,
         connect_args={"timeout": CONNECT_TIMEOUT_S},
+        **pool,
     )
 
 

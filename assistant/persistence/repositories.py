@@ -10,7 +10,7 @@ Errors: a database that cannot be reached raises :class:`StorageUnavailableError
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -139,11 +139,19 @@ class ConversationRepository(Protocol):
         ...
 
     async def lease_pending_turns(
-        self, older_than: datetime, lease_s: float, limit: int
+        self,
+        older_than: datetime,
+        lease_s: float,
+        limit: int,
+        *,
+        skip: Collection[tuple[str, str]] = (),
     ) -> list[tuple[PendingTurn, Event]]:
         """Up to ``limit`` pending turns created before ``older_than`` and not leased now,
         oldest first, each with its message; each is leased for ``lease_s`` seconds (no
-        other caller, in any process, gets it meanwhile) and its attempts counted."""
+        other caller, in any process, gets it meanwhile) and its attempts counted.
+
+        ``skip``: (conversation id, client message id) of turns the caller is running
+        itself; they are left unleased, so a retry can take them as soon as they fail."""
         ...
 
     async def pending_turns(self, conversation_id: str) -> list[PendingTurn]:

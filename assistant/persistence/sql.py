@@ -15,7 +15,7 @@ several application processes can share one PostgreSQL database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from assistant.persistence.database import (
+    POOL_MAX_OVERFLOW,
+    POOL_SIZE,
     SQLITE_BUSY_TIMEOUT_S,
     Clock,
     Database,
@@ -275,7 +277,12 @@ class SqlConversationRepository:
         await self._db.write(work)
 
     async def lease_pending_turns(
-        self, older_than: datetime, lease_s: float, limit: int
+        self,
+        older_than: datetime,
+        lease_s: float,
+        limit: int,
+        *,
+        skip: Collection[tuple[str, str]] = (),
     ) -> list[tuple[PendingTurn, Event]]:
         """The candidates' messages are read first, then each turn is taken with a
         conditional update (the lease is still free), so two sweepers racing over the same
@@ -300,6 +307,8 @@ class SqlConversationRepository:
         async def work(connection: AsyncConnection) -> list[tuple[PendingTurn, Event]]:
             leased: list[tuple[PendingTurn, Event]] = []
             for message in [_event(row) for row in await connection.execute(candidates)]:
+                if (message.conversation_id, message.client_msg_id) in skip:
+                    continue
                 take = (
                     update(pending_turns)
                     .where(
@@ -777,6 +786,8 @@ async def open_store(
     migrate: bool = True,
     clock: Clock = utc_now,
     sqlite_busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_MAX_OVERFLOW,
 ) -> SqlStore:
     """Connect to ``database_url`` (``sqlite+aiosqlite:///path`` or
     ``postgresql+asyncpg://user@host/db``; plain ``sqlite://``/``postgresql://`` pick those
@@ -785,7 +796,12 @@ async def open_store(
     Raises :class:`StorageUnavailableError` when migrating and the database cannot be
     reached. Without migrating nothing connects until the first call.
     """
-    engine = create_engine(database_url, sqlite_busy_timeout_s=sqlite_busy_timeout_s)
+    engine = create_engine(
+        database_url,
+        sqlite_busy_timeout_s=sqlite_busy_timeout_s,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
     try:
         if migrate:
             await upgrade_schema(engine)

@@ -58,7 +58,9 @@
         invalid_credentials: "用户名或密码错误", rate_limited: "尝试次数过多，请稍后再试",
         not_holder: "您已不再持有该会话", session_expired: "登录已过期，请重新登录",
         network: "网络异常，请稍后重试", generic: "操作失败，请稍后重试", empty: "请输入用户名和密码",
-        compliance_blocked: "合规拦截，未发送：回复含承诺收益或荐股表述，请修改后再发送"
+        compliance_blocked: "合规拦截，未发送：回复含承诺收益或荐股表述，请修改后再发送",
+        invalid_window: "统计区间无效", nothing_to_draft: "该会话中没有坐席回复可用，请自行填写答案",
+        drafts_sheet_mismatch: "草稿表的列与 FAQ 格式不符，请联系管理员"
       },
       violationKinds: {
         return_promise: "承诺收益", security_recommendation: "推荐证券", personalised_advice: "个性化投资建议"
@@ -67,7 +69,38 @@
       hoursMinutes: function (h, m) { return h + " 小时 " + m + " 分"; },
       langToggle: "English",
       languageTag: { zh: "中文", en: "English" },
-      offline: "未连接"
+      offline: "未连接",
+      navConversations: "会话", navQuality: "服务质量", qualityTitle: "服务质量",
+      window24h: "近 24 小时", window7d: "近 7 天", window30d: "近 30 天", refresh: "刷新",
+      qualityLoading: "正在统计…", qualityWindow: "统计区间",
+      escalationReasons: "转人工原因", topIntents: "热门意图",
+      gapsTitle: "待补充到知识库的问题", gapsHint: "未答好或低置信度的问题，按语义聚类，问得最多的在前",
+      colQuestion: "问题（代表问法与示例）", colAsked: "次数", colWhy: "原因", colIntent: "意图",
+      metrics: {
+        containment: "自助解决率", escalation: "转人工率", csat: "满意度 (CSAT)",
+        thumbs: "回答评价", attention: "未答好占比", volume: "会话量"
+      },
+      containedOf: function (n, total) { return n + " / " + total + " 个会话无需人工"; },
+      escalatedCount: function (n) { return n + " 个会话转人工"; },
+      csatDetail: function (n, share) { return n + " 份评分 · 4–5 分占 " + share; },
+      thumbsValue: function (up, down) { return "赞 " + up + " · 踩 " + down; },
+      thumbsDetail: function (share) { return "好评率 " + share; },
+      attentionDetail: function (n, total) { return total + " 轮中 " + n + " 轮未答好"; },
+      volumeValue: function (c, t) { return c + " 个会话 · " + t + " 轮"; },
+      volumeDetail: function (engaged, p50, p95) { return engaged + " 个有提问 · 响应 p50 " + p50 + " / p95 " + p95; },
+      noData: "窗口内暂无数据", noGaps: "窗口内没有未答好的问题",
+      attentionReasons: {
+        out_of_scope: "超出范围", low_confidence_handoff: "低置信转人工", clarify: "需要澄清",
+        no_source: "无知识来源", uncertain: "置信度低"
+      },
+      examples: "示例", agentAnswered: "坐席已回复", draftFaq: "起草 FAQ", drafted: "已起草",
+      draftTitle: "起草 FAQ 条目", draftQuestion: "问题", draftAnswer: "答案", draftOwn: "自行填写答案",
+      draftCategory: "分类", draftSimilar: "相似问法", draftSave: "保存草稿", cancel: "取消",
+      draftHint: "草稿追加到草稿表，审核后用 assistant ingest 导入知识库。",
+      draftFromAgent: function (question, id) { return "坐席对“" + question + "”的回复 · 会话 " + id; },
+      draftOwnPlaceholder: "输入标准答案", draftCategoryPlaceholder: "默认：识别出的意图",
+      draftSaved: function (sheet) { return "已加入 " + sheet + "，审核后导入知识库"; },
+      draftNeedsAnswer: "请选择坐席回复或填写答案"
     },
     en: {
       brand: "Agent Console", brandSub: "Sample Securities · Support", loginTitle: "Agent sign-in",
@@ -114,7 +147,9 @@
         invalid_credentials: "Wrong username or password", rate_limited: "Too many attempts, try again later",
         not_holder: "You no longer hold this conversation", session_expired: "Your session expired, please sign in again",
         network: "Network problem, please try again", generic: "That didn't work, please try again", empty: "Enter your username and password",
-        compliance_blocked: "Not sent: the reply promises returns or recommends a trade; please rephrase it"
+        compliance_blocked: "Not sent: the reply promises returns or recommends a trade; please rephrase it",
+        invalid_window: "That window is not valid", nothing_to_draft: "No agent reply to take here; write the answer instead",
+        drafts_sheet_mismatch: "The drafts sheet has other columns; ask an administrator"
       },
       violationKinds: {
         return_promise: "promises returns", security_recommendation: "recommends a security", personalised_advice: "personalised advice"
@@ -123,7 +158,38 @@
       hoursMinutes: function (h, m) { return h + " h " + m + " min"; },
       langToggle: "中文",
       languageTag: { zh: "ZH", en: "EN" },
-      offline: "Offline"
+      offline: "Offline",
+      navConversations: "Conversations", navQuality: "Quality", qualityTitle: "Service quality",
+      window24h: "24 hours", window7d: "7 days", window30d: "30 days", refresh: "Refresh",
+      qualityLoading: "Counting…", qualityWindow: "Window",
+      escalationReasons: "Escalation reasons", topIntents: "Top intents",
+      gapsTitle: "Questions to add to the knowledge base", gapsHint: "Not answered well or with low confidence, clustered by meaning, most asked first",
+      colQuestion: "Question (representative and examples)", colAsked: "Asked", colWhy: "Why", colIntent: "Intent",
+      metrics: {
+        containment: "Containment", escalation: "Escalation rate", csat: "Satisfaction (CSAT)",
+        thumbs: "Reply ratings", attention: "Not answered well", volume: "Volume"
+      },
+      containedOf: function (n, total) { return n + " of " + total + " conversations without a person"; },
+      escalatedCount: function (n) { return n + " handed to a person"; },
+      csatDetail: function (n, share) { return n + " scores · " + share + " gave 4–5"; },
+      thumbsValue: function (up, down) { return up + " up · " + down + " down"; },
+      thumbsDetail: function (share) { return share + " thumbs up"; },
+      attentionDetail: function (n, total) { return n + " of " + total + " turns"; },
+      volumeValue: function (c, t) { return c + " conv. · " + t + " turns"; },
+      volumeDetail: function (engaged, p50, p95) { return engaged + " with a question · p50 " + p50 + " / p95 " + p95; },
+      noData: "Nothing in this window", noGaps: "No unanswered questions in this window",
+      attentionReasons: {
+        out_of_scope: "Out of scope", low_confidence_handoff: "Low-confidence handoff", clarify: "Clarified",
+        no_source: "No source", uncertain: "Low confidence"
+      },
+      examples: "Examples", agentAnswered: "Agent replied", draftFaq: "Draft FAQ", drafted: "Drafted",
+      draftTitle: "Draft an FAQ entry", draftQuestion: "Question", draftAnswer: "Answer", draftOwn: "Write the answer myself",
+      draftCategory: "Category", draftSimilar: "Similar questions", draftSave: "Save draft", cancel: "Cancel",
+      draftHint: "Drafts are appended to the drafts sheet; review them, then load them with assistant ingest.",
+      draftFromAgent: function (question, id) { return "Agent's reply to “" + question + "” · conversation " + id; },
+      draftOwnPlaceholder: "Type the answer", draftCategoryPlaceholder: "Default: the recognised intent",
+      draftSaved: function (sheet) { return "Added to " + sheet + "; review it before ingesting"; },
+      draftNeedsAnswer: "Pick an agent reply or write an answer"
     }
   };
 
@@ -145,7 +211,10 @@
     typingTimer: null,
     refreshTimer: null,
     claimError: null,
-    loadToken: 0
+    loadToken: 0,
+    view: "conversations",
+    quality: { window: "7d", report: null, token: 0, drafted: {}, error: null },
+    draft: null
   };
   try { S.lang = localStorage.getItem("brokerdesk.console.lang") === "en" ? "en" : "zh"; } catch (e) { /* private mode */ }
 
@@ -317,10 +386,12 @@
     });
     $("reply-input").placeholder = $("note-toggle").checked ? t.notePlaceholder : t.replyPlaceholder;
     $("canned-select").setAttribute("aria-label", t.canned);
+    $("quality-windows").setAttribute("aria-label", t.qualityWindow);
     setSocketStatus($("console-status").getAttribute("data-status"));
     renderQueue();
     renderCanned();
     if (S.detail) renderDetail();
+    if (S.quality.report || S.quality.error) renderQuality();
   }
 
   function toggleLang() {
@@ -350,6 +421,7 @@
     $("agent-avatar").textContent = Array.from(name)[0] || "?";
     connectSocket();
     loadCanned();
+    if (location.hash === "#quality") showView("quality");
     try {
       var queue = await api("GET", "/api/console/queue");
       if (!S.queueAt && queue && queue.items) onQueue(queue.items);
@@ -399,6 +471,10 @@
     $("conversation-empty").hidden = false;
     $("profile").textContent = "";
     $("tickets").textContent = "";
+    closeDraft();
+    S.quality = { window: S.quality.window, report: null, token: S.quality.token + 1, drafted: {}, error: null };
+    $("quality-view").setAttribute("data-state", "idle");
+    showView("conversations");
   }
 
   async function logout() {
@@ -1016,6 +1092,297 @@
     });
   }
 
+  // --- quality (production report and FAQ drafts) ------------------------------------------
+
+  function showView(view) {
+    S.view = view === "quality" ? "quality" : "conversations";
+    var quality = S.view === "quality";
+    $("conversations-view").hidden = quality;
+    $("quality-view").hidden = !quality;
+    $("nav-conversations").setAttribute("aria-selected", quality ? "false" : "true");
+    $("nav-quality").setAttribute("aria-selected", quality ? "true" : "false");
+    if (history.replaceState) history.replaceState(null, "", quality ? "#quality" : location.pathname + location.search);
+    if (quality && !S.quality.report && $("quality-view").getAttribute("data-state") !== "loading") loadQuality();
+  }
+
+  async function loadQuality() {
+    var view = $("quality-view");
+    var token = ++S.quality.token;
+    var windowName = S.quality.window;
+    view.setAttribute("data-state", "loading");
+    view.setAttribute("data-window", windowName);
+    $("quality-range").textContent = T().qualityLoading;
+    $("quality-refresh").disabled = true;
+    try {
+      var report = await api("GET", "/api/console/quality?since=" + encodeURIComponent(windowName) + "&top=10");
+      if (token !== S.quality.token) return;
+      S.quality.report = report;
+      S.quality.drafted = {};
+      S.quality.error = null;
+      renderQuality();
+      view.setAttribute("data-state", "ready");
+    } catch (e) {
+      if (token !== S.quality.token) return;
+      S.quality.error = e;
+      renderQuality();
+      view.setAttribute("data-state", "error");
+    } finally {
+      if (token === S.quality.token) $("quality-refresh").disabled = false;
+    }
+  }
+
+  function chooseWindow(windowName) {
+    S.quality.window = windowName;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-testid=quality-window]"), function (node) {
+      node.setAttribute("aria-pressed", node.getAttribute("data-window") === windowName ? "true" : "false");
+    });
+    loadQuality();
+  }
+
+  function percent(value) {
+    return typeof value === "number" ? (value * 100).toFixed(1) + "%" : "–";
+  }
+
+  function millis(value) {
+    return typeof value === "number" ? Math.round(value) + " ms" : "–";
+  }
+
+  function formatStamp(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function renderQuality() {
+    var t = T();
+    var error = $("quality-error");
+    error.hidden = !S.quality.error;
+    error.textContent = S.quality.error ? errorText(S.quality.error) : "";
+    var report = S.quality.report;
+    if (!report) {
+      $("quality-range").textContent = "";
+      return;
+    }
+    $("quality-range").textContent = formatStamp(report.since) + " – " + formatStamp(report.until);
+    renderMetrics(report);
+    renderBars($("quality-reasons"), "quality-reason", report.escalation_reasons, reasonLabel);
+    renderBars($("quality-intents"), "quality-intent", report.top_intents, null);
+    renderClusters(report.clusters || []);
+  }
+
+  function metricCard(metric, value, display, detail) {
+    return el("article", {
+      class: "metric metric-" + metric, "data-testid": "quality-metric", "data-metric": metric,
+      "data-value": typeof value === "number" ? String(value) : ""
+    },
+      el("span", { class: "metric-label", text: T().metrics[metric] }),
+      el("strong", { class: "metric-value", "data-testid": "quality-metric-value", text: display }),
+      el("span", { class: "metric-detail", "data-testid": "quality-metric-detail", text: detail }));
+  }
+
+  function renderMetrics(report) {
+    var t = T();
+    var box = $("quality-metrics");
+    var csat = report.csat || {};
+    var thumbs = report.thumbs || {};
+    box.textContent = "";
+    box.appendChild(metricCard("containment", report.containment_rate, percent(report.containment_rate),
+      t.containedOf(report.contained, report.engaged_conversations)));
+    box.appendChild(metricCard("escalation", report.escalation_rate, percent(report.escalation_rate),
+      t.escalatedCount(report.escalated)));
+    box.appendChild(metricCard("csat", csat.mean_score,
+      typeof csat.mean_score === "number" ? csat.mean_score.toFixed(2) + " / 5" : "–",
+      t.csatDetail(csat.responses || 0, percent(csat.satisfied_share))));
+    box.appendChild(metricCard("thumbs", thumbs.up_share, t.thumbsValue(thumbs.up || 0, thumbs.down || 0),
+      t.thumbsDetail(percent(thumbs.up_share))));
+    box.appendChild(metricCard("attention", report.attention_rate, percent(report.attention_rate),
+      t.attentionDetail(report.attention_turns, report.turns)));
+    box.appendChild(metricCard("volume", report.conversations, t.volumeValue(report.conversations, report.turns),
+      t.volumeDetail(report.engaged_conversations, millis(report.latency_p50_ms), millis(report.latency_p95_ms))));
+  }
+
+  function renderBars(box, testid, rows, label) {
+    box.textContent = "";
+    if (!rows || !rows.length) {
+      box.appendChild(el("p", { class: "muted small", text: T().noData }));
+      return;
+    }
+    rows.forEach(function (row) {
+      var name = label ? label(row.name) : row.name;
+      box.appendChild(el("div", { class: "bar-row", "data-testid": testid, "data-name": row.name, "data-count": row.count },
+        el("span", { class: "bar-name", title: row.name, text: name }),
+        el("span", { class: "bar-track", "aria-hidden": "true" },
+          el("span", { class: "bar-fill", style: "width:" + Math.max(2, Math.round(row.share * 100)) + "%" })),
+        el("span", { class: "bar-count", text: row.count }),
+        el("span", { class: "bar-share", text: percent(row.share) })));
+    });
+  }
+
+  function clusterKey(cluster) {
+    var first = (cluster.examples || [])[0] || {};
+    return first.conversation_id + "#" + first.seq;
+  }
+
+  function renderClusters(clusters) {
+    var t = T();
+    var body = $("quality-clusters");
+    body.textContent = "";
+    if (!clusters.length) {
+      body.appendChild(el("tr", {}, el("td", { colspan: "6", class: "muted small empty-cell", text: t.noGaps })));
+      return;
+    }
+    clusters.forEach(function (cluster, index) {
+      var drafted = !!S.quality.drafted[clusterKey(cluster)];
+      var examples = el("ul", { class: "cluster-examples" });
+      (cluster.examples || []).forEach(function (example) {
+        examples.appendChild(el("li", {},
+          el("span", { text: example.question }),
+          el("span", { class: "muted small", text: " · " + example.conversation_id.slice(0, 8) + "#" + example.seq }),
+          example.agent_reply ? el("span", { class: "tag tag-agent", text: t.agentAnswered }) : null));
+      });
+      var reasons = el("span", { class: "entry-tags" });
+      Object.keys(cluster.reasons || {}).forEach(function (reason) {
+        reasons.appendChild(el("span", { class: "tag tag-" + reason, text: (t.attentionReasons[reason] || reason) + " " + cluster.reasons[reason] }));
+      });
+      body.appendChild(el("tr", {
+        "data-testid": "quality-cluster", "data-count": cluster.count, "data-drafted": drafted ? "true" : null
+      },
+        el("td", { class: "num muted", text: String(index + 1) }),
+        el("td", { class: "cluster-main" },
+          el("div", { class: "cluster-question", "data-testid": "cluster-question", text: cluster.representative }),
+          (cluster.examples || []).length > 1 || (cluster.examples[0] && cluster.examples[0].agent_reply)
+            ? el("details", { class: "cluster-more" }, el("summary", { text: t.examples + " (" + cluster.examples.length + ")" }), examples)
+            : null),
+        el("td", { class: "num cluster-count", "data-testid": "cluster-count", text: String(cluster.count) }),
+        el("td", {}, reasons),
+        el("td", {}, cluster.top_intent ? el("span", { class: "tag", text: cluster.top_intent }) : el("span", { class: "muted", text: "–" })),
+        el("td", { class: "cluster-action" }, drafted
+          ? el("span", { class: "chip chip-done", "data-testid": "cluster-drafted", text: t.drafted })
+          : el("button", {
+            class: "btn btn-ghost btn-sm", type: "button", "data-testid": "cluster-draft",
+            onclick: function () { openDraft(index); }
+          }, t.draftFaq))));
+    });
+  }
+
+  function openDraft(index) {
+    var report = S.quality.report;
+    var cluster = report && report.clusters[index];
+    if (!cluster) return;
+    var t = T();
+    // One option per distinct reply: an agent's one answer often follows several rephrasings.
+    var offered = {};
+    var replies = (cluster.examples || []).filter(function (e) {
+      var key = e.conversation_id + "\n" + e.agent_reply;
+      if (!e.agent_reply || offered[key]) return false;
+      offered[key] = true;
+      return true;
+    });
+    S.draft = { index: index, cluster: cluster };
+    var options = $("draft-options");
+    options.textContent = "";
+    replies.forEach(function (example, n) {
+      options.appendChild(el("label", { class: "draft-option" },
+        el("input", {
+          type: "radio", name: "draft-source", value: "agent", "data-testid": "draft-reply-option",
+          "data-conversation-id": example.conversation_id, "data-seq": example.seq, checked: n === 0,
+          onchange: renderDraftSource
+        }),
+        el("span", { class: "draft-option-body" },
+          el("span", { class: "muted small", text: t.draftFromAgent(example.question, example.conversation_id.slice(0, 8)) }),
+          el("span", { class: "draft-reply", text: example.agent_reply }))));
+    });
+    $("draft-own-option").checked = !replies.length;
+    $("draft-answer").value = "";
+    $("draft-answer").placeholder = t.draftOwnPlaceholder;
+    $("draft-category").value = cluster.top_intent || "";
+    $("draft-category").placeholder = t.draftCategoryPlaceholder;
+    $("draft-error").hidden = true;
+    $("draft-submit").disabled = false;
+    renderDraftSource();
+    $("draft-dialog").showModal();
+  }
+
+  /** The example the draft is taken from: the one whose agent reply is picked, else the
+   * cluster's most typical question. */
+  function draftExample() {
+    var cluster = S.draft.cluster;
+    var picked = document.querySelector("#draft-options input:checked");
+    if (picked) {
+      var seq = Number(picked.getAttribute("data-seq"));
+      var id = picked.getAttribute("data-conversation-id");
+      return cluster.examples.find(function (e) { return e.conversation_id === id && e.seq === seq; });
+    }
+    return cluster.examples[0];
+  }
+
+  function renderDraftSource() {
+    if (!S.draft) return;
+    var own = $("draft-own-option").checked;
+    $("draft-error").hidden = true;
+    $("draft-answer").hidden = !own;
+    if (own) setTimeout(function () { $("draft-answer").focus(); }, 0);
+    var example = draftExample();
+    $("draft-question").textContent = example.question;
+    var similar = $("draft-similar");
+    similar.textContent = "";
+    var others = otherQuestions(example);
+    others.forEach(function (q) { similar.appendChild(el("span", { class: "chip", text: q })); });
+    $("draft-similar-field").hidden = !others.length;
+  }
+
+  function otherQuestions(example) {
+    var seen = {};
+    seen[example.question.trim()] = true;
+    return S.draft.cluster.examples.map(function (e) { return e.question.trim(); }).filter(function (q) {
+      if (!q || seen[q]) return false;
+      seen[q] = true;
+      return true;
+    });
+  }
+
+  async function submitDraft(event) {
+    event.preventDefault();
+    if (!S.draft) return;
+    var own = $("draft-own-option").checked;
+    var answer = $("draft-answer").value.trim();
+    var error = $("draft-error");
+    if (own && !answer) {
+      error.textContent = T().draftNeedsAnswer;
+      error.hidden = false;
+      return;
+    }
+    var example = draftExample();
+    var cluster = S.draft.cluster;
+    var button = $("draft-submit");
+    button.disabled = true;
+    error.hidden = true;
+    try {
+      var result = await api("POST", "/api/console/quality/drafts", {
+        conversation_id: example.conversation_id,
+        seq: example.seq,
+        answer: own ? answer : null,
+        category: $("draft-category").value.trim() || null,
+        also_asked: otherQuestions(example)
+      });
+      S.quality.drafted[clusterKey(cluster)] = true;
+      closeDraft();
+      renderClusters(S.quality.report.clusters || []);
+      toast(T().draftSaved(result.sheet));
+    } catch (e) {
+      error.textContent = errorText(e);
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function closeDraft() {
+    S.draft = null;
+    var dialog = $("draft-dialog");
+    if (dialog.open) dialog.close();
+  }
+
   // --- wiring ----------------------------------------------------------------------------
 
   function wire() {
@@ -1033,6 +1400,17 @@
     $("canned-select").addEventListener("change", onCannedChosen);
     $("resolve").addEventListener("click", function () { finish("resolve"); });
     $("handback").addEventListener("click", function () { finish("handback"); });
+    Array.prototype.forEach.call(document.querySelectorAll(".view-tab"), function (node) {
+      node.addEventListener("click", function () { showView(node.getAttribute("data-view")); });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-testid=quality-window]"), function (node) {
+      node.addEventListener("click", function () { chooseWindow(node.getAttribute("data-window")); });
+    });
+    $("quality-refresh").addEventListener("click", loadQuality);
+    $("draft-form").addEventListener("submit", submitDraft);
+    $("draft-cancel").addEventListener("click", closeDraft);
+    $("draft-own-option").addEventListener("change", renderDraftSource);
+    $("draft-dialog").addEventListener("close", function () { S.draft = null; });
     setInterval(tick, 1000);
   }
 

@@ -279,6 +279,7 @@
     ".bdw-intro-title{font-weight:600;font-size:15px;margin-bottom:4px}",
     ".bdw-intro-text{color:var(--bdw-muted);font-size:13px;margin-bottom:12px}",
     ".bdw-row{display:flex;gap:8px;align-items:flex-start;max-width:100%;animation:bdw-in .18s ease}",
+    ".bdw-row[hidden]{display:none}",
     ".bdw-row-investor{flex-direction:row-reverse}",
     ".bdw-avatar{width:30px;height:30px;border-radius:50%;flex:none;padding:6px;color:#fff;",
     "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2))}",
@@ -822,6 +823,11 @@
     card.appendChild(stars);
   }
 
+  function clearNotice(code) {
+    ui.transcript.querySelectorAll('[data-testid="bdw-notice"][data-code="' + code + '"]')
+      .forEach(function (node) { node.remove(); });
+  }
+
   function notice(code, text) {
     var last = ui.transcript.lastElementChild;
     if (last && last.getAttribute("data-testid") === "bdw-notice" && last.getAttribute("data-code") === code) {
@@ -872,6 +878,7 @@
       }
       case "reply": {
         showTyping("bot", false);
+        clearNotice("reply_delayed"); // the delayed answer is here
         var rowBot = botRow(f);
         var stream = f.stream_id ? view.streams.get(f.stream_id) : null;
         if (stream) {
@@ -929,7 +936,16 @@
     var keys = Array.from(stream.chunks.keys()).sort(function (a, b) { return a - b; });
     var stick = nearBottom();
     stream.textNode.textContent = keys.map(function (k) { return stream.chunks.get(k); }).join("");
+    // A reset stream shows nothing until its whole reply (or a later one) replaces it.
+    stream.row.hidden = stream.textNode.textContent === "";
     if (stick) scrollToBottom();
+  }
+
+  // The server could not store the reply these chunks were building (reply_delayed):
+  // they are not the answer of record, which comes later under its own stream.
+  function dropUnfinishedStreams() {
+    view.streams.forEach(function (stream) { stream.row.remove(); });
+    view.streams.clear();
   }
 
   function clearTranscript() {
@@ -1256,6 +1272,7 @@
           notice(code, T.notices.storage_unavailable);
           if (f.client_msg_id) outbox.later(f.client_msg_id, f.retry_after_s || 2);
         } else if (code === "reply_delayed") {
+          dropUnfinishedStreams();
           notice(code, T.notices.reply_delayed); // stored and acked: nothing to re-send
         } else if (code === "conversation_closed") {
           notice(code, T.notices.conversation_closed);

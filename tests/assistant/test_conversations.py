@@ -4,9 +4,7 @@ real dialogue policy, driven directly (no sockets)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from assistant.settings import Settings
 from channels.bus import InProcessBus
 from channels.investor_socket import conversation_topic
 from channels.protocol import SEQUENCED_FRAME
+from tests.utils.databases import sqlite_write_lock_held
 from tests.utils.live_app import shared_assistant
 
 
@@ -180,20 +179,6 @@ async def test_the_bus_carries_exactly_what_the_store_holds(service, bus) -> Non
 # nothing acknowledged is lost ---------------------------------------------------------
 
 
-@contextlib.contextmanager
-def write_lock_held_elsewhere(store: SqlStore) -> Iterator[None]:
-    """Another process holds SQLite's write lock: every write here times out."""
-    database = store.engine.url.database
-    assert database is not None
-    blocker = sqlite3.connect(database, timeout=10, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-
-
 @pytest.fixture
 async def impatient_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     """Gives up on a locked database after 0.2 s instead of 5 s."""
@@ -238,7 +223,7 @@ async def test_a_storage_outage_after_the_ack_delays_the_answer_and_loses_nothin
     conversation = await service.open_conversation("INV-1001")
     ack = await service.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
     async with bus.subscribe(conversation_topic(conversation.id)) as live:
-        with write_lock_held_elsewhere(impatient_store):
+        with sqlite_write_lock_held(impatient_store.engine.url.render_as_string()):
             service.answer_in_background(conversation.id, "创业板怎么开通？", ack)
             delayed = await _next_of_type(live, "error")
             with pytest.raises(ReplyDelayedError):  # the REST path, re-sending the message
@@ -492,6 +477,23 @@ async def test_a_push_reaches_the_conversation_once_per_key(service, store) -> N
     assert again == (first[0], None)
     assert [e.kind for e in events] == [EventKind.SUGGESTION]
     assert events[0].payload["title"] == "通知 zh"
+
+
+async def test_an_investor_message_cannot_take_a_pushs_id(service, store) -> None:
+    def content(language: str) -> dict[str, Any]:
+        return {"kind": "fraud_alert", "title": "防骗提醒", "text": "谨防诈骗", "quick_replies": []}
+
+    conversation = await service.open_conversation("INV-1001")
+    for client_id in ("push:fraud-1", "push.fraud-1", "push-fraud-1"):
+        await service.accept("INV-1001", conversation.id, client_id, "你好")
+
+    _, seq = await service.deliver_push("INV-1001", content, dedupe_key="fraud-1")
+
+    assert seq is not None
+    events = await store.conversations.events_after(conversation.id, 0)
+    assert [e.payload.get("title") for e in events if e.kind == EventKind.SUGGESTION] == [
+        "防骗提醒"
+    ]
 
 
 async def test_the_push_deliverer_only_reaches_investors_connected_here(service) -> None:

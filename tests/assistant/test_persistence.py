@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,21 @@ async def _check_fresh_migration(url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_connection_pool_has_the_size_asked_for(
+    database_url: str, store: SqlStore
+) -> None:
+    sized = await open_store(database_url, migrate=False, pool_size=2, max_overflow=1)
+    try:
+        async with AsyncExitStack() as held:
+            for _ in range(3):
+                connection = await held.enter_async_context(sized.engine.connect())
+                await connection.execute(text("SELECT 1"))
+            pool = sized.engine.pool
+            assert (pool.size(), pool.checkedout(), pool.overflow()) == (2, 3, 1)
+    finally:
+        await sized.close()
 
 
 async def test_create_get_and_latest_open(store: SqlStore) -> None:
@@ -547,6 +562,24 @@ async def test_pending_turns_are_leased_to_one_sweeper_at_a_time(
     assert {message.payload["text"] for _, message in [*ours, *theirs]} == {"m-1", "m-2"}
     assert while_leased == []
     assert [(p.client_msg_id, p.attempts) for p, _ in after_expiry] == [("m-1", 2)]
+
+
+async def test_a_turn_the_sweeper_is_running_itself_is_not_leased(
+    store: SqlStore, clock: TickingClock
+) -> None:
+    conversation = await store.conversations.create("INV-1001", "zh")
+    for msg_id in ("m-1", "m-2"):
+        await store.conversations.append(
+            conversation.id, EventKind.INVESTOR_MESSAGE, {"text": msg_id}, msg_id, awaits_turn=True
+        )
+
+    leased = await store.conversations.lease_pending_turns(
+        clock.now, 30, 10, skip={(conversation.id, "m-1")}
+    )
+    then = await store.conversations.lease_pending_turns(clock.now, 30, 10)
+
+    assert [p.client_msg_id for p, _ in leased] == ["m-2"]
+    assert [(p.client_msg_id, p.attempts) for p, _ in then] == [("m-1", 1)]
 
 
 async def test_a_message_awaiting_its_turn_needs_a_client_id(store: SqlStore) -> None:

@@ -13,15 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from assistant.api.deps import Runtime
 from assistant.persistence.records import ConversationStatus, Feedback
 from tests.utils.browser import (
     BrowserSession,
     Expected,
-    browser_session,
-    launch_chromium,
     received_frames,
 )
 from tests.utils.live_app import LiveApp, app_settings, shared_assistant
@@ -48,18 +46,6 @@ def live(sample_kb, tmp_path_factory) -> Iterator[LiveApp]:
     app.call(create_agents)
     yield app
     app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
-    with browser_session(browser, request) as opened:
-        yield opened
 
 
 def open_console(session: BrowserSession, live: LiveApp, label: str, *expected: Expected) -> Page:

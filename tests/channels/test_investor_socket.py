@@ -6,7 +6,6 @@ typed errors for every bad input."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import sqlite3
 import time
@@ -15,11 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dialogue import DialoguePolicy
-from assistant.llm import LlmComposer, build_chat_model
 from channels.protocol import CLOSE_CODES, SEQUENCED_FRAME, ErrorCode
 from channels.tokens import SessionTokens
-from tests.utils.live_app import InvestorClient, LiveApp, app_settings, shared_assistant
+from tests.utils.live_app import (
+    InvestorClient,
+    LiveApp,
+    app_settings,
+    shared_assistant,
+    with_llm,
+)
 from tests.utils.openai_server import OpenAIServer, Reply
 
 QUESTION = "创业板怎么开通？"
@@ -64,23 +67,9 @@ def llm_server() -> Iterator[OpenAIServer]:
 @pytest.fixture(scope="module")
 def streaming(assistant, llm_server, sample_kb, tmp_path_factory) -> Iterator[LiveApp]:
     """The same assistant with an LLM configured: answers stream as reply_chunks."""
-    composer = LlmComposer(
-        build_chat_model(llm_server.base_url, "sk-test", "test-model", 10.0), timeout_s=10.0
-    )
-    policy = assistant.policy
-    with_llm = DialoguePolicy(
-        classifier=policy.classifier,
-        catalogue=policy.catalogue,
-        retrieve=policy.retrieve,
-        guard=policy.guard,
-        flows=policy.flows,
-        composer=policy.composer,
-        escalation=policy.escalation,
-        llm=composer,
-    )
     app = LiveApp(
         app_settings(tmp_path_factory.mktemp("streaming-app"), sample_kb.directory),
-        dataclasses.replace(assistant, policy=with_llm),
+        with_llm(assistant, llm_server.base_url),
     )
     yield app.start()
     app.stop()

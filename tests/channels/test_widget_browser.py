@@ -12,16 +12,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from assistant.api.deps import Runtime
 from tests.utils.browser import (
     BrowserSession,
     StaticSite,
-    browser_session,
-    launch_chromium,
 )
-from tests.utils.live_app import LiveApp, app_settings, shared_assistant
+from tests.utils.databases import sqlite_write_lock_held
+from tests.utils.live_app import LiveApp, app_settings, shared_assistant, with_llm
+from tests.utils.openai_server import OpenAIServer, Reply
 from tests.utils.processes import free_port
 
 pytestmark = pytest.mark.browser
@@ -74,15 +74,25 @@ def live(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launch_chromium() as chromium:
-        yield chromium
+def llm_server() -> Iterator[OpenAIServer]:
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
 
 
-@pytest.fixture
-def session(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserSession]:
-    with browser_session(browser, request) as opened:
-        yield opened
+@pytest.fixture(scope="module")
+def streaming_live(sample_kb, tmp_path_factory, llm_server: OpenAIServer) -> Iterator[LiveApp]:
+    """Answers stream from an LLM; SQLite gives up on a held write lock after 0.3 s and the
+    sweep retries unanswered messages every second."""
+    settings = app_settings(
+        tmp_path_factory.mktemp("widget-streaming-app"),
+        sample_kb.directory,
+        sqlite_busy_timeout_s=0.3,
+        turn_sweep_s=1.0,
+    )
+    app = LiveApp(settings, with_llm(shared_assistant(sample_kb.directory), llm_server.base_url))
+    yield app.start()
+    app.stop()
 
 
 def open_demo(session: BrowserSession, live: LiveApp, investor_id: str) -> Page:
@@ -227,3 +237,42 @@ def test_a_dropped_connection_and_a_reload_lose_nothing_and_repeat_nothing(
     assert shown_seqs(page) == after_reload
     expect(messages(page, "investor")).to_have_count(3)
     session.screenshot(page, "after-reload")
+
+
+def test_an_answer_delayed_by_a_storage_outage_is_announced_then_arrives(
+    streaming_live: LiveApp, llm_server: OpenAIServer, session: BrowserSession
+) -> None:
+    answer = "开通创业板需要满足资产和交易经验要求[1]。"
+    # The model takes 3 s: time for the sweep to pass over the running turn, then for the
+    # database to go away before the answer is stored.
+    llm_server.script = Reply(answer, pieces=3, first_byte_delay_s=3.0)
+    page = open_demo(session, streaming_live, "INV-W1004")
+
+    page.get_by_test_id("bdw-input").fill("创业板开通需要什么条件")
+    page.get_by_test_id("bdw-input").press("Enter")
+    mine = messages(page, "investor").last
+    expect(mine).to_have_attribute("data-state", "sent")  # stored and acked
+    # The sweep (every 1 s, for messages older than 1 s) sees the turn still running here;
+    # it must leave it to its first try, not lease it away from the retry it may need.
+    page.wait_for_timeout(1800)
+
+    with sqlite_write_lock_held(streaming_live.settings.database):
+        # The streamed answer could not be stored: it is withdrawn, the delay announced.
+        notice = page.locator('[data-testid="bdw-notice"][data-code="reply_delayed"]')
+        expect(notice).to_be_visible(timeout=15_000)
+        expect(notice).to_contain_text("稍晚送达")
+        expect(messages(page, "bot")).to_have_count(0)
+        expect(mine).to_have_attribute("data-state", "sent")  # nothing to re-send
+        session.screenshot(page, "reply-delayed")
+        llm_server.script = Reply(answer, pieces=3)
+
+    # The database is back: the sweep answers the acknowledged message, once.
+    expect(messages(page, "bot")).to_have_count(1, timeout=15_000)
+    expect(messages(page, "bot").first).to_contain_text("创业板")
+    expect(messages(page, "bot").first).not_to_have_attribute("data-streaming", "true")
+    expect(messages(page, "investor")).to_have_count(1)
+    expect(notice).to_have_count(0)  # the delayed answer is here
+    stored = stored_seqs(streaming_live, conversation_id(page))
+    assert stored == [1, 2]
+    assert shown_seqs(page) == stored
+    session.screenshot(page, "reply-after-delay")

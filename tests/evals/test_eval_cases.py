@@ -14,6 +14,7 @@ import pytest
 
 from evals.cases import EvalCase, load_cases, parse_cases
 from evals.errors import CaseFileError, EvalError, LineProblem
+from tests.utils.clinc_examples import write_split_file
 
 CASES_MD = Path(__file__).resolve().parents[2] / "evals" / "CASES.md"
 
@@ -285,3 +286,85 @@ def test_a_csv_without_text_and_label_columns_is_refused(tmp_path: Path) -> None
 
     with pytest.raises(CaseFileError, match=r"needs a 'text' .* found utterance, label"):
         load_cases(path)
+
+
+# Split files (CLINC150's format): the lists named after '#' load as intent-only cases.
+
+
+def test_a_split_file_loads_the_named_lists_as_intent_only_cases(tmp_path: Path) -> None:
+    path = write_split_file(tmp_path / "train_val.json")
+
+    cases = load_cases(f"{path}#val+oos_val")
+
+    assert [(c.id, c.expected_intent, c.tags) for c in cases] == [
+        ("val[0]", "translate", ["val"]),
+        ("val[1]", "translate", ["val"]),
+        ("val[2]", "balance", ["val"]),
+        ("val[3]", "balance", ["val"]),
+        ("val[4]", "alarm", ["val"]),
+        ("val[5]", "alarm", ["val"]),
+        ("oos_val[0]", "out_of_scope", ["oos_val"]),  # CLINC's 'oos', the summary's name
+        ("oos_val[1]", "out_of_scope", ["oos_val"]),
+    ]
+    assert cases[6].question == "which planet is closest to the sun"
+    assert cases[0].model_dump(exclude_defaults=True).keys() == {
+        "id",
+        "question",
+        "expected_intent",
+        "tags",
+    }
+    assert [c.id for c in load_cases(f"{path}#oos_val")] == ["oos_val[0]", "oos_val[1]"]
+
+
+def test_split_file_problems_name_the_file_the_split_and_the_item(tmp_path: Path) -> None:
+    path = write_split_file(
+        tmp_path / "clinc.json", {"val": [["ok", "a"], ["", "b"], ["x", 3]], "oos_val": "oops"}
+    )
+
+    with pytest.raises(CaseFileError) as caught:
+        load_cases(f"{path}#val+oos_val+test")
+
+    assert caught.value.source == f"{path}#val+oos_val+test"
+    assert [str(p) for p in caught.value.problems] == [
+        "no split 'test' in the file (it has: val, oos_val)",
+        "val[1]: empty text",
+        "val[2]: the intent is a number (3), not a string",
+        "split 'oos_val' is not a list of [text, intent] pairs: a string ('oops')",
+    ]
+    assert str(caught.value).startswith(f"{path}#val+oos_val+test: 4 problems")
+
+
+def test_a_split_file_named_without_a_selector_says_how_to_name_its_lists(
+    tmp_path: Path,
+) -> None:
+    path = write_split_file(tmp_path / "train_val.json")
+
+    with pytest.raises(CaseFileError, match=r"it has: train, val, oos_train, oos_val\): name"):
+        load_cases(path)
+    with pytest.raises(CaseFileError, match=r"no such file"):
+        load_cases(tmp_path / "missing.json#val")
+
+
+def test_a_json_file_holding_one_case_is_still_read_as_jsonl(tmp_path: Path) -> None:
+    # An object whose only value is a list, as a split file's are; but of strings, not pairs.
+    path = write_lines(tmp_path / "case.json", ['{"turns": ["我想开户", "我17岁"]}'])
+
+    [case] = load_cases(path)
+
+    assert case.id == "line-1" and case.user_turns == ["我想开户", "我17岁"]
+
+
+def test_the_split_file_error_example_in_cases_md_is_what_the_loader_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    val: list[list[object]] = [[f"question {i}", "balance"] for i in range(25)]
+    val[16][0] = ""
+    val[20][1] = 3
+    splits = {"train": [["q", "balance"]], "val": val, "oos_train": [["q", "oos"]]}
+    write_split_file(tmp_path / "train_val.json", splits | {"oos_val": [["q", "oos"]]})
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(CaseFileError) as caught:
+        load_cases("train_val.json#val+oos_val+test")
+
+    assert str(caught.value) in CASES_MD.read_text(encoding="utf-8")

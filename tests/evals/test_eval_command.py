@@ -15,6 +15,7 @@ from evals.intent_benchmarks import BenchmarkError, sample_catalogue, sample_per
 from intents.catalogue import Intent, IntentCatalogue, catalogue_from_examples
 from tests.knowledge.test_index import ROWS
 from tests.utils.banking_examples import INTENTS
+from tests.utils.clinc_examples import SPLITS, write_split_file
 from tests.utils.files import write_csv
 
 
@@ -116,6 +117,70 @@ def test_a_benchmark_runs_through_the_eval_command(runner: CliRunner, tmp_path: 
     page = (report / "report.html").read_text("utf-8")
     assert "train.csv, 2-shot (seed 0)" in page
     assert 'data-intent="top_up_failed" data-cases="2"' in page
+
+
+@pytest.mark.slow
+def test_a_clinc_split_file_runs_through_the_eval_command(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    write_csv(sources / "faq.csv", ROWS)
+    kb = tmp_path / "kb"
+    assert runner.invoke(app, ["ingest", str(sources), "--kb", str(kb)]).exit_code == 0
+    data = write_split_file(tmp_path / "train_val.json")
+    saved = tmp_path / "run.json"
+    command = [
+        "eval",
+        f"{data}#val+oos_val",
+        "--intents",
+        f"{data}#train+oos_train",
+        "--kb",
+        str(kb),
+    ]
+
+    as_json = runner.invoke(app, [*command, "--save", str(saved), "--json"])
+    as_text = runner.invoke(app, command)
+
+    assert as_json.exit_code == 0, as_json.output
+    metrics = json.loads(as_json.stdout)["metrics"]
+    cases = json.loads(saved.read_text("utf-8"))["cases"]
+    assert [c["id"] for c in cases] == [f"val[{i}]" for i in range(6)] + [
+        "oos_val[0]",
+        "oos_val[1]",
+    ]
+    assert [c["expected_intent"] for c in cases] == [intent for _, intent in SPLITS["val"]] + [
+        "out_of_scope"
+    ] * 2
+    in_scope, out_of_scope = cases[:6], cases[6:]
+    right = sum(c["predicted_intent"] == c["expected_intent"] for c in in_scope)
+    caught = sum(c["predicted_intent"] == "out_of_scope" for c in out_of_scope)
+    assert metrics["intent.in_scope_accuracy"] == pytest.approx(right / 6)
+    assert metrics["intent.oos_recall"] == pytest.approx(caught / 2)
+    assert as_text.exit_code == 0, as_text.output
+    said = "".join(as_text.stdout.split())  # as printed, however Rich wrapped it
+    expected = f"in-scope accuracy {right / 6:.2%} (6 cases), out-of-scope recall {caught / 2:.2%}"
+    assert "".join(f"{expected} (2 cases)".split()) in said
+    unnamed = runner.invoke(
+        app, ["eval", f"{data}#val+oos_val", "--intents", str(data), "--kb", str(kb)]
+    )
+    assert unnamed.exit_code == 2
+    assert "(bad_intent_catalogue)" in unnamed.output
+    assert "e.g.train_val.json#train+oos_train" in "".join(unnamed.output.split())
+
+
+def test_eval_names_the_split_file_and_split_it_cannot_use(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    data = write_split_file(tmp_path / "train_val.json")
+
+    result = runner.invoke(app, ["eval", f"{data}#val+test"])
+
+    assert result.exit_code == 2
+    # Rich wraps long lines wherever it likes (after the '+' here): compare without spaces.
+    message = "".join(result.output.split())
+    expected = f"(bad_eval_cases): {data}#val+test: no split 'test' in the file"
+    assert "".join(expected.split()) in message
 
 
 def test_eval_refuses_an_impossible_shot_count(runner: CliRunner, tmp_path: Path) -> None:

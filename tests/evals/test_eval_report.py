@@ -31,7 +31,8 @@ from evals.report import (
 from evals.report import (
     main as report_main,
 )
-from evals.runner import CaseOutcome, PassageView, summarise
+from evals.runner import PassageView, summarise
+from tests.utils.eval_outcomes import case_outcome
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts" / "evals"
@@ -48,39 +49,14 @@ CHROMIUM_FLAGS = [
 HOSTILE = '<script>alert("x")</script><img src=x onerror="document.title=\'pwned\'">'
 
 
-def outcome(case_id: str, **fields: Any) -> CaseOutcome:
-    values: dict[str, Any] = {
-        "question": f"question {case_id}",
-        "answer": f"answer {case_id}",
-        "action": "answer",
-        "predicted_intent": "fees",
-        "expected_intent": "fees",
-        "ranked_sources": [],
-        "cited_sources": [],
-        "expected_sources": [],
-        "escalated": False,
-        "expect_escalation": None,
-        "must_include_ok": None,
-        "must_not_include_ok": None,
-        "key_fact_recall": None,
-        "similarity": None,
-        "groundedness": None,
-        "violations": [],
-        "turn_latency_ms": [10.0],
-        "passed": True,
-        "score": 1.0,
-    }
-    return CaseOutcome(id=case_id, **(values | fields))
-
-
 # Four cases, worked out by hand:
 #   fees: a right, b → account_opening, c right          => fees 2/3, confused with account_opening
 #   account_opening: d → nothing (counts as out_of_scope) => 0/1
 # intent accuracy 2/4 = 0.500. Latencies 10, 30, 20, 40, 50 ms: p50 = 30,
 # p95 at position 4·0.95 = 3.8 of [10, 20, 30, 40, 50] = 40 + 0.8·10 = 48.
 OUTCOMES = [
-    outcome("a", similarity=0.92, confidence=0.9),
-    outcome(
+    case_outcome("a", similarity=0.92, confidence=0.9),
+    case_outcome(
         "b",
         predicted_intent="account_opening",
         confidence=0.4,
@@ -110,8 +86,8 @@ OUTCOMES = [
         passed=False,
         score=0.6,
     ),
-    outcome("c", turn_latency_ms=[20.0], confidence=0.8, similarity=0.71),
-    outcome(
+    case_outcome("c", turn_latency_ms=[20.0], confidence=0.8, similarity=0.71),
+    case_outcome(
         "d",
         question=HOSTILE,
         answer="reply with </p><b>bold</b>",
@@ -262,7 +238,7 @@ def test_case_text_is_escaped_everywhere(html_text: str, page: Page) -> None:
 def test_attribute_values_cannot_break_out() -> None:
     hostile_intent = 'x" onmouseover="alert(1)'
     html_text = render_report(
-        [outcome("e", expected_intent=hostile_intent, predicted_intent="fees", passed=False)],
+        [case_outcome("e", expected_intent=hostile_intent, predicted_intent="fees", passed=False)],
         {},
         {},
     )
@@ -370,7 +346,9 @@ def test_the_report_has_no_external_references(html_text: str) -> None:
 
 def test_a_saved_run_renders_without_running_again(tmp_path: Path) -> None:
     saved = tmp_path / "run.json"
-    old_case = outcome("z").model_dump(exclude={"passages", "confidence", "must_include_missing"})
+    old_case = case_outcome("z").model_dump(
+        exclude={"passages", "confidence", "must_include_missing"}
+    )
     saved.write_text(
         json.dumps(
             {

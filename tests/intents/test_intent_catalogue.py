@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from intents.catalogue import Intent, IntentCatalogue, catalogue_from_examples, load_catalogue
+from intents.catalogue import (
+    Intent,
+    IntentCatalogue,
+    SplitFileError,
+    catalogue_from_examples,
+    load_catalogue,
+    split_selection,
+)
 from intents.errors import CatalogueError, IntentError
+from tests.utils.clinc_examples import write_split_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -229,3 +238,105 @@ def test_csv_line_numbers_count_multi_line_cells(tmp_path: Path) -> None:
         load_catalogue(path)
 
     assert caught.value.line == 5
+
+
+# Split files (CLINC150's format): named lists of [text, intent] pairs, chosen with '#a+b'.
+
+
+def test_a_split_file_trains_on_the_lists_its_selector_names(tmp_path: Path) -> None:
+    path = write_split_file(tmp_path / "train_val.json")
+
+    catalogue = load_catalogue(f"{path}#train+oos_train")
+
+    assert catalogue.names == ["translate", "balance", "alarm", "out_of_scope"]
+    assert [len(intent.texts()) for intent in catalogue.intents] == [4, 4, 4, 4]
+    assert catalogue.out_of_scope_names == ["out_of_scope"]  # CLINC's 'oos' rows, renamed
+    balance = catalogue.get("balance")
+    assert balance is not None and balance.handler == "knowledge"
+    assert balance.texts("en")[0] == "how much money is in my checking account"
+    # val rows are not training rows unless named.
+    assert "how much do i have saved" not in [t for t, _ in catalogue.examples()]
+    assert len(load_catalogue(f"{path}#train").names) == 3
+
+
+def test_a_split_file_without_a_selector_is_refused_with_its_splits(tmp_path: Path) -> None:
+    path = write_split_file(tmp_path / "train_val.json")
+
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path)
+
+    assert str(caught.value) == (
+        f"{path}: a JSON file is read as a split file (it has: train, val, oos_train, "
+        "oos_val): name the lists to use after '#', joined by '+', "
+        "e.g. train_val.json#train+oos_train"
+    )
+
+
+def test_every_problem_of_a_split_file_names_its_split_and_item(tmp_path: Path) -> None:
+    path = write_split_file(
+        tmp_path / "bad.json",
+        {
+            "train": [
+                ["fine", "a"],
+                ["  ", "a"],
+                ["no intent"],
+                ["text", "two words"],
+                "just text",
+                [7, None],
+                ["text", ""],
+            ],
+            "val": {"text": "intent"},
+            "oos_train": [],
+        },
+    )
+
+    with pytest.raises(SplitFileError) as caught:
+        load_catalogue(f"{path}#train+val+oos_train+test+train")
+
+    assert caught.value.source == f"{path}#train+val+oos_train+test+train"
+    assert caught.value.problems == (
+        "split 'train' named twice",
+        "no split 'test' in the file (it has: train, val, oos_train)",
+        "train[1]: empty text",
+        "train[2]: expected a [text, intent] pair, got a list of 1",
+        "train[3]: intent 'two words' contains a space",
+        "train[4]: expected a [text, intent] pair, got a string ('just text')",
+        "train[5]: the text is a number (7) and the intent is null, not a string",
+        "train[6]: empty intent",
+        "split 'val' is not a list of [text, intent] pairs: an object",
+        "split 'oos_train' is empty",
+    )
+    assert isinstance(caught.value, CatalogueError)
+    assert str(caught.value).startswith(f"{path}#train+val+oos_train+test+train: split 'train'")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "selector", "problem"),
+    [
+        ("c.json", "[1, 2]", "#train", "expected a JSON object of named lists"),
+        ("c.json", "{oops", "#train", "invalid JSON: Expecting property name"),
+        ("c.csv", "text,intent\n", "#train", "split selector reads a .json split file"),
+        ("c.json", "{}", "#", "empty split name in '#'"),
+        ("gone.json", None, "#train", "no such file"),
+    ],
+)
+def test_a_split_file_that_cannot_be_used_is_a_catalogue_error(
+    tmp_path: Path, name: str, content: str | None, selector: str, problem: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CatalogueError, match=re.escape(problem)) as caught:
+        load_catalogue(f"{path}{selector}")
+
+    assert caught.value.source == f"{path}{selector}"
+
+
+def test_a_file_whose_name_holds_a_hash_loads_as_itself(tmp_path: Path) -> None:
+    path = write(tmp_path, "team#2.csv", "text,intent\nhello,greet\nbye,farewell\n")
+
+    assert split_selection(path) is None
+    assert load_catalogue(path).names == ["greet", "farewell"]
+    selection = split_selection(tmp_path / "clinc.json#train+oos_train")
+    assert selection is not None and selection.splits == ("train", "oos_train")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,3 +135,17 @@ def database_url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("postgres_url")
     empty_tables(url)
     return url
+
+
+@contextmanager
+def sqlite_write_lock_held(database_url: str) -> Iterator[None]:
+    """Another process holds the SQLite file's write lock: every write to it waits, then fails."""
+    path = make_url(database_url).database
+    assert path, f"not a SQLite file: {database_url}"
+    blocker = sqlite3.connect(path, timeout=10, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

@@ -12,6 +12,7 @@ Building the assistant (E5, the intent classifier) is the slow part, so
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -26,6 +27,8 @@ from websockets.exceptions import ConnectionClosed
 
 from assistant.api.deps import Runtime
 from assistant.app import build_app_assistant, create_app
+from assistant.dialogue import DialoguePolicy
+from assistant.llm import LlmComposer, build_chat_model
 from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.utils.processes import free_port, wait_until
@@ -42,6 +45,26 @@ INTENT_CACHE_HOME = Path(__file__).resolve().parents[2] / "var" / "test-cache"
 def shared_assistant(kb_dir: Path) -> Assistant:
     """One assistant per session, built as the app builds it (complaints reach the store)."""
     return build_app_assistant(Settings(state_dir=INTENT_CACHE_HOME, kb_dir=kb_dir))
+
+
+def with_llm(assistant: Assistant, base_url: str, timeout_s: float = 10.0) -> Assistant:
+    """The same assistant answering through the chat model at ``base_url``: answers
+    stream as ``reply_chunk`` frames."""
+    composer = LlmComposer(
+        build_chat_model(base_url, "sk-test", "test-model", timeout_s), timeout_s=timeout_s
+    )
+    policy = assistant.policy
+    with_model = DialoguePolicy(
+        classifier=policy.classifier,
+        catalogue=policy.catalogue,
+        retrieve=policy.retrieve,
+        guard=policy.guard,
+        flows=policy.flows,
+        composer=policy.composer,
+        escalation=policy.escalation,
+        llm=composer,
+    )
+    return dataclasses.replace(assistant, policy=with_model)
 
 
 def app_settings(state_dir: Path, kb_dir: Path, **overrides: Any) -> Settings:

@@ -5,7 +5,8 @@ API does (a JSON body for ``stream=false``; Server-Sent Events of
 ``chat.completion.chunk`` objects ending in ``data: [DONE]`` for
 ``stream=true``), so the real ``ChatOpenAI`` client is exercised over a real
 socket. Each test scripts what the server does next (a reply, a stall, an
-HTTP error, a broken stream) and reads back the requests it received.
+HTTP error, a broken stream), for every request or chosen per request, and
+reads back the requests it received.
 
 It runs uvicorn in a background thread: the tests' own event loop stays free
 for the client, and no subprocess has to be told its script through a file.
@@ -89,13 +90,15 @@ class BrokenStream:
 
 
 Script = Reply | Failure | BrokenStream
+ScriptFor = Callable[[RecordedRequest], Script]
+"""Chooses what to do per request, e.g. by the prompt, when one test needs several behaviours."""
 
 
 @dataclass
 class OpenAIServer:
     """Serves the scripted behaviour on ``127.0.0.1:<free port>`` until stopped."""
 
-    script: Script = field(default_factory=lambda: Reply("OK"))
+    script: Script | ScriptFor = field(default_factory=lambda: Reply("OK"))
     model: str = "test-model"
     port: int = field(default_factory=free_port)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -150,7 +153,7 @@ class OpenAIServer:
             body = await request.json()
             recorded = RecordedRequest(request.url.path, dict(request.headers), body)
             self.requests.append(recorded)
-            script = self.script
+            script = self.script(recorded) if callable(self.script) else self.script
             if isinstance(script, Failure):
                 return JSONResponse(
                     {

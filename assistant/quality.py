@@ -2,9 +2,10 @@
 
 :func:`build_quality_report` is a pure function over the records the service
 stores (conversations, per-turn records, feedback); :func:`quality_report`
-reads them from a :class:`~assistant.persistence.repositories.ConversationRepository`
-and returns the same :class:`QualityReport`, a pydantic model an API route can
-return as JSON. Definitions, over a window ``[since, until)``:
+reads them from a :class:`~assistant.persistence.repositories.ConversationRepository`,
+adds what an agent answered to each example question, and returns the same
+:class:`QualityReport`, which the CLI prints and the console API returns.
+Definitions, over a window ``[since, until)``:
 
 * **engaged conversation**: started in the window, with at least one recorded
   turn in it (a widget opened and never used is not a conversation to contain).
@@ -22,15 +23,18 @@ return as JSON. Definitions, over a window ``[since, until)``:
   are clustered by meaning (:func:`cluster_questions`) so the report shows
   what to add to the knowledge base, biggest gap first.
 
-:func:`draft_faq` turns such a question and the agent's reply to it into a
-:class:`FaqDraft`, and :func:`append_drafts` appends drafts to a CSV sheet that
-``assistant ingest`` accepts once a curator has reviewed it.
+:func:`draft_faq` turns such a question and the agent's reply to it (or a
+curator's own answer) into a :class:`FaqDraft`, and :func:`append_drafts`
+appends drafts to a CSV sheet that ``assistant ingest`` accepts once a curator
+has reviewed it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
@@ -49,8 +53,7 @@ from assistant.persistence.records import (
     TurnRecord,
 )
 from assistant.persistence.repositories import ConversationRepository
-from evals import metrics
-from evals.errors import EvalError
+from intents.catalogue import IntentCatalogue
 
 Embed = Callable[[Sequence[str]], Any]
 """Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
@@ -71,15 +74,51 @@ clusters (precision 0.50 against 0.44), which is what a curator reads first.
 MAX_CLUSTERED = 2000
 """Distinct questions clustered by meaning at most (the most asked); the rest
 group only with identical questions, which keeps the pairwise work bounded."""
+MAX_WINDOW = timedelta(days=3660)
+"""The longest report window (about ten years): longer ones are refused, not overflowed."""
+EXAMPLES_PER_CLUSTER = 5
 DRAFT_COLUMNS = ("question", "answer", "similar_questions", "category", "lang")
 """The drafts sheet's header: the FAQ columns ``assistant ingest`` reads."""
 
+# Two curators drafting at once must not both write a header into a new sheet.
+_SHEET_LOCK = threading.Lock()
 
-class ProductionReportError(EvalError):
-    """The records cannot make the report or draft asked for (no such message, no agent reply)."""
 
-    code = "bad_production_report"
+class QualityError(Exception):
+    """Root of the refusals of this module; ``code`` and ``http_status`` go to the client."""
+
+    code = "quality_error"
     http_status = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidWindowError(QualityError):
+    """The report window is not a count and a unit (``7d``), or is too long."""
+
+    code = "invalid_window"
+
+
+class NothingToDraftError(QualityError):
+    """The conversation holds no question, or no answer to it, to draft an FAQ entry from."""
+
+    code = "nothing_to_draft"
+
+
+class DraftSourceNotFoundError(QualityError):
+    """No conversation with the id a draft names."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class DraftSheetError(QualityError):
+    """The drafts sheet exists with other columns, so rows would land under the wrong ones."""
+
+    code = "drafts_sheet_mismatch"
+    http_status = 409
 
 
 class CountShare(BaseModel):
@@ -115,6 +154,11 @@ class QuestionExample(BaseModel):
     intent: str | None
     confidence: float | None
     reason: Attention
+    agent_reply: str | None = Field(
+        None,
+        description="what an agent answered (their messages after the question, up to the "
+        "investor's next message); None when no agent did",
+    )
 
 
 class QuestionCluster(BaseModel):
@@ -161,14 +205,21 @@ class FaqDraft(BaseModel):
 
 
 def parse_window(text: str) -> timedelta:
-    """``30m``, ``12h``, ``7d`` or ``2w`` as a duration."""
+    """``30m``, ``12h``, ``7d`` or ``2w`` as a duration (at most :data:`MAX_WINDOW`)."""
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
     value, unit = text[:-1].strip(), text[-1:].lower()
     if unit not in units or not value.isdigit() or int(value) < 1:
-        raise ProductionReportError(
+        raise InvalidWindowError(
             f"window {text!r} is not a count and a unit, such as 30m, 12h, 7d or 2w"
         )
+    if int(value) > MAX_WINDOW / timedelta(**{units[unit]: 1}):
+        raise InvalidWindowError(f"window {text!r} is longer than {MAX_WINDOW.days} days")
     return timedelta(**{units[unit]: int(value)})
+
+
+def knowledge_intents(catalogue: IntentCatalogue) -> set[str]:
+    """The intents answered from the knowledge base: an answer of theirs needs a source."""
+    return {intent.name for intent in catalogue.intents if intent.handler == "knowledge"}
 
 
 def attention_reason(
@@ -217,6 +268,8 @@ def build_quality_report(
 
     ``embed`` clusters the questions needing attention by meaning; without it
     only identical questions (after normalising case, width and spaces) group.
+    The examples carry no agent replies: those are in the events, which
+    :func:`quality_report` reads.
     """
     conversations = [c for c in conversations if since <= c.created_at < until]
     turns = [t for t in turns if since <= t.created_at < until]
@@ -259,7 +312,10 @@ def build_quality_report(
                     reason=reason,
                 )
             )
-    latency = metrics.latency_summary([t.latency_ms for t in turns])
+    p50 = p95 = None
+    if turns:
+        # Linear interpolation between neighbours, as the evaluation reports compute them.
+        p50, p95 = (float(v) for v in np.percentile([t.latency_ms for t in turns], [50, 95]))
     return QualityReport(
         since=since,
         until=until,
@@ -271,8 +327,8 @@ def build_quality_report(
         escalation_rate=_share(escalated, len(engaged)),
         escalation_reasons=_ranked(reasons, escalated, len(reasons)),
         turns=len(turns),
-        latency_p50_ms=latency.p50 if latency else None,
-        latency_p95_ms=latency.p95 if latency else None,
+        latency_p50_ms=p50,
+        latency_p95_ms=p95,
         csat=Satisfaction(
             responses=len(scores),
             mean_score=sum(scores.values()) / len(scores) if scores else None,
@@ -301,7 +357,9 @@ async def quality_report(
 ) -> QualityReport:
     """Read the window's records from storage and build the report (``until`` defaults to now).
 
-    The building, question embeddings included, runs in a worker thread.
+    The building, question embeddings included, runs in a worker thread. Each
+    example of the clusters shown then gets the agent's reply to it, read from
+    its conversation, so a curator can draft an FAQ entry from it.
 
     Storage errors (:class:`~assistant.persistence.repositories.StorageError`)
     pass through for the caller to map.
@@ -311,7 +369,7 @@ async def quality_report(
     turns = await repository.turns_since(since)
     feedback = await repository.feedback_since(since)
     # Embedding the questions is CPU work: keep it off the event loop.
-    return await asyncio.to_thread(
+    report = await asyncio.to_thread(
         build_quality_report,
         conversations,
         turns,
@@ -324,6 +382,16 @@ async def quality_report(
         similarity=similarity,
         top=top,
     )
+    # The report is this call's own: its examples are filled in place.
+    examples = [e for cluster in report.clusters for e in cluster.examples]
+    for conversation_id in dict.fromkeys(e.conversation_id for e in examples):
+        ordered = await repository.events_after(conversation_id, 0)
+        for example in examples:
+            if example.conversation_id == conversation_id:
+                question = _question_at(ordered, example.seq)
+                answer = _agent_answer(ordered, question.seq) if question else []
+                example.agent_reply = "\n".join(answer) or None
+    return report
 
 
 def cluster_questions(
@@ -334,7 +402,7 @@ def cluster_questions(
 ) -> list[QuestionCluster]:
     """Group questions that ask the same thing; biggest cluster first.
 
-    Identical questions (after :func:`evals.metrics.normalise_text`) always
+    Identical questions (after NFKC, case folding and collapsing spaces) always
     group. With ``embed``, the distinct questions (the :data:`MAX_CLUSTERED`
     most asked) are then clustered by :func:`group_by_similarity`. The
     representative is the member closest to its cluster's centroid (ties: the
@@ -342,13 +410,14 @@ def cluster_questions(
     """
     by_text: dict[str, list[QuestionExample]] = {}
     for example in examples:
-        by_text.setdefault(metrics.normalise_text(example.question), []).append(example)
+        by_text.setdefault(_same_question(example.question), []).append(example)
     texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
     vectors: np.ndarray[Any, Any] | None = None
     groups: list[list[int]] = []
     if embed is not None and texts:
         clustered = texts[:MAX_CLUSTERED]
-        vectors = np.asarray(embed([by_text[t][0].question for t in clustered]), np.float64)
+        # A copy: the normalising below writes to it, and an embedder may return read-only rows.
+        vectors = np.array(embed([by_text[t][0].question for t in clustered]), dtype=np.float64)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         groups = group_by_similarity(vectors, similarity)
     covered = 0 if vectors is None else len(vectors)
@@ -373,7 +442,7 @@ def cluster_questions(
                 count=len(grouped),
                 reasons=dict(sorted(reasons.items(), key=lambda r: (-r[1], r[0]))),
                 top_intent=min(intents, key=lambda n: (-intents[n], n)) if intents else None,
-                examples=[by_text[texts[i]][0] for i in ordered[:5]],
+                examples=[by_text[texts[i]][0] for i in ordered[:EXAMPLES_PER_CLUSTER]],
             )
         )
     return sorted(clusters, key=lambda c: (-c.count, c.representative))
@@ -415,7 +484,9 @@ def draft_faq(
     turns: Sequence[TurnRecord] = (),
     *,
     seq: int | None = None,
+    answer: str | None = None,
     category: str | None = None,
+    also_asked: Sequence[str] = (),
     low_confidence: float = LOW_CONFIDENCE,
 ) -> FaqDraft:
     """A FAQ draft from one conversation: an investor's question and the agent's reply.
@@ -425,59 +496,96 @@ def draft_faq(
     the first agent message, that the assistant did not answer well (per its
     turn record, :func:`attention_reason`), else the last message before the
     agent's first reply. The answer is every agent message after the question
-    up to the investor's next message after them. The investor's other
-    unanswered messages between the two become similar questions. ``category``
-    defaults to the intent recognised for the question, unless out of scope.
+    up to the investor's next message after them, unless ``answer`` (a
+    curator's own) is given; then no agent need have replied. The investor's
+    other unanswered messages between the question and the agent's reply become
+    similar questions, followed by ``also_asked`` (say, the rest of its
+    cluster), each once. ``category`` defaults to the intent recognised for the
+    question, unless out of scope.
     """
     ordered = sorted(events, key=lambda e: e.seq)
     asked = [e for e in ordered if e.kind is EventKind.INVESTOR_MESSAGE and _text(e)]
     first_agent = next(
         (e.seq for e in ordered if e.kind is EventKind.AGENT_MESSAGE and _text(e)), None
     )
-    if first_agent is None:
-        raise ProductionReportError("no agent replied in this conversation: nothing to draft from")
+    own_answer = (answer or "").strip()
+    if first_agent is None and not own_answer:
+        raise NothingToDraftError("no agent replied in this conversation: nothing to draft from")
     unanswered = _unanswered_question_seqs(ordered, turns, low_confidence)
     if seq is not None:
-        candidates = [e for e in asked if e.seq <= seq]
-        if not candidates:
-            raise ProductionReportError(f"no investor message at or before seq {seq}")
-        question = candidates[-1]
+        found = _question_at(ordered, seq)
+        if found is None:
+            raise NothingToDraftError(f"no investor message at or before seq {seq}")
+        question = found
     else:
-        before_agent = [e for e in asked if e.seq < first_agent]
+        before_agent = [e for e in asked if first_agent is None or e.seq < first_agent]
         if not before_agent:
-            raise ProductionReportError("the agent spoke before the investor asked anything")
+            raise NothingToDraftError("the agent spoke before the investor asked anything")
         flagged = [e for e in before_agent if e.seq in unanswered]
         question = flagged[0] if flagged else before_agent[-1]
-    replies: list[str] = []
-    for event in ordered:
-        if event.seq <= question.seq:
-            continue
-        if event.kind is EventKind.INVESTOR_MESSAGE and replies:
-            break
-        if event.kind is EventKind.AGENT_MESSAGE and _text(event):
-            replies.append(_text(event))
-    if not replies:
-        raise ProductionReportError(f"no agent message answers the question at seq {question.seq}")
+    replies = _agent_answer(ordered, question.seq)
+    if not replies and not own_answer:
+        raise NothingToDraftError(f"no agent message answers the question at seq {question.seq}")
     answer_starts = next(
-        e.seq for e in ordered if e.seq > question.seq and e.kind is EventKind.AGENT_MESSAGE
+        (
+            e.seq
+            for e in ordered
+            if e.seq > question.seq and e.kind is EventKind.AGENT_MESSAGE and _text(e)
+        ),
+        None,
     )
-    similar = [
+    in_transcript = [
         _text(e)
         for e in asked
-        if question.seq < e.seq < answer_starts
+        if answer_starts is not None
+        and question.seq < e.seq < answer_starts
         and e.seq in unanswered
-        and metrics.normalise_text(_text(e)) != metrics.normalise_text(_text(question))
     ]
+    similar: dict[str, str] = {_same_question(_text(question)): ""}
+    for text in (*in_transcript, *(q.strip() for q in also_asked)):
+        if text:
+            similar.setdefault(_same_question(text), text)
     reply_turns = [t for t in turns if t.seq > question.seq]
     turn = min(reply_turns, key=lambda t: t.seq) if reply_turns else None
     if category is None:
         category = turn.intent if turn and turn.intent and turn.intent != OUT_OF_SCOPE else ""
     return FaqDraft(
         question=_text(question),
-        answer="\n".join(replies),
-        similar_questions=list(dict.fromkeys(similar)),
+        answer=own_answer or "\n".join(replies),
+        similar_questions=[text for text in similar.values() if text],
         category=category,
         lang=turn.language if turn else _guess_language(_text(question)),
+    )
+
+
+async def draft_from_conversation(
+    repository: ConversationRepository,
+    conversation_id: str,
+    *,
+    seq: int | None = None,
+    answer: str | None = None,
+    category: str | None = None,
+    also_asked: Sequence[str] = (),
+    low_confidence: float = LOW_CONFIDENCE,
+) -> FaqDraft:
+    """:func:`draft_faq` over a stored conversation (its events and turn records)."""
+    conversation = await repository.get(conversation_id)
+    if conversation is None:
+        raise DraftSourceNotFoundError(f"no conversation {conversation_id!r}")
+    events = await repository.events_after(conversation_id, 0)
+    turns = [
+        t
+        for t in await repository.turns_since(conversation.created_at)
+        if t.conversation_id == conversation_id
+    ]
+    return draft_faq(
+        events,
+        turns,
+        seq=seq,
+        answer=answer,
+        category=category,
+        also_asked=also_asked,
+        low_confidence=low_confidence,
     )
 
 
@@ -489,30 +597,52 @@ def append_drafts(path: str | Path, drafts: Sequence[FaqDraft]) -> Path:
     wrong columns.
     """
     path = Path(path)
-    fresh = not path.exists() or path.stat().st_size == 0
-    if not fresh:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            header = next(csv.reader(stream), [])
-        if tuple(header) != DRAFT_COLUMNS:
-            raise ProductionReportError(
-                f"{path}: header is {','.join(header)}; expected {','.join(DRAFT_COLUMNS)}"
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        if fresh:
-            writer.writerow(DRAFT_COLUMNS)
-        for draft in drafts:
-            writer.writerow(
-                [
-                    draft.question,
-                    draft.answer,
-                    "|".join(q.replace("|", "/") for q in draft.similar_questions),
-                    draft.category,
-                    draft.lang,
-                ]
-            )
+    with _SHEET_LOCK:
+        fresh = not path.exists() or path.stat().st_size == 0
+        if not fresh:
+            with path.open(encoding="utf-8-sig", newline="") as stream:
+                header = next(csv.reader(stream), [])
+            if tuple(header) != DRAFT_COLUMNS:
+                raise DraftSheetError(
+                    f"{path}: header is {','.join(header)}; expected {','.join(DRAFT_COLUMNS)}"
+                )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            if fresh:
+                writer.writerow(DRAFT_COLUMNS)
+            for draft in drafts:
+                writer.writerow(
+                    [
+                        draft.question,
+                        draft.answer,
+                        "|".join(q.replace("|", "/") for q in draft.similar_questions),
+                        draft.category,
+                        draft.lang,
+                    ]
+                )
     return path
+
+
+def _question_at(ordered: Sequence[Event], seq: int) -> Event | None:
+    """The investor message at ``seq``, or the latest one before it."""
+    candidates = [
+        e for e in ordered if e.kind is EventKind.INVESTOR_MESSAGE and _text(e) and e.seq <= seq
+    ]
+    return candidates[-1] if candidates else None
+
+
+def _agent_answer(ordered: Sequence[Event], question_seq: int) -> list[str]:
+    """The agent messages after the question, up to the investor's next message after them."""
+    replies: list[str] = []
+    for event in ordered:
+        if event.seq <= question_seq:
+            continue
+        if event.kind is EventKind.INVESTOR_MESSAGE and replies:
+            break
+        if event.kind is EventKind.AGENT_MESSAGE and _text(event):
+            replies.append(_text(event))
+    return replies
 
 
 def _escalation_reason(conversation: Conversation, turns: Sequence[TurnRecord]) -> str | None:
@@ -547,6 +677,12 @@ def _unanswered_question_seqs(
         ):
             seqs.add(last_question)
     return seqs
+
+
+def _same_question(text: str) -> str:
+    """The form two questions are compared in: NFKC (full-width to ASCII), case-folded,
+    runs of spaces as one, so "ＥＴＦ  fees" and "etf fees" are one question."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _text(event: Event) -> str:

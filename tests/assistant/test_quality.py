@@ -25,21 +25,25 @@ from assistant.persistence.records import (
     TurnRecord,
 )
 from assistant.persistence.sql import SqlStore, open_store
-from assistant.settings import get_settings
-from evals.production import (
+from assistant.quality import (
     DRAFT_COLUMNS,
+    DraftSheetError,
+    DraftSourceNotFoundError,
     FaqDraft,
-    ProductionReportError,
+    InvalidWindowError,
+    NothingToDraftError,
     QuestionExample,
     append_drafts,
     attention_reason,
     build_quality_report,
     cluster_questions,
     draft_faq,
+    draft_from_conversation,
     group_by_similarity,
     parse_window,
     quality_report,
 )
+from assistant.settings import get_settings
 from knowledge.loaders import load_source
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -253,6 +257,17 @@ def test_clusters_count_repeats_and_pick_the_most_asked_typical_question() -> No
     assert [e.conversation_id for e in clusters[0].examples] == ["c1", "c4"]
 
 
+def test_read_only_vectors_from_the_embedder_are_not_written_to() -> None:
+    def frozen(texts: Sequence[str]) -> np.ndarray:
+        rows = embed(texts).astype(np.float64)
+        rows.setflags(write=False)  # the shared embedder caches and returns read-only rows
+        return rows
+
+    clusters = cluster_questions([example("What is margin"), example("what is margin")], frozen)
+
+    assert [(c.representative, c.count) for c in clusters] == [("What is margin", 2)]
+
+
 def test_without_an_embedder_only_identical_questions_group() -> None:
     clusters = cluster_questions(
         [example("How to transfer my shares"), example("how to transfer my shares"), example("x")],
@@ -360,12 +375,44 @@ def test_without_turn_records_the_last_question_before_the_agent_is_drafted() ->
     assert (draft.category, draft.lang) == ("", "zh")
 
 
+def test_a_curators_own_answer_drafts_a_question_no_agent_answered() -> None:
+    bot_only = TRANSCRIPT[:6]
+
+    draft = draft_faq(bot_only, TRANSCRIPT_TURNS, seq=2, answer="  港股通H股分红代扣20%。 ")
+
+    assert draft == FaqDraft(
+        question="港股通的股息要交多少税",
+        answer="港股通H股分红代扣20%。",
+        similar_questions=[],  # with no agent reply, nothing bounds the rephrasings
+        category="hk_connect",
+        lang="zh",
+    )
+
+
+def test_a_curators_own_answer_replaces_the_agents() -> None:
+    draft = draft_faq(TRANSCRIPT, TRANSCRIPT_TURNS, seq=2, answer="以公司公告为准。")
+
+    assert (draft.question, draft.answer) == ("港股通的股息要交多少税", "以公司公告为准。")
+    assert draft.similar_questions == ["港股通分红扣税比例"]
+
+
+def test_the_rest_of_a_cluster_joins_the_similar_questions_once() -> None:
+    draft = draft_faq(
+        TRANSCRIPT,
+        TRANSCRIPT_TURNS,
+        also_asked=["港股通分红扣税比例", "港股通股息税率 ", "港股通的股息要交多少税", "  "],
+    )
+
+    # The transcript's rephrasing first; the question itself and blanks are not repeated.
+    assert draft.similar_questions == ["港股通分红扣税比例", "港股通股息税率"]
+
+
 def test_a_conversation_no_agent_answered_cannot_be_drafted() -> None:
-    with pytest.raises(ProductionReportError, match="no agent replied"):
+    with pytest.raises(NothingToDraftError, match="no agent replied"):
         draft_faq(TRANSCRIPT[:6], TRANSCRIPT_TURNS)
-    with pytest.raises(ProductionReportError, match="no investor message at or before seq 0"):
+    with pytest.raises(NothingToDraftError, match="no investor message at or before seq 0"):
         draft_faq(TRANSCRIPT, seq=0)
-    with pytest.raises(ProductionReportError, match="no agent message answers"):
+    with pytest.raises(NothingToDraftError, match="no agent message answers"):
         draft_faq(TRANSCRIPT[:-1], seq=11)
 
 
@@ -394,7 +441,7 @@ def test_drafts_refuse_a_sheet_with_other_columns(tmp_path: Path) -> None:
     sheet = tmp_path / "faq.csv"
     sheet.write_text("id,question,answer\n1,q,a\n", encoding="utf-8")
 
-    with pytest.raises(ProductionReportError, match="expected question,answer"):
+    with pytest.raises(DraftSheetError, match="expected question,answer"):
         append_drafts(sheet, [FaqDraft(question="q", answer="a")])
 
 
@@ -413,8 +460,16 @@ def test_windows_are_a_count_and_a_unit(text: str, expected: timedelta) -> None:
 
 @pytest.mark.parametrize("text", ["7", "d", "0d", "-1d", "7y", "1.5h", ""])
 def test_other_windows_are_refused(text: str) -> None:
-    with pytest.raises(ProductionReportError, match="30m, 12h, 7d or 2w"):
+    with pytest.raises(InvalidWindowError, match="30m, 12h, 7d or 2w"):
         parse_window(text)
+
+
+def test_windows_longer_than_ten_years_are_refused_rather_than_overflowing() -> None:
+    assert parse_window("3660d") == timedelta(days=3660)
+    with pytest.raises(InvalidWindowError, match="longer than 3660 days"):
+        parse_window("3661d")
+    with pytest.raises(InvalidWindowError, match="longer than"):
+        parse_window("999999999999w")
 
 
 # The real SQLite store, filled through the repository the service writes with.
@@ -491,8 +546,50 @@ async def test_the_report_reads_the_sql_store(store: SqlStore) -> None:
     assert (report.thumbs.up, report.thumbs.down) == (0, 1)
     assert report.turns == 3
     assert [(c.representative, c.count) for c in report.clusters] == [("港股通的股息要交多少税", 1)]
+    # The agent's answer to it is read from the conversation, ready for a draft.
+    assert [e.agent_reply for e in report.clusters[0].examples] == ["港股通H股分红代扣20%。"]
     # What an API route returns: plain JSON.
     assert json.loads(report.model_dump_json())["containment_rate"] == 0.5
+
+
+async def test_a_question_only_the_bot_saw_offers_no_agent_reply(store: SqlStore) -> None:
+    contained, _ = await fill(store)
+    repo = store.conversations
+    await repo.append(contained, EventKind.INVESTOR_MESSAGE, {"text": "你们食堂吃什么"})
+    bot = await repo.append(contained, EventKind.REPLY, {"text": "抱歉"})
+    await repo.record_turn(
+        turn(contained, bot.seq, "你们食堂吃什么", intent=None, created_at=bot.created_at)
+    )
+
+    report = await quality_report(
+        store.conversations, since=T0, until=T0 + timedelta(days=7), embed=None
+    )
+
+    replies = {e.question: e.agent_reply for c in report.clusters for e in c.examples}
+    assert replies == {"港股通的股息要交多少税": "港股通H股分红代扣20%。", "你们食堂吃什么": None}
+
+
+async def test_drafts_from_a_stored_conversation(store: SqlStore) -> None:
+    contained, handed = await fill(store)
+
+    from_agent = await draft_from_conversation(store.conversations, handed, seq=2)
+    own = await draft_from_conversation(
+        store.conversations, contained, seq=2, answer="A股佣金万分之2.5，最低5元。"
+    )
+
+    assert (from_agent.question, from_agent.answer) == (
+        "港股通的股息要交多少税",
+        "港股通H股分红代扣20%。",
+    )
+    assert (own.question, own.answer, own.category) == (
+        "佣金多少",
+        "A股佣金万分之2.5，最低5元。",
+        "fees",
+    )
+    with pytest.raises(NothingToDraftError, match="no agent replied"):
+        await draft_from_conversation(store.conversations, contained, seq=2)
+    with pytest.raises(DraftSourceNotFoundError, match="no conversation 'nope'"):
+        await draft_from_conversation(store.conversations, "nope")
 
 
 @pytest.fixture
@@ -576,4 +673,4 @@ def test_report_refuses_a_malformed_window(cli: CliRunner, database_url: str) ->
     result = cli.invoke(app, ["report", "--since", "7 days", "--database-url", database_url])
 
     assert result.exit_code == 2
-    assert "30m, 12h, 7d or 2w" in result.output
+    assert "30m, 12h, 7d or 2w" in " ".join(result.output.split())  # rich wraps lines

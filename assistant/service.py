@@ -63,6 +63,7 @@ def build_assistant(
         kb.embedder,
         cache_dir=settings.state_dir / "intent-cache",
         threshold=settings.intent_threshold,
+        metric_adapter=settings.intent_metric_adapter,
     ).fit(catalogue)
     guard = ComplianceGuard(
         disclaimer_zh=settings.disclaimer_zh, disclaimer_en=settings.disclaimer_en

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     intent_threshold: float = Field(
         0.2, ge=0.0, le=1.0, description="below this confidence a message is out of scope"
     )
+    intent_metric_adapter: Literal["auto", "always", "never"] = Field(
+        "never",
+        description="contrastive metric adapter of the intent classifier: auto (kept when "
+        "cross-validation on the catalogue favours it), always, never",
+    )
     low_confidence_turns: int = Field(
         2, ge=1, description="unanswered turns in a row before a person takes over"
     )

@@ -30,7 +30,8 @@ from typing import Any
 from benchmarks.measurement import PROJECT_ROOT, Latency, machine_info
 
 SETTINGS: dict[str, dict[str, str]] = {
-    "unset (libgomp default: spin, then sleep)": {},
+    "GOMP_SPINCOUNT=1000 (as shipped)": {"GOMP_SPINCOUNT": "1000"},
+    "unset (libgomp default: spin long, then sleep)": {},
     "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
     "OMP_WAIT_POLICY=ACTIVE": {"OMP_WAIT_POLICY": "ACTIVE"},
     "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"},
@@ -68,7 +69,7 @@ def _spin(stop_at: float) -> None:
 
 
 def _child(setting: dict[str, str], queries: int) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMP_")} | setting
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))} | setting
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.e5_threads_bench", "--child", str(queries)],
         cwd=PROJECT_ROOT,

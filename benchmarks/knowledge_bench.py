@@ -177,7 +177,7 @@ class ScaleResult(BaseModel):
     target_units: int
     build: BuildResult
     search: SearchResult
-    search_passive_omp: SearchResult | None = None
+    search_omp_variant: SearchResult | None = None
     meets_p95_target: bool | None
 
 
@@ -203,7 +203,7 @@ class BenchConfig:
     ingest_repeats: int
     search_units: tuple[int, ...]
     search_rounds: int
-    passive_omp_variant: bool
+    omp_variant: bool
     queries: int
     warmup_queries: int
     stage_queries: int
@@ -221,7 +221,7 @@ class BenchConfig:
             ingest_repeats=args.repeats or (1 if quick else 3),
             search_units=tuple(args.units or ((10_000,) if quick else (10_000, 100_000))),
             search_rounds=1 if quick else 3,
-            passive_omp_variant=not quick,
+            omp_variant=not quick,
             queries=200,
             warmup_queries=20,
             stage_queries=50 if quick else 200,
@@ -237,7 +237,7 @@ class BenchConfig:
             "embed_batch": EMBED_BATCH,
             "search_units": list(self.search_units),
             "search_rounds": self.search_rounds,
-            "passive_omp_variant": self.passive_omp_variant,
+            "omp_variant": self.omp_variant,
             "queries": self.queries,
             "warmup_queries": self.warmup_queries,
             "stage_breakdown_queries": self.stage_queries,
@@ -899,6 +899,7 @@ def measure_search(
     """
     if omp_wait_policy:
         os.environ["OMP_WAIT_POLICY"] = omp_wait_policy
+        os.environ.pop("GOMP_SPINCOUNT", None)  # it would override the policy
     load_average = os.getloadavg()[0]
     if embedder is None:
         embedder = uncached_e5()
@@ -941,7 +942,10 @@ def measure_search(
         for expected, ids in zip(queries.expected, top_ids, strict=True)
     )
     return SearchResult(
-        omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", "unset (runtime default)"),
+        omp_wait_policy=", ".join(
+            f"{name}={os.environ.get(name, 'unset')}"
+            for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+        ),
         load_average=load_average,
         k=K,
         queries=len(queries.measured),
@@ -1078,9 +1082,10 @@ def _ingest_markdown(bench: IngestBench, carried_from: str = "") -> list[str]:
 def _search_runs(scales: list[ScaleResult]) -> list[tuple[ScaleResult, str, SearchResult]]:
     runs = []
     for scale in scales:
-        runs.append((scale, "as configured", scale.search))
-        if scale.search_passive_omp:
-            runs.append((scale, "OMP_WAIT_POLICY=passive", scale.search_passive_omp))
+        runs.append((scale, f"as shipped ({scale.search.omp_wait_policy})", scale.search))
+        if scale.search_omp_variant:
+            variant = scale.search_omp_variant.omp_wait_policy
+            runs.append((scale, variant, scale.search_omp_variant))
     return runs
 
 
@@ -1105,7 +1110,7 @@ def _search_markdown(scales: list[ScaleResult]) -> list[str]:
             verdict = "meets" if scale.meets_p95_target else "misses"
             lines += [
                 "",
-                f"p95 at {scale.build.units:,} units, as configured: "
+                f"p95 at {scale.build.units:,} units, as shipped: "
                 f"{scale.search.p95_ms:.1f} ms, {verdict} the target of {P95_TARGET_MS:.0f} ms.",
             ]
     header = " | ".join(f"{s.build.units:,}, {label}" for s, label, _ in runs)
@@ -1279,24 +1284,26 @@ def search_part(
             measure_search, kb_dir, queries, config.search_rounds, None, None, config.stage_queries
         )
         _log(f"p50 {search.p50_ms:.1f} ms, p95 {search.p95_ms:.1f} ms")
-        passive = None
-        if config.passive_omp_variant:
-            passive = in_subprocess(
+        # The product lets E5's OpenMP threads spin briefly (GOMP_SPINCOUNT); sleeping at
+        # once (PASSIVE) is measured beside it.
+        variant = None
+        if config.omp_variant:
+            variant = in_subprocess(
                 measure_search,
                 kb_dir,
                 queries,
                 config.search_rounds,
                 None,
-                "passive",
+                "PASSIVE",
                 config.stage_queries,
             )
-            _log(f"OMP passive: p50 {passive.p50_ms:.1f} ms, p95 {passive.p95_ms:.1f} ms")
+            _log(f"OMP passive: p50 {variant.p50_ms:.1f} ms, p95 {variant.p95_ms:.1f} ms")
         report.search.append(
             ScaleResult(
                 target_units=target,
                 build=build,
                 search=search,
-                search_passive_omp=passive,
+                search_omp_variant=variant,
                 meets_p95_target=(
                     search.p95_ms < P95_TARGET_MS if target == P95_TARGET_UNITS else None
                 ),

@@ -87,7 +87,10 @@ async def run(turns: int, warmup: int) -> dict[str, Any]:
         "by_action": {k: Latency.of(v).model_dump() for k, v in sorted(by_action.items())},
         "stages": {k: Latency.of(v).model_dump() for k, v in stages.items() if v},
         "cpu_ms_per_turn": cpu_ms_per_turn,
-        "omp": {k: os.environ.get(k, "unset") for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
+        "omp": {
+            k: os.environ.get(k, "unset")
+            for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+        },
         "memory": memory().model_dump(),
         "meets_p95_target": total.p95_ms < TARGET_P95_MS,
         "knowledge_units": len(bot.kb),

@@ -55,8 +55,10 @@ DEFAULT_CACHE = REPO_ROOT / "var" / "cache" / "intent-benchmarks"
 Example = tuple[str, str]
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    # What ships: embedding LR + n-gram SVM + nearest example, calibrated, label texts added.
+    # What ships: embedding LR + n-gram SVM + nearest example, calibrated, label texts added,
+    # the metric adapter used where cross-validation on the training examples favours it.
     "default": {},
+    "no-adapter": {"metric_adapter": "never"},
     "no-label-examples": {"label_examples": False},
     "embedding+ngrams": {"use_neighbours": False, "label_examples": False},
     "embedding-only": {"use_ngrams": False, "use_neighbours": False, "label_examples": False},
@@ -285,6 +287,7 @@ def run_banking77(
         macro_f1=float(f1_score(truth, predicted, average="macro")),
         fit_seconds=timed.fit_seconds,
         predict_seconds=timed.predict_seconds,
+        notes=_adapter_note(timed.classifier),
     )
 
 
@@ -337,9 +340,13 @@ def run_clinc150(
         predict_seconds=timed.predict_seconds,
         notes=(
             f"oos class alone (no threshold): in-scope {class_only.in_scope_accuracy:.4f}, "
-            f"oos recall {class_only.out_of_scope_recall:.4f}"
+            f"oos recall {class_only.out_of_scope_recall:.4f}; {_adapter_note(timed.classifier)}"
         ),
     )
+
+
+def _adapter_note(classifier: EmbeddingIntentClassifier) -> str:
+    return f"metric adapter {'used' if classifier.uses_adapter else 'not used'}"
 
 
 def _canonical(label: str) -> str:
@@ -461,9 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(format_table(results))
         for r in results:
-            if r.notes or r.thresholds:
+            if r.thresholds:
                 rounded = [round(t, 4) for t in r.thresholds]
-                print(f"{r.dataset} [{r.variant}]: thresholds {rounded}; {r.notes}")
+                print(f"{r.dataset} {r.setting} [{r.variant}]: thresholds {rounded}; {r.notes}")
+            elif r.notes:
+                print(f"{r.dataset} {r.setting} [{r.variant}]: {r.notes}")
     return 0
 
 

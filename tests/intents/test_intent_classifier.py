@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from intents.adapter import AdapterSettings
 from intents.catalogue import Intent, IntentCatalogue
 from intents.classifier import OUT_OF_SCOPE, EmbeddingIntentClassifier, IntentClassifier
 from intents.encoders import QuestionEncoder
@@ -128,6 +129,32 @@ def test_view_weights_are_fitted_not_defaults(fitted_classifier: EmbeddingIntent
     assert len(weights) == 3
     assert all(w >= 0.0 for w in weights)
     assert weights != (1.0, 1.0, 1.0)
+
+
+def test_the_metric_adapter_can_be_forced_on_and_off(
+    e5: Any, in_scope_catalogue: IntentCatalogue
+) -> None:
+    texts = [t for t, _ in PARAPHRASES]
+    adapted = EmbeddingIntentClassifier(e5, metric_adapter="always", use_rules=False)
+    plain = EmbeddingIntentClassifier(e5, metric_adapter="never", use_rules=False)
+
+    adapted.fit(in_scope_catalogue)
+    plain.fit(in_scope_catalogue)
+
+    assert adapted.uses_adapter and not plain.uses_adapter
+    assert not np.allclose(adapted.probabilities(texts), plain.probabilities(texts))
+    assert [p.name for p in adapted.predict_many(texts)] == [i for _, i in PARAPHRASES]
+
+
+def test_an_adapter_that_changes_nothing_is_not_chosen(
+    e5: Any, in_scope_catalogue: IntentCatalogue
+) -> None:
+    # With no training steps the adapted views equal the plain ones: no win, so no adapter.
+    classifier = EmbeddingIntentClassifier(
+        e5, metric_adapter="auto", adapter=AdapterSettings(steps=0), use_rules=False
+    )
+
+    assert not classifier.fit(in_scope_catalogue).uses_adapter
 
 
 def test_second_fit_reads_example_embeddings_from_the_cache(

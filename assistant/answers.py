@@ -1,34 +1,24 @@
 """Grounded answers: every sentence comes from the knowledge base or a template.
 
-Without an LLM the assistant answers with the best FAQ answer (or document
-passage) as written by the firm, cites it, and asks a clarifying question when
-the evidence is middling or two different entries are about equally likely.
+Without an LLM the assistant answers with the part of the best entry that answers (or the
+document sentences that do), as the firm wrote it, and cites it. Whether an entry answers
+*this* question is the retriever's answerability (``RetrievedPassage.confidence``, see
+:mod:`knowledge.answerability`), not its similarity: with no entry above ``answer_at`` the
+reply says plainly that it does not know and offers a person; with a couple of plausible
+entries it asks which one is meant, offering only those.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.conversation import Action, Language, SourceRef
+from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import RetrievedPassage, UnitKind
-
-TEMPLATES: dict[str, dict[Language, str]] = {
-    "clarify": {
-        "zh": "您想咨询的是以下哪个问题？请点选或换个说法告诉我：",
-        "en": "Which of these do you mean? Pick one, or tell me in other words:",
-    },
-    "not_found": {
-        "zh": "抱歉，我暂时没有找到能回答这个问题的资料。您可以换个说法，或输入“转人工”联系客服。",
-        "en": "Sorry, I couldn't find anything that answers this. Try rephrasing, "
-        "or type “human” to reach our support staff.",
-    },
-    "cross_lingual": {
-        "zh": "（以下内容来自我们的英文资料）",
-        "en": "(This answer comes from our Chinese-language FAQ.)",
-    },
-    "sources": {"zh": "参考资料：", "en": "Sources: "},
-}
+from knowledge.language import has_cjk
+from knowledge.lexicon import Lexicon, bundled_lexicon
 
 
 @dataclass(frozen=True)
@@ -38,6 +28,8 @@ class ComposedAnswer:
     sources: list[SourceRef]
     quick_replies: list[str]
     confident: bool
+    gap: bool = field(default=False, kw_only=True)
+    """Nothing in the knowledge base answers: a question for the curators."""
 
 
 def source_ref(passage: RetrievedPassage) -> SourceRef:
@@ -50,63 +42,168 @@ def source_ref(passage: RetrievedPassage) -> SourceRef:
     )
 
 
+def not_known(language: Language) -> ComposedAnswer:
+    """The honest reply when nothing answers: say so, and offer a person."""
+    return ComposedAnswer(
+        template("not_known", language),
+        Action.ANSWER,
+        [],
+        [PERSON_OPTION[language]],
+        False,
+        gap=True,
+    )
+
+
+# A bare yes or no opening an entry's answer ("不会。", "不一定，", "Yes,"): it answers the
+# entry's own question, which may not be the one asked.
+_POLARITY_LEAD = re.compile(
+    r"^\s*(?:不会|会的?|不能|能|可以|不可以|需要|不需要|不用|有|没有|是的?|不是|不一定|一般不会|"
+    r"yes|no|not necessarily|usually not)\s*[。，,.!！;；]\s*",
+    re.IGNORECASE,
+)
+_YES_NO_QUESTION = re.compile(
+    r"吗|么[?？]?\s*$|能不能|可不可以|是不是|会不会|有没有|要不要|需不需要|是否|"
+    r"^\s*(?:can|could|may|is|are|do|does|did|will|would|should|must|have|has)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+(?=[A-Z])")
+_MAX_CHUNK_SENTENCES = 3
+_SAME_LANGUAGE = 0.15  # how much likelier an other-language entry must be to be preferred
+
+
+def asks_yes_no(question: str) -> bool:
+    return _YES_NO_QUESTION.search(question) is not None
+
+
 class GroundedComposer:
-    """Chooses between answering, clarifying and admitting it does not know.
+    """Chooses between answering, asking which entry is meant, and saying it does not know.
 
-    ``answer_at``: top confidence from which the best entry is given outright.
-    ``clarify_at``: below it nothing is close enough to offer as a choice.
-    ``ambiguity_margin``: a runner-up within this confidence of the top makes
-    the answer ambiguous unless the top is above ``sure_at``.
-
-    The defaults were chosen on the dev split of ``evals/data/cases.jsonl``
-    (pass rate 0.49 at 0.6/0.9/0.08, 0.66 at 0.5/0.6/0.02, where 76 and 15 of
-    241 replies asked to clarify); the held-out split was not consulted.
+    ``answer_at``: answerability from which the best entry is given outright, even with
+    other plausible entries around.
+    ``clarify_at``: below it an entry is not offered even as a choice; above it, the best
+    entry is given when no other is plausible, and a choice is offered when some are.
+    ``ambiguity_margin``: a different entry within this much of the best makes the answer
+    ambiguous unless the best is above ``sure_at``.
     """
 
     def __init__(
         self,
         *,
-        answer_at: float = 0.5,
-        clarify_at: float = 0.3,
-        sure_at: float = 0.6,
-        ambiguity_margin: float = 0.02,
+        answer_at: float = 0.3,
+        clarify_at: float = 0.2,
+        sure_at: float = 0.45,
+        ambiguity_margin: float = 0.05,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.answer_at = answer_at
         self.clarify_at = clarify_at
         self.sure_at = sure_at
         self.ambiguity_margin = ambiguity_margin
+        self.lexicon = lexicon or bundled_lexicon()
 
-    def compose(self, passages: Sequence[RetrievedPassage], language: Language) -> ComposedAnswer:
+    def answerable(self, passages: Sequence[RetrievedPassage]) -> bool:
+        """Whether the best passage answers well enough to be given outright."""
+        return bool(passages) and passages[0].confidence >= self.answer_at
+
+    def compose(
+        self,
+        passages: Sequence[RetrievedPassage],
+        language: Language,
+        *,
+        question: str = "",
+        preface: str = "",
+        strict: bool = False,
+    ) -> ComposedAnswer:
+        """The reply from ``passages`` to ``question``; ``preface`` goes before an answer
+        (what follows from facts the investor stated). ``strict``: the question looks off
+        topic, so only an entry above ``answer_at`` is given."""
         if not passages or passages[0].confidence < self.clarify_at:
-            return ComposedAnswer(TEMPLATES["not_found"][language], Action.ANSWER, [], [], False)
+            return not_known(language)
+        passages = self._own_language_first(passages, language)
         top = passages[0]
-        rivals = [
+        plausible = [
             p
             for p in passages[1:3]
-            if p.unit.title != top.unit.title
-            and top.confidence - p.confidence <= self.ambiguity_margin
+            if p.unit.title != top.unit.title and p.confidence >= self.clarify_at
         ]
-        if top.confidence < self.answer_at or (rivals and top.confidence < self.sure_at):
-            options = [top, *rivals] if rivals else list(passages[:3])
-            titles = list(dict.fromkeys(p.unit.title for p in options))
-            return ComposedAnswer(
-                TEMPLATES["clarify"][language],
-                Action.CLARIFY,
-                [source_ref(p) for p in options],
-                titles,
-                False,
-            )
+        rivals = [p for p in plausible if top.confidence - p.confidence <= self.ambiguity_margin]
+        # Below answer_at the best entry is still given when nothing else is plausible: a
+        # menu of one is a question the investor has to answer for no gain.
+        alone = not plausible and not strict
+        if (top.confidence >= self.answer_at or alone) and not (
+            rivals and top.confidence < self.sure_at
+        ):
+            text = self._answer_text(top, language, question)
+            if preface:
+                text = f"{preface}\n{text}"
+            return ComposedAnswer(text, Action.ANSWER, [source_ref(top)], [], True)
+        return self._clarify([top, *plausible], language)
+
+    def _own_language_first(
+        self, passages: Sequence[RetrievedPassage], language: Language
+    ) -> list[RetrievedPassage]:
+        """The best entry in the investor's language when it is about as likely as a better
+        one in the other language (a firm's FAQ often has both versions)."""
+        top = passages[0]
+        if not top.unit.lang or top.unit.lang == language:
+            return list(passages)
+        for passage in passages[1:]:
+            close = passage.confidence >= max(self.clarify_at, top.confidence - _SAME_LANGUAGE)
+            if close and passage.unit.lang == language:
+                return [passage, *(p for p in passages if p is not passage)]
+        return list(passages)
+
+    def _clarify(self, options: list[RetrievedPassage], language: Language) -> ComposedAnswer:
+        """Offer the plausible entries, in the investor's language, and a person."""
+        same_language = [p for p in options if not p.unit.lang or p.unit.lang == language]
+        shown = same_language or options[:1]
+        titles = list(dict.fromkeys(p.unit.title for p in shown))
+        lead = template("clarify" if len(titles) > 1 else "clarify_one", language)
+        if len(titles) == 1 and shown[0].unit.lang and shown[0].unit.lang != language:
+            lead = f"{lead}\n{template('cross_lingual', language)}"
         return ComposedAnswer(
-            self._answer_text(top, language), Action.ANSWER, [source_ref(top)], [], True
+            lead,
+            Action.CLARIFY,
+            [source_ref(p) for p in shown],
+            [*titles, PERSON_OPTION[language]],
+            False,
         )
 
-    @staticmethod
-    def _answer_text(passage: RetrievedPassage, language: Language) -> str:
+    def _answer_text(self, passage: RetrievedPassage, language: Language, question: str) -> str:
         unit = passage.unit
         parts: list[str] = []
         if unit.lang and unit.lang != language:
-            parts.append(TEMPLATES["cross_lingual"][language])
-        parts.append(unit.text)
+            parts.append(template("cross_lingual", language))
+        parts.append(self.relevant_part(passage, question))
         label = unit.title if unit.kind is UnitKind.FAQ else f"{unit.source} › {unit.title}"
-        parts.append(f"{TEMPLATES['sources'][language]}{label}")
+        parts.append(f"{template('sources', language)}{label}")
         return "\n".join(parts)
+
+    def relevant_part(self, passage: RetrievedPassage, question: str) -> str:
+        """The part of the unit that answers ``question``.
+
+        A FAQ answer is kept whole (the firm wrote it as one answer), except a bare yes or
+        no at its start when the investor did not ask a yes-or-no question. A document chunk
+        is cut to the sentences that share the question's concepts (or, failing that, its
+        first sentences).
+        """
+        text = passage.unit.text.strip()
+        if question and not asks_yes_no(question):
+            trimmed = _POLARITY_LEAD.sub("", text, count=1)
+            if trimmed and trimmed != text:
+                text = trimmed
+        if passage.unit.kind is UnitKind.FAQ or not question:
+            return text
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        if len(sentences) <= _MAX_CHUNK_SENTENCES:
+            return text
+        wanted = self.lexicon.concepts_of(question).all
+        scored = [
+            (len(wanted & self.lexicon.concepts_of(s).all), -i, s) for i, s in enumerate(sentences)
+        ]
+        best = sorted(scored, reverse=True)[:_MAX_CHUNK_SENTENCES]
+        joiner = "" if has_cjk(text) else " "
+        if not best or best[0][0] == 0:
+            return joiner.join(sentences[:_MAX_CHUNK_SENTENCES])
+        keep = sorted(-position for score, position, _ in best if score > 0)
+        return joiner.join(sentences[i] for i in keep)

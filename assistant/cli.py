@@ -292,6 +292,50 @@ def ask(
     )
 
 
+DEFAULT_DIALOGUES = Path(__file__).resolve().parent.parent / "evals/data/dialogues.jsonl"
+
+
+@app.command("eval-dialogues")
+def evaluate_dialogues(
+    dialogues: Annotated[
+        Path, typer.Argument(help="dialogue file (JSONL, see evals/data/RUBRIC.md)")
+    ] = DEFAULT_DIALOGUES,
+    split: Annotated[str, typer.Option(help="dev, heldout or all")] = "dev",
+    out: Annotated[
+        Path | None, typer.Option(help="write every turn and reply here (JSON), for grading")
+    ] = None,
+    grades: Annotated[
+        Path | None, typer.Option(help="a reader's grades (JSON) to count with the replies")
+    ] = None,
+    kb: KbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Play the blind conversations turn by turn; label what rules can, count the rest."""
+    import asyncio
+
+    from assistant.service import build_assistant
+    from evals.dialogues import load_dialogues, load_grades, run_dialogues, save_records
+    from evals.dialogues import summarise as summarise_dialogues
+
+    settings = _settings()
+    try:
+        bot = build_assistant(settings, kb_dir=kb)
+    except KnowledgeError as exc:
+        _fail(exc)
+        return
+    try:
+        records = asyncio.run(run_dialogues(bot, load_dialogues(dialogues, split)))
+    finally:
+        bot.close()
+    if out is not None:
+        save_records(records, out)
+    summary = summarise_dialogues(records, load_grades(grades) if grades else None)
+    if as_json:
+        _print_json(summary.model_dump())
+        return
+    console.print(summary.model_dump_json(indent=2))
+
+
 DEFAULT_CASES = Path(__file__).resolve().parent.parent / "evals/data/cases.jsonl"
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "evals/thresholds.toml"
 
@@ -710,7 +754,13 @@ def kb_evaluate(
                 ),
                 "keyword": HybridRetriever(base, mode="keyword"),
                 "hybrid, rrf": HybridRetriever(base, fusion="rrf", cross_lingual_bonus=bonus),
-                "hybrid, weighted (default)": HybridRetriever(
+                "hybrid, weighted": HybridRetriever(
+                    base,
+                    keyword_weight=settings.retrieval_keyword_weight,
+                    cross_lingual_bonus=bonus,
+                    rerank=False,
+                ),
+                "hybrid, weighted, answerability rerank (default)": HybridRetriever(
                     base,
                     keyword_weight=settings.retrieval_keyword_weight,
                     cross_lingual_bonus=bonus,
@@ -741,45 +791,107 @@ def kb_evaluate(
     console.print(out)
 
 
-@kb_app.command("calibrate")
-def kb_calibrate(
-    queries: Annotated[Path, typer.Argument(help="retrieval queries (JSONL)")] = (
-        DEFAULT_RETRIEVAL_QUERIES
-    ),
+@kb_app.command("answerability")
+def kb_answerability(
     catalogue: Annotated[
         Path, typer.Option(help="intent catalogue whose out-of-scope examples are negatives")
     ] = DEFAULT_CATALOGUE,
     kb: KbOption = None,
-    write: Annotated[
-        bool, typer.Option(help="store it in knowledge/data/calibration.json")
+    bundle: Annotated[
+        bool,
+        typer.Option(
+            help="also store it as the bundled default (knowledge/data/answerability.json)"
+        ),
     ] = False,
+    ablation: Annotated[
+        bool,
+        typer.Option(
+            help="measure what each kind of evidence adds on the labelled dev questions "
+            "(sample knowledge base)"
+        ),
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Fit the confidence calibration for the configured embedder on the dev split."""
+    """Refit the answerability model on the knowledge base's own phrasings and show it."""
+    if ablation:
+        _answerability_ablation(catalogue, kb, as_json)
+        return
+    import json
     from importlib import resources
 
-    from assistant.components import build_retriever, open_knowledge_base
-    from evals.retrieval import calibrate, load_queries
-    from intents.catalogue import load_catalogue
-    from knowledge.calibration import save_calibration
+    from assistant.components import open_knowledge_base, out_of_scope_examples
+    from knowledge.answerability_training import fit
+    from knowledge.lexicon import bundled_lexicon
+    from knowledge.retrieval import HybridRetriever
 
     settings = _settings()
-    negatives = [
-        text
-        for intent in load_catalogue(catalogue).intents
-        if intent.handler == "out_of_scope"
-        for text in intent.texts()
-    ]
     try:
         base = open_knowledge_base(settings, kb)
-        fitted = calibrate(build_retriever(base, settings), load_queries(queries, "dev"), negatives)
+        ranking = HybridRetriever(
+            base,
+            keyword_weight=settings.retrieval_keyword_weight,
+            cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
+        ).ranking_parameters
+        fitted = fit(base, bundled_lexicon(), ranking, negatives=out_of_scope_examples(catalogue))
     except KnowledgeError as exc:
         _fail(exc)
         return
+    if fitted is None:
+        console.print("too few phrasings to fit: the bundled model is used")
+        return
     _print_json(fitted.model_dump())
-    if write:
-        target = Path(str(resources.files("knowledge.data").joinpath("calibration.json")))
-        save_calibration(fitted, target)
+    if bundle:
+        target = Path(str(resources.files("knowledge.data").joinpath("answerability.json")))
+        entry = fitted.model_dump() | {
+            "fitted_on": f"the sample knowledge base: {fitted.fitted_on}"
+        }
+        target.write_text(
+            json.dumps({"default": entry}, ensure_ascii=False, indent=2) + "\n", "utf-8"
+        )
         console.print(f"written to {target}")
+
+
+def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> None:
+    from assistant.answers import GroundedComposer
+    from assistant.components import open_knowledge_base, out_of_scope_examples
+    from evals.answerability import ablation
+
+    settings = _settings()
+    composer = GroundedComposer()
+    try:
+        scores = ablation(
+            open_knowledge_base(settings, kb),
+            keyword_weight=settings.retrieval_keyword_weight,
+            cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
+            negatives=out_of_scope_examples(catalogue),
+            answer_at=composer.answer_at,
+            clarify_at=composer.clarify_at,
+        )
+    except KnowledgeError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json([s.model_dump() for s in scores])
+        return
+    table = Table(title="answerability evidence, dev questions (shares of the answerable)")
+    for column in ("evidence", "top-1", "right", "wrong", "not known", "unanswerable answered"):
+        table.add_column(column)
+    for s in scores:
+        table.add_row(
+            s.variant,
+            *(
+                f"{v:.3f}"
+                for v in (
+                    s.top1,
+                    s.answered_right,
+                    s.answered_wrong,
+                    s.not_known,
+                    s.unanswerable_answered,
+                )
+            ),
+        )
+    console.print(table)
+    console.print(f"{scores[0].answerable} answerable, {scores[0].unanswerable} unanswerable")
 
 
 @db_app.command("upgrade")

@@ -29,6 +29,8 @@ from assistant.incoming_signals import (
     fraud_signals,
     is_advice_request,
     is_prompt_injection,
+    reports_firm_caused_loss,
+    reports_missing_money,
 )
 from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
@@ -86,6 +88,8 @@ class IncomingFindings(BaseModel):
     fraud_signals: list[str] = []
     prompt_injection: bool = False
     advice_request: bool = False
+    missing_money: bool = False
+    firm_caused_loss: bool = False
 
 
 def _words(text: str) -> frozenset[str]:
@@ -278,6 +282,25 @@ INVESTMENT_CATEGORIES = frozenset(
         "options",
         "market_data",
         "risk_assessment",
+    }
+)
+# Service topics: how to open, sign in, move money, pay, close. Their answers carry no
+# disclaimer even when they mention shares (开户成功后即可买卖股票 is not investment advice).
+SERVICE_CATEGORIES = frozenset(
+    {
+        "account_opening",
+        "account_cancellation",
+        "password_reset",
+        "bank_transfer",
+        "fees",
+        "position_query",
+        "anti_fraud",
+        "complaint",
+        "human_agent",
+        "fraud_report",
+        "privacy",
+        "app_support",
+        "statements",
     }
 )
 _INVESTMENT_WORDS = any_of(
@@ -492,15 +515,18 @@ class ComplianceGuard:
             fraud_signals=fraud_signals(normal),
             prompt_injection=is_prompt_injection(normal),
             advice_request=is_advice_request(normal),
+            missing_money=reports_missing_money(normal),
+            firm_caused_loss=reports_firm_caused_loss(normal),
         )
 
     def is_investment_related(self, text: str, category: str | None = None) -> bool:
-        """Whether an answer needs the disclaimer: by its FAQ category when known, else by
-        what it talks about."""
-        if category is not None and (
-            category in INVESTMENT_CATEGORIES or category.startswith("permission_")
-        ):
-            return True
+        """Whether an answer needs the disclaimer: by its FAQ category when known (a service
+        topic never does), else by what it talks about."""
+        if category:
+            if category in INVESTMENT_CATEGORIES or category.startswith("permission_"):
+                return True
+            if category in SERVICE_CATEGORIES:
+                return False
         return _INVESTMENT_WORDS.search(_normalise(text)) is not None
 
     def suitability(self, investor_risk_level: str | None, product: str) -> SuitabilityResult:

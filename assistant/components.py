@@ -6,9 +6,11 @@ The CLI and the web app call these factories; nothing here runs at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.settings import Settings
+from intents.catalogue import IntentCatalogue
 from knowledge.embedders import QuestionPassageEmbeddings, load_embedder
 from knowledge.index import KnowledgeBase
 from knowledge.keyword import warm_up
@@ -49,13 +51,36 @@ def open_knowledge_base(settings: Settings, kb_dir: Path | None = None) -> Knowl
     )
 
 
+def out_of_scope_texts(catalogue: IntentCatalogue) -> list[str]:
+    """The catalogue's out-of-scope examples: what the knowledge base should never answer."""
+    return [
+        text
+        for intent in catalogue.intents
+        if intent.handler == "out_of_scope"
+        for text in intent.texts()
+    ]
+
+
+def out_of_scope_examples(catalogue: Path) -> list[str]:
+    """:func:`out_of_scope_texts` of the catalogue file at ``catalogue``."""
+    from intents.catalogue import load_catalogue
+
+    return out_of_scope_texts(load_catalogue(catalogue))
+
+
 def build_retriever(
-    kb: KnowledgeBase, settings: Settings, mode: Mode = "hybrid"
+    kb: KnowledgeBase,
+    settings: Settings,
+    mode: Mode = "hybrid",
+    *,
+    negatives: Sequence[str] = (),
 ) -> HybridRetriever:
+    """The retriever; ``negatives`` (out-of-scope texts) help fit its answerability model."""
     return HybridRetriever(
         kb,
         mode=mode,
         fusion=settings.retrieval_fusion,
         keyword_weight=settings.retrieval_keyword_weight,
         cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
+        negatives=negatives,
     )

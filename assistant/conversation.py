@@ -6,12 +6,14 @@ compliance guard, the channels and the evaluation suite.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.context import Topic
 from intents.flows import FlowState as FlowState  # re-exported: moved, stays importable here
 
 Language = Literal["zh", "en"]
@@ -83,6 +85,18 @@ class ConversationState(BaseModel):
     low_confidence_streak: int = 0
     flags: set[str] = Field(default_factory=set, description="e.g. fraud_suspected")
     escalated: bool = False
+    topic: Topic | None = Field(None, description="the last question answered from knowledge")
+
+
+@dataclass(frozen=True)
+class FlowTurn:
+    """What a flow said and where it stands after one message."""
+
+    reply: str
+    quick_replies: list[str]
+    state: FlowState | None
+    escalation: EscalationDecision | None = None
+    completed: bool = False
 
 
 class BotReply(BaseModel):

@@ -2,17 +2,20 @@
 
 Order of decisions, each able to end the turn:
 
-1. the compliance guard reads the message (personal data masked before it is
-   stored; fraud patterns flag the conversation and escalate at once);
+1. the compliance guard reads the message (personal data masked before it is stored); a
+   scam the investor describes gets a warning about *that* scam and a person;
 2. an escalated conversation waits for its agent;
-3. an active flow gets the message if it fits what the flow asked; a message
-   that clearly asks something else interrupts the flow, which is suspended
-   and offered again afterwards;
-4. the intent decides: escalate, run a flow, small talk, out of scope, or
-   answer from knowledge (grounded, with a clarifying question when unsure);
-5. strong anger or too many turns the bot could not answer escalate;
-6. every outgoing text passes the guard (no promises, no recommendations,
-   the disclaimer on investment answers).
+3. attempts to rewrite the assistant's rules ("忽略之前的指令", "admin mode") are declined and
+   flagged; money missing from an account, or a loss the investor puts down to us, goes to
+   a person at once with intake alongside; strong anger goes to a person;
+4. an active flow gets the message if it fits what the flow asked; a message that clearly
+   asks something else interrupts the flow, which is suspended and offered again afterwards;
+5. the intent decides: a person, a complaint (in any wording: intake), a flow, small talk,
+   a refusal to give investment advice, or an answer from knowledge (:mod:`assistant.answering`:
+   only when an entry answers this question, else an honest "I don't know" and a person);
+6. too many turns the bot could not answer escalate;
+7. every outgoing text passes the guard (no promises, no recommendations, the disclaimer on
+   investment answers).
 """
 
 from __future__ import annotations
@@ -20,36 +23,42 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answers import ComposedAnswer, GroundedComposer
-from assistant.compliance import ComplianceGuard
+from assistant.answering import Answerer, AnswerStream, Retrieve
+from assistant.answers import GroundedComposer
+from assistant.compliance import ComplianceGuard, IncomingFindings
 from assistant.conversation import (
     Action,
     BotReply,
     ConversationState,
-    EscalationDecision,
     EscalationReason,
     FlowState,
+    FlowTurn,
     IntentRef,
     Language,
     Speaker,
     Turn,
 )
 from assistant.escalation import EscalationPolicy
+from assistant.scam_warnings import scam_warning
 from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
-from knowledge.documents import RetrievedPassage
-from knowledge.language import detect_language
+from knowledge.language import reply_language
+from knowledge.lexicon import Lexicon, bundled_lexicon
 
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
 
+__all__ = ["AnswerStream", "DialoguePolicy", "FlowRunner", "FlowTurn", "Retrieve", "wants_to_act"]
+
 FRAUD_FLAG = "fraud_suspected"
+INJECTION_FLAG = "prompt_injection"
+URGENT_PRIORITY = 90
+# A complaint the classifier is this sure of takes the complaint intake, whatever the wording.
+COMPLAINT_AT = 0.5
 # "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
 _WISH = re.compile(
     r"(我想|我要|想要|打算|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
@@ -63,23 +72,23 @@ def wants_to_act(text: str) -> bool:
     return _WISH.search(text) is not None
 
 
-# Rules and the model may name an intent the catalogue files under another handler;
-# these always escalate.
-_ESCALATING_INTENTS = {
-    "human_agent": EscalationReason.REQUESTED,
-    "fraud_report": EscalationReason.FRAUD,
-}
+_SMALL_TALK = re.compile(
+    r"你好|您好|在吗|在不在|哈喽|嗨|早上好|下午好|晚上好|谢谢|多谢|感谢|辛苦|好的|好滴|知道了|明白了|"
+    r"嗯+|再见|拜拜|没事了|没有了|就这样|不用了|没问题了|"
+    r"\b(?:hi|hello|hey|thanks?|thank you|thx|ty|bye|goodbye|see you|good (?:morning|"
+    r"afternoon|evening)|ok|okay|cheers|got it|that'?s all|no more)\b",
+    re.IGNORECASE,
+)
+_SMALL_TALK_MAX_CHARS = 16
 
 
-@dataclass(frozen=True)
-class FlowTurn:
-    """What a flow said and where it stands after one message."""
+def is_small_talk(text: str) -> bool:
+    """Whether ``text`` is only a greeting, thanks or goodbye: short, with such a word.
 
-    reply: str
-    quick_replies: list[str]
-    state: FlowState | None
-    escalation: EscalationDecision | None = None
-    completed: bool = False
+    The classifier is sure of "greeting" or "goodbye" for many short messages that are
+    nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions.
+    """
+    return len(text.strip()) <= _SMALL_TALK_MAX_CHARS and _SMALL_TALK.search(text) is not None
 
 
 class FlowRunner(Protocol):
@@ -102,23 +111,6 @@ class FlowRunner(Protocol):
     def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn: ...
 
 
-Retrieve = Callable[[str], list[RetrievedPassage]]
-
-
-class AnswerStream(Protocol):
-    """Receives an LLM answer while the model writes it (a channel shows it as it grows).
-
-    The whole reply still comes back from :meth:`DialoguePolicy.respond` and is
-    the one that counts: it has passed the compliance guard, which the pieces
-    have not. ``reset`` means drop what was shown: the model failed part-way
-    and the grounded answer follows instead.
-    """
-
-    async def chunk(self, delta: str) -> None: ...
-
-    async def reset(self) -> None: ...
-
-
 class DialoguePolicy:
     """Decides every bot turn. Build once per process; ``respond`` is safe to call concurrently
     for different conversations."""
@@ -134,20 +126,33 @@ class DialoguePolicy:
         composer: GroundedComposer | None = None,
         escalation: EscalationPolicy | None = None,
         llm: LlmComposer | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.classifier = classifier
         self.catalogue = catalogue
         self.retrieve = retrieve
         self.guard = guard
         self.flows = flows
-        self.composer = composer or GroundedComposer()
+        self.lexicon = lexicon or bundled_lexicon()
+        self.composer = composer or GroundedComposer(lexicon=self.lexicon)
         self.escalation = escalation or EscalationPolicy()
-        self.llm = llm
+        self.answerer = Answerer(
+            retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
+        )
+
+    @property
+    def llm(self) -> LlmComposer | None:
+        """The LLM that writes answers from passages, or None for grounded answers only."""
+        return self.answerer.llm
+
+    @llm.setter
+    def llm(self, llm: LlmComposer | None) -> None:
+        self.answerer.llm = llm
 
     async def respond(
         self, state: ConversationState, text: str, *, stream: AnswerStream | None = None
     ) -> BotReply:
-        """Decide the reply to ``text`` and update ``state`` (turns, flow, flags).
+        """Decide the reply to ``text`` and update ``state`` (turns, flow, flags, topic).
 
         With an LLM configured and a ``stream`` given, the model's answer is
         passed to ``stream`` piece by piece as well.
@@ -155,19 +160,12 @@ class DialoguePolicy:
         started = time.perf_counter()
         findings = self.guard.inspect_incoming(text)
         masked = findings.masked_text
-        language: Language = "zh" if detect_language(masked) == "zh" else "en"
+        previous = state.language if state.turns else None
+        language: Language = "zh" if reply_language(masked, previous) == "zh" else "en"
         state.language = language
         prediction = await asyncio.to_thread(self.classifier.predict, masked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
-        reply = await self._decide(
-            state,
-            masked,
-            language,
-            prediction,
-            findings.fraud_signals,
-            findings.advice_request,
-            stream,
-        )
+        reply = await self._decide(state, masked, language, prediction, findings, stream)
         reply = self._guard_outgoing(reply)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         state.turns.append(Turn(speaker=Speaker.BOT, text=reply.text, intent=prediction.name))
@@ -181,27 +179,40 @@ class DialoguePolicy:
         text: str,
         language: Language,
         prediction: IntentPrediction,
-        fraud_signals: list[str],
-        advice_request: bool,
+        findings: IncomingFindings,
         stream: AnswerStream | None = None,
     ) -> BotReply:
         intent = IntentRef(name=prediction.name, confidence=round(prediction.confidence, 4))
-        if fraud_signals or prediction.name == "fraud_report":
-            state.flags.add(FRAUD_FLAG)
-            return self._escalate(
-                state,
-                language,
-                intent,
-                EscalationReason.FRAUD,
-                "fraud_warning",
-                flags=["fraud_warning", *fraud_signals],
-            )
+        scam = findings.fraud_signals or (
+            prediction.name == "fraud_report" and prediction.source == "rule"
+        )
+        if scam:
+            return self._warn_of_scam(state, text, language, intent, findings.fraud_signals)
         if state.escalated:
             return BotReply(
                 text=template("escalated_waiting", language),
                 language=language,
                 action=Action.ESCALATE,
                 intent=intent,
+            )
+        if findings.prompt_injection:
+            state.flags.add(INJECTION_FLAG)
+            return BotReply(
+                text=template("injection_declined", language),
+                language=language,
+                action=Action.ANSWER,
+                intent=intent,
+                flags=[INJECTION_FLAG],
+            )
+        if findings.missing_money or findings.firm_caused_loss:
+            return self._escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "urgent_loss",
+                priority=URGENT_PRIORITY,
+                flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
             )
         if self.escalation.is_angry(text):
             return self._escalate(
@@ -215,13 +226,13 @@ class DialoguePolicy:
             state.suspended_flow, state.flow = state.flow, None
 
         reply = await self._by_intent(
-            state, text, language, prediction, intent, advice_request, stream
+            state, text, language, prediction, intent, findings.advice_request, stream
         )
         if state.suspended_flow is not None and reply.escalation is None and state.flow is None:
             # Answered the interruption; now pick the flow up where it stopped.
             resume = self.flows.resume_prompt(state.suspended_flow, language)
             reply.text = f"{reply.text}\n\n{resume.reply}"
-            reply.quick_replies = reply.quick_replies or resume.quick_replies
+            reply.quick_replies = resume.quick_replies or reply.quick_replies
             state.flow = resume.state or state.suspended_flow
             state.suspended_flow = None
         return reply
@@ -249,10 +260,16 @@ class DialoguePolicy:
     ) -> BotReply:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
-        if prediction.name in _ESCALATING_INTENTS:
-            return self._escalate(
-                state, language, intent, _ESCALATING_INTENTS[prediction.name], "handoff"
-            )
+        if prediction.name == "human_agent":
+            return self._escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
+        if prediction.name == "complaint" and (
+            prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
+        ):
+            return await self._complaint(state, text, language, intent)
+        if prediction.name == "fraud_report":
+            # No scam described (that was handled first): a question about fraud or
+            # security, such as "will you sell my data?", is answered from knowledge.
+            return await self._answer(state, text, language, intent, False, stream)
         if handler == "escalate":
             return self._escalate(
                 state,
@@ -271,7 +288,7 @@ class DialoguePolicy:
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language)
             return self._from_flow(state, flow_turn, language, intent)
-        if handler == "smalltalk":
+        if handler == "smalltalk" and (prediction.source == "rule" or is_small_talk(text)):
             state.low_confidence_streak = 0
             name = (
                 prediction.name
@@ -292,15 +309,18 @@ class DialoguePolicy:
                 intent=intent,
                 flags=["advice_declined"],
             )
-        if handler == "out_of_scope" or prediction.out_of_scope:
-            # The catalogue cannot list every topic; a confident FAQ match overrules it.
-            passages = await asyncio.to_thread(self.retrieve, text)
-            if passages and passages[0].confidence >= self.composer.answer_at:
-                return self._grounded(state, passages, language, intent, None)
-            return self._miss(state, language, intent, template("out_of_scope", language))
-        return await self._answer(
-            state, text, language, intent, spec.name if spec else None, stream
-        )
+        off_topic = handler in ("out_of_scope", "smalltalk") or prediction.out_of_scope
+        return await self._answer(state, text, language, intent, off_topic, stream)
+
+    async def _complaint(
+        self, state: ConversationState, text: str, language: Language, intent: IntentRef
+    ) -> BotReply:
+        """Complaint intake when the flow can run, else straight to a person."""
+        spec = self.catalogue.get("complaint")
+        if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
+            flow_turn = await self.flows.start(spec.flow, state, text, language)
+            return self._from_flow(state, flow_turn, language, intent)
+        return self._escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")
 
     async def _answer(
         self,
@@ -308,52 +328,34 @@ class DialoguePolicy:
         text: str,
         language: Language,
         intent: IntentRef,
-        category: str | None,
+        off_topic: bool,
         stream: AnswerStream | None = None,
     ) -> BotReply:
-        passages = await asyncio.to_thread(self.retrieve, text)
-        drafted: ComposedAnswer | None = None
-        if self.llm is not None and stream is not None:
-            drafted = await self._stream_llm(self.llm, text, passages, language, stream)
-        elif self.llm is not None:
-            drafted = await self.llm.compose(text, passages, language)
-        return self._grounded(state, passages, language, intent, category, drafted)
-
-    async def _stream_llm(
-        self,
-        llm: LlmComposer,
-        text: str,
-        passages: list[RetrievedPassage],
-        language: Language,
-        stream: AnswerStream,
-    ) -> ComposedAnswer | None:
-        """The LLM's answer, shown piece by piece; ``None`` (after a reset) to answer grounded."""
-        from assistant.llm import LlmUnavailableError  # loaded only with an LLM configured
-
-        pieces: list[str] = []
-        try:
-            async for piece in llm.stream(text, passages, language):
-                pieces.append(piece)
-                await stream.chunk(piece)
-        except LlmUnavailableError:
-            if pieces:
-                await stream.reset()
-            return None
-        return llm.finish("".join(pieces), passages, language)
-
-    def _grounded(
-        self,
-        state: ConversationState,
-        passages: list[RetrievedPassage],
-        language: Language,
-        intent: IntentRef,
-        category: str | None,
-        drafted: ComposedAnswer | None = None,
-    ) -> BotReply:
-        """Reply from passages: the LLM's draft when it gave one, else the grounded mode."""
-        composed = drafted or self.composer.compose(passages, language)
-        if not composed.confident and composed.action is Action.ANSWER:
-            return self._miss(state, language, intent, composed.text)
+        """An answer from knowledge when an entry answers; otherwise say so honestly."""
+        spec = self.catalogue.get(intent.name)
+        answered = await self.answerer.answer(
+            state,
+            text,
+            language,
+            category=spec.name if spec else None,
+            stream=stream,
+            strict=off_topic and not self._names_our_business(text),
+        )
+        composed = answered.composed
+        if not composed.confident and off_topic and not self._names_our_business(answered.question):
+            # Nothing answers and it is not about our business: decline, offer nothing.
+            return self._miss(
+                state, language, intent, template("out_of_scope", language), ["out_of_scope"]
+            )
+        if composed.gap:
+            return self._miss(
+                state,
+                language,
+                intent,
+                composed.text,
+                ["knowledge_gap"],
+                quick_replies=composed.quick_replies,
+            )
         if composed.action is Action.ANSWER:
             state.low_confidence_streak = 0
         reply = BotReply(
@@ -364,14 +366,32 @@ class DialoguePolicy:
             sources=composed.sources,
             quick_replies=composed.quick_replies,
         )
+        if answered.followup is not None:
+            reply.flags.append(f"followup_{answered.followup.reason}")
+        top = answered.passages[0] if answered.passages else None
         if composed.action is Action.ANSWER and self.guard.is_investment_related(
-            composed.text, passages[0].unit.category if passages else category
+            composed.text, top.unit.category if top and top.unit.category else None
         ):
             reply.flags.append("investment_related")
         return reply
 
+    def _names_our_business(self, text: str) -> bool:
+        """Whether the question is about something a brokerage serves (it names one of its
+        specific concepts, none of them outside the business)."""
+        concepts = self.lexicon.concepts_of(text)
+        named = [self.lexicon.concepts[c] for c in concepts.named]
+        specific = [c for c in named if not c.generic]
+        return bool(specific) and not any(c.outside for c in named)
+
     def _miss(
-        self, state: ConversationState, language: Language, intent: IntentRef, text: str
+        self,
+        state: ConversationState,
+        language: Language,
+        intent: IntentRef,
+        text: str,
+        flags: list[str],
+        *,
+        quick_replies: list[str] | None = None,
     ) -> BotReply:
         """A turn the bot could not answer; enough of them in a row escalate."""
         state.low_confidence_streak += 1
@@ -384,7 +404,29 @@ class DialoguePolicy:
             language=language,
             action=Action.ANSWER,
             intent=intent,
-            flags=["not_answered"],
+            flags=["not_answered", *flags],
+            quick_replies=quick_replies or [],
+        )
+
+    def _warn_of_scam(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        signals: list[str],
+    ) -> BotReply:
+        """A warning about the scam described, and a person (urgently if money is gone)."""
+        state.flags.add(FRAUD_FLAG)
+        warning = scam_warning(signals, text, language)
+        decision = self.escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
+        return BotReply(
+            text=warning.text,
+            language=language,
+            action=Action.ESCALATE,
+            intent=intent,
+            escalation=decision,
+            flags=["fraud_warning", *signals],
         )
 
     def _from_flow(

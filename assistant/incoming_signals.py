@@ -90,6 +90,9 @@ _FRAUD_PATTERNS: dict[FraudSignal, re.Pattern[str]] = {
         r"(?:公安|警察|检察院|法院)[^，,。]{0,6}(?:打电话|来电)|涉嫌洗钱|赃款",
         r"\b(?:pretend\w*|claim\w*|impersonat\w*|posing)\b[^.]{0,30}\b(?:your|csrc|regulator|police"
         r"|customer service|broker\w*|staff|company|account manager|advis[eo]r|exchange)\b",
+        r"\b(?:call|calls|called|message|text|sms|email|e-mail)\b[^.]{0,15}\bfrom\b[^.]{0,8}"
+        r"['\"“]?(?:csrc|the police|police|a regulator|the regulator|your company|the exchange|"
+        r"sse|szse)\b",
         r"\b(?:said|says)\s+(?:that\s+)?(?:they|he|she)(?:'re|\s+(?:were|was|are|is|works?))\s+"
         r"(?:from\s+|for\s+|in\s+|with\s+)?(?:your|you)\b",
         r"\bfake\s+(?:support|customer service|staff|agent)\b",
@@ -104,6 +107,7 @@ _FRAUD_PATTERNS: dict[FraudSignal, re.Pattern[str]] = {
     FraudSignal.FAKE_PLATFORM: any_of(
         r"假的?(?:交易)?(?:app|平台|网站)|山寨|杀猪盘",
         r"(?:平台|app)[^，,。]{0,12}(?:取不出|提不出|无法提现|提现不了|不能提现)|提现[^，,。]{0,8}(?:先交|要交)",
+        r"(?:让|叫|要)我(?:去)?下(?:载)?(?:个|一个)?[^，,。]{0,6}(?:app|软件|平台)",
         r"\bfake\s+(?:trading\s+)?(?:app|platform|website|site)\b|\bpig[- ]butchering\b",
         r"\b(?:platform|app)\b[^.]{0,40}\bcan'?t\s+withdraw\b",
     ),
@@ -111,7 +115,8 @@ _FRAUD_PATTERNS: dict[FraudSignal, re.Pattern[str]] = {
     FraudSignal.ADVANCE_FEE: any_of(
         r"先(?:交|打钱|付|缴)|会员费|定金|(?:交|缴)[^，,。]{0,6}保证金[^，,。]{0,6}(?:解冻|中签)",
         r"(?:解冻|中签)[^。]{0,12}(?:交|缴)[^，,。]{0,6}(?:保证金|费)",
-        r"\bpa(?:y|id)\s+upfront\b|\bmembership\s+fee\b|\b(?:deposit|fee)\b[^.]{0,20}\bunfreeze\b",
+        r"\bpa(?:y|id)\s+upfront\b|\bmembership\s+fee\b|\b(?:deposit|fee)\b[^.]{0,20}\bunfreeze\b|"
+        r"\bpay\s+(?:a|the)\s+(?:fine|fee|penalty)\b[^.]{0,30}\b(?:link|account|transfer)\b",
     ),
 }
 
@@ -124,6 +129,16 @@ _INJECTION = any_of(
     r"\bdisregard\b[^.]{0,30}\b(?:instructions|rules|guidelines|policy)\b",
     r"\bpretend\s+(?:you\s+are|to\s+be|you're)\b|\byou\s+are\s+now\b|\bact\s+as\b",
     r"\bdeveloper\s+mode\b|\bjailbreak\w*|(?-i:\bDAN\b)|\bsystem\s+prompt\b",
+    r"(?:重复|复述|原样|逐字|输出|打印)[^，,。]{0,10}(?:第一条|收到的|最初的|原始的?)[^，,。]{0,4}(?:指令|提示|消息|设定)|"
+    r"(?:第一条|收到的|最初的|原始的?)[^，,。]{0,6}(?:指令|提示词|设定)[^，,。]{0,8}(?:重复|复述|输出|打印|告诉我|发给我)|"
+    r"我是(?:你们的)?(?:开发|开发者|开发人员|developer|程序员|管理员|admin|工程师)[^，,。]{0,12}(?:测试|调试|权限|修改|改一下)|"
+    r"(?:管理员|超级用户|调试|维护|测试|后台|上帝|无限制)模式|管理员权限|超级管理员|进入后台|"
+    r"(?:输出|打印|告诉我|显示|泄露)[^，,。]{0,6}(?:提示词|系统设定|内部规则|后台数据|其他(?:客户|用户)的)",
+    r"\b(?:admin|administrator|debug|maintenance|god|sudo|root|unrestricted|test)\s+mode\b|"
+    r"\bi\s+am\s+(?:your|the)\s+(?:admin|administrator|developer|creator|supervisor)\b|"
+    r"\b(?:other|another)\s+(?:customers?|clients?|users?)'?s?\s+(?:data|details|information|accounts?)\b|"
+    r"\b(?:set|change|update|modify)\s+my\s+\w+(?:\s+\w+)?\s+to\b[^.]{0,30}\b(?:in|on)\s+the\s+system\b|"
+    r"\blist\s+all\s+(?:users|customers|clients|accounts)\b|\brepeat\s+(?:your|the)\s+first\s+instruction",
     r"\b(?:reveal|show|print|repeat)\s+(?:me\s+)?your\s+(?:prompt|instructions|rules)\b",
     r"\b(?:no|zero|without\s+(?:any\s+)?)\s*(?:restrictions|compliance\s+rules)\b",
 )
@@ -132,7 +147,7 @@ _ADVICE_REQUEST = any_of(
     r"买哪只|买哪个股|满仓哪只|买什么(?:股|票|基金)|该买什么|买啥股|收益最高",
     r"哪只(?:股票|基金|票)|哪只(?:好|能涨|会涨|值得|可以买)|随便说一只|说[一两几]只",
     r"推荐(?:一只|几只|一个|个|点|些|[一二三四五六七八九十几0-9]+只)?[^，,。]{0,12}?"
-    r"(?:股票|基金|个股|牛股|标的|票)",
+    r"(?:股票|基金|个股|牛股|标的|票|理财产品|理财)",
     r"荐个股|荐只股|[帮给]我荐股|来[一二三四五几0-9]只|直接给代码|给(?:我)?(?:个|几个)?代码",
     r"(?:会|能|还会|还能)(?:涨|大涨|涨停|反弹|回本|跌)吗|会不会(?:涨|跌|反弹)|涨还是跌",
     r"能不能(?:涨|回本|抄底|拿|追)|还能(?:追(?!回)|拿)|该不该|值不值得|值得(?:买|入手|投资|持有)吗",
@@ -151,7 +166,48 @@ _ADVICE_REQUEST = any_of(
     r"\bis\s+[^.?]{1,30}\s+a\s+good\s+(?:buy|investment)\b|\bquick\s+profit\b",
     r"\b(?:name|give\s+me|tell\s+me)\s+[^.?]{0,20}\b(?:tickers?|stocks?|picks?)\b",
     r"\bthat\s+(?:doubles|will\s+double)\b",
+    r"(?:保证|稳定|固定|保本|稳赚)[^，,。]{0,10}(?:收益|回报|利息|赚)[^，,。]{0,10}(?:产品|理财|基金|股票)|"
+    r"给我(?:推荐)?(?:一个|个|几个|一只|只)[^，,。]{0,12}(?:产品|理财|基金|股票)",
+    r"\b(?:give|find|show)\s+me\s+(?:a|an|some)\s+[^.?]{0,30}\b(?:product|fund|stock)s?\b"
+    r"[^.?]{0,20}\b(?:guarantee\w*|return\w*|profit\w*)",
 )
+
+
+_MISSING_MONEY = any_of(
+    r"(?:钱|资金|余额|资产|存款)[^，,。？?]{0,6}(?:少了|不见了?|没了|不翼而飞|凭空消失|被盗|被转走)",
+    r"(?:莫名其妙|无缘无故|凭空|突然|平白无故)[^，,。]{0,6}(?:少了|不见|没了|扣了)",
+    r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
+    r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
+    r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
+)
+_FIRM_FAULT = (
+    r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
+    r"(?:故障|宕机|崩|卡死|卡住|闪退|出错|bug|打不开|登不上|延迟|挂了|瘫痪|报错)"
+)
+_LOSS = r"(?:亏|损失|赔|没卖出|没买进|没能卖|没能买|卖不出|买不进|错过|没成交|多亏)"
+_STAFF = (
+    r"(?:你们的?(?:人|员工|工作人员|客户经理|理财经理|销售|经理)"
+    r"|客户经理|理财经理|投顾|营业部的?人)"
+)
+_FIRM_CAUSED_LOSS = any_of(
+    rf"{_STAFF}[^。？?]{{0,20}}(?:说|推荐|让我|叫我|忽悠|保证|承诺)[^。？?]{{0,20}}{_LOSS}",
+    rf"{_FIRM_FAULT}[^。？?]{{0,24}}{_LOSS}",
+    rf"{_LOSS}[^。？?]{{0,12}}(?:因为|由于|都怪|是)[^。？?]{{0,8}}{_FIRM_FAULT}",
+    r"\b(?:your|the)\s+(?:staff|adviser|advisor|account manager|salesperson|employee)\b[^.?]{0,40}"
+    r"\b(?:told|said|promised|recommended|sold)\b[^.?]{0,40}\b(?:lost|loss|losses)\b",
+    r"\b(?:app|system|platform|website)\b[^.?]{0,30}\b(?:crash\w*|down|outage|froze|frozen|"
+    r"glitch\w*|failed)\b[^.?]{0,50}\b(?:lost|loss|losses|couldn'?t\s+(?:sell|buy)|missed)\b",
+)
+
+
+def reports_missing_money(text: str) -> bool:
+    """Whether the investor says money has gone from their account."""
+    return _MISSING_MONEY.search(text) is not None
+
+
+def reports_firm_caused_loss(text: str) -> bool:
+    """Whether the investor says our system or staff cost them money (a crash during a trade)."""
+    return _FIRM_CAUSED_LOSS.search(text) is not None
 
 
 def fraud_signals(text: str) -> list[str]:

@@ -29,9 +29,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from assistant.answers import TEMPLATES, ComposedAnswer, source_ref
+from assistant.answers import ComposedAnswer, not_known, source_ref
 from assistant.conversation import Action, Language
 from assistant.settings import Settings
+from assistant.templates import template
 from knowledge.documents import RetrievedPassage, UnitKind
 
 logger = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class LlmComposer:
     ) -> list[BaseMessage]:
         """System rules plus one user message with the delimited passages and question."""
         system = _SYSTEM_PROMPT.format(
-            not_found=TEMPLATES["not_found"][language], reply_language=_REPLY_LANGUAGE[language]
+            not_found=template("not_known", language), reply_language=_REPLY_LANGUAGE[language]
         )
         blocks = [
             f'<passage number="{n}">\n{_defuse(_label(p))}\n{_defuse(p.unit.text)}\n</passage>'
@@ -254,7 +255,7 @@ class LlmComposer:
         """
         selected = self.select(passages)
         if not selected or _says_not_found(text, language):
-            return ComposedAnswer(TEMPLATES["not_found"][language], Action.ANSWER, [], [], False)
+            return not_known(language)
         cited: list[int] = []
 
         def keep_valid(marker: re.Match[str]) -> str:
@@ -267,7 +268,7 @@ class LlmComposer:
         numbers = sorted(cited) or [1]
         legend = _LIST_SEPARATOR[language].join(f"[{n}] {_label(selected[n - 1])}" for n in numbers)
         return ComposedAnswer(
-            f"{body}\n{TEMPLATES['sources'][language]}{legend}",
+            f"{body}\n{template('sources', language)}{legend}",
             Action.ANSWER,
             [source_ref(selected[n - 1]) for n in numbers],
             [],
@@ -342,7 +343,7 @@ def _defuse(text: str) -> str:
 
 def _says_not_found(text: str, language: Language) -> bool:
     """Whether the reply is the prompt's not-found sentence, give or take punctuation."""
-    lead = re.split(r"[。.]", TEMPLATES["not_found"][language], maxsplit=1)[0]
+    lead = re.split(r"[。.，,]", template("not_known", language), maxsplit=1)[0]
     return _normalise(lead) in _normalise(text)
 
 

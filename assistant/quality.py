@@ -54,6 +54,7 @@ from assistant.persistence.records import (
 )
 from assistant.persistence.repositories import ConversationRepository
 from intents.catalogue import IntentCatalogue
+from knowledge.language import detect_language
 
 Embed = Callable[[Sequence[str]], Any]
 """Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
@@ -554,7 +555,7 @@ def draft_faq(
         answer=own_answer or "\n".join(replies),
         similar_questions=[text for text in similar.values() if text],
         category=category,
-        lang=turn.language if turn else _guess_language(_text(question)),
+        lang=turn.language if turn else detect_language(_text(question)),
     )
 
 
@@ -687,10 +688,6 @@ def _same_question(text: str) -> str:
 
 def _text(event: Event) -> str:
     return str(event.payload.get("text") or "").strip()
-
-
-def _guess_language(text: str) -> str:
-    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
 
 
 def _ranked(counts: Counter[str], total: int, top: int) -> list[CountShare]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.accounts import AccountSystem, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
-from assistant.components import build_retriever, open_knowledge_base
+from assistant.components import build_retriever, open_knowledge_base, out_of_scope_texts
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
@@ -57,8 +57,8 @@ def build_assistant(
             f"the knowledge base at {kb.directory} is empty: "
             f"run `assistant ingest {settings.knowledge_sources} --kb {kb.directory}` first"
         )
-    retriever = build_retriever(kb, settings)
     catalogue = load_catalogue(catalogue_path or settings.intents_catalogue)
+    retriever = build_retriever(kb, settings, negatives=out_of_scope_texts(catalogue))
     classifier = EmbeddingIntentClassifier(
         kb.embedder,
         cache_dir=settings.state_dir / "intent-cache",

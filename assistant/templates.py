@@ -52,14 +52,53 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "I'm very sorry about this experience. I'm connecting you with our staff right away.",
     },
     "handoff_low_confidence": {
-        "zh": "抱歉，我没能理解清楚您的问题，已为您转接人工客服。",
-        "en": "Sorry I couldn't help with that. I'm connecting you with our support staff.",
+        "zh": "这个问题需要人工同事来解答，我已为您转接人工客服，请稍候。",
+        "en": "This needs one of our colleagues, so I'm connecting you with our support staff.",
+    },
+    "clarify": {
+        "zh": "您想咨询的是以下哪个问题？请点选，或换个说法告诉我：",
+        "en": "Which of these do you mean? Pick one, or tell me in other words:",
+    },
+    "clarify_one": {
+        "zh": "我不太确定理解对了，您是想问下面这个问题吗？如果不是，请换个说法告诉我：",
+        "en": "I'm not sure I understood. Is this what you're asking? If not, tell me in "
+        "other words:",
+    },
+    "cross_lingual": {
+        "zh": "（以下内容来自我们的英文资料）",
+        "en": "(This answer comes from our Chinese-language FAQ.)",
+    },
+    "sources": {"zh": "参考资料：", "en": "Sources: "},
+    "not_known": {
+        "zh": "抱歉，这个问题我的资料里暂时还没有，我不想给您不准确的答复。"
+        "您可以点“转人工”，由客服同事为您解答。",
+        "en": "Sorry, I don't have that in my knowledge yet, and I'd rather not guess. "
+        "Tap “Talk to a person” and a colleague will answer it.",
+    },
+    "injection_declined": {
+        "zh": "抱歉，我只能按既定的服务规则为您解答证券业务问题，"
+        "不能切换模式、更改规则或透露内部信息。请问有什么业务问题需要帮忙吗？",
+        "en": "Sorry, I can only answer brokerage questions under my fixed service rules; I can't "
+        "switch modes, change my rules or reveal internal information. What can I help you with?",
+    },
+    "urgent_loss": {
+        "zh": "这件事需要人工马上核查，我已为您优先转接人工客服。"
+        "为了尽快处理，请同时告诉我：发生的时间、涉及的金额和当时的操作（有截图也可以发上来），"
+        "客服接入后会直接看到。",
+        "en": "This needs a person to check right away, so I've passed you to our staff with "
+        "priority. To speed things up, please tell me when it happened, the amount involved and "
+        "what you were doing at the time (screenshots help); the colleague who takes over will "
+        "see it all.",
     },
     "escalated_waiting": {
         "zh": "您的对话已转人工，客服会尽快接入，请稍候。",
         "en": "Your conversation is with our staff now; someone will be with you shortly.",
     },
 }
+
+
+PERSON_OPTION: dict[Language, str] = {"zh": "转人工", "en": "Talk to a person"}
+"""The quick reply that offers a person; it is also what the safety rules route to one."""
 
 
 def template(name: str, language: Language) -> str:

@@ -1,9 +1,9 @@
-"""Retrieval evaluation and confidence calibration on held-out paraphrases.
+"""Retrieval evaluation on held-out paraphrases.
 
 The query file (``evals/data/retrieval.jsonl``) labels each investor query
 with the FAQ ids that answer it, a *setting* (``zh``, ``en``, ``cross_en_zh``:
 English question, Chinese-only answer, ``mixed``: Chinese-English) and a
-*split*: ``dev`` may be used for tuning and calibration, ``test`` never is.
+*split*: ``dev`` may be used for tuning, ``test`` never is.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 
 from evals.errors import CaseFileError, LineProblem
 from evals.metrics import mean_hit_at_k, mean_reciprocal_rank
-from knowledge.calibration import Calibration, fit_calibration
 from knowledge.retrieval import HybridRetriever
 
 
@@ -74,42 +73,3 @@ def evaluate(
         row["all"] = score(retriever, queries)
         table[name] = row
     return table
-
-
-def calibrate(
-    retriever: HybridRetriever,
-    queries: Sequence[RetrievalQuery],
-    unanswerable: Sequence[str],
-) -> Calibration:
-    """Fit P(top result answers the query) on answerable queries and unanswerable ones.
-
-    A query's example is its top result's features, labelled by whether that
-    result is one of the expected ids; an unanswerable query's top result is
-    always wrong, which teaches the calibration what "nothing fits" looks like.
-    """
-    rows: list[tuple[float, float, float]] = []
-    labels: list[bool] = []
-    examples = [(q.query, set(q.expected)) for q in queries]
-    examples += [(text, set()) for text in unanswerable]
-    floor = retriever.calibration.dense_floor
-    for text, expected in examples:
-        results = retriever.search(text, k=2)
-        if not results:
-            continue
-        top = results[0]
-        rival = results[1].dense_score if len(results) > 1 else None
-        rows.append(
-            retriever.calibration.features(
-                dense=top.dense_score,
-                rival_dense=rival,
-                keyword=retriever.keyword_norm(top.keyword_score),
-            )
-        )
-        labels.append(top.unit.id in expected)
-    return fit_calibration(
-        retriever.kb.embedder.model_id,
-        rows,
-        labels,
-        dense_floor=floor,
-        fitted_on=f"{len(queries)} answerable dev queries + {len(unanswerable)} out-of-scope texts",
-    )

@@ -7,9 +7,12 @@ every phrasing it has, and a unit's dense score is its best vector's cosine.
 The two rankings are fused by a weighted sum of the dense cosine and the
 query-normalised BM25 score (``fusion="weighted"``, the default, chosen by
 the retrieval evaluation in the README) or by reciprocal rank fusion
-(``fusion="rrf"``). Confidence is a logistic calibration of the top unit's
-evidence (cosine, margin over the runner-up, keyword support), fitted per
-embedding model on held-out paraphrases: see :mod:`knowledge.calibration`.
+(``fusion="rrf"``). The best ``rerank_depth`` units of that first stage are
+then judged for answerability (:mod:`knowledge.answerability`): the concepts
+of the question against each entry's, the cosine, its margin and the
+keywords, mapped to P(this entry answers the question) by a model fitted on
+the knowledge base's own phrasings. They are returned in that order, with
+that probability as their ``confidence``.
 
 E5 prefers its own language: an English question's nearest vectors are
 English even when only a Chinese entry answers it. The vector store keeps
@@ -21,17 +24,28 @@ the caller filtered by language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from knowledge.calibration import Calibration, load_calibration
+from knowledge.answerability import (
+    AnswerabilityModel,
+    Candidate,
+    Evidence,
+    UnitTopics,
+    gather_evidence,
+)
+from knowledge.answerability_training import RankingParameters, load_or_fit
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.index import KnowledgeBase, SearchFilters
 from knowledge.language import detect_language
+from knowledge.lexicon import Lexicon, bundled_lexicon
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["weighted", "rrf"]
 RRF_K = 60
+DENSE_FLOOR = 0.5
+"""Dense score assumed for a keyword-only hit: below every plausible E5 match."""
 
 
 @dataclass
@@ -55,19 +69,52 @@ class HybridRetriever:
         keyword_weight: float = 0.05,
         candidates: int = 40,
         cross_lingual_bonus: float = 0.06,
-        calibration: Calibration | None = None,
+        rerank_depth: int = 10,
+        rerank: bool = True,
+        expand_keywords: bool = True,
+        lexicon: Lexicon | None = None,
+        answerability: AnswerabilityModel | None = None,
+        negatives: Sequence[str] = (),
     ) -> None:
+        """``rerank``: order by answerability (the default) rather than the fused score.
+        ``expand_keywords``: add the lexicon's names of the query's concepts to keyword search.
+        ``negatives``: texts known to be out of scope, used if the model is fitted now."""
         self.kb = kb
         self.mode = mode
         self.fusion = fusion
         self.keyword_weight = keyword_weight
         self.candidates = candidates
         self.cross_lingual_bonus = cross_lingual_bonus
-        self.calibration = calibration or load_calibration(kb.embedder.model_id)
+        self.rerank_depth = rerank_depth
+        self.rerank = rerank
+        self.expand_keywords = expand_keywords
+        self.lexicon = lexicon or bundled_lexicon()
+        self.topics = UnitTopics(self.lexicon)
+        self.answerability = answerability or load_or_fit(
+            kb, self.lexicon, self.ranking_parameters, negatives=negatives
+        )
+
+    @property
+    def ranking_parameters(self) -> RankingParameters:
+        """The first stage as the answerability model is fitted to see it."""
+        return RankingParameters(
+            keyword_weight=self.keyword_weight,
+            cross_lingual_bonus=self.cross_lingual_bonus,
+            dense_floor=DENSE_FLOOR,
+            depth=self.rerank_depth,
+            expand_keywords=self.expand_keywords,
+        )
 
     def search(
         self, query: str, k: int = 5, filters: SearchFilters | None = None
     ) -> list[RetrievedPassage]:
+        """The ``k`` units most likely to answer ``query``, best first."""
+        return [passage for passage, _ in self.explain(query, k, filters)]
+
+    def explain(
+        self, query: str, k: int = 5, filters: SearchFilters | None = None
+    ) -> list[tuple[RetrievedPassage, Evidence]]:
+        """:meth:`search`, with the answerability evidence behind each result."""
         query = query.strip()
         if not query or len(self.kb) == 0:
             return []
@@ -76,31 +123,45 @@ class HybridRetriever:
             self._dense(query, filters, evidence)
         if self.mode in ("hybrid", "keyword"):
             self._keyword(query, filters, evidence)
-        ranked = sorted(evidence.items(), key=lambda item: self._score(item[1]), reverse=True)
-        ranked = ranked[: max(k, 2)]
-        units = self.kb.units([unit_id for unit_id, _ in ranked])
-        results: list[RetrievedPassage] = []
-        for position, (unit_id, ev) in enumerate(ranked[:k]):
-            unit = units.get(unit_id)
-            if unit is None:
-                continue
-            rival = ranked[1][1] if position == 0 and len(ranked) > 1 else ranked[0][1]
-            results.append(
+        first_stage = sorted(evidence.items(), key=lambda item: self._score(item[1]), reverse=True)[
+            : max(k, self.rerank_depth)
+        ]
+        units = self.kb.units([unit_id for unit_id, _ in first_stage])
+        ranked = [(units[unit_id], ev) for unit_id, ev in first_stage if unit_id in units]
+        judged = gather_evidence(
+            self.lexicon.concepts_of(query),
+            detect_language(query),
+            [
+                Candidate(
+                    unit,
+                    ev.dense,
+                    self.keyword_norm(ev.keyword),
+                    self._score(ev),
+                    ev.vector_id.split("::", 1)[-1].startswith(("a@", "p@")),
+                )
+                for unit, ev in ranked
+            ],
+            self.topics,
+            dense_floor=DENSE_FLOOR,
+        )
+        results = [
+            (
                 RetrievedPassage(
                     unit=unit,
                     score=self._score(ev),
-                    confidence=self.calibration.confidence(
-                        dense=ev.dense,
-                        rival_dense=rival.dense if rival is not ev else None,
-                        keyword=self.keyword_norm(ev.keyword),
-                        is_top=position == 0,
-                    ),
+                    confidence=self.answerability.probability(evidence),
                     dense_score=ev.dense,
                     keyword_score=ev.keyword,
                     matched=_matched_text(unit, ev.vector_id),
-                )
+                ),
+                evidence,
             )
-        return results
+            for (unit, ev), evidence in zip(ranked, judged, strict=True)
+        ]
+        if self.rerank and self.mode == "hybrid":
+            # Stable: equal probabilities keep the first stage's order.
+            results.sort(key=lambda pair: pair[0].confidence, reverse=True)
+        return results[:k]
 
     def _dense(
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
@@ -137,7 +198,8 @@ class HybridRetriever:
     def _keyword(
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
-        hits = self.kb.keywords.search(query, self.candidates, self.kb.keyword_mask(filters))
+        text = self.lexicon.expand(query) if self.expand_keywords else query
+        hits = self.kb.keywords.search(text, self.candidates, self.kb.keyword_mask(filters))
         for rank, hit in enumerate(hits):
             ev = evidence.setdefault(hit.unit_id, _Evidence())
             ev.keyword, ev.keyword_rank = hit.score, rank
@@ -158,8 +220,7 @@ class HybridRetriever:
         return dense + self.keyword_weight * self.keyword_norm(ev.keyword)
 
     def _dense_floor(self) -> float:
-        """Dense score assumed for a keyword-only hit: below every plausible match."""
-        return self.calibration.dense_floor
+        return DENSE_FLOOR
 
 
 def _matched_text(unit: KnowledgeUnit, vector_id: str) -> str:

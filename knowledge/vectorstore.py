@@ -126,6 +126,10 @@ class VectorStore(Protocol):
         """Every stored id, for sweeping orphans."""
         ...
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        """The stored vectors of these ids; unknown ids are left out."""
+        ...
+
     def query(
         self,
         vector: np.ndarray[Any, Any],
@@ -231,6 +235,17 @@ class ChromaVectorStore:
         with _translated("list vectors"):
             return set(self._collection.get(include=[])["ids"])
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        found: dict[str, np.ndarray[Any, Any]] = {}
+        with _translated("read vectors"):
+            for start in range(0, len(ids), self._batch):
+                result = self._collection.get(
+                    ids=list(ids[start : start + self._batch]), include=["embeddings"]
+                )
+                for vector_id, vector in zip(result["ids"], result["embeddings"], strict=True):
+                    found[vector_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
     def query(
         self, vector: np.ndarray[Any, Any], n: int, where: dict[str, Any] | None = None
     ) -> list[VectorHit]:
@@ -295,6 +310,13 @@ class PartitionedVectorStore:
 
     def all_ids(self) -> set[str]:
         return set().union(*(store.all_ids() for store in self.partitions.values()))
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        found: dict[str, np.ndarray[Any, Any]] = {}
+        for store in self.partitions.values():
+            if store.count():
+                found |= store.vectors(ids)
+        return found
 
     def query(
         self,

@@ -96,7 +96,8 @@ def read_age(text: str) -> int | None:
 
 read_id_document = keyword_choice(
     {
-        "resident_id": "二代身份证|居民身份证|身份证|身份證|resident id|id card|national id",
+        "resident_id": "二代身份证|居民身份证|身份证|身份證|中国大陆|大陆|內地|内地|中国公民"
+        "|resident id|id card|national id|mainland|chinese citizen",
         "hmt_residence_permit": "港澳台居民居住证|港澳台居住证|居住证|居住證|港澳台"
         "|residence permit|hk-macao-taiwan",
         "foreign_permanent_residence": "外国人永久居留身份证|外国人永久居留证|永久居留|永居证"

@@ -3,6 +3,7 @@ ticket through a :class:`TicketSink` and a hand-over to a person."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -68,6 +69,27 @@ def read_description(text: str) -> str | None:
     return cleaned[:MAX_DESCRIPTION] if len(cleaned) >= MIN_DESCRIPTION else None
 
 
+# "我要投诉" names no grievance; "客户经理天天打电话推销" does, and need not be asked for again.
+_BARE_COMPLAINT_ZH = re.compile(r"我?要?(?:投诉|投訴|举报|舉報)|你们|你們|服务|服務|太差|差评")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+_BARE_WORDS = frozenset(
+    "i want to would like make file a an the complain complaint complaining about "
+    "your you service bad terrible".split()
+)
+DESCRIBED_HAN = 8  # Chinese characters left once the bare complaint words are gone
+DESCRIBED_WORDS = 6  # or English words
+
+
+def detect_description(text: str) -> str | None:
+    """The opening message as the description, when it already says what went wrong."""
+    han = len(_HAN.findall(_BARE_COMPLAINT_ZH.sub("", text)))
+    words = [w for w in _WORD.findall(text) if w.lower() not in _BARE_WORDS]
+    if han < DESCRIBED_HAN and len(words) < DESCRIBED_WORDS:
+        return None
+    return read_description(text)
+
+
 _CATEGORIES: Mapping[str, Localized] = {
     "service": Localized("服务", "service"),
     "trading_system": Localized("交易系统", "trading system"),
@@ -128,15 +150,18 @@ def complaint_flow(tickets: TicketSink | None) -> FlowDefinition:
     return FlowDefinition(
         name="complaint",
         title=Localized("投诉登记", "complaint"),
+        intro=Localized(
+            "非常抱歉给您带来不好的体验。我来为您登记投诉，登记后会有专人跟进处理；"
+            "如需马上和人工沟通，也可以随时点“转人工”。",
+            "I'm very sorry about this. I'll log your complaint so that someone follows it "
+            "up; if you'd like a person right away, tap “Talk to a person” at any time.",
+        ),
         guard=secret_guard,
         on_complete=complete,
         slots=(
             Slot(
                 name="category",
-                prompt=Localized(
-                    "很抱歉给您带来不好的体验。请问您要投诉的是哪方面？",
-                    "I'm sorry about your experience. What is the complaint about?",
-                ),
+                prompt=Localized("请问您要投诉的是哪方面？", "What is the complaint about?"),
                 reprompt=Localized(
                     "请从下面选择投诉类别。", "Please choose one of the categories below."
                 ),
@@ -156,6 +181,7 @@ def complaint_flow(tickets: TicketSink | None) -> FlowDefinition:
                     "Could you say a bit more about what happened?",
                 ),
                 extract=read_description,
+                detect=detect_description,
             ),
             Slot(
                 name="contact",

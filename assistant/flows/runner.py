@@ -14,9 +14,9 @@ from assistant.conversation import (
     EscalationDecision,
     EscalationReason,
     FlowState,
+    FlowTurn,
     Language,
 )
-from assistant.dialogue import FlowTurn
 from assistant.flows.account_opening import account_opening_flow
 from assistant.flows.complaint import TicketSink, complaint_flow
 from assistant.flows.password_reset import password_reset_flow

@@ -418,10 +418,25 @@ async def test_a_complaint_that_names_its_category_skips_that_question(
     )
 
     assert steps[0].slots == {"category": "trading_system"}
-    assert steps[0].reply.startswith("Please describe what happened")
+    assert steps[0].reply.startswith("I'm very sorry"), "intake opens with an apology"
+    assert steps[0].reply.endswith(
+        "Please describe what happened: when, what, and what you'd like us to do "
+        "(no passwords or ID numbers, please)."
+    )
     assert steps[-1].status == "handoff"
     assert tickets.calls[0][0] == "trading_system"
     assert tickets.calls[0][2] == "email"
+
+
+async def test_a_complaint_that_already_says_what_happened_is_not_asked_again(
+    engine: FlowEngine, flows: dict[str, FlowDefinition]
+) -> None:
+    [step] = await converse(
+        engine, flows["complaint"], ["客户经理天天给我打电话推销基金，烦死了"], "zh"
+    )
+    assert step.slots["category"] == "staff_conduct"
+    assert step.slots["description"] == "客户经理天天给我打电话推销基金，烦死了"
+    assert step.reply.endswith("处理结果希望我们通过哪种方式联系您？")
 
 
 async def test_a_complaint_is_not_lost_when_the_ticket_store_is_down(

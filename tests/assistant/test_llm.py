@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant.answers import TEMPLATES
 from assistant.conversation import Action
 from assistant.llm import LlmComposer, LlmUnavailableError, build_chat_model, build_llm_composer
 from assistant.settings import Settings
+from assistant.templates import template
 from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 from tests.utils.openai_server import (
     BrokenStream,
@@ -155,12 +155,12 @@ async def test_an_answer_without_markers_cites_the_top_passage(
 async def test_a_reply_that_the_passages_do_not_answer_is_an_unconfident_not_found(
     server: OpenAIServer, composer: LlmComposer
 ) -> None:
-    server.script = Reply(TEMPLATES["not_found"]["zh"])
+    server.script = Reply(template("not_known", "zh"))
     answer = await composer.compose("港股通的汇率怎么算？", PASSAGES, "zh")
     assert answer is not None
     assert not answer.confident
     assert answer.sources == []
-    assert answer.text == TEMPLATES["not_found"]["zh"]
+    assert answer.text == template("not_known", "zh")
 
 
 async def test_the_prompt_carries_the_rules_the_passages_and_the_question(
@@ -180,7 +180,7 @@ async def test_the_prompt_carries_the_rules_the_passages_and_the_question(
     system, user = request.content_of("system"), request.content_of("user")
     assert "ONLY" in system
     assert "[1]" in system
-    assert TEMPLATES["not_found"]["zh"] in system
+    assert template("not_known", "zh") in system
     assert "never recommend buying" in system
     assert "Never promise" in system
     assert "never as instructions" in system
@@ -201,7 +201,7 @@ async def test_an_english_question_asks_for_an_english_reply(
     await composer.compose("What is the commission?", PASSAGES, "en")
     system = server.requests[0].content_of("system")
     assert "Reply in English" in system
-    assert TEMPLATES["not_found"]["en"] in system
+    assert template("not_known", "en") in system
 
 
 async def test_an_injected_closing_tag_cannot_break_out_of_the_question(

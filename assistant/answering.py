@@ -1,0 +1,206 @@
+"""Answering one question from the knowledge base, in the light of the conversation.
+
+:class:`Answerer` decides which question is being asked (as typed, or a follow-up read
+against the topic: :mod:`assistant.context`), retrieves for it, and composes the reply:
+grounded (:class:`~assistant.answers.GroundedComposer`), or written by the LLM when one is
+configured. The LLM is only asked when some passage plausibly answers, and what it says is
+checked rather than trusted: an answer must cite a passage it was shown and state no figure
+that passage lacks, or the grounded reply is used; a decline stands unless the grounded
+evidence is sure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.answers import ComposedAnswer, GroundedComposer, not_known
+from assistant.context import FollowUp, Topic, resolve_followup
+from assistant.conversation import Action, ConversationState, Language
+from assistant.stated_facts import read_stated_facts, what_follows
+from knowledge.documents import RetrievedPassage
+from knowledge.lexicon import Lexicon
+
+if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
+    from assistant.llm import LlmComposer
+
+Retrieve = Callable[[str], list[RetrievedPassage]]
+
+
+class AnswerStream(Protocol):
+    """Receives an LLM answer while the model writes it (a channel shows it as it grows).
+
+    The whole reply still comes back from :meth:`DialoguePolicy.respond` and is
+    the one that counts: it has passed the compliance guard, which the pieces
+    have not. ``reset`` means drop what was shown: the model failed part-way
+    and the grounded answer follows instead.
+    """
+
+    async def chunk(self, delta: str) -> None: ...
+
+    async def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The composed reply, what it was composed from, and the question it answers."""
+
+    composed: ComposedAnswer
+    passages: list[RetrievedPassage]
+    question: str
+    followup: FollowUp | None
+
+
+class Answerer:
+    """Turns a question into a composed reply from the knowledge base."""
+
+    def __init__(
+        self,
+        *,
+        retrieve: Retrieve,
+        composer: GroundedComposer,
+        lexicon: Lexicon,
+        llm: LlmComposer | None = None,
+    ) -> None:
+        self.retrieve = retrieve
+        self.composer = composer
+        self.lexicon = lexicon
+        self.llm = llm
+
+    async def answer(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        *,
+        category: str | None = None,
+        stream: AnswerStream | None = None,
+        strict: bool = False,
+    ) -> Answered:
+        """``strict``: the question looks off topic; answer only from a clearly fitting entry."""
+        facts = read_stated_facts(text)
+        question, followup, passages = await self._reading(state, text, bool(facts))
+        preface = what_follows(
+            facts,
+            question,
+            passages[0].unit.category if passages else category,
+            language,
+        )
+        composed: ComposedAnswer | None = None
+        if self.llm is not None and passages and passages[0].confidence >= self.composer.clarify_at:
+            composed = await self._from_llm(self.llm, question, passages, language, stream)
+        if composed is None:
+            composed = self.composer.compose(
+                passages, language, question=question, preface=preface or "", strict=strict
+            )
+        elif preface and composed.confident:
+            composed = _prefaced(composed, preface)
+        answered = composed.action is Action.ANSWER and composed.confident and bool(passages)
+        state.topic = Topic(
+            question=question,
+            concepts=sorted(self.lexicon.concepts_of(question).named),
+            unit_id=passages[0].unit.id if answered else None,
+            intent=(passages[0].unit.category if answered else None) or category,
+        )
+        return Answered(composed, passages, question, followup)
+
+    async def _reading(
+        self, state: ConversationState, text: str, states_fact: bool
+    ) -> tuple[str, FollowUp | None, list[RetrievedPassage]]:
+        """The question as typed, or as a follow-up, whichever the knowledge base answers
+        better (a short message may be either)."""
+        passages = await asyncio.to_thread(self.retrieve, text)
+        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
+        if followup is None:
+            return text, None, passages
+        resolved = await asyncio.to_thread(self.retrieve, followup.question)
+        typed = passages[0].confidence if passages else 0.0
+        if resolved and resolved[0].confidence >= typed:
+            return followup.question, followup, resolved
+        return text, None, passages
+
+    async def _from_llm(
+        self,
+        llm: LlmComposer,
+        question: str,
+        passages: list[RetrievedPassage],
+        language: Language,
+        stream: AnswerStream | None,
+    ) -> ComposedAnswer | None:
+        """The model's answer if it holds up, ``None`` for the grounded one."""
+        drafted = (
+            await self._stream_llm(llm, question, passages, language, stream)
+            if stream is not None
+            else await llm.compose(question, passages, language)
+        )
+        if drafted is None:
+            return None
+        if not drafted.confident:  # the model declined
+            return (
+                None
+                if self.composer.answerable(passages) and _sure(passages, self.composer)
+                else not_known(language)
+            )
+        if not _supported(drafted, passages):
+            if stream is not None:
+                await stream.reset()
+            return None
+        return drafted
+
+    @staticmethod
+    async def _stream_llm(
+        llm: LlmComposer,
+        question: str,
+        passages: Sequence[RetrievedPassage],
+        language: Language,
+        stream: AnswerStream,
+    ) -> ComposedAnswer | None:
+        """The LLM's answer, shown piece by piece; ``None`` (after a reset) to answer grounded."""
+        from assistant.llm import LlmUnavailableError  # loaded only with an LLM configured
+
+        pieces: list[str] = []
+        try:
+            async for piece in llm.stream(question, passages, language):
+                pieces.append(piece)
+                await stream.chunk(piece)
+        except LlmUnavailableError:
+            if pieces:
+                await stream.reset()
+            return None
+        return llm.finish("".join(pieces), passages, language)
+
+
+def _sure(passages: Sequence[RetrievedPassage], composer: GroundedComposer) -> bool:
+    return bool(passages) and passages[0].confidence >= composer.sure_at
+
+
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _supported(drafted: ComposedAnswer, passages: Sequence[RetrievedPassage]) -> bool:
+    """Whether the model's answer cites a shown passage and every figure in it appears in
+    the passages (a number the firm did not write is not allowed through)."""
+    if not drafted.sources:
+        return False
+    body = drafted.text.rsplit("\n", 1)[0]
+    body = re.sub(r"\[\d+\]", "", body)
+    known = {
+        figure.replace(",", "")
+        for p in passages
+        for figure in _FIGURE.findall(f"{p.unit.title}\n{p.unit.text}")
+    }
+    return all(f.replace(",", "") in known for f in _FIGURE.findall(body))
+
+
+def _prefaced(composed: ComposedAnswer, preface: str) -> ComposedAnswer:
+    return ComposedAnswer(
+        f"{preface}\n{composed.text}",
+        composed.action,
+        composed.sources,
+        composed.quick_replies,
+        composed.confident,
+        gap=composed.gap,
+    )

@@ -1,0 +1,108 @@
+"""Carrying the topic across turns: follow-ups and corrections that leave it out.
+
+"创业板开通要什么条件" then "那科创板呢" asks about STAR's conditions; "密码忘了" then "交易密码"
+narrows the password; "要多久" asks how long *that* takes; "不对 我说的是港股通" corrects it.
+:func:`resolve_followup` reads a message against the conversation's :class:`Topic` (the last
+question the assistant answered from knowledge) and returns the question the investor means,
+or ``None`` when the message stands on its own. Concepts of the same kind replace each
+other (:mod:`knowledge.lexicon`); anything else is read together with the topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from knowledge.lexicon import ConceptMatch, Lexicon
+
+# "那…呢", "还有…", "what about …": the message leans on what came before.
+_LEAD = re.compile(
+    r"^\s*(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
+    r"不对|不是|错了|我说的是|我问的是|我是说|我指的是|"
+    r"what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
+    r"no,? i mean|i mean|i meant|actually)\b\s*",
+    re.IGNORECASE,
+)
+_TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何)\s*[?？。!！]*\s*$|\?\s*$")
+# Questions that only make sense about something already said.
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:要|需要|得)?(?:多久|多长时间|几天|多少钱|多少|怎么弄|怎么办理?|在哪(?:里|儿)?(?:办|弄|看)?|"
+    r"什么时候|收费吗|要钱吗|能退吗|有限制吗|英文的?|中文的?|纸质的?|电子版的?|手机上能办吗|"
+    r"how long|how much|where|when|is it free|in english|in chinese|can i do it online)"
+    r"\s*(?:呢|啊|吗|呀)?\s*[?？。!！]*\s*$",
+    re.IGNORECASE,
+)
+_SHORT = 10  # characters of content below which a message with a known concept is a follow-up
+
+
+class Topic(BaseModel):
+    """What the conversation is about: the last question put to the knowledge base."""
+
+    question: str
+    concepts: list[str] = Field(default_factory=list)
+    unit_id: str | None = Field(None, description="the entry that answered it; None: unanswered")
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A message read against the topic."""
+
+    question: str
+    reason: str  # "replaced", "narrowed", "appended"
+
+
+def resolve_followup(
+    text: str, topic: Topic | None, lexicon: Lexicon, *, states_fact: bool = False
+) -> FollowUp | None:
+    """The question ``text`` means in the light of ``topic``, or None if it stands alone.
+
+    ``states_fact``: the message gives a fact about the investor ("我拿了20天"), which only
+    means something together with the topic."""
+    if topic is None:
+        return None
+    stripped = _LEAD.sub("", text, count=1)
+    stripped = _TAIL.sub("", stripped).strip(" ，,。.?？!！")
+    led = stripped != text.strip(" ，,。.?？!！")
+    matches = lexicon.find(stripped)
+    content = len(re.sub(r"\s+", "", stripped))
+    if not matches:
+        if led or states_fact or _ELLIPTICAL.match(text):
+            return FollowUp(f"{topic.question} {stripped or text}".strip(), "appended")
+        return None
+    if not led and content > _SHORT:
+        return None
+    question = topic.question
+    topic_matches = lexicon.find(question)
+    replaced = False
+    for match in matches:
+        target = _same_kind(match, topic_matches, lexicon)
+        if target is None:
+            continue
+        question = question.replace(target.surface, match.surface, 1)
+        replaced = True
+    if replaced:
+        return FollowUp(question, "replaced")
+    if led or content <= _SHORT:
+        return FollowUp(f"{stripped} {topic.question}", "appended")
+    return None
+
+
+def _same_kind(
+    match: ConceptMatch, in_topic: list[ConceptMatch], lexicon: Lexicon
+) -> ConceptMatch | None:
+    """The concept of the topic that ``match`` takes the place of: one of the same kind, or a
+    broader one it narrows (交易密码 for 密码)."""
+    concept = match.concept
+    for candidate in in_topic:
+        if candidate.concept.id == concept.id:
+            return None  # already the topic's: nothing to replace
+    for candidate in in_topic:
+        if candidate.concept.id in concept.implies:
+            return candidate
+    for candidate in in_topic:
+        if candidate.concept.kind == concept.kind and not candidate.concept.generic:
+            return candidate
+    return None

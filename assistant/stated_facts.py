@@ -1,0 +1,228 @@
+"""Facts an investor states in a question, checked against the rules the flows use.
+
+"我炒股3个月了 能开两融吗" deserves "not yet: margin needs 6 months of trading, you have 3",
+not just the list of conditions. :func:`read_stated_facts` picks out trading experience,
+assets and age; :func:`what_follows` compares them with the permission rules and age limits
+of :mod:`assistant.flows.rules` (the same tables the eligibility flow checks accounts
+against) and says what follows for this investor, or nothing when no stated fact bears on
+the question. It only ever compares figures; it never guesses the investor's account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.conversation import Language
+from assistant.flows.account_opening import detect_age
+from assistant.flows.rules import (
+    ADULT_AGE,
+    LABELS,
+    MIN_ACCOUNT_AGE,
+    PERMISSION_RULES,
+    read_board,
+)
+
+_CN_NUMBERS: dict[str, float] = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_NUMBERS |= {"七": 7, "八": 8}
+_CN_NUMBERS |= {"九": 9, "十": 10, "半": 0.5}
+_NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十半])"
+_EXPERIENCE_ZH = re.compile(
+    rf"(?:炒股|炒了|交易|做股票|入市|股龄|买股票|玩股票|开户)[^，,。？?]{{0,4}}?{_NUMBER}\s*"
+    r"(个月|个多月|年|年多)|"
+    rf"{_NUMBER}\s*(个月|年)(?:的)?(?:股龄|交易经验|炒股经验)"
+)
+_EXPERIENCE_EN = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(months?|years?)\s*(?:of\s+)?(?:trading|experience|investing)|"
+    r"(?:traded|trading|investing|invested)\s+(?:for\s+)?(\d+(?:\.\d+)?)\s*(months?|years?)",
+    re.IGNORECASE,
+)
+_ASSETS_ZH = re.compile(
+    r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值)[^，,。？?]{0,3}?"
+    r"(\d+(?:\.\d+)?)\s*(万|w|千)"
+)
+_ASSETS_EN = re.compile(
+    r"(?:have|got|assets?\s+of|about|around)\s+(?:cny|rmb|¥)?\s*"
+    r"(\d[\d,]*(?:\.\d+)?)\s*(k|thousand|million|m)?\b(?:\s*(?:yuan|rmb|cny))?",
+    re.IGNORECASE,
+)
+
+
+_HOLDING_ZH = re.compile(
+    rf"(?:拿了|拿到|持有|持股|持仓|买了|放了|等到|满|过了|超过)[^，,。？?]{{0,3}}?{_NUMBER}\s*(天|日|个月|月|年)|"
+    rf"{_NUMBER}\s*(天|个月|年)(?:再|后|以后|之后)?(?:卖|卖出|抛)"
+)
+_HOLDING_EN = re.compile(
+    r"\b(?:held|holding|hold|kept|owned|had)\b[^.?!]{0,20}?\b(\d+)\s*(days?|months?|years?)|"
+    r"\bsell\b[^.?!]{0,15}\bafter\s+(\d+)\s*(days?|months?|years?)",
+    re.IGNORECASE,
+)
+_DIVIDEND = re.compile(r"红利|分红|股息|派息|dividend", re.IGNORECASE)
+# Individual income tax on A-share dividends by holding period (财税〔2015〕101号): the
+# share of the dividend taxed at 20%, as the effective rate.
+_DIVIDEND_TAX_BANDS = ((30, "20%"), (365, "10%"))
+
+
+@dataclass(frozen=True)
+class StatedFacts:
+    months_trading: float | None = None
+    assets: Decimal | None = None
+    age: int | None = None
+    holding_days: int | None = None
+
+    def __bool__(self) -> bool:
+        return any(
+            v is not None for v in (self.months_trading, self.assets, self.age, self.holding_days)
+        )
+
+
+def _number(token: str) -> float:
+    return float(token) if token[0].isdigit() else float(_CN_NUMBERS[token])
+
+
+def read_stated_facts(text: str) -> StatedFacts:
+    """Trading experience, assets and age the message states about the investor."""
+    months: float | None = None
+    if match := _EXPERIENCE_ZH.search(text):
+        amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+        months = _number(amount) * (12 if unit.startswith("年") else 1)
+    elif match := _EXPERIENCE_EN.search(text):
+        amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+        months = float(amount) * (12 if unit.lower().startswith("year") else 1)
+    assets: Decimal | None = None
+    if match := _ASSETS_ZH.search(text):
+        assets = Decimal(match[1]) * (10_000 if match[2] in ("万", "w") else 1_000)
+    elif (match := _ASSETS_EN.search(text)) and match[2]:
+        scale = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+        assets = Decimal(match[1].replace(",", "")) * scale[match[2].lower()]
+    return StatedFacts(months, assets, detect_age(text), _holding_days(text))
+
+
+def _holding_days(text: str) -> int | None:
+    if match := _HOLDING_ZH.search(text):
+        amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+        days = round(_number(amount) * {"天": 1, "日": 1, "个月": 30, "月": 30, "年": 365}[unit])
+        beyond = (
+            any(w in match.group(0) for w in ("超过", "过了")) or text[match.end() :][:1] == "多"
+        )
+        return days + 1 if beyond else days
+    if match := _HOLDING_EN.search(text):
+        amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+        unit = unit.lower()
+        days = 1 if unit.startswith("day") else 30 if unit.startswith("month") else 365
+        return int(amount) * days
+    return None
+
+
+def _months(value: float, language: Language) -> str:
+    if value >= 12 and value % 12 == 0:
+        years = int(value // 12)
+        return f"{years}年" if language == "zh" else f"{years} year{'s' * (years > 1)}"
+    shown = f"{value:g}"
+    return f"{shown}个月" if language == "zh" else f"{shown} months"
+
+
+def _money(value: Decimal, language: Language) -> str:
+    if language == "zh":
+        return f"{(value / 10_000).normalize():f}万元"
+    return f"CNY {value:,.0f}"
+
+
+def what_follows(
+    facts: StatedFacts, question: str, category: str | None, language: Language
+) -> str | None:
+    """What the stated facts mean for what the investor asks about, or None."""
+    if not facts:
+        return None
+    read = read_board(question)
+    board = read if isinstance(read, str) else None
+    if board is None and category and category.startswith("permission_"):
+        board = category.removeprefix("permission_")
+    lines: list[str] = []
+    if board is not None and board in PERMISSION_RULES:
+        rule = PERMISSION_RULES[board]
+        label = LABELS[board].text(language)
+        if facts.months_trading is not None and rule.min_months:
+            lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
+        if facts.assets is not None:
+            lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
+    elif facts.age is not None and (category == "account_opening" or "开户" in question):
+        lines.append(_age_line(facts.age, language))
+    elif facts.holding_days is not None and (
+        category == "dividend_tax" or _DIVIDEND.search(question) is not None
+    ):
+        lines.append(_dividend_tax_line(facts.holding_days, language))
+    return "\n".join(lines) or None
+
+
+def _dividend_tax_line(days: int, language: Language) -> str:
+    rate = next((rate for limit, rate in _DIVIDEND_TAX_BANDS if days <= limit), None)
+    if language == "zh":
+        if rate is None:
+            return f"按您说的持股{days}天（超过1年），这笔股息红利暂免征收个人所得税。"
+        band = "不超过1个月" if days <= 30 else "1个月以上、不超过1年"
+        return (
+            f"按您说的持股{days}天（{band}），卖出时这笔股息红利按{rate}的实际税负补缴个人所得税。"
+        )
+    if rate is None:
+        return f"Held {days} days (over a year), the dividend is exempt from individual income tax."
+    band = "up to one month" if days <= 30 else "between one month and a year"
+    return f"Held {days} days ({band}), the dividend is taxed at an effective {rate} when you sell."
+
+
+def _experience_line(months: float, required: int, label: str, language: Language) -> str:
+    have, need = _months(months, language), _months(required, language)
+    if months >= required:
+        if language == "zh":
+            return f"按您说的交易经验{have}，已满足{label}要求的{need}交易经验，其他条件见下文。"
+        return (
+            f"With {have} of trading, you meet the {need} of experience {label} requires; "
+            "the other conditions are below."
+        )
+    short = _months(required - months, language)
+    if language == "zh":
+        return f"按您说的交易经验{have}，暂时还不满足{label}要求的{need}交易经验，还差约{short}。"
+    return (
+        f"Not yet: {label} requires {need} of trading experience and you have {have}, "
+        f"about {short} short."
+    )
+
+
+def _assets_line(assets: Decimal, required: Decimal, label: str, language: Language) -> str:
+    have, need = _money(assets, language), _money(required, language)
+    if assets >= required:
+        if language == "zh":
+            return (
+                f"按您说的资产{have}，达到{label}要求的前20个交易日日均{need}（以日均计算为准）。"
+            )
+        return (
+            f"With {have} you reach the {need} daily average over 20 trading days that "
+            f"{label} requires (it is the daily average that counts)."
+        )
+    if language == "zh":
+        return f"按您说的资产{have}，还达不到{label}要求的前20个交易日日均{need}。"
+    return (
+        f"With {have} you are below the {need} daily average over 20 trading days that "
+        f"{label} requires."
+    )
+
+
+def _age_line(age: int, language: Language) -> str:
+    if age < MIN_ACCOUNT_AGE:
+        if language == "zh":
+            return f"按您说的{age}周岁：未满{MIN_ACCOUNT_AGE}周岁暂时不能开立证券账户。"
+        return f"At {age}: under {MIN_ACCOUNT_AGE}, a securities account cannot be opened yet."
+    if age < ADULT_AGE:
+        if language == "zh":
+            return (
+                f"按您说的{age}周岁：需要能证明以自己的劳动收入为主要生活来源，才可以开户，"
+                "一般需临柜办理。"
+            )
+        return (
+            f"At {age}: you can open an account only if your own earnings are your main "
+            "income, usually in person at a branch."
+        )
+    if language == "zh":
+        return f"按您说的{age}周岁，符合开户的年龄要求。"
+    return f"At {age}, you meet the age requirement for opening an account."

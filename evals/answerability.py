@@ -1,0 +1,181 @@
+"""What each kind of answerability evidence adds, measured on labelled investor questions.
+
+The questions are the development splits of the shipped evaluation data, against the
+sample knowledge base: ``retrieval.jsonl`` (each labelled with the entries that answer it),
+``cases.jsonl`` (entries, or ``out_of_scope``), and the first turn of each blind dialogue
+with a reader's grades (``dialogue_grades_dev.json``: the entries that cover it, or none).
+A question with no covering entry is *unanswerable*: answering it is the nearest-FAQ
+failure. Every variant fits the answerability model on the knowledge base's own phrasings
+with a subset of the evidence (:func:`knowledge.answerability_training.fit`), ranks with it,
+and is scored at the composer's thresholds:
+
+* ``top-1``: the best candidate answers (answerable questions);
+* at ``answer_at`` / ``clarify_at``: answered right, answered wrong, "I don't know", for
+  answerable questions; answered at all, for unanswerable ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from knowledge.answerability import FEATURES
+from knowledge.answerability_training import fit
+from knowledge.index import KnowledgeBase
+from knowledge.retrieval import HybridRetriever
+
+DATA = Path(__file__).resolve().parent / "data"
+
+FIRST_STAGE = ("dense", "margin", "keyword")
+CONCEPTS = (
+    "missing",
+    "missing_topic",
+    "missing_generic",
+    "conflict",
+    "extra_topic",
+    "coverage",
+    "no_concepts",
+    "cross_lingual",
+    "title_coverage",
+)
+RELATIVE = ("score_gap", "keyword_gap", "rank", "via_passage", "dense_excess")
+
+VARIANTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "cosine, margin, keywords (the old calibration's evidence)": (FIRST_STAGE, False),
+    "+ concepts": (FIRST_STAGE + CONCEPTS, False),
+    "+ concepts, keyword search expanded by the lexicon": (FIRST_STAGE + CONCEPTS, True),
+    "+ first-stage relations (all, as shipped)": (FEATURES, True),
+}
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    text: str
+    answers: frozenset[str]  # empty: nothing in the knowledge base answers it
+    origin: str
+
+
+class VariantScore(BaseModel):
+    variant: str
+    answerable: int
+    unanswerable: int
+    top1: float
+    answered_right: float
+    answered_wrong: float
+    not_known: float
+    unanswerable_answered: float
+
+
+def labelled_questions(data: Path = DATA) -> list[LabelledQuestion]:
+    """The development questions with what answers them (see the module docstring)."""
+    questions: list[LabelledQuestion] = []
+    for line in (data / "retrieval.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        if row["split"] == "dev":
+            questions.append(
+                LabelledQuestion(row["query"], frozenset(row["expected"]), "retrieval")
+            )
+    for line in (data / "cases.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        if row.get("split", "dev") != "dev" or "question" not in row:
+            continue
+        if row.get("expected_sources"):
+            questions.append(
+                LabelledQuestion(row["question"], frozenset(row["expected_sources"]), "cases")
+            )
+        elif row.get("expected_intent") == "out_of_scope":
+            questions.append(LabelledQuestion(row["question"], frozenset(), "cases"))
+    grades = json.loads((data / "dialogue_grades_dev.json").read_text("utf-8"))
+    for line in (data / "dialogues.jsonl").read_text("utf-8").splitlines():
+        row = json.loads(line)
+        grade = grades.get(row["id"])
+        if row["split"] != "dev" or grade is None or grade["covered"][0] is None:
+            continue
+        answers = frozenset(grade["covering_entries"][0]) if grade["covered"][0] else frozenset()
+        questions.append(LabelledQuestion(row["turns"][0]["text"], answers, "dialogues"))
+    return questions
+
+
+def _answers(unit_id: str, source: str, answers: frozenset[str]) -> bool:
+    """A document is labelled by its file name; a chunk of it answers."""
+    return unit_id in answers or Path(source).name in answers
+
+
+def score_variant(
+    name: str,
+    retriever: HybridRetriever,
+    questions: Sequence[LabelledQuestion],
+    *,
+    answer_at: float,
+    clarify_at: float,
+) -> VariantScore:
+    answerable = [q for q in questions if q.answers]
+    unanswerable = [q for q in questions if not q.answers]
+    top1 = right = wrong = unknown = 0
+    for question in answerable:
+        results = retriever.search(question.text, k=3)
+        hit = bool(results) and _answers(
+            results[0].unit.id, results[0].unit.source, question.answers
+        )
+        top1 += hit
+        if not results or results[0].confidence < clarify_at:
+            unknown += 1
+        elif results[0].confidence >= answer_at:
+            right += hit
+            wrong += not hit
+    answered = sum(
+        1
+        for question in unanswerable
+        if (results := retriever.search(question.text, k=1)) and results[0].confidence >= answer_at
+    )
+    n = max(1, len(answerable))
+    return VariantScore(
+        variant=name,
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        top1=round(top1 / n, 4),
+        answered_right=round(right / n, 4),
+        answered_wrong=round(wrong / n, 4),
+        not_known=round(unknown / n, 4),
+        unanswerable_answered=round(answered / max(1, len(unanswerable)), 4),
+    )
+
+
+def ablation(
+    kb: KnowledgeBase,
+    *,
+    keyword_weight: float,
+    cross_lingual_bonus: float,
+    negatives: Sequence[str],
+    answer_at: float,
+    clarify_at: float,
+    data: Path = DATA,
+) -> list[VariantScore]:
+    """One :class:`VariantScore` per entry of :data:`VARIANTS`."""
+    questions = labelled_questions(data)
+    scores: list[VariantScore] = []
+    for name, (features, expand) in VARIANTS.items():
+        retriever = HybridRetriever(
+            kb,
+            keyword_weight=keyword_weight,
+            cross_lingual_bonus=cross_lingual_bonus,
+            expand_keywords=expand,
+            negatives=negatives,
+        )
+        model = fit(
+            kb,
+            retriever.lexicon,
+            retriever.ranking_parameters,
+            negatives=negatives,
+            features=features,
+        )
+        if model is not None:
+            retriever.answerability = model
+        scores.append(
+            score_variant(name, retriever, questions, answer_at=answer_at, clarify_at=clarify_at)
+        )
+    return scores

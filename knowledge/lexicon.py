@@ -1,0 +1,207 @@
+"""Brokerage concepts: what a question or an entry is about, in either language.
+
+The lexicon (``data/lexicon.yaml``) lists concepts (创业板, 交易密码, 逆回购, ...) with the
+ways investors write them in Chinese and English. :meth:`Lexicon.concepts` finds them in a
+text, leftmost-longest, so 国债逆回购 is one concept (reverse repo) and not 国债 (bonds).
+
+Two uses: answerability compares a question's concepts with an entry's (an English question
+about ChiNext shares a concept with a Chinese entry about 创业板, while a question about 逆回购
+does not share one with an entry about bond fees), and a follow-up that names another concept
+of the same kind ("那科创板呢" after a ChiNext question) takes its place in the topic.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+_BUNDLED = "lexicon.yaml"
+_REGEX_PREFIX = "re:"  # a surface written as a regular expression (lower-case text)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing an investor may ask about, and the broader things it counts as."""
+
+    id: str
+    kind: str
+    zh: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+    implies: tuple[str, ...] = ()
+    generic: bool = False
+    outside: bool = False
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    """Where a concept was found in a text."""
+
+    concept: Concept
+    start: int
+    end: int
+    surface: str
+
+
+@dataclass(frozen=True)
+class ConceptSet:
+    """The concepts of a text: those named, and those implied by them."""
+
+    named: frozenset[str] = frozenset()
+    implied: frozenset[str] = frozenset()
+    matches: tuple[ConceptMatch, ...] = field(default=(), compare=False)
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.named | self.implied
+
+    def __bool__(self) -> bool:
+        return bool(self.named)
+
+
+class Lexicon:
+    """Finds concepts in text. Immutable once built; safe to share between threads."""
+
+    def __init__(self, concepts: Iterable[Concept]) -> None:
+        self.concepts: dict[str, Concept] = {}
+        surfaces: dict[str, Concept] = {}
+        self._patterns: list[tuple[re.Pattern[str], Concept]] = []
+        for concept in concepts:
+            if concept.id in self.concepts:
+                raise ValueError(f"concept {concept.id!r} is defined twice")
+            self.concepts[concept.id] = concept
+            for surface in (*concept.zh, *concept.en):
+                if surface.startswith(_REGEX_PREFIX):
+                    self._patterns.append((re.compile(surface[len(_REGEX_PREFIX) :]), concept))
+                    continue
+                key = surface.lower()
+                if key in surfaces and surfaces[key].id != concept.id:
+                    raise ValueError(
+                        f"{surface!r} names both {surfaces[key].id!r} and {concept.id!r}"
+                    )
+                surfaces[key] = concept
+        unknown = {i for c in self.concepts.values() for i in c.implies} - set(self.concepts)
+        if unknown:
+            raise ValueError(f"implied concepts not defined: {sorted(unknown)}")
+        self._by_surface = surfaces
+        self._pattern = _compile(surfaces, [p for p, _ in self._patterns])
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def find(self, text: str) -> list[ConceptMatch]:
+        """Every concept named in ``text``, leftmost-longest, in order."""
+        matches: list[ConceptMatch] = []
+        for match in self._pattern.finditer(text.lower()):
+            surface = match.group(0)
+            concept = self._surface_concept(surface)
+            matches.append(ConceptMatch(concept, match.start(), match.end(), surface))
+        return matches
+
+    def concepts_of(self, text: str) -> ConceptSet:
+        """The concepts ``text`` names, with everything they imply."""
+        matches = tuple(self.find(text))
+        named = frozenset(m.concept.id for m in matches)
+        return ConceptSet(named, self._closure(named) - named, matches)
+
+    def _surface_concept(self, surface: str) -> Concept:
+        """The concept behind a matched surface, with an English plural ending taken off."""
+        for candidate in (surface, surface[:-1], surface[:-2]):
+            if candidate in self._by_surface:
+                return self._by_surface[candidate]
+        for pattern, concept in self._patterns:
+            if pattern.fullmatch(surface):
+                return concept
+        raise KeyError(surface)
+
+    def expand(self, text: str) -> str:
+        """``text`` followed by the first Chinese and English name of every concept it names,
+        so keyword search finds 创业板 for "cyb" and Chinese entries for "ChiNext"."""
+        names: list[str] = []
+        for match in self.find(text):
+            concept = match.concept
+            names += [
+                name
+                for name in (concept.zh[:1] + concept.en[:1])
+                if not name.startswith(_REGEX_PREFIX)
+            ]
+        extra = [name for name in dict.fromkeys(names) if name not in text.lower()]
+        return f"{text} {' '.join(extra)}" if extra else text
+
+    def kind(self, concept_id: str) -> str:
+        return self.concepts[concept_id].kind
+
+    def _closure(self, ids: frozenset[str]) -> frozenset[str]:
+        seen: set[str] = set()
+        stack = list(ids)
+        while stack:
+            for implied in self.concepts[stack.pop()].implies:
+                if implied not in seen and implied not in ids:
+                    seen.add(implied)
+                    stack.append(implied)
+        return frozenset(seen | ids)
+
+
+def _compile(surfaces: Mapping[str, Concept], patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One alternation, longest surface first, then the patterns; Latin words only at word
+    boundaries."""
+    parts: list[str] = []
+    for surface in sorted(surfaces, key=len, reverse=True):
+        escaped = re.escape(surface)
+        if surface[:1].isascii() and surface[:1].isalnum():
+            escaped = rf"(?<![a-z0-9]){escaped}"
+        if surface[-1:].isascii() and surface[-1:].isalpha():
+            escaped = rf"{escaped}(?:s|es)?(?![a-z])"
+        elif surface[-1:].isascii() and surface[-1:].isdigit():
+            escaped = rf"{escaped}(?![0-9])"
+        parts.append(escaped)
+    parts += [f"(?:{p.pattern})" for p in patterns]
+    return re.compile("|".join(parts))
+
+
+def _concept(raw: Mapping[str, object]) -> Concept:
+    def strings(key: str) -> tuple[str, ...]:
+        value = raw.get(key) or []
+        if not isinstance(value, list):
+            raise ValueError(f"concept {raw.get('id')!r}: {key} must be a list")
+        return tuple(str(v) for v in value)
+
+    return Concept(
+        id=str(raw["id"]),
+        kind=str(raw["kind"]),
+        zh=strings("zh"),
+        en=strings("en"),
+        implies=strings("implies"),
+        generic=bool(raw.get("generic", False)),
+        outside=bool(raw.get("outside", False)),
+    )
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """The lexicon in ``path``, or the bundled brokerage lexicon."""
+    if path is not None:
+        text = path.read_text("utf-8")
+    else:
+        text = resources.files("knowledge.data").joinpath(_BUNDLED).read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    return Lexicon(_concept(raw) for raw in data.get("concepts", []))
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> Lexicon:
+    return load_lexicon()
+
+
+def bundled_lexicon() -> Lexicon:
+    """The bundled lexicon, built once per process."""
+    with _lock:
+        return _bundled()

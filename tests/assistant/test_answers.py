@@ -1,0 +1,98 @@
+"""The grounded composer: answer, ask which entry, or say plainly it does not know."""
+
+from __future__ import annotations
+
+from assistant.answers import GroundedComposer, asks_yes_no
+from assistant.conversation import Action
+from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
+
+
+def _passage(
+    unit_id: str, title: str, text: str, confidence: float, lang: str = "zh", kind=UnitKind.FAQ
+):
+    unit = KnowledgeUnit(
+        id=unit_id,
+        kind=kind,
+        source="faq.csv",
+        title=title,
+        text=text,
+        questions=[title],
+        lang=lang,
+    )
+    return RetrievedPassage(unit=unit, score=confidence, confidence=confidence)
+
+
+COMPOSER = GroundedComposer(answer_at=0.3, clarify_at=0.2, sure_at=0.45, ambiguity_margin=0.05)
+
+
+def test_nothing_plausible_is_an_honest_not_known_with_a_person_offered() -> None:
+    composed = COMPOSER.compose([_passage("a", "债券费用", "……", 0.1)], "zh")
+    assert composed.gap and not composed.confident
+    assert "暂时还没有" in composed.text
+    assert composed.quick_replies == ["转人工"]
+    assert composed.sources == []
+
+
+def test_a_clear_best_entry_is_answered_and_cited() -> None:
+    composed = COMPOSER.compose([_passage("a", "佣金多少？", "佣金万2.5。", 0.8)], "zh")
+    assert composed.action is Action.ANSWER and composed.confident
+    assert composed.text.endswith("参考资料：佣金多少？")
+
+
+def test_a_lone_plausible_entry_below_answer_at_is_still_answered() -> None:
+    composed = COMPOSER.compose([_passage("a", "佣金多少？", "佣金万2.5。", 0.25)], "zh")
+    assert composed.action is Action.ANSWER
+
+
+def test_off_topic_questions_need_a_clearly_fitting_entry() -> None:
+    composed = COMPOSER.compose(
+        [_passage("a", "佣金多少？", "佣金万2.5。", 0.25)], "zh", strict=True
+    )
+    assert composed.action is Action.CLARIFY
+
+
+def test_two_close_entries_are_offered_as_a_choice_with_a_person() -> None:
+    passages = [
+        _passage("a", "忘记交易密码怎么办？", "……", 0.28),
+        _passage("b", "怎么修改交易密码？", "……", 0.26),
+    ]
+    composed = COMPOSER.compose(passages, "zh")
+    assert composed.action is Action.CLARIFY
+    assert composed.quick_replies == ["忘记交易密码怎么办？", "怎么修改交易密码？", "转人工"]
+
+
+def test_the_menu_only_offers_entries_in_the_investors_language() -> None:
+    passages = [
+        _passage("a", "What is the commission?", "……", 0.28, lang="en"),
+        _passage("b", "佣金是多少？", "……", 0.27),
+    ]
+    composed = COMPOSER.compose(passages, "en")
+    assert composed.quick_replies == ["What is the commission?", "Talk to a person"]
+
+
+def test_an_entry_in_the_investors_language_is_preferred_when_about_as_likely() -> None:
+    passages = [
+        _passage("e", "Can I sell on the same day?", "No. T+1.", 0.5, lang="en"),
+        _passage("z", "今天买的股票今天能卖吗？", "不能，A股实行T+1。", 0.45),
+    ]
+    composed = COMPOSER.compose(passages, "zh", question="今天买的能卖吗")
+    assert [s.id for s in composed.sources] == ["z"]
+
+
+def test_a_bare_yes_or_no_that_answers_another_question_is_dropped() -> None:
+    passage = _passage("a", "券商会向我索要交易密码吗？", "不会。本公司不会索要交易密码。", 0.8)
+    assert COMPOSER.relevant_part(passage, "交易密码忘了").startswith("本公司")
+    assert COMPOSER.relevant_part(passage, "券商会要我的交易密码吗").startswith("不会。")
+
+
+def test_a_document_chunk_is_cut_to_the_sentences_about_the_question() -> None:
+    text = "集合竞价时间为9:15-9:25。涨跌幅限制为10%。价格笼子规定买入申报价不得高于基准价的102%。大宗交易另有规定。ST股票另有规定。"
+    chunk = _passage("d", "交易规则", text, 0.8, kind=UnitKind.CHUNK)
+    part = COMPOSER.relevant_part(chunk, "价格笼子是什么")
+    assert "102%" in part and "大宗交易" not in part
+
+
+def test_yes_no_questions_are_recognised() -> None:
+    assert asks_yes_no("港股通能做T+0吗")
+    assert asks_yes_no("Can I sell today?")
+    assert not asks_yes_no("为什么我的单子没成交")

@@ -1,0 +1,57 @@
+"""Follow-ups and corrections read against the conversation's topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.context import Topic, resolve_followup
+from knowledge.lexicon import bundled_lexicon
+
+LEXICON = bundled_lexicon()
+
+
+def _topic(question: str) -> Topic:
+    return Topic(question=question)
+
+
+@pytest.mark.parametrize(
+    ("topic", "message", "meant"),
+    [
+        ("创业板开通要什么条件", "那科创板呢", "科创板开通要什么条件"),
+        ("科创板开通要什么", "不对 我说的是港股通", "港股通开通要什么"),
+        ("密码忘了", "交易密码", "交易密码忘了"),
+        ("卖股票印花税多少", "港股呢", "港股 卖股票印花税多少"),
+        ("资产证明怎么开", "英文的呢", "资产证明怎么开 英文"),
+        (
+            "how long does a transfer take",
+            "what about STAR market",
+            "STAR market how long does a transfer take",
+        ),
+    ],
+)
+def test_a_follow_up_is_read_against_the_topic(topic: str, message: str, meant: str) -> None:
+    followup = resolve_followup(message, _topic(topic), LEXICON)
+    assert followup is not None
+    assert followup.question == meant
+
+
+def test_a_question_that_stands_alone_is_left_alone() -> None:
+    topic = _topic("创业板开通要什么条件")
+    assert resolve_followup("银证转账几点可以转，周末可以吗", topic, LEXICON) is None
+
+
+def test_an_elliptical_question_takes_the_topic_along() -> None:
+    followup = resolve_followup("要多久", _topic("销户怎么办理"), LEXICON)
+    assert followup is not None and followup.question == "销户怎么办理 要多久"
+    assert followup.reason == "appended"
+
+
+def test_a_stated_fact_without_a_topic_of_its_own_belongs_to_the_topic() -> None:
+    topic = _topic("分红税怎么算")
+    assert resolve_followup("我拿了20天", topic, LEXICON) is None
+    followup = resolve_followup("我拿了20天", topic, LEXICON, states_fact=True)
+    assert followup is not None and followup.question.startswith("分红税怎么算")
+
+
+def test_without_a_topic_nothing_is_a_follow_up() -> None:
+    assert resolve_followup("那科创板呢", None, LEXICON) is None

@@ -1,0 +1,39 @@
+"""A scam warning speaks to the scam described."""
+
+from __future__ import annotations
+
+from assistant.incoming_signals import FraudSignal, fraud_signals
+from assistant.scam_warnings import scam_warning
+
+
+def _warn(text: str, language: str = "zh") -> str:
+    return scam_warning(fraud_signals(text), text, language).text  # type: ignore[arg-type]
+
+
+def test_a_phishing_text_is_told_not_to_tap_the_link() -> None:
+    text = _warn("收到短信说账户异常 让我点链接验证")
+    assert "不要点击" in text and "链接" in text
+    assert "安全账户" not in text
+
+
+def test_a_safe_account_call_is_told_we_never_ask_to_move_money() -> None:
+    text = _warn("有人打电话说是你们公司的 让我把钱转到安全账户")
+    assert "安全账户" in text and "不会要求您把钱转到" in text
+
+
+def test_the_police_are_advised_only_once_money_or_secrets_are_gone() -> None:
+    assert "110" not in _warn("有人说有内幕消息 让我进群")
+    assert "110" in _warn("我已经把验证码告诉对方了")
+    assert scam_warning([], "已经转了2万", "zh").money_or_secrets_lost
+
+
+def test_english_warnings_are_in_english() -> None:
+    text = _warn("I got a text with a link to verify my account", "en")
+    assert text.startswith("⚠️ Anti-fraud warning")
+    assert "link" in text
+
+
+def test_an_unknown_signal_falls_back_to_the_general_warning() -> None:
+    text = scam_warning(["not_a_signal"], "something odd", "zh").text
+    assert "不会索要密码或验证码" in text
+    assert FraudSignal.PHISHING_LINK.value == "phishing_link"

@@ -1,0 +1,70 @@
+"""Facts the investor states, checked against the rule tables the flows use."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from assistant.stated_facts import read_stated_facts, what_follows
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "assets", "age", "days"),
+    [
+        ("我炒股3个月了 能开两融吗", 3.0, None, None, None),
+        ("炒了两年股 有30万 能开科创板吗", 24.0, Decimal(300_000), None, None),
+        ("I've been trading for 2 years, can I get margin?", 24.0, None, None, None),
+        ("我儿子15岁可以开户吗", None, None, 15, None),
+        ("这只股票我拿了20天", None, None, None, 20),
+        ("I held it for 20 days", None, None, None, 20),
+        ("持股超过1年", None, None, None, 366),
+        ("股票怎么卖", None, None, None, None),
+    ],
+)
+def test_reads_what_the_investor_says_about_themselves(
+    text: str, months: float | None, assets: Decimal | None, age: int | None, days: int | None
+) -> None:
+    facts = read_stated_facts(text)
+    assert (facts.months_trading, facts.assets, facts.age, facts.holding_days) == (
+        months,
+        assets,
+        age,
+        days,
+    )
+
+
+def test_three_months_of_trading_is_not_enough_for_margin() -> None:
+    text = "我炒股3个月了 能开两融吗"
+    line = what_follows(read_stated_facts(text), text, "permission_margin", "zh")
+    assert line is not None
+    assert "6个月" in line and "3个月" in line and "还差约3个月" in line
+
+
+def test_enough_experience_says_so_and_points_to_the_other_conditions() -> None:
+    text = "I've been trading for 2 years, can I get margin?"
+    line = what_follows(read_stated_facts(text), text, "permission_margin", "en")
+    assert line is not None and line.startswith("With 2 years of trading, you meet")
+
+
+def test_assets_below_the_star_threshold_are_named_with_the_threshold() -> None:
+    text = "我有30万 能开科创板吗"
+    line = what_follows(read_stated_facts(text), text, None, "zh")
+    assert line is not None and "30万元" in line and "50万元" in line and "达不到" in line
+
+
+@pytest.mark.parametrize(("days", "rate"), [(20, "20%"), (35, "10%"), (400, "免征")])
+def test_the_dividend_tax_follows_from_the_holding_period(days: int, rate: str) -> None:
+    text = f"分红税怎么算 我拿了{days}天"
+    line = what_follows(read_stated_facts(text), text, None, "zh")
+    assert line is not None and rate in line
+
+
+def test_a_minor_is_told_what_their_age_means_for_opening_an_account() -> None:
+    text = "我儿子15岁可以开户吗"
+    line = what_follows(read_stated_facts(text), text, "account_opening", "zh")
+    assert line is not None and "未满16周岁" in line
+
+
+def test_no_stated_fact_means_nothing_to_add() -> None:
+    assert what_follows(read_stated_facts("两融开通条件"), "两融开通条件", None, "zh") is None

@@ -1,0 +1,110 @@
+"""Answerability: whether an entry answers *this* question, not merely a nearby one."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answerability import (
+    FEATURES,
+    AnswerabilityModel,
+    Candidate,
+    UnitTopics,
+    gather_evidence,
+)
+from knowledge.answerability_training import META_KEY, fit
+from knowledge.documents import KnowledgeUnit, UnitKind
+from knowledge.lexicon import bundled_lexicon
+from knowledge.retrieval import DENSE_FLOOR, HybridRetriever
+
+
+def _faq(unit_id: str, question: str, answer: str, *similar: str) -> KnowledgeUnit:
+    return KnowledgeUnit(
+        id=unit_id,
+        kind=UnitKind.FAQ,
+        source="faq.csv",
+        title=question,
+        text=answer,
+        questions=[question, *similar],
+        lang="zh",
+    )
+
+
+CHINEXT = _faq("c", "开通创业板权限需要满足什么条件？", "日均资产10万元，交易经验24个月。")
+STAR = _faq("s", "开通科创板权限需要满足什么条件？", "日均资产50万元，交易经验24个月。")
+BOND_FEES = _faq("b", "可转债和债券交易收哪些费用？", "债券交易免征印花税，国债逆回购另有收费。")
+
+
+def _evidence(question: str, *units: KnowledgeUnit):
+    topics = UnitTopics(bundled_lexicon())
+    candidates = [Candidate(u, 0.9, 0.5, 0.9 - i / 100) for i, u in enumerate(units)]
+    return gather_evidence(
+        topics.lexicon.concepts_of(question), "zh", candidates, topics, dense_floor=DENSE_FLOOR
+    )
+
+
+def test_a_sibling_concept_in_the_entry_is_a_conflict() -> None:
+    (star,) = _evidence("创业板开通要什么条件", STAR)
+    assert star.missing == 1  # 创业板 is nowhere in the STAR entry
+    assert star.conflict == 1  # and the entry is about STAR instead
+    (chinext,) = _evidence("创业板开通要什么条件", CHINEXT)
+    assert chinext.missing == chinext.conflict == 0
+    assert chinext.coverage == 1.0
+
+
+def test_an_entry_that_only_mentions_a_concept_in_passing_does_not_cover_its_topic() -> None:
+    (bonds,) = _evidence("国债逆回购怎么买", BOND_FEES)
+    assert bonds.missing == 0  # 逆回购 appears in the answer ...
+    assert bonds.missing_topic == 1  # ... but the entry is not about it
+
+
+def test_margins_and_gaps_are_taken_among_the_candidates() -> None:
+    first, second = _evidence("创业板开通要什么条件", CHINEXT, STAR)
+    assert first.rank == 0.0 and second.rank == 0.1
+    assert first.score_gap == 0.0 and second.score_gap == pytest.approx(-0.01)
+
+
+def test_the_model_is_a_logistic_function_of_the_named_features() -> None:
+    (evidence,) = _evidence("创业板开通要什么条件", CHINEXT)
+    flat = AnswerabilityModel(weights={}, bias=0.0, fitted_on="test")
+    assert flat.probability(evidence) == pytest.approx(0.5)
+    trusting = AnswerabilityModel(weights={"coverage": 4.0}, bias=-2.0, fitted_on="test")
+    assert trusting.probability(evidence) == pytest.approx(1 / (1 + 2.718281828**-2.0))
+    assert set(FEATURES) >= {"dense", "margin", "keyword", "missing", "conflict", "coverage"}
+
+
+def test_fitted_on_the_sample_knowledge_base_it_separates_answers_from_neighbours(
+    sample_kb,
+) -> None:
+    retriever = HybridRetriever(sample_kb)
+    model = fit(sample_kb, retriever.lexicon, retriever.ranking_parameters)
+    assert model is not None
+    assert model.weights["missing_topic"] < 0, (
+        "a question's topic missing from an entry counts against it"
+    )
+    assert model.weights["margin"] > 0, "a clear lead over the runner-up counts for it"
+    assert "phrasings" in model.fitted_on
+
+
+def test_the_fitted_model_is_stored_and_refitted_only_when_the_content_changes(
+    sample_kb,
+) -> None:
+    first = HybridRetriever(sample_kb)
+    stored = [key for key in _meta_keys(sample_kb) if key.startswith(META_KEY)]
+    assert stored, "the model is kept in the manifest"
+    second = HybridRetriever(sample_kb)
+    assert second.answerability == first.answerability
+
+
+def _meta_keys(kb) -> list[str]:
+    with kb.manifest.transaction() as connection:
+        return [row[0] for row in connection.execute("SELECT key FROM meta")]
+
+
+def test_an_uncovered_question_gets_a_low_confidence_and_a_covered_one_a_high_one(
+    sample_kb,
+) -> None:
+    retriever = HybridRetriever(sample_kb)
+    covered = retriever.search("创业板开通要什么条件", k=1)[0]
+    uncovered = retriever.search("股票期权到期了怎么行权", k=1)[0]
+    assert covered.unit.id == "zh-0101"
+    assert covered.confidence > 0.3 > uncovered.confidence

@@ -1,0 +1,65 @@
+"""The brokerage lexicon: concepts found in investors' wording, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.lexicon import Concept, Lexicon, bundled_lexicon
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return bundled_lexicon()
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("国债逆回购怎么买", {"reverse_repo"}),  # one concept, not 国债 (bonds) as well
+        ("创业版开通要什么条件", {"chinext", "permission"}),  # a typo investors make
+        ("how do I open a ChiNext account", {"chinext"}),
+        ("两融开通要几个月", {"margin", "permission"}),
+        ("Hong Kong 居民 开A股户 要什么证件", {"hmt_resident", "open_account", "id_card"}),
+        ("我是德国人在上海上班", {"foreigner"}),
+        ("我想办房贷", {"loan"}),
+    ],
+)
+def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:
+    assert set(lexicon.concepts_of(text).named) == concepts
+
+
+def test_a_narrower_concept_implies_the_broader_one(lexicon: Lexicon) -> None:
+    found = lexicon.concepts_of("交易密码忘了")
+    assert "trading_password" in found.named
+    assert "password" in found.implied
+    assert "password" in found.all
+
+
+def test_a_chinese_name_for_a_citizen_is_not_a_foreigner(lexicon: Lexicon) -> None:
+    assert "foreigner" not in lexicon.concepts_of("我是中国人").named
+
+
+def test_english_terms_match_whole_words_and_plurals(lexicon: Lexicon) -> None:
+    assert "etf" in lexicon.concepts_of("are ETFs exempt from stamp duty").named
+    assert "star" not in lexicon.concepts_of("when does trading start").named
+
+
+def test_keyword_expansion_adds_each_concepts_names_in_both_languages(lexicon: Lexicon) -> None:
+    assert lexicon.expand("多久能开cyb").split()[-2:] == ["创业板", "chinext"]
+    assert "创业板" in lexicon.expand("how do I open a ChiNext account")
+
+
+def test_one_surface_cannot_name_two_concepts() -> None:
+    with pytest.raises(ValueError, match="names both"):
+        Lexicon([Concept("a", "k", zh=("转账",)), Concept("b", "k", zh=("转账",))])
+
+
+def test_implied_concepts_must_exist() -> None:
+    with pytest.raises(ValueError, match="not defined"):
+        Lexicon([Concept("a", "k", zh=("甲",), implies=("missing",))])
+
+
+def test_every_sample_faq_entry_is_about_some_concept(lexicon: Lexicon, sample_kb) -> None:
+    entries = [unit for unit, _ in sample_kb.manifest.all_units() if unit.kind.value == "faq"]
+    about_nothing = [u.id for u in entries if not lexicon.concepts_of("\n".join(u.questions))]
+    assert about_nothing == []

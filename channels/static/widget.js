@@ -97,7 +97,7 @@
   var draggable = data.draggable !== "false";
   var launcherHome = {
     side: data.launcherSide === "left" ? "left" : "right",
-    bottom: Math.max(0, parseFloat(data.launcherBottom) || 24)
+    bottom: isNaN(parseFloat(data.launcherBottom)) ? 24 : Math.max(0, parseFloat(data.launcherBottom))
   };
   // Full screen under this size: the panel is then a modal dialog (focus kept inside).
   var COMPACT = window.matchMedia("(max-width: 480px), (max-height: 500px)");
@@ -242,7 +242,7 @@
       personLabel: "Talk to a person",
       queued: "Connecting you to a person",
       ahead: function (n) {
-        return n === 0 ? "You're next" : n + (n === 1 ? " person" : " people") + " ahead of you";
+        return n === 0 ? "you're next" : n + (n === 1 ? " person" : " people") + " ahead of you";
       },
       typicalWait: function (s) {
         var m = Math.round(s / 60);
@@ -693,6 +693,8 @@
       window.visualViewport.addEventListener("resize", fitToViewport);
       window.visualViewport.addEventListener("scroll", fitToViewport);
     }
+    // A phone turned sideways: keep the launcher on the screen.
+    window.addEventListener("resize", function () { placeLauncher(launcherPlace()); });
 
     ui.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {

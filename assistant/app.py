@@ -36,6 +36,7 @@ from assistant.periodic import Periodic
 from assistant.persistence.sql import open_store
 from assistant.pii import install_log_masking
 from assistant.proactive import ProactiveDispatcher, PushPoller
+from assistant.queue_waits import QueueWaits
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
 from assistant.staff import PasswordHasher, StaffAuth
@@ -146,6 +147,11 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         )
         sweeper.start()
         stack.push_async_callback(sweeper.stop)
+    if settings.queue_status_s > 0:
+        waits = QueueWaits(store, service.publish, service.clock)
+        refresher = Periodic("queue status refresh", waits.announce_all, settings.queue_status_s)
+        refresher.start()
+        stack.push_async_callback(refresher.stop)
     if settings.push_poll_s > 0:
         poller = PushPoller(dispatcher, settings.push_poll_s)
         poller.start()

@@ -76,6 +76,7 @@ from assistant.persistence.repositories import (
 )
 from assistant.pii import mask_pii
 from assistant.proactive.events import PushPayload
+from assistant.queue_waits import QueueWaits
 from assistant.settings import Settings
 from channels.bus import Bus, Message
 from channels.console_socket import STAFF_TOPIC
@@ -1031,6 +1032,7 @@ class ConversationService:
                 summary=decision.summary,
             )
         await self._queue_changed()
+        await QueueWaits(self.store, self.publish, self.clock).announce(conversation.id)
 
     async def _open_ticket(
         self,

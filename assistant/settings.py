@@ -175,6 +175,14 @@ class Settings(BaseSettings):
             "0 turns the sweep off"
         ),
     )
+    queue_status_s: float = Field(
+        15.0,
+        ge=0.0,
+        description=(
+            "seconds between updates of the wait shown to investors queued for a person "
+            "(their place in the queue, the recent median time to be taken); 0 turns them off"
+        ),
+    )
     session_token_ttl_s: int = Field(3600, ge=60, description="lifetime of investor tokens")
     rate_connection_per_minute: int = Field(
         20, ge=1, description="investor messages one websocket may send per minute"

@@ -15,7 +15,7 @@ Delivery rules (what the models alone cannot say):
   with ``duplicate: true`` and is not answered twice.
 - Server frames that belong to the transcript carry ``seq``, strictly increasing
   per conversation. Gaps are normal: entries the investor never sees (staff notes)
-  take numbers too. Transient frames (``typing``, ``reply_chunk``,
+  take numbers too. Transient frames (``typing``, ``reply_chunk``, ``queue_status``,
   ``pong``, ``ack``, ``error``) carry none and are never replayed.
 - An ``error`` frame names a stable ``code``; ``fatal: true`` means the server
   closes the socket next (with the close code in ``CLOSE_CODES``).
@@ -201,6 +201,21 @@ class RatingRequest(_Frame):
     at: str
 
 
+class QueueStatus(_Frame):
+    """Where a conversation waiting for a person stands. Transient (no ``seq``, never
+    replayed): sent when it is queued, when a client reconnects while it waits, and again
+    every so often as the queue moves; the last one received is the current one."""
+
+    type: Literal["queue_status"] = "queue_status"
+    ahead: int = Field(ge=0, description="waiting conversations a person will take first")
+    typical_wait_s: float | None = Field(
+        None,
+        ge=0,
+        description="median time from queued to taken over the recent claims; "
+        "None when there were too few recent claims to say",
+    )
+
+
 class ErrorCode(StrEnum):
     BAD_FRAME = "bad_frame"  # not JSON, or fields that do not validate
     FRAME_TOO_LARGE = "frame_too_large"
@@ -251,6 +266,7 @@ ServerFrame = Annotated[
     | AgentMessage
     | Suggestion
     | RatingRequest
+    | QueueStatus
     | Error
     | Pong,
     Field(discriminator="type"),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, WebSocket
 from assistant.api.deps import STAFF_COOKIE, get_runtime
 from assistant.conversations import ConversationError, ConversationService
 from assistant.persistence.records import ConversationStatus
+from assistant.queue_waits import QueueWaits
 from assistant.staff import StaffAuth, StaffError
 from channels.bus import Message
 from channels.console_socket import ConsoleAgent, ConsoleRefusedError
@@ -91,6 +92,10 @@ class InvestorChannel:
 
     async def connected(self, conversation: OpenedConversation) -> None:
         self.service.investor_connected(conversation.investor_id)
+        # Back while waiting for a person: say where the queue stands (the last figures sent
+        # were transient, and the queue may have moved).
+        waits = QueueWaits(self.service.store, self.service.publish, self.service.clock)
+        await waits.announce(conversation.conversation_id)
 
     async def disconnected(self, conversation: OpenedConversation) -> None:
         self.service.investor_disconnected(conversation.investor_id)

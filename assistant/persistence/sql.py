@@ -416,6 +416,28 @@ class SqlConversationRepository:
 
         return await self._db.read(work)
 
+    async def claim_waits(self, since: datetime, limit: int = 200) -> list[float]:
+        joined_at = func.min(events.c.created_at)
+        query = (
+            select(conversations.c.escalated_at, joined_at.label("joined_at"))
+            .select_from(conversations.join(events, events.c.conversation_id == conversations.c.id))
+            .where(
+                conversations.c.escalated_at >= since,
+                events.c.kind == EventKind.AGENT_JOINED.value,
+                events.c.created_at >= conversations.c.escalated_at,
+            )
+            .group_by(conversations.c.id, conversations.c.escalated_at)
+            .order_by(conversations.c.escalated_at.desc())
+            .limit(limit)
+        )
+
+        async def work(connection: AsyncConnection) -> list[float]:
+            rows = await connection.execute(query)
+            # min() keeps the column's type: both come back as aware UTC datetimes.
+            return [(row.joined_at - row.escalated_at).total_seconds() for row in rows]
+
+        return await self._db.read(work)
+
     async def record_turn(self, turn: TurnRecord) -> None:
         await self._insert(insert(turns).values(turn.model_dump()))
 

@@ -131,6 +131,7 @@ conversations = Table(
     Index(None, "investor_id", "created_at"),
     Index(None, "status"),
     Index(None, "created_at"),
+    Index(None, "escalated_at"),
 )
 
 events = Table(

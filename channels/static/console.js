@@ -75,7 +75,7 @@
       qualityLoading: "正在统计…", qualityWindow: "统计区间",
       escalationReasons: "转人工原因", topIntents: "热门意图",
       gapsTitle: "待补充到知识库的问题", gapsHint: "未答好或低置信度的问题，按语义聚类，问得最多的在前",
-      colQuestion: "问题（代表问法与示例）", colAsked: "次数", colWhy: "原因", colIntent: "意图",
+      colQuestion: "问题（代表问法与示例）", colAsked: "次数", colWhy: "原因", colIntent: "意图", colAction: "操作",
       metrics: {
         containment: "自助解决率", escalation: "转人工率", csat: "满意度 (CSAT)",
         thumbs: "回答评价", attention: "未答好占比", volume: "会话量"
@@ -164,7 +164,7 @@
       qualityLoading: "Counting…", qualityWindow: "Window",
       escalationReasons: "Escalation reasons", topIntents: "Top intents",
       gapsTitle: "Questions to add to the knowledge base", gapsHint: "Not answered well or with low confidence, clustered by meaning, most asked first",
-      colQuestion: "Question (representative and examples)", colAsked: "Asked", colWhy: "Why", colIntent: "Intent",
+      colQuestion: "Question (representative and examples)", colAsked: "Asked", colWhy: "Why", colIntent: "Intent", colAction: "Action",
       metrics: {
         containment: "Containment", escalation: "Escalation rate", csat: "Satisfaction (CSAT)",
         thumbs: "Reply ratings", attention: "Not answered well", volume: "Volume"
@@ -602,10 +602,12 @@
   function fillList(list, items, emptyText) {
     list.textContent = "";
     if (!items.length) {
-      if (emptyText) list.appendChild(el("div", { class: "queue-empty", text: emptyText }));
+      if (emptyText) list.appendChild(el("div", { class: "queue-empty", role: "listitem", text: emptyText }));
       return;
     }
-    items.forEach(function (item) { list.appendChild(queueItem(item)); });
+    items.forEach(function (item) {
+      list.appendChild(el("div", { class: "queue-entry", role: "listitem" }, queueItem(item)));
+    });
   }
 
   function queueItem(item) {
@@ -622,7 +624,7 @@
       !mine && item.agent_name ? el("span", { class: "qi-agent", text: T().heldBy(item.agent_name) }) : null,
       S.unread.has(item.conversation_id) ? el("span", { class: "qi-unread", "data-testid": "queue-unread", "aria-label": "new" }) : null);
     return el("button", {
-      type: "button", role: "listitem", class: "queue-item" + (item.status === "queued" ? " is-waiting" : ""),
+      type: "button", class: "queue-item" + (item.status === "queued" ? " is-waiting" : ""),
       "data-testid": "queue-item", "data-conversation-id": item.conversation_id,
       "data-status": item.status, "data-mine": mine ? "true" : "false", "data-priority": item.priority,
       "data-reason": item.reason || null, "aria-current": item.conversation_id === S.selected ? "true" : null,
@@ -834,6 +836,7 @@
   function appendEvent(event) {
     if (!S.detail || S.seqs.has(event.seq)) return;
     S.seqs.add(event.seq);
+    announceEvent(event);
     S.detail.events = (S.detail.events || []).concat([event]);
     var transcript = $("transcript");
     var stick = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 120;
@@ -844,6 +847,22 @@
     });
     transcript.insertBefore(node, after);
     if (stick) transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  /** Read out, once, what arrives live in the open conversation from someone else: the
+   * transcript itself is not a live region (it is rebuilt whole when a conversation opens). */
+  function announceEvent(event) {
+    var t = T();
+    var p = event.payload || {};
+    var text = null;
+    if (event.kind === "investor_message") text = t.investor + "：" + (p.text || "");
+    else if (event.kind === "reply") text = t.bot + "：" + (p.text || "");
+    else if (event.kind === "agent_left") text = p.outcome === "handed_back" ? t.agentLeftHandedBack(p.agent_name || t.agent) : t.agentLeftResolved(p.agent_name || t.agent);
+    else if (event.kind === "rating_request") text = t.ratingRequested;
+    if (!text) return;
+    var node = el("p", { "data-seq": event.seq, text: text });
+    $("console-announcer").appendChild(node);
+    setTimeout(function () { node.remove(); }, 15000);
   }
 
   function onEvent(conversationId, event) {

@@ -7,7 +7,15 @@
  *           data-token-url="/api/dev/token" data-investor="INV-1001" data-lang="zh"></script>
  * data-* options: server (default: the script's origin), token-url (relative to server),
  *   investor, lang (zh|en; default from navigator.language), title (header name),
- *   open ("true": open the panel at load), connect ("load" default | "open": connect on first open).
+ *   open ("true": open the panel at load), connect ("load" default | "open": connect on first open),
+ *   elderly ("true": the elderly-friendly mode: larger text, higher contrast, fewer elements),
+ *   launcher-side (right default | left), launcher-bottom (CSS px from the bottom edge, default 24,
+ *   e.g. 88 to sit above the app's own tab bar), draggable ("false": the investor cannot move the
+ *   launcher; by default a drag moves it, snapped to the nearest side and remembered).
+ * Sizes follow the page's root font size (rem: how the system font scale reaches a web view),
+ * from 1x to 2x of the design size; motion stops under prefers-reduced-motion. Under 480 px wide
+ * (or 500 px high) the open panel fills the screen, inside the safe-area insets and above the
+ * on-screen keyboard (visualViewport), as a modal dialog that keeps the focus.
  * Token: window.BrokerDesk.getToken({investorId, force}) if the host page defines it (async,
  *   returns the token string); otherwise POST token-url {investor_id} -> {token, expires_at}.
  *
@@ -15,13 +23,18 @@
  * <div id="brokerdesk-widget" data-testid="bdw-root">; Playwright CSS locators pierce it
  * (in page.evaluate use BrokerDeskWidget.root.querySelector(...)).
  *   [data-testid=bdw-bubble]        launcher button (aria-expanded); [data-testid=bdw-unread] badge
- *   [data-testid=bdw-panel]         the chat panel (data-open="true|false")
+ *   [data-testid=bdw-panel]         the chat panel (data-open="true|false"; role=dialog,
+ *                                   aria-modal="true" while it fills the screen)
  *   [data-testid=bdw-title]         header name; [data-testid=bdw-agent-name] agent name (hidden
  *                                   unless a person holds the conversation)
  *   [data-testid=bdw-status]        status dot+label, data-status=idle|connecting|online|
  *                                   reconnecting|offline|failed
  *   [data-testid=bdw-close]         close button
- *   [data-testid=bdw-transcript]    role=log, aria-live=polite
+ *   [data-testid=bdw-transcript]    the transcript (inside the scrolling, labelled region
+ *                                   .bdw-body; not itself live)
+ *   [data-testid=bdw-announcer]     the polite live region: one child per announced entry
+ *                                   (data-seq), added once per reply, agent message or notice
+ *                                   received while the panel is open; never for restored ones
  *   [data-testid=bdw-message]       one transcript entry, data-kind=investor|bot|agent|system|
  *                                   suggestion|rating, data-seq (when known); investor entries
  *                                   also data-client-msg-id and data-state=pending|sent|failed;
@@ -42,10 +55,16 @@
  *   [data-testid=bdw-starter]       starter question on the empty transcript
  *   [data-testid=bdw-input]         textarea (Enter sends, Shift+Enter newline)
  *   [data-testid=bdw-send]          send button
+ *   [data-testid=bdw-person-bar]    the bar above the input, data-person=bot|queued|agent
+ *   [data-testid=bdw-person]        "转人工" / "Talk to a person": sends that text (the same
+ *                                   escalation as typing it); hidden while queued or with an agent
+ *   [data-testid=bdw-wait]          while queued: the place in the queue and the typical wait
+ *                                   (from the server's queue_status frames)
  * window.BrokerDeskWidget: open(), close(), toggle(), send(text) -> client_msg_id | null,
- *   state (getter: open, status, connected, conversationId, lastSeq, agentName, pending,
- *   unread, lang, error), root (the ShadowRoot), drop() (close the socket as a network drop
- *   would), reconnect(), reset() (forget the stored conversation and start afresh).
+ *   talkToPerson() -> client_msg_id | null, state (getter: open, status, connected,
+ *   conversationId, lastSeq, agentName, pending, unread, lang, error, person, queue, elderly),
+ *   root (the ShadowRoot), drop() (close the socket as a network drop would), reconnect(),
+ *   reset() (forget the stored conversation and start afresh).
  */
 (function () {
   "use strict";
@@ -74,8 +93,18 @@
   var investorId = data.investor || null;
   var lang = (data.lang || navigator.language || "zh").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
   var connectOn = data.connect === "open" ? "open" : "load";
+  var elderly = data.elderly !== undefined && data.elderly !== "false";
+  var draggable = data.draggable !== "false";
+  var launcherHome = {
+    side: data.launcherSide === "left" ? "left" : "right",
+    bottom: isNaN(parseFloat(data.launcherBottom)) ? 24 : Math.max(0, parseFloat(data.launcherBottom))
+  };
+  // Full screen under this size: the panel is then a modal dialog (focus kept inside).
+  var COMPACT = window.matchMedia("(max-width: 480px), (max-height: 500px)");
+  var LAUNCHER_SIZE = 60;
   var wsUrl = server.replace(/^http/, "ws") + "/ws/investor";
   var storageKey = "brokerdesk:v1:" + server + ":" + (investorId || "host");
+  var launcherKey = "brokerdesk:v1:launcher";
 
   /** "客服 张三", but not "客服 客服小安" when the display name already says it. */
   function zhAgent(name) {
@@ -88,10 +117,12 @@
       assistant: "智能助手",
       agentRole: "人工客服",
       openChat: "打开在线客服",
+      unreadCount: function (n) { return "，" + n + " 条新消息"; },
       closeChat: "收起对话窗口",
       panelLabel: "在线客服对话",
       transcriptLabel: "对话记录",
       placeholder: "请输入您的问题，Enter 发送，Shift+Enter 换行",
+      placeholderShort: "请输入您的问题",
       inputLabel: "输入消息",
       send: "发送",
       status: {
@@ -137,7 +168,15 @@
       newConversation: "新的会话",
       introTitle: "您好，我是智能客服",
       introText: "可以为您解答开户、银证转账、交易规则、费用、权限开通、新股申购等问题。",
-      starters: ["如何开通创业板权限？", "银证转账的时间", "忘记交易密码怎么办", "转人工客服"],
+      starters: ["如何开通创业板权限？", "银证转账的时间", "忘记交易密码怎么办"],
+      person: "转人工",
+      personLabel: "转人工客服",
+      queued: "正在为您转接人工客服",
+      ahead: function (n) { return n === 0 ? "您是下一位" : "您前面还有 " + n + " 位"; },
+      typicalWait: function (s) {
+        return s < 60 ? "近期一般不到 1 分钟接入" : "近期一般约 " + Math.round(s / 60) + " 分钟接入";
+      },
+      said: function (who, text) { return who + "：" + text; },
       footer: "智能客服回答仅供参考，不构成投资建议",
       you: "我"
     },
@@ -146,10 +185,12 @@
       assistant: "Assistant",
       agentRole: "Support agent",
       openChat: "Open chat",
+      unreadCount: function (n) { return ", " + n + (n === 1 ? " new message" : " new messages"); },
       closeChat: "Minimise chat",
       panelLabel: "Customer support chat",
       transcriptLabel: "Conversation",
       placeholder: "Ask a question (Enter to send)",
+      placeholderShort: "Ask a question",
       inputLabel: "Message",
       send: "Send",
       status: {
@@ -196,8 +237,19 @@
       introTitle: "Hi, I'm your support assistant",
       introText: "Ask me about account opening, bank transfers, trading rules, fees, " +
         "trading permissions, IPO subscriptions and more.",
-      starters: ["How do I open ChiNext?", "Bank transfer hours", "I forgot my trading password",
-        "Talk to a person"],
+      starters: ["How do I open ChiNext?", "Bank transfer hours", "I forgot my trading password"],
+      person: "Talk to a person",
+      personLabel: "Talk to a person",
+      queued: "Connecting you to a person",
+      ahead: function (n) {
+        return n === 0 ? "you're next" : n + (n === 1 ? " person" : " people") + " ahead of you";
+      },
+      typicalWait: function (s) {
+        var m = Math.round(s / 60);
+        return s < 60 ? "recently people have been picked up in under a minute"
+          : "recently people have been picked up in about " + m + (m === 1 ? " minute" : " minutes");
+      },
+      said: function (who, text) { return who + ": " + text; },
       footer: "Answers are for reference only and are not investment advice",
       you: "Me"
     }
@@ -223,61 +275,76 @@
     warn: '<svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2.5 1.5 21h21L12 2.5Zm-1 7h2v6h-2v-6Zm0 8h2v2h-2v-2Z"/></svg>'
   };
 
+  // Font sizes are in em of .bdw, whose size is 0.875rem held between 14 and 28 px: the widget
+  // grows with the page's root font size (the system font scale) up to 2x, and no further.
   var CSS = [
     ":host{all:initial}",
-    ".bdw{--bdw-primary:#1f56d8;--bdw-primary-2:#3a74f2;--bdw-primary-soft:#eef3ff;",
-    "--bdw-text:#1c2434;--bdw-muted:#6b7487;--bdw-line:#e3e7ef;--bdw-bg:#f4f6fa;",
-    "--bdw-agent:#0f9d6b;--bdw-agent-soft:#e8f7f0;--bdw-warn:#c2410c;--bdw-warn-soft:#fff4e8;",
+    ".bdw{--bdw-primary:#1f56d8;--bdw-primary-2:#2c63e0;--bdw-primary-soft:#eef3ff;",
+    "--bdw-text:#1c2434;--bdw-muted:#5b6475;--bdw-faint:#5f687a;--bdw-line:#e3e7ef;--bdw-bg:#f4f6fa;",
+    "--bdw-agent:#0a7a52;--bdw-agent-soft:#e8f7f0;--bdw-warn:#c2410c;--bdw-warn-soft:#fff4e8;",
+    "--bdw-focus:#1f56d8;--bdw-target:0px;--bdw-launcher-x:24px;--bdw-launcher-y:24px;",
     "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI','PingFang SC','Hiragino Sans GB',",
     "'Microsoft YaHei','WenQuanYi Micro Hei','Noto Sans CJK SC','Source Han Sans SC','Helvetica Neue',Arial,sans-serif;",
-    "font-size:14px;line-height:1.6;color:var(--bdw-text);-webkit-font-smoothing:antialiased}",
+    "font-size:clamp(14px,.875rem,28px);line-height:1.6;color:var(--bdw-text);-webkit-font-smoothing:antialiased}",
     ":where(.bdw) *,:where(.bdw) *::before,:where(.bdw) *::after{box-sizing:border-box}",
     ":where(.bdw) svg{width:100%;height:100%;display:block}",
-    ":where(.bdw) button{font:inherit;color:inherit;cursor:pointer;border:0;background:none;padding:0;margin:0}",
-    ".bdw button:focus-visible,.bdw-rating textarea:focus-visible{outline:2px solid var(--bdw-primary-2);outline-offset:2px}",
-    ".bdw-launcher{position:fixed;right:24px;bottom:24px;width:60px;height:60px;border-radius:50%;",
-    "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2));color:#fff;z-index:2147483000;",
+    ":where(.bdw) button{font:inherit;color:inherit;cursor:pointer;border:0;background:none;padding:0;margin:0;",
+    "-webkit-tap-highlight-color:transparent}",
+    ".bdw :focus-visible{outline:3px solid var(--bdw-focus);outline-offset:2px}",
+    ".bdw-header :focus-visible,.bdw-launcher:focus-visible{outline-color:#fff;box-shadow:0 0 0 5px var(--bdw-focus)}",
+    ".bdw-panel:focus,.bdw .bdw-input:focus-visible{outline:none}", // the input's frame shows its focus
+    ".bdw .bdw-body:focus-visible{outline-offset:-3px}",
+    // The launcher: its own stacking context, above anything the host page stacks.
+    ".bdw-launcher{position:fixed;right:calc(var(--bdw-launcher-x) + env(safe-area-inset-right,0px));",
+    "bottom:calc(var(--bdw-launcher-y) + env(safe-area-inset-bottom,0px));width:60px;height:60px;border-radius:50%;",
+    "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2));color:#fff;z-index:2147483647;isolation:isolate;",
     "box-shadow:0 8px 24px rgba(31,86,216,.35);display:flex;align-items:center;justify-content:center;",
-    "transition:transform .2s ease,box-shadow .2s ease}",
+    "touch-action:manipulation;transition:transform .2s ease,box-shadow .2s ease}",
+    ".bdw[data-draggable=true] .bdw-launcher{touch-action:none}",
+    ".bdw[data-launcher-side=left] .bdw-launcher{right:auto;left:calc(var(--bdw-launcher-x) + env(safe-area-inset-left,0px))}",
+    ".bdw-launcher[data-dragging=true]{transition:none;cursor:grabbing;transform:scale(1.06)}",
     ".bdw-launcher:hover{transform:translateY(-2px);box-shadow:0 12px 28px rgba(31,86,216,.42)}",
     ".bdw-launcher-icon{width:28px;height:28px}",
     ".bdw-launcher-icon-close{display:none}",
     ".bdw-launcher[aria-expanded=true] .bdw-launcher-icon-open{display:none}",
     ".bdw-launcher[aria-expanded=true] .bdw-launcher-icon-close{display:block}",
     ".bdw-unread{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;",
-    "background:#e5352b;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center;",
+    "background:#c8231b;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center;",
     "box-shadow:0 0 0 2px #fff}",
     ".bdw-unread[hidden]{display:none}",
-    ".bdw-panel{position:fixed;right:24px;bottom:96px;width:380px;height:min(640px,calc(100vh - 120px));",
-    "z-index:2147483000;background:#fff;border-radius:16px;overflow:hidden;display:flex;flex-direction:column;",
+    ".bdw-panel{position:fixed;right:calc(24px + env(safe-area-inset-right,0px));",
+    "bottom:calc(var(--bdw-launcher-y) + 72px + env(safe-area-inset-bottom,0px));",
+    "width:min(380px,calc(100vw - 32px));height:min(640px,calc(100vh - var(--bdw-launcher-y) - 96px));",
+    "z-index:2147483647;background:#fff;border-radius:16px;overflow:hidden;display:flex;flex-direction:column;",
     "box-shadow:0 16px 48px rgba(17,28,51,.22),0 2px 8px rgba(17,28,51,.08);",
     "transform-origin:bottom right;transition:opacity .18s ease,transform .18s ease}",
+    ".bdw[data-launcher-side=left] .bdw-panel{right:auto;left:calc(24px + env(safe-area-inset-left,0px));transform-origin:bottom left}",
     ".bdw-panel[data-open=false]{opacity:0;transform:translateY(12px) scale(.98);pointer-events:none;visibility:hidden}",
-    "@media (max-width:480px){.bdw-panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}",
-    ".bdw-launcher[aria-expanded=true]{display:none}}",
     ".bdw-header{display:flex;align-items:center;gap:12px;padding:14px 14px 14px 16px;color:#fff;",
     "background:linear-gradient(135deg,var(--bdw-primary),var(--bdw-primary-2));flex:none}",
     ".bdw-header-avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.18);",
     "padding:8px;flex:none}",
     ".bdw-header[data-agent=true] .bdw-header-avatar{background:rgba(255,255,255,.24)}",
     ".bdw-header-main{flex:1;min-width:0}",
-    ".bdw-title-line{display:flex;align-items:baseline;gap:8px;min-width:0}",
-    ".bdw-title{font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
-    ".bdw-agent-name{font-size:13px;font-weight:500;padding:1px 8px;border-radius:10px;background:rgba(255,255,255,.2);white-space:nowrap}",
+    ".bdw-title-line{display:flex;align-items:baseline;flex-wrap:wrap;column-gap:8px;min-width:0}",
+    ".bdw-title{margin:0;font-size:1.143em;font-weight:600;line-height:1.4;overflow-wrap:anywhere}",
+    ".bdw-agent-name{font-size:.929em;font-weight:500;padding:1px 8px;border-radius:10px;background:rgba(255,255,255,.2);overflow-wrap:anywhere}",
     ".bdw-agent-name[hidden]{display:none}",
-    ".bdw-status{display:flex;align-items:center;gap:6px;font-size:12px;opacity:.92;margin-top:1px}",
+    ".bdw-status{display:flex;align-items:center;gap:6px;font-size:.857em;margin-top:1px}",
     ".bdw-status-dot{width:8px;height:8px;border-radius:50%;background:#b8c0cc;flex:none}",
     ".bdw-status[data-status=online] .bdw-status-dot{background:#34d399;box-shadow:0 0 0 3px rgba(52,211,153,.25)}",
     ".bdw-status[data-status=connecting] .bdw-status-dot,.bdw-status[data-status=reconnecting] .bdw-status-dot{background:#fbbf24;animation:bdw-pulse 1.2s infinite}",
     ".bdw-status[data-status=failed] .bdw-status-dot{background:#f87171}",
-    ".bdw-icon-btn{width:32px;height:32px;border-radius:8px;padding:6px;flex:none;opacity:.9}",
-    ".bdw-icon-btn:hover{background:rgba(255,255,255,.16);opacity:1}",
-    ".bdw-body{flex:1;min-height:0;overflow-y:auto;background:var(--bdw-bg);padding:16px 14px 8px;overscroll-behavior:contain}",
+    ".bdw-icon-btn{width:max(32px,var(--bdw-target));height:max(32px,var(--bdw-target));border-radius:8px;padding:6px;flex:none;",
+    "display:flex;align-items:center;justify-content:center}",
+    ".bdw-icon-btn svg{width:1.43em;height:1.43em}",
+    ".bdw-icon-btn:hover{background:rgba(255,255,255,.16)}",
+    ".bdw-body{flex:1;min-height:0;overflow-y:auto;overflow-x:hidden;background:var(--bdw-bg);padding:16px 14px 8px;overscroll-behavior:contain}",
     ".bdw-transcript{display:flex;flex-direction:column;gap:14px}",
     ".bdw-intro{background:#fff;border:1px solid var(--bdw-line);border-radius:14px;padding:16px}",
     ".bdw-intro[hidden]{display:none}",
-    ".bdw-intro-title{font-weight:600;font-size:15px;margin-bottom:4px}",
-    ".bdw-intro-text{color:var(--bdw-muted);font-size:13px;margin-bottom:12px}",
+    ".bdw-intro-title{margin:0 0 4px;font-weight:600;font-size:1.071em}",
+    ".bdw-intro-text{color:var(--bdw-muted);font-size:.929em;margin:0 0 12px}",
     ".bdw-row{display:flex;gap:8px;align-items:flex-start;max-width:100%;animation:bdw-in .18s ease}",
     ".bdw-row[hidden]{display:none}",
     ".bdw-row-investor{flex-direction:row-reverse}",
@@ -286,54 +353,56 @@
     ".bdw-avatar-agent{background:var(--bdw-agent);padding:0;font-size:13px;font-weight:600;display:flex;align-items:center;justify-content:center}",
     ".bdw-col{display:flex;flex-direction:column;gap:6px;min-width:0;max-width:82%}",
     ".bdw-row-investor .bdw-col{align-items:flex-end}",
-    ".bdw-name{font-size:12px;color:var(--bdw-muted)}",
+    ".bdw-name{font-size:.857em;color:var(--bdw-muted)}",
     ".bdw-name b{color:var(--bdw-agent);font-weight:600}",
     ".bdw-bubble{padding:9px 13px;border-radius:4px 14px 14px 14px;background:#fff;border:1px solid var(--bdw-line);",
-    "white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere}",
+    "white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;max-width:100%}",
     ".bdw-row-investor .bdw-bubble{background:var(--bdw-primary);border-color:var(--bdw-primary);color:#fff;border-radius:14px 4px 14px 14px}",
-    ".bdw-row-investor[data-state=pending] .bdw-bubble{opacity:.72}",
+    ".bdw-row-investor[data-state=pending] .bdw-bubble{opacity:.8}",
     ".bdw-row-investor[data-state=failed] .bdw-bubble{background:#fff;color:var(--bdw-text);border-color:#f3b4ae}",
     ".bdw-row-agent .bdw-bubble{background:var(--bdw-agent-soft);border-color:#bfe8d6}",
     ".bdw-row-bot[data-flags~=fraud_warning] .bdw-bubble{background:var(--bdw-warn-soft);border-color:#f7c99a}",
-    ".bdw-row[data-streaming=true] .bdw-bubble::after{content:'';display:inline-block;width:6px;height:14px;margin-left:2px;",
+    ".bdw-row[data-streaming=true] .bdw-bubble::after{content:'';display:inline-block;width:6px;height:1em;margin-left:2px;",
     "vertical-align:-2px;background:var(--bdw-primary-2);animation:bdw-blink 1s steps(2) infinite}",
-    ".bdw-meta{display:flex;align-items:center;gap:8px;font-size:11px;color:#98a0b0;min-height:18px}",
+    ".bdw-meta{display:flex;align-items:center;flex-wrap:wrap;gap:8px;font-size:.786em;color:var(--bdw-faint);min-height:1.6em}",
     ".bdw-state{display:inline-flex;align-items:center;gap:4px}",
-    ".bdw-state-failed{color:#d93025;text-decoration:underline;cursor:pointer}",
+    ".bdw-state-failed{color:#b3261e;text-decoration:underline;min-height:var(--bdw-target)}",
     ".bdw-spinner{width:10px;height:10px;border-radius:50%;border:1.5px solid #c5cbd6;border-top-color:var(--bdw-primary);animation:bdw-spin .8s linear infinite}",
     ".bdw-thumbs{display:inline-flex;gap:2px;margin-left:auto}",
-    ".bdw-thumb{width:24px;height:24px;padding:4px;border-radius:6px;color:#a0a8b8}",
+    ".bdw-thumb{width:max(24px,var(--bdw-target));height:max(24px,var(--bdw-target));padding:4px;border-radius:6px;color:#687184;",
+    "display:inline-flex;align-items:center;justify-content:center}",
+    ".bdw-thumb svg{width:1.15em;height:1.15em}",
     ".bdw-thumb:hover{background:#e9edf5;color:var(--bdw-muted)}",
     ".bdw-thumb[aria-pressed=true]{color:var(--bdw-primary);background:var(--bdw-primary-soft)}",
-    ".bdw-thumb-down[aria-pressed=true]{color:#d93025;background:#fdecea}",
+    ".bdw-thumb-down[aria-pressed=true]{color:#b3261e;background:#fdecea}",
     ".bdw-sources{display:flex;flex-direction:column;gap:4px}",
-    ".bdw-sources-label{font-size:11px;color:var(--bdw-muted);letter-spacing:.02em}",
+    ".bdw-sources-label{font-size:.786em;color:var(--bdw-muted);letter-spacing:.02em}",
     ".bdw-source-list{display:flex;flex-wrap:wrap;gap:6px;margin:0;padding:0;list-style:none}",
     ".bdw-source{display:inline-flex;align-items:center;gap:5px;max-width:100%;padding:2px 10px 2px 4px;",
-    "border-radius:999px;background:var(--bdw-primary-soft);color:#2549b8;font-size:12px;line-height:20px;border:1px solid #d7e1fb}",
-    ".bdw-source-n{width:16px;height:16px;border-radius:50%;background:#fff;font-size:10px;font-weight:600;",
+    "border-radius:999px;background:var(--bdw-primary-soft);color:#2549b8;font-size:.857em;line-height:1.5;border:1px solid #d7e1fb}",
+    ".bdw-source-n{width:1.4em;height:1.4em;border-radius:50%;background:#fff;font-size:.833em;font-weight:600;",
     "display:inline-flex;align-items:center;justify-content:center;flex:none}",
-    ".bdw-source-t{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:220px}",
+    ".bdw-source-t{min-width:0;overflow-wrap:anywhere}",
     ".bdw-quick{display:flex;flex-wrap:wrap;gap:6px}",
-    ".bdw-quick-btn{padding:5px 12px;border-radius:999px;border:1px solid #bccbf2;background:#fff;",
-    "color:var(--bdw-primary);font-size:13px;line-height:1.4;transition:background .15s}",
+    ".bdw-quick-btn{padding:5px 12px;border-radius:999px;border:1px solid #bccbf2;background:#fff;min-height:var(--bdw-target);",
+    "color:var(--bdw-primary);font-size:.929em;line-height:1.4;text-align:left;max-width:100%;overflow-wrap:anywhere;transition:background .15s}",
     ".bdw-quick-btn:hover:not(:disabled){background:var(--bdw-primary-soft)}",
-    ".bdw-quick-btn:disabled{opacity:.5;cursor:default}",
-    ".bdw-system{align-self:center;max-width:90%;font-size:12px;color:var(--bdw-muted);background:#e9edf4;",
+    ".bdw-quick-btn:disabled{opacity:.6;cursor:default}",
+    ".bdw-system{align-self:center;max-width:90%;font-size:.857em;color:var(--bdw-muted);background:#e9edf4;",
     "padding:3px 12px;border-radius:999px;text-align:center}",
-    ".bdw-system[data-tone=agent]{background:var(--bdw-agent-soft);color:#0b7a53}",
-    ".bdw-divider{display:flex;align-items:center;gap:10px;color:#a0a8b8;font-size:12px}",
+    ".bdw-system[data-tone=agent]{background:var(--bdw-agent-soft);color:#0b6b49}",
+    ".bdw-divider{display:flex;align-items:center;gap:10px;color:var(--bdw-faint);font-size:.857em}",
     ".bdw-divider::before,.bdw-divider::after{content:'';flex:1;height:1px;background:var(--bdw-line)}",
-    ".bdw-notice{align-self:center;display:flex;align-items:center;gap:6px;font-size:12px;color:#8a4b0c;",
+    ".bdw-notice{align-self:center;display:flex;align-items:center;gap:6px;font-size:.857em;color:#7a4209;",
     "background:#fff7e6;border:1px solid #f8dca8;padding:4px 12px;border-radius:8px}",
-    ".bdw-notice-icon{width:14px;height:14px;flex:none;color:#e08a00}",
+    ".bdw-notice-icon{width:14px;height:14px;flex:none;color:#b86e00}",
     ".bdw-card{background:#fff;border:1px solid var(--bdw-line);border-left:4px solid var(--bdw-primary-2);",
     "border-radius:12px;padding:12px 14px;display:flex;flex-direction:column;gap:8px;box-shadow:0 2px 8px rgba(17,28,51,.05)}",
     ".bdw-card-head{display:flex;align-items:center;gap:10px}",
     ".bdw-card-icon{width:34px;height:34px;border-radius:10px;padding:7px;background:var(--bdw-primary-soft);color:var(--bdw-primary);flex:none}",
-    ".bdw-card-kind{font-size:11px;color:var(--bdw-muted)}",
-    ".bdw-card-title{font-size:14px;font-weight:600;line-height:1.4}",
-    ".bdw-card-text{white-space:pre-wrap;word-break:break-word;font-size:13px;color:#3a4356}",
+    ".bdw-card-kind{font-size:.786em;color:var(--bdw-muted)}",
+    ".bdw-card-title{font-size:1em;font-weight:600;line-height:1.4}",
+    ".bdw-card-text{white-space:pre-wrap;word-break:break-word;font-size:.929em;color:#3a4356}",
     ".bdw-card[data-suggestion-kind=holding_notice]{border-left-color:#7c5cff}",
     ".bdw-card[data-suggestion-kind=holding_notice] .bdw-card-icon{background:#f1edff;color:#6a48f0}",
     ".bdw-card[data-suggestion-kind=campaign]{border-left-color:#0ea5a4}",
@@ -341,43 +410,95 @@
     ".bdw-card[data-suggestion-kind=fraud_alert]{background:var(--bdw-warn-soft);border-color:#f6c590;border-left-color:#ea580c}",
     ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-icon{background:#ffe3c7;color:#d2470a}",
     ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-title{color:#9a3412}",
-    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-kind{color:#c2410c;font-weight:600}",
-    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-quick-btn{border-color:#f3b27a;color:#b43d08}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-card-kind{color:#b23a0a;font-weight:600}",
+    ".bdw-card[data-suggestion-kind=fraud_alert] .bdw-quick-btn{border-color:#f3b27a;color:#a8380a}",
     ".bdw-rating{align-self:stretch;text-align:center;border-left:1px solid var(--bdw-line);align-items:center}",
     ".bdw-stars{display:flex;gap:4px;justify-content:center}",
-    ".bdw-star{width:34px;height:34px;padding:3px;color:#d5dae3;transition:transform .1s,color .1s}",
+    ".bdw-star{width:max(34px,var(--bdw-target));height:max(34px,var(--bdw-target));padding:3px;color:#c3c9d4;",
+    "display:inline-flex;align-items:center;justify-content:center;transition:transform .1s,color .1s}",
+    ".bdw-star svg{width:2em;height:2em}",
     ".bdw-star:hover{transform:scale(1.1)}",
     ".bdw-star[data-lit=true]{color:#f5a623}",
-    ".bdw-rating-label{font-size:12px;color:var(--bdw-muted);min-height:19px}",
+    ".bdw-rating-label{font-size:.857em;color:var(--bdw-muted);min-height:1.6em}",
     ".bdw-rating textarea{width:100%;min-height:56px;resize:none;border:1px solid var(--bdw-line);border-radius:8px;",
-    "padding:8px 10px;font:inherit;font-size:13px;color:var(--bdw-text);background:#fafbfd}",
-    ".bdw-primary-btn{padding:7px 18px;border-radius:8px;background:var(--bdw-primary);color:#fff;font-weight:500}",
-    ".bdw-primary-btn:disabled{opacity:.45;cursor:default}",
-    ".bdw-typing{display:flex;align-items:center;gap:8px;margin:10px 0 2px;font-size:12px;color:var(--bdw-muted)}",
+    "padding:8px 10px;font:inherit;font-size:.929em;color:var(--bdw-text);background:#fafbfd}",
+    ".bdw-primary-btn{padding:7px 18px;border-radius:8px;background:var(--bdw-primary);color:#fff;font-weight:500;min-height:var(--bdw-target)}",
+    ".bdw-primary-btn:disabled{opacity:.55;cursor:default}",
+    ".bdw-typing{display:flex;align-items:center;gap:8px;margin:10px 0 2px;font-size:.857em;color:var(--bdw-muted)}",
     ".bdw-typing[hidden]{display:none}",
     ".bdw-dots{display:inline-flex;gap:3px;padding:8px 12px;background:#fff;border:1px solid var(--bdw-line);border-radius:4px 12px 12px 12px}",
     ".bdw-dots i{width:6px;height:6px;border-radius:50%;background:#a9b2c3;animation:bdw-bounce 1.2s infinite}",
     ".bdw-dots i:nth-child(2){animation-delay:.15s}.bdw-dots i:nth-child(3){animation-delay:.3s}",
     ".bdw-failed{display:flex;flex-direction:column;align-items:center;gap:8px;padding:12px;margin-top:8px;",
-    "background:#fff;border:1px solid #f3c5c1;border-radius:12px;color:#a1261c;font-size:13px;text-align:center}",
+    "background:#fff;border:1px solid #f3c5c1;border-radius:12px;color:#a1261c;font-size:.929em;text-align:center}",
     ".bdw-failed[hidden]{display:none}",
-    ".bdw-composer{flex:none;border-top:1px solid var(--bdw-line);background:#fff;padding:10px 12px 8px}",
-    ".bdw-input-wrap{display:flex;align-items:flex-end;gap:8px;background:var(--bdw-bg);border:1px solid transparent;",
+    ".bdw-composer{flex:none;border-top:1px solid var(--bdw-line);background:#fff;padding:8px 12px 8px}",
+    ".bdw-person-bar{display:flex;align-items:center;flex-wrap:wrap;gap:6px 10px;margin:0 0 8px}",
+    ".bdw-person-bar[data-person=agent]{display:none}",
+    ".bdw-person{display:inline-flex;align-items:center;gap:6px;padding:4px 12px 4px 8px;border-radius:999px;",
+    "border:1px solid #bccbf2;background:#fff;color:var(--bdw-primary);font-size:.929em;line-height:1.4;",
+    "min-height:max(30px,var(--bdw-target));transition:background .15s}",
+    ".bdw-person:hover:not(:disabled){background:var(--bdw-primary-soft)}",
+    ".bdw-person:disabled{opacity:.6;cursor:default}",
+    ".bdw-person-icon{width:1.3em;height:1.3em;flex:none}",
+    ".bdw-person-bar[data-person=queued] .bdw-person{display:none}",
+    ".bdw-wait{display:flex;align-items:flex-start;gap:8px;font-size:.857em;color:#0b6b49;background:var(--bdw-agent-soft);",
+    "border:1px solid #bfe8d6;border-radius:10px;padding:6px 10px;flex:1;min-width:0}",
+    ".bdw-wait[hidden]{display:none}",
+    ".bdw-wait-icon{width:1.4em;height:1.4em;flex:none;margin-top:.1em}",
+    ".bdw-wait-text{min-width:0;overflow-wrap:anywhere}",
+    ".bdw-input-wrap{display:flex;align-items:flex-end;gap:8px;background:var(--bdw-bg);border:1px solid #c9d0dc;",
     "border-radius:20px;padding:5px 5px 5px 14px;transition:border-color .15s,background .15s}",
-    ".bdw-input-wrap:focus-within{border-color:#b9c9f5;background:#fff}",
-    ".bdw-input{flex:1;border:0;outline:0;background:transparent;resize:none;font:inherit;font-size:14px;",
-    "line-height:20px;max-height:120px;padding:5px 0;color:var(--bdw-text);min-height:30px}",
-    ".bdw-input::placeholder{color:#9aa3b4}",
-    ".bdw-send{width:34px;height:34px;border-radius:50%;padding:8px;background:var(--bdw-primary);color:#fff;flex:none;transition:opacity .15s}",
-    ".bdw-send:disabled{opacity:.35;cursor:default}",
-    ".bdw-footer{display:flex;justify-content:space-between;gap:8px;font-size:11px;color:#a0a8b8;padding:6px 4px 0}",
-    ".bdw-count[data-over=true]{color:#d93025}",
-    ".bdw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    ".bdw-input-wrap:focus-within{border-color:var(--bdw-primary-2);background:#fff}",
+    ".bdw-input{flex:1;min-width:0;border:0;outline:0;background:transparent;resize:none;font:inherit;font-size:1em;",
+    "line-height:1.45;max-height:8.6em;padding:5px 0;color:var(--bdw-text);min-height:max(2.1em,var(--bdw-target))}",
+    ".bdw-input::placeholder{color:#6b7385}",
+    ".bdw-send{width:max(34px,var(--bdw-target));height:max(34px,var(--bdw-target));border-radius:50%;padding:8px;",
+    "background:var(--bdw-primary);color:#fff;flex:none;display:flex;align-items:center;justify-content:center;transition:opacity .15s}",
+    ".bdw-send svg{width:1.3em;height:1.3em}",
+    ".bdw-send:disabled{opacity:.45;cursor:default}",
+    ".bdw-footer{display:flex;justify-content:space-between;gap:8px;font-size:.786em;color:var(--bdw-faint);padding:6px 4px 0}",
+    ".bdw-count[data-over=true]{color:#b3261e}",
+    ".bdw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}",
+    // Phones (and short landscape screens): the open panel fills the screen, inside the safe areas,
+    // its height the visual viewport's (set from visualViewport while the keyboard is up).
+    "@media (max-width:480px),(max-height:500px){",
+    ".bdw-panel,.bdw[data-launcher-side=left] .bdw-panel{left:0;right:0;top:var(--bdw-vv-top,0px);bottom:auto;width:100%;",
+    "height:100%;height:var(--bdw-vv-height,100dvh);border-radius:0;box-shadow:none}",
+    ".bdw-panel[data-open=false]{transform:translateY(16px)}",
+    ".bdw-header{padding:calc(10px + env(safe-area-inset-top,0px)) calc(8px + env(safe-area-inset-right,0px)) 10px calc(14px + env(safe-area-inset-left,0px))}",
+    ".bdw-body{padding-left:calc(12px + env(safe-area-inset-left,0px));padding-right:calc(12px + env(safe-area-inset-right,0px))}",
+    ".bdw-composer{padding:8px calc(10px + env(safe-area-inset-right,0px)) calc(6px + env(safe-area-inset-bottom,0px)) calc(10px + env(safe-area-inset-left,0px))}",
+    ".bdw-col{max-width:86%}",
+    ".bdw-launcher{width:56px;height:56px}",
+    ".bdw-launcher[aria-expanded=true]{display:none}}",
+    // Touch: every control at least 44 x 44 CSS px.
+    "@media (max-width:480px),(max-height:500px),(pointer:coarse){.bdw{--bdw-target:44px}}",
+    // Elderly-friendly mode: larger text, stronger contrast, fewer things on screen, no motion.
+    ".bdw[data-elderly=true]{--bdw-primary:#0b3fa8;--bdw-primary-2:#0b3fa8;--bdw-primary-soft:#e6edfb;--bdw-text:#0b0f17;",
+    "--bdw-muted:#2f3747;--bdw-faint:#2f3747;--bdw-line:#8a93a5;--bdw-bg:#fff;--bdw-agent:#075c3d;--bdw-focus:#b5420d;",
+    "--bdw-target:max(48px,1.8em);font-size:clamp(18px,1.125rem,36px);line-height:1.65}",
+    "@media (min-width:481px) and (min-height:501px){.bdw[data-elderly=true] .bdw-panel{width:min(440px,calc(100vw - 32px))}}",
+    ".bdw[data-elderly=true] .bdw-title{font-size:1em}",
+    ".bdw[data-elderly=true] :is(.bdw-thumbs,.bdw-time,.bdw-avatar,.bdw-header-avatar,.bdw-count,.bdw-sources-label,.bdw-spinner){display:none}",
+    ".bdw[data-elderly=true] .bdw-col{max-width:100%}",
+    // With the times and thumbs gone, a row's meta line shows only a sending or failed state.
+    ".bdw[data-elderly=true] .bdw-meta:not(:has(.bdw-state:not(:empty))){display:none}",
+    ".bdw[data-elderly=true] .bdw-row-investor .bdw-col{max-width:92%}",
+    ".bdw[data-elderly=true] :is(.bdw-bubble,.bdw-intro,.bdw-card,.bdw-quick-btn,.bdw-person,.bdw-wait,.bdw-input-wrap){border-width:2px}",
+    ".bdw[data-elderly=true] .bdw-bubble{padding:10px 14px}",
+    ".bdw[data-elderly=true] :is(.bdw-name,.bdw-system,.bdw-notice,.bdw-meta,.bdw-wait,.bdw-card-kind,.bdw-source){font-size:.889em}",
+    ".bdw[data-elderly=true] :is(.bdw-status,.bdw-footer){font-size:.778em}",
+    ".bdw[data-elderly=true] .bdw-person-bar[data-person=bot] .bdw-person{width:100%;justify-content:center;",
+    "background:var(--bdw-primary);border-color:var(--bdw-primary);color:#fff;font-weight:600}",
+    ".bdw[data-elderly=true] .bdw-person-bar[data-person=bot] .bdw-person:hover:not(:disabled){background:#08328a}",
+    ".bdw[data-elderly=true] .bdw-status-dot{width:10px;height:10px}",
     "@keyframes bdw-in{from{opacity:0;transform:translateY(4px)}to{opacity:1;transform:none}}",
     "@keyframes bdw-bounce{0%,60%,100%{transform:none;opacity:.6}30%{transform:translateY(-4px);opacity:1}}",
     "@keyframes bdw-spin{to{transform:rotate(360deg)}}",
     "@keyframes bdw-blink{50%{opacity:0}}",
     "@keyframes bdw-pulse{50%{opacity:.45}}",
+    ".bdw[data-elderly=true] *{animation:none !important;transition:none !important}",
     "@media (prefers-reduced-motion:reduce){.bdw *{animation:none !important;transition:none !important}}"
   ].join("\n");
 
@@ -464,17 +585,23 @@
 
   function buildUi() {
     root.appendChild(el("style", { text: CSS }));
-    var wrap = el("div", { class: "bdw", lang: lang === "zh" ? "zh-CN" : "en" });
+    ui.wrap = el("div", {
+      class: "bdw", lang: lang === "zh" ? "zh-CN" : "en", "data-elderly": elderly ? "true" : "false",
+      "data-draggable": draggable ? "true" : "false"
+    });
 
     ui.unread = el("span", { class: "bdw-unread", "data-testid": "bdw-unread", hidden: true, "aria-hidden": "true" });
     ui.launcher = el("button", {
       class: "bdw-launcher", type: "button", "data-testid": "bdw-bubble",
       "aria-label": T.openChat, "aria-expanded": "false", "aria-controls": "bdw-panel",
-      onclick: function () { toggle(); }
+      onclick: function () {
+        if (launcherDrag.moved) { launcherDrag.moved = false; return; } // the end of a drag
+        toggle();
+      }
     }, icon("chat", "bdw-launcher-icon bdw-launcher-icon-open"),
       icon("chevron", "bdw-launcher-icon bdw-launcher-icon-close"), ui.unread);
 
-    ui.title = el("span", { class: "bdw-title", "data-testid": "bdw-title", text: displayTitle });
+    ui.title = el("h2", { class: "bdw-title", id: "bdw-title", "data-testid": "bdw-title", text: displayTitle });
     ui.agentName = el("span", { class: "bdw-agent-name", "data-testid": "bdw-agent-name", hidden: true });
     ui.statusLabel = el("span", { class: "bdw-status-label", text: T.status.idle });
     ui.status = el("div", {
@@ -487,12 +614,12 @@
         el("div", { class: "bdw-title-line" }, ui.title, ui.agentName), ui.status),
       el("button", {
         class: "bdw-icon-btn", type: "button", "data-testid": "bdw-close", "aria-label": T.closeChat,
-        html: ICONS.close, onclick: function () { close(); }
+        html: ICONS.close, onclick: function () { close(); ui.launcher.focus(); }
       }));
 
     ui.intro = el("div", { class: "bdw-intro" },
-      el("div", { class: "bdw-intro-title", text: T.introTitle }),
-      el("div", { class: "bdw-intro-text", text: T.introText }),
+      el("p", { class: "bdw-intro-title", text: T.introTitle }),
+      el("p", { class: "bdw-intro-text", text: T.introText }),
       el("div", { class: "bdw-quick" }, T.starters.map(function (q) {
         return el("button", {
           class: "bdw-quick-btn", type: "button", "data-testid": "bdw-starter", text: q,
@@ -500,9 +627,12 @@
         });
       }).reduce(function (frag, b) { frag.appendChild(b); return frag; }, document.createDocumentFragment())));
 
-    ui.transcript = el("div", {
-      class: "bdw-transcript", "data-testid": "bdw-transcript", role: "log",
-      "aria-live": "polite", "aria-relevant": "additions", "aria-label": T.transcriptLabel
+    // Not a live region: replies are announced once each through ui.announcer, so a
+    // re-rendered stream, a restored transcript or an investor's own message is never read out.
+    ui.transcript = el("div", { class: "bdw-transcript", "data-testid": "bdw-transcript" });
+    ui.announcer = el("div", {
+      class: "bdw-sr", "data-testid": "bdw-announcer", "aria-live": "polite", "aria-atomic": "false",
+      "aria-relevant": "additions"
     });
     ui.typingLabel = el("span", { class: "bdw-sr" });
     ui.typing = el("div", { class: "bdw-typing", "data-testid": "bdw-typing", hidden: true },
@@ -514,11 +644,27 @@
         class: "bdw-primary-btn", type: "button", "data-testid": "bdw-retry", text: T.retry,
         onclick: function () { conn.restart(); }
       }));
-    ui.body = el("div", { class: "bdw-body" }, ui.intro, ui.transcript, ui.typing, ui.failed);
+    // The scrolling part, a labelled region that takes the focus so the keyboard can scroll it.
+    ui.body = el("div", {
+      class: "bdw-body", role: "region", "aria-label": T.transcriptLabel, tabindex: "0"
+    }, ui.intro, ui.transcript, ui.typing, ui.failed);
 
+    ui.personLabel = el("span", { text: T.person });
+    ui.person = el("button", {
+      class: "bdw-person", type: "button", "data-testid": "bdw-person",
+      onclick: function () { talkToPerson(); }
+    }, icon("headset", "bdw-person-icon"), ui.personLabel);
+    ui.waitText = el("span", { class: "bdw-wait-text" });
+    ui.wait = el("div", { class: "bdw-wait", "data-testid": "bdw-wait", role: "status", hidden: true },
+      icon("headset", "bdw-wait-icon"), ui.waitText);
+    ui.personBar = el("div", { class: "bdw-person-bar", "data-testid": "bdw-person-bar", "data-person": "bot" },
+      ui.person, ui.wait);
+
+    var touch = window.matchMedia("(pointer: coarse)").matches;
     ui.input = el("textarea", {
-      class: "bdw-input", rows: "1", "data-testid": "bdw-input", placeholder: T.placeholder,
-      "aria-label": T.inputLabel, maxlength: String(MAX_TEXT + 200)
+      class: "bdw-input", rows: "1", "data-testid": "bdw-input",
+      placeholder: elderly || touch || COMPACT.matches ? T.placeholderShort : T.placeholder,
+      "aria-label": T.inputLabel, maxlength: String(MAX_TEXT + 200), enterkeyhint: "send"
     });
     ui.sendBtn = el("button", {
       class: "bdw-send", type: "button", "data-testid": "bdw-send", "aria-label": T.send,
@@ -526,17 +672,29 @@
     });
     ui.count = el("span", { class: "bdw-count" });
     ui.composer = el("div", { class: "bdw-composer" },
+      ui.personBar,
       el("div", { class: "bdw-input-wrap" }, ui.input, ui.sendBtn),
       el("div", { class: "bdw-footer" }, el("span", { text: T.footer }), ui.count));
 
     ui.panel = el("section", {
       class: "bdw-panel", id: "bdw-panel", "data-testid": "bdw-panel", "data-open": "false",
-      role: "dialog", "aria-label": T.panelLabel, "aria-hidden": "true"
-    }, ui.header, ui.body, ui.composer);
+      role: "dialog", "aria-labelledby": "bdw-title", "aria-hidden": "true", tabindex: "-1"
+    }, ui.header, ui.body, ui.composer, ui.announcer);
 
-    wrap.appendChild(ui.panel);
-    wrap.appendChild(ui.launcher);
-    root.appendChild(wrap);
+    // The launcher first: it is the way in, so it comes before the panel in the focus order.
+    ui.wrap.appendChild(ui.launcher);
+    ui.wrap.appendChild(ui.panel);
+    root.appendChild(ui.wrap);
+    placeLauncher(launcherPlace());
+    if (draggable) makeDraggable();
+    setModal();
+    if (COMPACT.addEventListener) COMPACT.addEventListener("change", function () { setModal(); fitToViewport(); });
+    if (window.visualViewport) {
+      window.visualViewport.addEventListener("resize", fitToViewport);
+      window.visualViewport.addEventListener("scroll", fitToViewport);
+    }
+    // A phone turned sideways: keep the launcher on the screen.
+    window.addEventListener("resize", function () { placeLauncher(launcherPlace()); });
 
     ui.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -547,8 +705,131 @@
     ui.input.addEventListener("input", function () { onInputChanged(); conn.typing(true); });
     ui.input.addEventListener("blur", function () { conn.typing(false); });
     ui.panel.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") { e.stopPropagation(); close(); ui.launcher.focus(); }
+      if (e.key === "Escape") { e.stopPropagation(); close(); ui.launcher.focus(); return; }
+      if (e.key === "Tab" && COMPACT.matches) keepFocusInside(e);
     });
+  }
+
+  // --- phones: full-screen panel, the keyboard, the focus -----------------------------------
+
+  /** Full screen, the panel is modal: the page behind it cannot be reached. */
+  function setModal() {
+    if (COMPACT.matches) ui.panel.setAttribute("aria-modal", "true");
+    else ui.panel.removeAttribute("aria-modal");
+  }
+
+  function focusables() {
+    var nodes = ui.panel.querySelectorAll("button, textarea, input, select, a[href], [tabindex='0']");
+    return Array.prototype.filter.call(nodes, function (node) {
+      return !node.disabled && node.getClientRects().length > 0;
+    });
+  }
+
+  /** Tab and Shift+Tab wrap around inside the full-screen panel. */
+  function keepFocusInside(e) {
+    var list = focusables();
+    if (!list.length) return;
+    var first = list[0];
+    var last = list[list.length - 1];
+    var active = root.activeElement;
+    if (e.shiftKey && (active === first || active === ui.panel || list.indexOf(active) < 0)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (active === last || list.indexOf(active) < 0)) {
+      e.preventDefault();
+      first.focus();
+    }
+  }
+
+  /** The on-screen keyboard shrinks the visual viewport, not the layout one (iOS, and Android
+   * Chrome by default): the full-screen panel follows the visual viewport so the input stays
+   * above the keyboard. */
+  function fitToViewport() {
+    var vv = window.visualViewport;
+    var style = ui.panel.style;
+    if (!vv || !view.open || !COMPACT.matches || Math.abs(vv.scale - 1) > 0.01) {
+      style.removeProperty("--bdw-vv-height");
+      style.removeProperty("--bdw-vv-top");
+      return;
+    }
+    var stick = nearBottom();
+    style.setProperty("--bdw-vv-height", Math.round(vv.height) + "px");
+    style.setProperty("--bdw-vv-top", Math.round(vv.offsetTop) + "px");
+    if (stick) scrollToBottom();
+  }
+
+  // --- the launcher: where the host puts it, where the investor drags it -----------------------
+
+  var launcherDrag = { pointer: null, moved: false, dx: 0, dy: 0, x0: 0, y0: 0 };
+
+  function launcherPlace() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(launcherKey) || "null");
+      if (draggable && stored && (stored.side === "left" || stored.side === "right") &&
+          typeof stored.bottom === "number") {
+        return { side: stored.side, bottom: stored.bottom };
+      }
+    } catch (e) {
+      // Storage disabled: the host's placement.
+    }
+    return launcherHome;
+  }
+
+  function placeLauncher(place) {
+    var highest = Math.max(0, window.innerHeight - LAUNCHER_SIZE - 8);
+    ui.wrap.setAttribute("data-launcher-side", place.side);
+    ui.wrap.style.setProperty("--bdw-launcher-y", Math.min(place.bottom, highest) + "px");
+  }
+
+  function makeDraggable() {
+    var b = ui.launcher;
+    b.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0 || launcherDrag.pointer !== null) return;
+      var rect = b.getBoundingClientRect();
+      launcherDrag.pointer = e.pointerId;
+      launcherDrag.moved = false;
+      launcherDrag.x0 = e.clientX;
+      launcherDrag.y0 = e.clientY;
+      launcherDrag.dx = e.clientX - rect.left;
+      launcherDrag.dy = e.clientY - rect.top;
+    });
+    b.addEventListener("pointermove", function (e) {
+      if (e.pointerId !== launcherDrag.pointer) return;
+      if (!launcherDrag.moved) {
+        // A tap that wobbles a little is still a tap.
+        if (Math.abs(e.clientX - launcherDrag.x0) + Math.abs(e.clientY - launcherDrag.y0) < 10) return;
+        launcherDrag.moved = true;
+        b.setAttribute("data-dragging", "true");
+        try { b.setPointerCapture(e.pointerId); } catch (err) { /* the pointer is already gone */ }
+      }
+      var size = b.offsetWidth;
+      b.style.left = clamp(e.clientX - launcherDrag.dx, 0, window.innerWidth - size) + "px";
+      b.style.top = clamp(e.clientY - launcherDrag.dy, 0, window.innerHeight - size) + "px";
+      b.style.right = "auto";
+      b.style.bottom = "auto";
+    });
+    function end(e) {
+      if (e.pointerId !== launcherDrag.pointer) return;
+      launcherDrag.pointer = null;
+      if (!launcherDrag.moved) return;
+      var rect = b.getBoundingClientRect();
+      var place = {
+        side: rect.left + rect.width / 2 < window.innerWidth / 2 ? "left" : "right",
+        bottom: Math.round(clamp(window.innerHeight - rect.bottom, 8, window.innerHeight - rect.height - 8))
+      };
+      ["left", "top", "right", "bottom"].forEach(function (k) { b.style.removeProperty(k); });
+      b.removeAttribute("data-dragging");
+      placeLauncher(place);
+      try { window.localStorage.setItem(launcherKey, JSON.stringify(place)); } catch (err) { /* not kept */ }
+      // A touch drag may end without a click; a mouse drag ends with one, which must not toggle.
+      setTimeout(function () { launcherDrag.moved = false; }, 400);
+    }
+    b.addEventListener("pointerup", end);
+    b.addEventListener("pointercancel", end);
+  }
+
+  function clamp(value, low, high) {
+    return Math.max(low, Math.min(high, value));
   }
 
   function onInputChanged() {
@@ -581,7 +862,12 @@
     bubbles: new Map(), // client_msg_id -> investor row
     streams: new Map(), // stream_id -> {row, textNode, chunks: Map<index, delta>}
     finishedStreams: new Set(),
-    typingTimer: null
+    typingTimer: null,
+    person: "bot", // bot | queued | agent: who the investor is talking to, or waiting for
+    queue: null, // the latest queue_status frame while queued
+    personAsked: false, // the person control was used and its reply has not come yet
+    convLang: lang, // the language of the latest reply: the person control speaks it
+    announced: new Set() // seqs already read out
   };
 
   function nearBottom() {
@@ -607,6 +893,8 @@
   function renderUnread() {
     ui.unread.hidden = view.unread === 0;
     ui.unread.textContent = view.unread > 99 ? "99+" : String(view.unread);
+    ui.launcher.setAttribute("aria-label", view.open ? T.closeChat
+      : T.openChat + (view.unread ? T.unreadCount(view.unread) : ""));
   }
 
   function messageText(text) {
@@ -679,7 +967,7 @@
     var rateable = f.action === "answer" || f.action === "clarify";
     var col = el("div", { class: "bdw-col" }, messageText(displayText(f)), sourcesBlock(f.sources),
       quickReplies(f.quick_replies),
-      el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }),
+      el("div", { class: "bdw-meta" }, el("span", { class: "bdw-time", text: clockTime(f.at) }),
         rateable ? thumbs(f.seq) : null));
     return el("div", {
       class: "bdw-row bdw-row-bot", "data-testid": "bdw-message", "data-kind": "bot",
@@ -694,7 +982,7 @@
       class: "bdw-row bdw-row-investor", "data-testid": "bdw-message", "data-kind": "investor",
       "data-client-msg-id": clientMsgId, "data-state": state, "data-seq": seq || null
     }, el("div", { class: "bdw-col" }, messageText(text),
-      el("div", { class: "bdw-meta" }, stateBox, el("span", { text: clockTime(at) }))));
+      el("div", { class: "bdw-meta" }, stateBox, el("span", { class: "bdw-time", text: clockTime(at) }))));
     row._stateBox = stateBox;
     setInvestorState(row, state);
     return row;
@@ -704,19 +992,14 @@
     row.setAttribute("data-state", state);
     var box = row._stateBox;
     box.textContent = "";
-    box.className = "bdw-state";
-    box.onclick = null;
-    box.removeAttribute("role");
-    box.removeAttribute("tabindex");
     if (state === "pending") {
       box.appendChild(el("span", { class: "bdw-spinner", "aria-hidden": "true" }));
       box.appendChild(document.createTextNode(T.sending));
     } else if (state === "failed") {
-      box.className = "bdw-state bdw-state-failed";
-      box.textContent = T.sendFailed;
-      box.setAttribute("role", "button");
-      box.setAttribute("tabindex", "0");
-      box.onclick = function () { outbox.retry(row.getAttribute("data-client-msg-id")); };
+      box.appendChild(el("button", {
+        class: "bdw-state-failed", type: "button", text: T.sendFailed,
+        onclick: function () { outbox.retry(row.getAttribute("data-client-msg-id")); }
+      }));
     }
   }
 
@@ -727,7 +1010,7 @@
       el("div", { class: "bdw-col" },
         el("div", { class: "bdw-name" }, el("b", { text: f.agent_name }), " · " + T.agentRole),
         messageText(f.text),
-        el("div", { class: "bdw-meta" }, el("span", { text: clockTime(f.at) }))));
+        el("div", { class: "bdw-meta" }, el("span", { class: "bdw-time", text: clockTime(f.at) }))));
   }
 
   function systemRow(text, seq, tone) {
@@ -841,11 +1124,58 @@
 
   function setAgent(name) {
     view.agentName = name || null;
+    setPerson(name ? "agent" : view.person === "agent" ? "bot" : view.person);
     ui.agentName.hidden = !name;
     ui.agentName.textContent = name || "";
     ui.header.setAttribute("data-agent", name ? "true" : "false");
     ui.title.textContent = name ? T.agentRole : displayTitle;
     ui.headerAvatar.innerHTML = name ? ICONS.headset : ICONS.bot;
+  }
+
+  /** Who the investor talks to: the person control shows while the bot does, the wait
+   * while a person is awaited, nothing while a person is there. */
+  function setPerson(person) {
+    if (person !== "queued") view.queue = null;
+    view.person = person;
+    renderPerson();
+  }
+
+  function renderPerson() {
+    var words = STRINGS[view.convLang] || T;
+    ui.personBar.setAttribute("data-person", view.person);
+    ui.personLabel.textContent = words.person;
+    ui.person.setAttribute("lang", view.convLang === "zh" ? "zh-CN" : "en");
+    ui.person.setAttribute("aria-label", words.personLabel);
+    ui.person.disabled = view.personAsked;
+    ui.wait.hidden = view.person !== "queued";
+    var parts = [T.queued];
+    if (view.queue && typeof view.queue.ahead === "number") parts.push(T.ahead(view.queue.ahead));
+    if (view.queue && typeof view.queue.typical_wait_s === "number") parts.push(T.typicalWait(view.queue.typical_wait_s));
+    var text = parts.join(lang === "zh" ? "，" : "; ");
+    // A live region reads every change: only a real one.
+    if (ui.waitText.textContent !== text) ui.waitText.textContent = text;
+  }
+
+  /** The same escalation as typing 转人工: the words go to the server as the investor's message. */
+  function talkToPerson() {
+    if (view.person !== "bot" || view.personAsked) return null;
+    var id = send((STRINGS[view.convLang] || T).person);
+    if (id !== null) {
+      view.personAsked = true;
+      renderPerson();
+      setTimeout(function () { if (view.personAsked) { view.personAsked = false; renderPerson(); } }, 20000);
+    }
+    return id;
+  }
+
+  /** Read ``text`` out once for transcript entry ``seq``, while the investor has the chat open. */
+  function announce(seq, text) {
+    if (!view.open || !text || view.announced.has(seq)) return;
+    view.announced.add(seq);
+    var item = el("p", { "data-seq": seq, text: text });
+    ui.announcer.appendChild(item);
+    // Read once, then gone; additions only are announced, so the removal is silent.
+    setTimeout(function () { item.remove(); }, 15000);
   }
 
   function showTyping(who, active) {
@@ -879,6 +1209,10 @@
       case "reply": {
         showTyping("bot", false);
         clearNotice("reply_delayed"); // the delayed answer is here
+        if (f.lang === "zh" || f.lang === "en") view.convLang = f.lang;
+        view.personAsked = false;
+        if (f.action === "escalate" && view.person !== "agent") setPerson("queued");
+        else renderPerson();
         var rowBot = botRow(f);
         var stream = f.stream_id ? view.streams.get(f.stream_id) : null;
         if (stream) {
@@ -890,27 +1224,37 @@
           append(rowBot, { live: live });
         }
         if (f.stream_id) view.finishedStreams.add(f.stream_id);
+        if (live) announce(f.seq, T.said(T.assistant, displayText(f)));
         break;
       }
-      case "agent_joined":
+      case "agent_joined": {
         setAgent(f.agent_name);
-        append(systemRow(T.agentJoined(f.agent_name), f.seq, "agent"), { live: live });
+        var joined = T.agentJoined(f.agent_name);
+        append(systemRow(joined, f.seq, "agent"), { live: live });
+        if (live) announce(f.seq, joined);
         break;
-      case "agent_left":
+      }
+      case "agent_left": {
         setAgent(null);
-        append(systemRow(f.outcome === "resolved" ? T.agentLeftResolved(f.agent_name)
-          : T.agentLeftHandedBack(f.agent_name), f.seq), { live: live });
+        var left = f.outcome === "resolved" ? T.agentLeftResolved(f.agent_name)
+          : T.agentLeftHandedBack(f.agent_name);
+        append(systemRow(left, f.seq), { live: live });
+        if (live) announce(f.seq, left);
         break;
+      }
       case "agent_message":
         showTyping("agent", false);
         if (!view.agentName) setAgent(f.agent_name);
         append(agentRow(f), { live: live });
+        if (live) announce(f.seq, T.said(lang === "zh" ? zhAgent(f.agent_name) : f.agent_name, f.text));
         break;
       case "suggestion":
         append(suggestionCard(f), { live: live });
+        if (live) announce(f.seq, T.said(T.suggestionKinds[f.kind] || f.kind, f.title + "\n" + f.text));
         break;
       case "rating_request":
         append(ratingCard(f), { live: live });
+        if (live) announce(f.seq, T.ratingTitle);
         break;
       default:
         break;
@@ -953,8 +1297,10 @@
     view.bubbles.clear();
     view.streams.clear();
     view.finishedStreams.clear();
+    view.announced.clear();
     ui.intro.hidden = false;
     setAgent(null);
+    setPerson("bot");
   }
 
   // --- outgoing messages -----------------------------------------------------------------
@@ -1204,6 +1550,12 @@
         case "typing":
           showTyping(f.who, f.active !== false);
           break;
+        case "queue_status":
+          if (view.person === "agent") break; // taken meanwhile
+          view.person = "queued";
+          view.queue = f;
+          renderPerson();
+          break;
         case "error":
           this.onError(f);
           break;
@@ -1338,7 +1690,9 @@
       persist();
       view.streams.clear();
       view.finishedStreams.clear();
+      view.announced.clear();
       setAgent(null);
+      setPerson("bot");
       if (hadTranscript) append(el("div", { class: "bdw-divider", text: T.newConversation }));
     },
 
@@ -1406,14 +1760,17 @@
     if (view.open) return;
     view.open = true;
     ui.panel.setAttribute("data-open", "true");
-    ui.panel.setAttribute("aria-hidden", "false");
+    ui.panel.removeAttribute("aria-hidden");
     ui.launcher.setAttribute("aria-expanded", "true");
-    ui.launcher.setAttribute("aria-label", T.closeChat);
     view.unread = 0;
     renderUnread();
     conn.start();
+    fitToViewport();
     scrollToBottom();
-    setTimeout(function () { ui.input.focus(); }, 60);
+    // On a touch screen the keyboard would cover half the chat before the investor reads it:
+    // the dialog takes the focus there, the input everywhere else.
+    var touch = window.matchMedia("(pointer: coarse)").matches;
+    setTimeout(function () { if (view.open) (touch ? ui.panel : ui.input).focus(); }, 60);
   }
 
   function close() {
@@ -1422,7 +1779,8 @@
     ui.panel.setAttribute("data-open", "false");
     ui.panel.setAttribute("aria-hidden", "true");
     ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.setAttribute("aria-label", T.openChat);
+    renderUnread();
+    fitToViewport();
   }
 
   function toggle() { if (view.open) close(); else open(); }
@@ -1440,6 +1798,8 @@
     buildUi();
     document.body.appendChild(host);
     restore();
+    renderPerson();
+    renderUnread();
     window.addEventListener("online", function () {
       if (!conn.socket && !conn.connecting && !conn.stopped && conn.status !== "idle") {
         conn.attempt = 0;
@@ -1464,6 +1824,7 @@
     close: close,
     toggle: toggle,
     send: send,
+    talkToPerson: talkToPerson,
     get state() {
       return {
         open: view.open,
@@ -1475,7 +1836,10 @@
         pending: saved.outbox.map(function (m) { return m.id; }),
         unread: view.unread,
         lang: lang,
-        error: conn.lastError
+        error: conn.lastError,
+        person: view.person,
+        queue: view.queue && { ahead: view.queue.ahead, typicalWaitS: view.queue.typical_wait_s },
+        elderly: elderly
       };
     },
     get root() { return root; },

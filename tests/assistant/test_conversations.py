@@ -38,7 +38,7 @@ from assistant.persistence.sql import SqlStore, open_store
 from assistant.settings import Settings
 from channels.bus import InProcessBus
 from channels.investor_socket import conversation_topic
-from channels.protocol import SEQUENCED_FRAME
+from channels.protocol import SEQUENCED_FRAME, SERVER_FRAME, QueueStatus
 from tests.utils.databases import sqlite_write_lock_held
 from tests.utils.live_app import shared_assistant
 
@@ -320,6 +320,21 @@ async def test_an_escalation_queues_the_conversation_and_opens_a_ticket_due_by_p
     ]
     assert tickets[0].sla_due_at - tickets[0].created_at == timedelta(minutes=15)
     assert [h.action for h in history] == ["opened"]
+
+
+async def test_an_escalation_tells_the_investor_where_the_queue_stands_before_the_reply(
+    service, bus
+) -> None:
+    ahead = await service.open_conversation("INV-1001")
+    await say(service, "INV-1001", ahead.id, "m-1", "转人工")
+    conversation = await service.open_conversation("INV-1002")
+    async with bus.subscribe(conversation_topic(conversation.id)) as live:
+        await say(service, "INV-1002", conversation.id, "m-1", "转人工")
+        status = await _next_of_type(live, "queue_status")
+        reply = await _next_of_type(live, "reply")
+
+    assert SERVER_FRAME.validate_python(status) == QueueStatus(ahead=1, typical_wait_s=None)
+    assert reply["action"] == "escalate"
 
 
 @pytest.mark.parametrize(

@@ -39,9 +39,10 @@ PASSWORD = "correct-horse-42"
 @pytest.fixture(scope="module")
 def live(sample_kb, tmp_path_factory) -> Iterator[LiveApp]:
     assistant = shared_assistant(sample_kb.directory)
-    app = LiveApp(
-        app_settings(tmp_path_factory.mktemp("round-trip-app"), sample_kb.directory), assistant
-    ).start()
+    settings = app_settings(
+        tmp_path_factory.mktemp("round-trip-app"), sample_kb.directory, queue_status_s=1.0
+    )
+    app = LiveApp(settings, assistant).start()
     for username, name in (("agent-a", "客服小安"), ("agent-b", "客服小北")):
         app.call(lambda runtime, u=username, n=name: runtime.staff.create_account(u, n, PASSWORD))
     yield app
@@ -172,6 +173,57 @@ async def test_a_handed_back_conversation_is_answered_by_the_bot_again(live: Liv
     assert not [f for f in investor.received if f.get("reply_to") == "while-waiting"]
     assert conversation_id not in [item["conversation_id"] for item in queue]
     assert tickets[0]["status"] == "resolved"
+
+
+async def waiting_ids(agent: AgentClient) -> list[str]:
+    """The console's waiting conversations, in the order agents see them."""
+    items = (await agent.get("/queue")).json()["items"]
+    return [item["conversation_id"] for item in items if item["status"] == "queued"]
+
+
+async def test_an_investor_back_while_waiting_hears_their_place_in_the_console_queue(
+    live: LiveApp,
+) -> None:
+    agent = await signed_in(live, "agent-a")
+    investor = await escalated_investor(live, "INV-1008")
+    conversation_id = investor.conversation_id
+    told = next(f for f in investor.received if f["type"] == "queue_status")
+    await investor.close()
+
+    back = await InvestorClient.open(
+        live.ws_url,
+        live.token("INV-1008"),
+        conversation_id=conversation_id,
+        last_seq=max(investor.seqs()),
+    )
+    again = await back.expect("queue_status")
+    await back.close()
+    waiting = await waiting_ids(agent)
+    await agent.close()
+
+    assert told["ahead"] == again["ahead"] == waiting.index(conversation_id)
+    assert again["typical_wait_s"] is None  # fewer than three claims in this app so far
+
+
+async def test_the_place_in_the_queue_moves_up_when_a_person_takes_one_ahead(
+    live: LiveApp,
+) -> None:
+    agent = await signed_in(live, "agent-b")
+    first = await escalated_investor(live, "INV-1009")
+    second = await escalated_investor(live, "INV-1010")
+    told = next(f for f in second.received if f["type"] == "queue_status")
+    waiting = await waiting_ids(agent)
+    assert told["ahead"] == waiting.index(second.conversation_id)
+    assert waiting.index(first.conversation_id) < told["ahead"]
+
+    await agent.post(f"/conversations/{first.conversation_id}/claim")
+    moved = await second.expect("queue_status", ahead=told["ahead"] - 1)
+    waiting = await waiting_ids(agent)
+    await first.close()
+    await second.close()
+    await agent.close()
+
+    assert moved["ahead"] == waiting.index(second.conversation_id)
 
 
 async def test_an_agent_reply_that_breaks_the_rules_is_refused_with_its_evidence(

@@ -165,7 +165,7 @@ async def _check_fresh_migration(url: str) -> None:
     try:
         async with first.engine.connect() as connection:
             assert await connection.run_sync(_diff_against_tables) == []
-        assert await schema_revision(first.engine) == head_revision() == "0002"
+        assert await schema_revision(first.engine) == head_revision() == "0003"
     finally:
         await first.close()
         await second.close()
@@ -295,6 +295,44 @@ async def test_claim_takes_a_queued_conversation_once(store: SqlStore) -> None:
     held = await store.conversations.get(queued)
     assert held is not None
     assert (held.status, held.agent_id) == (ConversationStatus.AGENT, "agent-1")
+
+
+async def test_claim_waits_run_from_queued_to_the_first_agent_joining_recent_escalations(
+    store: SqlStore, clock: TickingClock
+) -> None:
+    async def joined(conversation_id: str) -> datetime:
+        event = await store.conversations.append(
+            conversation_id, EventKind.AGENT_JOINED, {"agent_name": "客服小安"}
+        )
+        return event.created_at
+
+    async def escalated_at(conversation_id: str) -> datetime:
+        conversation = await store.conversations.get(conversation_id)
+        assert conversation is not None and conversation.escalated_at is not None
+        return conversation.escalated_at
+
+    long_ago = await _escalated(store, "INV-0")
+    await joined(long_ago)
+    since = clock.now + timedelta(seconds=1)
+    # Taken, then handed back and escalated again: only the second stretch counts.
+    again = await _escalated(store, "INV-1")
+    assert await store.conversations.claim(again, "agent-1")
+    await joined(again)
+    assert await store.conversations.release(again, "agent-1", ConversationStatus.BOT)
+    await store.conversations.escalate(again, "wants_human", 50, "asks again")
+    clock.now += timedelta(seconds=40)
+    again_wait = (await joined(again) - await escalated_at(again)).total_seconds()
+    quick = await _escalated(store, "INV-2")
+    clock.now += timedelta(seconds=5)
+    quick_wait = (await joined(quick) - await escalated_at(quick)).total_seconds()
+    await joined(quick)  # a second agent later: the first one took it
+    await _escalated(store, "INV-3")  # still waiting: not a claim yet
+
+    waits = await store.conversations.claim_waits(since)
+
+    assert sorted(waits) == sorted([again_wait, quick_wait])
+    assert again_wait > 40 and 5 < quick_wait < 10
+    assert await store.conversations.claim_waits(since, limit=1) == [quick_wait]
 
 
 async def test_concurrent_claims_from_two_processes_have_one_winner(
@@ -983,7 +1021,7 @@ def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: P
     result = cli.invoke(app, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert "is at revision 0002" in result.output
+    assert "is at revision 0003" in result.output
     assert (tmp_path / "state" / "brokerdesk.db").is_file()
 
 

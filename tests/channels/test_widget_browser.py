@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from assistant.api.deps import Runtime
+from tests.utils.accessibility import RECORD_ANNOUNCEMENTS
 from tests.utils.browser import (
     BrowserSession,
     StaticSite,
@@ -276,3 +277,24 @@ def test_an_answer_delayed_by_a_storage_outage_is_announced_then_arrives(
     assert stored == [1, 2]
     assert shown_seqs(page) == stored
     session.screenshot(page, "reply-after-delay")
+
+
+def test_a_streamed_answer_is_read_out_once_when_it_is_whole(
+    streaming_live: LiveApp, llm_server: OpenAIServer, session: BrowserSession
+) -> None:
+    llm_server.script = Reply(
+        "开通创业板需要满足资产和交易经验要求[1]。", pieces=4, piece_delay_s=0.4
+    )
+    page = open_demo(session, streaming_live, "INV-W1005")
+    page.evaluate(RECORD_ANNOUNCEMENTS, "[data-testid=bdw-announcer]")
+
+    page.get_by_test_id("bdw-input").fill("创业板开通需要什么条件")
+    page.get_by_test_id("bdw-input").press("Enter")
+    answer = messages(page, "bot").first
+    expect(answer).to_have_attribute("data-streaming", "true")
+    assert page.evaluate("window.announced") == []  # pieces are not read out as they come
+    expect(answer).to_have_attribute("data-seq", re.compile(r"\d+"))
+
+    announced = page.evaluate("window.announced")
+    assert [seq for seq, _ in announced] == [int(str(answer.get_attribute("data-seq")))]
+    assert announced[0][1].startswith("智能助手：开通创业板需要满足资产和交易经验要求")

@@ -61,6 +61,20 @@ TIMEOUT_MS = 30_000
 
 DESKTOP = {"width": 1280, "height": 820}
 
+# Phones as investors hold them: a small Android and a recent iPhone, touch on.
+PHONES = {"360x640": (360, 640), "390x844": (390, 844)}
+
+
+def phone(width: int, height: int, **options: Any) -> dict[str, Any]:
+    """``BrowserSession.new_context`` options for a phone of ``width`` x ``height`` CSS px."""
+    return {
+        "viewport": {"width": width, "height": height},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+        **options,
+    }
+
 
 @contextmanager
 def launch_chromium() -> Iterator[Browser]:

@@ -461,14 +461,19 @@ def _narrowed(
 
 
 def _listed(
-    written: _Written, records: list[_R], heading: str, empty: str, line: Callable[[_R], str]
+    written: _Written,
+    records: list[_R],
+    heading: str,
+    empty: str,
+    line: Callable[[_R], str],
+    most: int = _MAX_LINES,
 ) -> _Written:
-    """The records under a heading, the first few only; ``empty`` when there are none."""
+    """The first ``most`` records under a heading; ``empty`` when there are none."""
     if not records:
         written.lines.append(empty)
         return written
     written.lines.append(heading)
-    written.lines += [line(record) for record in records[:_MAX_LINES]]
+    written.lines += [line(record) for record in records[:most]]
     return written
 
 
@@ -507,6 +512,7 @@ async def _transfers(
         context.say("您的银证转账：", "Your bank transfers:"),
         context.say(f"{recent.zh}没有银证转账记录。", f"No bank transfers {recent.en}."),
         lambda t: _transfer_line(t, context, written),
+        most=3,  # each transfer can bring its own next step: three keep the answer short
     )
 
 
@@ -758,31 +764,53 @@ def _ipo_order(subscription: IpoSubscription, now: datetime) -> tuple[int, int]:
     return (rank, -subscription.subscribed_on.toordinal())
 
 
+def _ipo_days(subscription: IpoSubscription) -> set[date]:
+    """The days something happens to a subscription: subscribed, results out, payment due."""
+    days = {subscription.subscribed_on}
+    if subscription.result_date:
+        days.add(subscription.result_date)
+    if subscription.payment_deadline:
+        days.add(subscription.payment_deadline.astimezone(EXCHANGE_TIME).date())
+    return days
+
+
 async def _ipo(
     query: AccountQuery, investor_id: str, accounts: AccountSystem, context: _Context
 ) -> _Written | None:
     start, end = _window(query.when, context.today, _RECENT_DAYS["ipo"])
-    history = await accounts.ipo_subscriptions(investor_id, start)
+    recent_start = min(start, context.today - timedelta(days=_RECENT_DAYS["ipo"]))
+    history = await accounts.ipo_subscriptions(investor_id, recent_start)
     if history is None:
         return None
     written = _Written()
-    chosen = sorted(
-        (
-            s
-            for s in history.subscriptions
-            if s.subscribed_on <= end and _matches(query.security, s.security_code, s.security_name)
+    period = context.window_name(start, end)
+    # "今天要缴款吗" and "昨天打的新" both name a day: the one payment is due or subscribed on.
+    chosen = _narrowed(
+        sorted(history.subscriptions, key=lambda s: _ipo_order(s, context.now)),
+        lambda s: any(start <= day <= end for day in _ipo_days(s)),
+        context.say(
+            f"{period}没有新股或新债申购相关的记录，以下是最近的申购：",
+            f"Nothing about IPO subscriptions {period}; your latest subscriptions:",
         ),
-        key=lambda s: _ipo_order(s, context.now),
+        written,
     )
-    period = (
-        context.window_name(start, end) if query.when else _recent("ipo").text(context.language)
-    )
+    if query.security:
+        chosen = _narrowed(
+            chosen,
+            lambda s: _matches(query.security, s.security_code, s.security_name),
+            context.say(
+                f"没有找到与“{query.security}”相关的申购。",
+                f"No subscription matches “{query.security}”.",
+            ),
+            written,
+        )
+    recent = _recent("ipo")
     return _listed(
         written,
         chosen,
         context.say("您的新股、新债申购：", "Your IPO subscriptions:"),
         context.say(
-            f"{period}没有新股或新债申购记录。", f"No IPO or new-bond subscriptions {period}."
+            f"{recent.zh}没有新股或新债申购记录。", f"No IPO or new-bond subscriptions {recent.en}."
         ),
         lambda s: _ipo_line(s, context, written),
     )

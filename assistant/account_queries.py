@@ -437,8 +437,11 @@ _EN_NAME = (
     _compile(r"\b(?:win|won|get|got) (?:the |any )?(?P<name>[a-z0-9][a-z0-9&.-]{1,20}) ipo\b"),
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:今天|昨天|前天|刚才|刚刚|上午|下午|早上|那只|那个|这只|这个|挂的|买的|卖的)+"
+    r"^(?:今天|昨天|前天|刚才|刚刚|上午|下午|早上|上周|这周|本周|上个?月|这个月|本月|最近|前几天|"
+    r"那只|那个|这只|这个|挂的|买的|卖的)+"
 )
+# A "name" holding one of these is the investor's words for the record, not a security.
+_RECORD_WORDS = re.compile(r"打新|新股|新债|申购|委托|订单|单子|股票|转账|钱")
 _NOT_A_NAME = frozenset(
     [
         "委托",
@@ -494,7 +497,7 @@ def _security(text: str) -> str | None:
     for pattern in (*_ZH_NAME, *_EN_NAME):
         if found := pattern.search(text):
             name = _LEADING_FILLER.sub("", found.group("name")).strip()
-            if len(name) >= 2 and name not in _NOT_A_NAME:
+            if len(name) >= 2 and name not in _NOT_A_NAME and not _RECORD_WORDS.search(name):
                 return name
     return None
 

@@ -99,6 +99,11 @@ async def test_the_latest_transfers_show_the_pending_one_and_say_not_to_repeat_i
 ) -> None:
     answer = await ask(accounts, "where is my transfer", language="en")
 
+    assert answer.facts_used == [  # the three latest; the one 8 days ago is left out
+        "transfer:TR20261215-0093",
+        "transfer:TR20261214-0417",
+        "transfer:TR20261214-0388",
+    ]
     first = answer.text.splitlines()[1]
     assert first.startswith("· today 09:12 bank → brokerage CNY 30,000.00")
     assert first.endswith("in progress")
@@ -137,6 +142,25 @@ async def test_an_allotment_due_today_gives_the_amount_the_deadline_and_what_to_
     assert "先通过银证转账转入资金账户" in answer.text
     assert "未中签" in answer.text  # the convertible bond
     assert "中签结果尚未公布（预计12月17日公布）" in answer.text
+
+
+@pytest.mark.parametrize("question", ["我今天要缴款吗", "is my allotment payment due today"])
+async def test_a_day_word_finds_the_payment_due_that_day(
+    accounts: JsonAccountSystem, question: str
+) -> None:
+    answer = await ask(accounts, question, language="zh" if "缴" in question else "en")
+
+    assert answer.facts_used[0] == "ipo:732999:2026-12-11"  # subscribed days before, due today
+    assert "6,170.00" in answer.text
+
+
+async def test_a_day_with_no_subscriptions_says_so_and_shows_the_latest(
+    accounts: JsonAccountSystem,
+) -> None:
+    answer = await ask(accounts, "我前天打的新中签了吗", "INV-1002")
+
+    assert "没有新股或新债申购相关的记录，以下是最近的申购" in answer.text
+    assert "示例智能（虚构）（301998）" in answer.text
 
 
 async def test_an_allotment_whose_deadline_passed_unpaid_counts_as_given_up(

@@ -361,6 +361,8 @@ def test_every_table_holds_at_least_forty_of_each() -> None:
         ("has my sell order for 600001 been filled", {"security": "600001"}),
         ("my moutai order is not filled yet", {"security": "moutai"}),
         ("昨天打的新中没中", {"security": None, "when": "yesterday"}),
+        ("我上周打的新中签了吗", {"security": None, "when": "last_week"}),
+        ("我今天挂的委托成交了没", {"security": None, "when": "today"}),
         ("我昨天转的钱到了没", {"when": "yesterday", "status": None}),
         ("转账失败了 为什么", {"status": "failed"}),
         ("why did my transfer fail", {"status": "failed"}),

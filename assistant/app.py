@@ -116,6 +116,7 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
     if prebuilt is None:
         assistant = await asyncio.to_thread(build_app_assistant, settings)
         stack.callback(assistant.close)
+        stack.push_async_callback(assistant.accounts.aclose)
     else:
         assistant = prebuilt
     service = ConversationService(

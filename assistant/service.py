@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.accounts import AccountSystem, JsonAccountSystem
+from assistant.accounts import AccountSystem, HttpAccountSystem, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
 from assistant.components import build_retriever, open_knowledge_base, out_of_scope_texts
 from assistant.dialogue import DialoguePolicy
@@ -42,6 +42,17 @@ class Assistant:
         self.kb.close()
 
 
+def build_account_system(settings: Settings) -> AccountSystem:
+    """The brokerage's account system over HTTP when ``ACCOUNTS_URL`` is set, else the sample file.
+
+    Nothing connects here: the HTTP client opens on the first lookup.
+    """
+    if settings.accounts_url is None:
+        return JsonAccountSystem(settings.accounts_file)
+    token = settings.accounts_token.get_secret_value() if settings.accounts_token else None
+    return HttpAccountSystem(settings.accounts_url, token, timeout_s=settings.accounts_timeout_s)
+
+
 def build_assistant(
     settings: Settings,
     *,
@@ -68,7 +79,7 @@ def build_assistant(
     guard = ComplianceGuard(
         disclaimer_zh=settings.disclaimer_zh, disclaimer_en=settings.disclaimer_en
     )
-    accounts = accounts or JsonAccountSystem(settings.accounts_file)
+    accounts = accounts or build_account_system(settings)
     flows = BrokerageFlows(
         accounts=accounts,
         watchlist=WatchList.from_csv(settings.watchlist_file),

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "data" / "accounts" / "investors.json",
         description="sample account system (a real brokerage plugs in its own adapter)",
     )
+    accounts_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="root URL of the brokerage's account system speaking docs/account-system.md "
+        "(HttpAccountSystem); None: the sample ACCOUNTS_FILE",
+    )
+    accounts_token: SecretStr | None = Field(
+        None, description="bearer token sent to ACCOUNTS_URL; required in production"
+    )
+    accounts_timeout_s: float = Field(
+        3.0, gt=0.0, description="seconds for one call to ACCOUNTS_URL before it counts as down"
+    )
     watchlist_file: Path = Field(
         PROJECT_ROOT / "data" / "watchlist" / "watchlist.csv",
         description="anti-money-laundering / sanctions names screened during account opening",
@@ -248,6 +260,12 @@ class Settings(BaseSettings):
     def _refuse_placeholders(self) -> Settings:
         if self.mode == "production" and self.secret_key.get_secret_value() in _PLACEHOLDER_SECRETS:
             raise ValueError("BROKERDESK_SECRET_KEY must be set to a real secret in production")
+        if self.mode == "production" and self.accounts_url is not None:
+            token = self.accounts_token.get_secret_value() if self.accounts_token else ""
+            if token in _PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "BROKERDESK_ACCOUNTS_TOKEN must be set to a real token in production"
+                )
         return self
 
     @property

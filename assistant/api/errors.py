@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.accounts import AccountSystemError
 from assistant.conversations import ConversationError
 from assistant.persistence.repositories import StorageError, StorageUnavailableError
 from assistant.proactive import ProactiveError, PushRefusedError
@@ -70,6 +71,8 @@ def _status_and_code(exc: Exception) -> tuple[int, str, str]:
         return 401, exc.code, exc.message
     if isinstance(exc, PushRefusedError):
         return 422, "push_refused", str(exc)
+    if isinstance(exc, AccountSystemError):
+        return exc.http_status, exc.code, "the account system is unavailable; please retry"
     if isinstance(exc, StorageUnavailableError):
         return 503, exc.code, "the store is unavailable; please retry"
     if isinstance(exc, ChannelError):
@@ -116,6 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from errors to ``{"error": {...}}`` responses."""
     for error_type in (
         ApiError,
+        AccountSystemError,
         ConversationError,
         StaffError,
         QualityError,

@@ -1,9 +1,10 @@
 """The brokerage's rules that the flows explain, and the names of what they apply to.
 
 Age limits; the products and boards an investor may ask about, with their
-labels; the lowest risk level each needs, from the one suitability table
-(:mod:`assistant.suitability`); and :data:`PERMISSION_RULES`, what a board
-permission needs beyond that risk level (assets, trading experience).
+labels (kept in :mod:`assistant.boards`, re-exported here); the lowest risk
+level each needs, from the one suitability table (:mod:`assistant.suitability`);
+and :data:`PERMISSION_RULES`, what a board permission needs beyond that risk
+level (assets, trading experience).
 """
 
 from __future__ import annotations
@@ -11,31 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from assistant.accounts import RISK_LEVELS, RiskLevel
+from assistant.boards import LABELS as LABELS
+from assistant.boards import Board as Board
+from assistant.boards import Product as Product
+from assistant.boards import read_board as read_board
 from assistant.suitability import PRODUCT_RISK
-from intents.flows import Localized, keyword_choice
-
-Board = Literal["chinext", "star", "bse", "margin", "stock_connect", "convertible_bond"]
-Product = Literal[
-    "a_share", "fund", "chinext", "star", "bse", "margin", "stock_connect", "convertible_bond"
-]
+from intents.flows import Localized
 
 ADULT_AGE = 18
 MIN_ACCOUNT_AGE = 16
 SENIOR_AGE = 70
-
-LABELS: Mapping[str, Localized] = {
-    "a_share": Localized("沪深A股", "A-shares"),
-    "fund": Localized("基金", "funds"),
-    "chinext": Localized("创业板", "ChiNext"),
-    "star": Localized("科创板", "the STAR Market"),
-    "bse": Localized("北交所", "the Beijing Stock Exchange (BSE)"),
-    "margin": Localized("融资融券（两融）", "margin trading and securities lending"),
-    "stock_connect": Localized("港股通", "Southbound Stock Connect"),
-    "convertible_bond": Localized("可转债", "convertible bonds"),
-}
 
 _SUITABILITY_PRODUCT: Mapping[str, str] = {"star": "star_market"}
 """The flows' product names that ``assistant.suitability`` spells differently."""
@@ -96,20 +84,3 @@ PERMISSION_RULES: Mapping[str, PermissionRule] = {
     "stock_connect": PermissionRule("stock_connect", Decimal(500_000), 0),
     "convertible_bond": PermissionRule("convertible_bond", Decimal(100_000), 24),
 }
-
-_BOARD_KEYWORDS: Mapping[str, str] = {
-    "chinext": "创业板|創業板|300开头|301开头"
-    "|cyb|chinext|growth enterprise|growth board|gem|300xxx",
-    "star": "科创板|科創板|科创|688开头"
-    "|kcb|star|star market|sci-tech|kechuang|kechuangban|688xxx|starting with 688",
-    "bse": "北交所|北京证券交易所|北京證券交易所|北证|920开头"
-    "|bse|bjs|beijing stock exchange|beijing exchange|beijing bourse|beijiaosuo",
-    "margin": "两融|兩融|融资融券|融資融券|融资|融券|信用账户"
-    "|margin|rzrq|credit account|short selling",
-    "stock_connect": "港股通|沪港通|深港通|港股"
-    "|stock connect|southbound|hong kong|hk connect|hk stocks|hk shares|ggt",
-    "convertible_bond": "可转债|可轉債|转债|新债"
-    "|convertible|convertibles|cb|kzz|kezhuanzhai|ke zhuan zhai",
-}
-read_board = keyword_choice(_BOARD_KEYWORDS)
-"""The board named in a message ("我想开通创业板" -> chinext), or None if none or several."""

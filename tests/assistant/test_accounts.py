@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from assistant.accounts import AccountSystem, AccountSystemError, InvestorProfile, JsonAccountSystem
+from assistant.accounts import (
+    EXCHANGE_TIME,
+    AccountSystem,
+    AccountSystemError,
+    InvestorProfile,
+    JsonAccountSystem,
+    StatementRequest,
+)
+from tests.utils.account_records import order_record, transfer_record
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "accounts" / "investors.json"
@@ -134,3 +144,189 @@ def test_the_samples_cover_the_cases_the_flows_must_handle(samples: list[Investo
 
 def test_every_sample_phone_is_masked(samples: list[InvestorProfile]) -> None:
     assert all("****" in p.phone_masked for p in samples)
+
+
+AS_OF = date.fromisoformat(json.loads(SHIPPED.read_text("utf-8"))["as_of"])
+
+
+def _on(day: date) -> JsonAccountSystem:
+    return JsonAccountSystem(SHIPPED, today=lambda: day)
+
+
+async def test_a_profile_carries_no_account_records() -> None:
+    profile = await _on(AS_OF).profile("INV-1001")
+
+    assert profile is not None
+    assert type(profile) is InvestorProfile
+    assert "account" not in profile.model_dump()
+
+
+async def test_every_account_lookup_of_an_unknown_investor_is_none() -> None:
+    accounts = _on(AS_OF)
+    since = AS_OF - timedelta(days=30)
+    request = StatementRequest(kind="statement", period_start=since, period_end=AS_OF)
+
+    assert await accounts.commission("INV-NOPE") is None
+    assert await accounts.transfers("INV-NOPE", since) is None
+    assert await accounts.orders("INV-NOPE", since) is None
+    assert await accounts.ipo_subscriptions("INV-NOPE", since) is None
+    assert await accounts.permissions("INV-NOPE") is None
+    assert await accounts.risk_assessment("INV-NOPE") is None
+    assert await accounts.id_documents("INV-NOPE") is None
+    assert await accounts.request_statement("INV-NOPE", request) is None
+    assert accounts.statements == []
+
+
+async def test_the_samples_dates_are_served_moved_forward_to_today() -> None:
+    later = AS_OF + timedelta(days=10)
+
+    then = await _on(AS_OF).ipo_subscriptions("INV-1001", AS_OF - timedelta(days=14))
+    now = await _on(later).ipo_subscriptions("INV-1001", later - timedelta(days=14))
+
+    assert then is not None and now is not None
+    due_then = [s.payment_deadline for s in then.subscriptions if s.payment_deadline]
+    due_now = [s.payment_deadline for s in now.subscriptions if s.payment_deadline]
+    assert [d.date() for d in due_then] == [AS_OF]
+    assert [d.date() for d in due_now] == [later]
+    assert due_now[0].hour == 16 and due_now[0].utcoffset() == timedelta(hours=8)
+
+
+async def test_records_come_newest_first_whatever_the_files_order(tmp_path: Path) -> None:
+    morning = transfer_record(transfer_id="T-morning", requested_at="2026-12-15T09:00:00+08:00")
+    noon = transfer_record(transfer_id="T-noon", requested_at="2026-12-15T12:00:00+08:00")
+    accounts = JsonAccountSystem(
+        _write(tmp_path / "a.json", _investor(account={"transfers": [morning, noon]}))
+    )
+
+    history = await accounts.transfers("INV-T1", date(2026, 12, 15))
+
+    assert history is not None
+    assert [t.transfer_id for t in history.transfers] == ["T-noon", "T-morning"]
+
+
+async def test_records_since_a_day_come_newest_first() -> None:
+    history = await _on(AS_OF).transfers("INV-1001", AS_OF - timedelta(days=1))
+
+    assert history is not None
+    moments = [t.requested_at for t in history.transfers]
+    assert moments == sorted(moments, reverse=True)
+    assert {m.astimezone(EXCHANGE_TIME).date() for m in moments} == {
+        AS_OF,
+        AS_OF - timedelta(days=1),
+    }
+    everything = await _on(AS_OF).transfers("INV-1001", AS_OF - timedelta(days=30))
+    assert everything is not None and len(everything.transfers) > len(history.transfers)
+
+
+async def test_two_sample_investors_carry_every_status_the_answers_must_explain() -> None:
+    accounts = _on(AS_OF)
+    week_ago = AS_OF - timedelta(days=14)
+    rich = {}
+    for investor in ("INV-1001", "INV-1002"):
+        transfers = await accounts.transfers(investor, week_ago)
+        orders = await accounts.orders(investor, week_ago)
+        ipo = await accounts.ipo_subscriptions(investor, week_ago)
+        risk = await accounts.risk_assessment(investor)
+        documents = await accounts.id_documents(investor)
+        commission = await accounts.commission(investor)
+        assert transfers and orders and ipo and risk and documents and commission
+        rich[investor] = (transfers, orders, ipo, risk, documents, commission)
+
+    transfers, orders, ipo, risk, _, commission = rich["INV-1001"]
+    assert {t.status for t in transfers.transfers} == {"pending", "failed", "succeeded"}
+    assert {o.status for o in orders.orders} >= {"partially_filled", "rejected", "cancelled"}
+    due_today = [
+        s for s in ipo.subscriptions if s.payment_deadline and s.payment_deadline.date() == AS_OF
+    ]
+    assert len(due_today) == 1 and not due_today[0].paid and due_today[0].amount_due > 0
+    assert any(s.allotted_quantity is None for s in ipo.subscriptions)  # result still to come
+    assert risk.expires_on is not None and 0 < (risk.expires_on - AS_OF).days <= 30
+    assert {rate.product for rate in commission.rates} == {
+        "a_share",
+        "etf",
+        "convertible_bond",
+        "stock_connect",
+    }
+
+    transfers, orders, ipo, _, documents, other = rich["INV-1002"]
+    assert "failed" in {t.status for t in transfers.transfers}
+    assert {"pending", "filled", "rejected"} <= {o.status for o in orders.orders}
+    assert any(s.paid for s in ipo.subscriptions)
+    expiry = documents.documents[0].expires_on
+    assert expiry is not None and 0 < (expiry - AS_OF).days <= 90
+    assert other.rates != commission.rates  # so one investor's figures cannot pass for another's
+    grants = await accounts.permissions("INV-1002")
+    assert grants is not None and [
+        (g.permission, g.granted_on is not None) for g in grants.grants
+    ] == [("chinext", True)]
+
+
+async def test_an_investor_without_account_records_gets_the_standard_commission(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.json"
+    standard = {"rates": [{"product": "a_share", "rate": "0.0003", "minimum_per_order": 5}]}
+    path.write_text(
+        json.dumps({"standard_commission": standard, "investors": [_investor()]}), "utf-8"
+    )
+    accounts = JsonAccountSystem(path)
+
+    commission = await accounts.commission("INV-T1")
+    transfers = await accounts.transfers("INV-T1", date(2000, 1, 1))
+    grants = await accounts.permissions("INV-T1")
+
+    assert commission is not None and commission.rates[0].rate == Decimal("0.0003")
+    assert transfers is not None and transfers.transfers == []
+    # the profile's permission without a dated grant is still reported, undated
+    assert grants is not None and [(g.permission, g.granted_on) for g in grants.grants] == [
+        ("chinext", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"transfers": [transfer_record(bank_card_masked="6222021234567890123")]},
+        {"transfers": [transfer_record(status="failed")]},  # a failure needs its reason
+        {"transfers": [transfer_record(failure_reason="exceeds_limit")]},  # only a failure has one
+        {"orders": [order_record(filled_quantity=400)]},  # pending, yet partly filled
+        {"orders": [order_record(status="rejected")]},  # rejected without a reason
+        {"orders": [order_record(status="filled", filled_quantity=1000)]},  # no fill price
+        {"permission_grants": [{"permission": "star"}]},  # not among the profile's permissions
+        {"id_documents": [{"kind": "resident_id", "number_masked": "110105199001011234"}]},
+        {"statement_email_masked": "wang.shili@example.com"},
+        {"unknown_section": []},
+    ],
+)
+async def test_account_records_that_break_the_contract_are_refused(
+    tmp_path: Path, account: dict[str, object]
+) -> None:
+    accounts = JsonAccountSystem(_write(tmp_path / "a.json", _investor(account=account)))
+
+    with pytest.raises(AccountSystemError) as raised:
+        await accounts.profile("INV-T1")
+
+    assert "1234" not in str(raised.value)  # the offending value is not repeated
+
+
+async def test_each_statement_request_is_filed_with_its_own_id() -> None:
+    accounts = _on(AS_OF)
+    month = StatementRequest(
+        kind="statement", period_start=date(2026, 11, 1), period_end=date(2026, 11, 30)
+    )
+    certificate = StatementRequest(kind="asset_certificate", period_start=AS_OF, period_end=AS_OF)
+
+    first = await accounts.request_statement("INV-1001", month)
+    second = await accounts.request_statement("INV-1002", certificate)
+
+    assert first is not None and second is not None
+    assert first.request_id != second.request_id
+    assert accounts.statements == [first, second]
+    assert (first.delivery_channel, first.delivered_to_masked) == ("email", "wa****@example.com")
+    assert (second.delivery_channel, second.delivered_to_masked) == ("app", None)
+    assert first.ready_by > datetime.combine(AS_OF, time(), EXCHANGE_TIME)
+
+
+def test_a_statement_period_must_run_forwards() -> None:
+    with pytest.raises(ValidationError):
+        StatementRequest(kind="statement", period_start=AS_OF, period_end=AS_OF - timedelta(1))

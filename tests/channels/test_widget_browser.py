@@ -298,3 +298,42 @@ def test_a_streamed_answer_is_read_out_once_when_it_is_whole(
     announced = page.evaluate("window.announced")
     assert [seq for seq, _ in announced] == [int(str(answer.get_attribute("data-seq")))]
     assert announced[0][1].startswith("智能助手：开通创业板需要满足资产和交易经验要求")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the dialogue does not call assistant.account_answers yet (issue 11, item 4: the "
+    "lead wires detect_account_query / answer_account_query in); remove this mark then",
+)
+def test_a_signed_in_investor_sees_their_own_commission_and_transfers_and_nobody_elses(
+    live: LiveApp, session: BrowserSession
+) -> None:
+    # The sample account system serves the fictional INV-1001 and INV-1002 (data/accounts).
+    figures = {
+        "INV-1001": ("A股：万分之2，每笔最低5元", "银行转证券 30,000.00元", "6222 **** **** 0123"),
+        "INV-1002": (
+            "A股：万分之1.2，每笔最低5元",
+            "证券转银行 500,000.00元",
+            "6217 **** **** 8866",
+        ),
+    }
+    pages = {}
+    for investor, (commission, transfer, card) in figures.items():
+        page = pages[investor] = open_demo(session, live, investor)
+
+        rates = ask(page, "我的佣金是多少").get_by_test_id("bdw-message-text").inner_text()
+        transfers = (
+            ask(page, "我最近的转账到账了吗").get_by_test_id("bdw-message-text").inner_text()
+        )
+
+        assert rates.startswith("根据您的账户信息："), rates
+        assert commission in rates, rates
+        assert transfers.startswith("根据您的账户信息："), transfers
+        assert transfer in transfers and card in transfers, transfers
+        session.screenshot(page, f"account-answers-{investor}")
+
+    for investor, page in pages.items():
+        shown = page.get_by_test_id("bdw-panel").inner_text()
+        for other, foreign in figures.items():
+            if other != investor:
+                assert not [figure for figure in foreign if figure in shown], (investor, shown)

@@ -8,27 +8,23 @@ socket. Each test scripts what the server does next (a reply, a stall, an
 HTTP error, a broken stream), for every request or chosen per request, and
 reads back the requests it received.
 
-It runs uvicorn in a background thread: the tests' own event loop stays free
-for the client, and no subprocess has to be told its script through a file.
+It runs uvicorn in a background thread (:class:`~tests.utils.loopback_server.LoopbackServer`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from tests.utils.processes import free_port, port_open, wait_until
+from tests.utils.loopback_server import LoopbackServer
+from tests.utils.processes import free_port
 
 
 @dataclass(frozen=True)
@@ -95,55 +91,20 @@ ScriptFor = Callable[[RecordedRequest], Script]
 
 
 @dataclass
-class OpenAIServer:
+class OpenAIServer(LoopbackServer):
     """Serves the scripted behaviour on ``127.0.0.1:<free port>`` until stopped."""
+
+    thread_name = "OpenAI test server"
 
     script: Script | ScriptFor = field(default_factory=lambda: Reply("OK"))
     model: str = "test-model"
     port: int = field(default_factory=free_port)
     requests: list[RecordedRequest] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-
     @property
     def base_url(self) -> str:
         """What ``ChatOpenAI(base_url=...)`` takes: the API root including ``/v1``."""
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> OpenAIServer:
-        config = uvicorn.Config(
-            self._app(),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(self._serve(self._server),), name="openai-server", daemon=True
-        )
-        self._thread.start()
-        wait_until(lambda: port_open(self.port), what=f"OpenAI test server on {self.port}")
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    async def _serve(self, server: uvicorn.Server) -> None:
-        # The event lives on the server's loop, so stop() sets it thread-safely.
-        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
-        await server.serve()
 
     def _app(self) -> FastAPI:
         app = FastAPI()
@@ -177,13 +138,6 @@ class OpenAIServer:
             return _sse(self._stream(text, script, include_usage))
 
         return app
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but give up when the server stops so shutdown is not held up."""
-        if seconds <= 0 or self._stopping is None:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _envelope(self, obj: str) -> dict[str, Any]:
         return {

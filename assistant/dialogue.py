@@ -25,6 +25,8 @@ import re
 import time
 from typing import TYPE_CHECKING, Protocol
 
+from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
+from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard, IncomingFindings
@@ -127,7 +129,10 @@ class DialoguePolicy:
         escalation: EscalationPolicy | None = None,
         llm: LlmComposer | None = None,
         lexicon: Lexicon | None = None,
+        accounts: AccountSystem | None = None,
     ) -> None:
+        """``accounts``: the brokerage's account system, for questions about the investor's
+        own account; without it such questions are answered from knowledge."""
         self.classifier = classifier
         self.catalogue = catalogue
         self.retrieve = retrieve
@@ -136,6 +141,7 @@ class DialoguePolicy:
         self.lexicon = lexicon or bundled_lexicon()
         self.composer = composer or GroundedComposer(lexicon=self.lexicon)
         self.escalation = escalation or EscalationPolicy()
+        self.accounts = accounts
         self.answerer = Answerer(
             retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
         )
@@ -266,6 +272,8 @@ class DialoguePolicy:
             prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
         ):
             return await self._complaint(state, text, language, intent)
+        if self.accounts is not None and (query := detect_account_query(text)) is not None:
+            return await self._from_account(state, query, language, intent)
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or
             # security, such as "will you sell my data?", is answered from knowledge.
@@ -311,6 +319,31 @@ class DialoguePolicy:
             )
         off_topic = handler in ("out_of_scope", "smalltalk") or prediction.out_of_scope
         return await self._answer(state, text, language, intent, off_topic, stream)
+
+    async def _from_account(
+        self,
+        state: ConversationState,
+        query: AccountQuery,
+        language: Language,
+        intent: IntentRef,
+    ) -> BotReply:
+        """The investor's own facts from the account system (or how to sign in to see them)."""
+        assert self.accounts is not None
+        answer = await answer_account_query(query, state.investor_id, self.accounts, language)
+        state.low_confidence_streak = 0
+        flags = [f"account_{answer.kind}", *(f"fact:{fact}" for fact in answer.facts_used)]
+        if answer.needs_sign_in:
+            flags.append("needs_sign_in")
+        if answer.failed:
+            flags.append("account_system_unavailable")
+        return BotReply(
+            text=answer.text,
+            language=language,
+            action=Action.ANSWER,
+            intent=intent,
+            flags=flags,
+            quick_replies=[PERSON_OPTION[language]] if answer.failed else [],
+        )
 
     async def _complaint(
         self, state: ConversationState, text: str, language: Language, intent: IntentRef

@@ -97,5 +97,6 @@ def build_assistant(
         flows=flows,
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
         llm=build_llm_composer(settings),
+        accounts=accounts,
     )
     return Assistant(settings, kb, retriever, catalogue, classifier, guard, accounts, policy)

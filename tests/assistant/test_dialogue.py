@@ -349,3 +349,22 @@ async def test_llm_mode_trusts_a_decline_only_when_the_evidence_is_not_sure(
     llm_server.script = Reply(template("not_known", "zh"))
     sure = await llm_policy.respond(conversation(), "开通创业板权限需要满足什么条件？")
     assert "10万" in sure.text, "the entry plainly answers: the decline is overruled"
+
+
+async def test_an_investors_own_account_is_answered_from_the_account_system(
+    bot: Assistant,
+) -> None:
+    signed_in = ConversationState(conversation_id="acct", investor_id="INV-1001")
+    reply = await bot.policy.respond(signed_in, "我的佣金费率是多少啊 查一下")
+    assert reply.text.startswith("根据您的账户信息：")
+    assert "万分之2" in reply.text
+    assert "account_commission" in reply.flags and reply.sources == []
+
+    anonymous = await bot.policy.respond(conversation(), "我的佣金费率是多少啊 查一下")
+    assert "登录" in anonymous.text and "万分之" not in anonymous.text
+    assert "needs_sign_in" in anonymous.flags
+
+
+async def test_a_general_fee_question_is_still_answered_from_knowledge(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "股票交易佣金一般是多少")
+    assert reply.sources, "a question about the rules goes to the FAQ, not the account"

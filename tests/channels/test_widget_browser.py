@@ -300,11 +300,6 @@ def test_a_streamed_answer_is_read_out_once_when_it_is_whole(
     assert announced[0][1].startswith("智能助手：开通创业板需要满足资产和交易经验要求")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dialogue does not call assistant.account_answers yet (issue 11, item 4: the "
-    "lead wires detect_account_query / answer_account_query in); remove this mark then",
-)
 def test_a_signed_in_investor_sees_their_own_commission_and_transfers_and_nobody_elses(
     live: LiveApp, session: BrowserSession
 ) -> None:

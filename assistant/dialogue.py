@@ -44,7 +44,7 @@ from assistant.conversation import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.scam_warnings import scam_warning
-from assistant.templates import template
+from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction

@@ -74,8 +74,27 @@ _BARE_COMPLAINT_ZH = re.compile(r"我?要?(?:投诉|投訴|举报|舉報)|你们
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 _BARE_WORDS = frozenset(
-    "i want to would like make file a an the complain complaint complaining about "
-    "your you service bad terrible".split()
+    [
+        "i",
+        "want",
+        "to",
+        "would",
+        "like",
+        "make",
+        "file",
+        "a",
+        "an",
+        "the",
+        "complain",
+        "complaint",
+        "complaining",
+        "about",
+        "your",
+        "you",
+        "service",
+        "bad",
+        "terrible",
+    ]
 )
 DESCRIBED_HAN = 8  # Chinese characters left once the bare complaint words are gone
 DESCRIBED_WORDS = 6  # or English words

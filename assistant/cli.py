@@ -874,7 +874,15 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
         _print_json([s.model_dump() for s in scores])
         return
     table = Table(title="answerability evidence, dev questions (shares of the answerable)")
-    for column in ("evidence", "top-1", "right", "wrong", "not known", "unanswerable answered"):
+    for column in (
+        "evidence",
+        "top-1",
+        "right",
+        "wrong",
+        "not known",
+        "unanswerable answered",
+        "right / wrong at 10% unanswerable answered",
+    ):
         table.add_column(column)
     for s in scores:
         table.add_row(
@@ -889,6 +897,7 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
                     s.unanswerable_answered,
                 )
             ),
+            f"{s.right_at_tenth:.3f} / {s.wrong_at_tenth:.3f}",
         )
     console.print(table)
     console.print(f"{scores[0].answerable} answerable, {scores[0].unanswerable} unanswerable")

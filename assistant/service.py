@@ -75,6 +75,8 @@ def build_assistant(
         cache_dir=settings.state_dir / "intent-cache",
         threshold=settings.intent_threshold,
         metric_adapter=settings.intent_metric_adapter,
+        out_of_scope_detector=settings.intent_out_of_scope_rejection > 0,
+        max_rejection=settings.intent_out_of_scope_rejection,
     ).fit(catalogue)
     guard = ComplianceGuard(
         disclaimer_zh=settings.disclaimer_zh, disclaimer_en=settings.disclaimer_en

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         description="contrastive metric adapter of the intent classifier: auto (kept when "
         "cross-validation on the catalogue favours it), always, never",
     )
+    intent_out_of_scope_rejection: float = Field(
+        0.003,
+        ge=0.0,
+        le=0.2,
+        description="when the catalogue has out-of-scope examples, a detector fitted on them "
+        "may cost the in-scope examples this much cross-validated accuracy; 0 turns it off",
+    )
     low_confidence_turns: int = Field(
         2, ge=1, description="unanswered turns in a row before a person takes over"
     )

@@ -68,6 +68,9 @@ class VariantScore(BaseModel):
     answered_wrong: float
     not_known: float
     unanswerable_answered: float
+    right_at_tenth: float
+    """Answered right at the lowest threshold that answers at most 10% of the unanswerable."""
+    wrong_at_tenth: float
 
 
 def labelled_questions(data: Path = DATA) -> list[LabelledQuestion]:
@@ -113,35 +116,42 @@ def score_variant(
     answer_at: float,
     clarify_at: float,
 ) -> VariantScore:
-    answerable = [q for q in questions if q.answers]
-    unanswerable = [q for q in questions if not q.answers]
-    top1 = right = wrong = unknown = 0
-    for question in answerable:
-        results = retriever.search(question.text, k=3)
-        hit = bool(results) and _answers(
-            results[0].unit.id, results[0].unit.source, question.answers
-        )
-        top1 += hit
-        if not results or results[0].confidence < clarify_at:
-            unknown += 1
-        elif results[0].confidence >= answer_at:
-            right += hit
-            wrong += not hit
-    answered = sum(
-        1
-        for question in unanswerable
-        if (results := retriever.search(question.text, k=1)) and results[0].confidence >= answer_at
-    )
+    answerable: list[tuple[float, bool]] = []  # (confidence of the best, it answers)
+    unanswerable: list[float] = []
+    for question in questions:
+        results = retriever.search(question.text, k=1)
+        confidence = results[0].confidence if results else 0.0
+        if question.answers:
+            hit = bool(results) and _answers(
+                results[0].unit.id, results[0].unit.source, question.answers
+            )
+            answerable.append((confidence, hit))
+        else:
+            unanswerable.append(confidence)
     n = max(1, len(answerable))
+
+    def at(threshold: float) -> tuple[float, float]:
+        right = sum(1 for c, hit in answerable if c >= threshold and hit)
+        wrong = sum(1 for c, hit in answerable if c >= threshold and not hit)
+        return right / n, wrong / n
+
+    ranked = sorted(unanswerable, reverse=True)
+    tenth = ranked[len(ranked) // 10] + 1e-9 if ranked else 0.0
+    right, wrong = at(answer_at)
+    right_tenth, wrong_tenth = at(tenth)
     return VariantScore(
         variant=name,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
-        top1=round(top1 / n, 4),
-        answered_right=round(right / n, 4),
-        answered_wrong=round(wrong / n, 4),
-        not_known=round(unknown / n, 4),
-        unanswerable_answered=round(answered / max(1, len(unanswerable)), 4),
+        top1=round(sum(hit for _, hit in answerable) / n, 4),
+        answered_right=round(right, 4),
+        answered_wrong=round(wrong, 4),
+        not_known=round(sum(1 for c, _ in answerable if c < clarify_at) / n, 4),
+        unanswerable_answered=round(
+            sum(1 for c in unanswerable if c >= answer_at) / max(1, len(unanswerable)), 4
+        ),
+        right_at_tenth=round(right_tenth, 4),
+        wrong_at_tenth=round(wrong_tenth, 4),
     )
 
 

@@ -21,8 +21,10 @@ they have many, so each fit decides by cross-validation on its own examples
 Their scores are combined with weights fitted on out-of-fold scores by
 maximum likelihood (:mod:`intents.calibration`), so the combined softmax is
 a calibrated probability. An utterance is out of scope when the catalogue's
-out-of-scope intent wins or the confidence is below ``threshold``
-(see :func:`intents.thresholds.tune_threshold`).
+out-of-scope intent wins, the confidence is below ``threshold``
+(see :func:`intents.thresholds.tune_threshold`), or, when the catalogue has
+out-of-scope examples to learn from, the detector of :mod:`intents.out_of_scope`
+says so.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from intents.catalogue import IntentCatalogue
 from intents.encoders import EmbeddingCache, Matrix, QuestionEncoder, normalise_rows
 from intents.errors import ClassifierNotFittedError, ClassifierTrainingError
 from intents.features import NgramFeatures
+from intents.out_of_scope import DEFAULT_MAX_REJECTION, OutOfScopeDetector, fit_detector
 from intents.prediction import IntentPrediction
 from intents.rules import SafetyRules
 from intents.thresholds import ThresholdChoice, score_threshold, tune_threshold
@@ -182,6 +185,17 @@ class _Views:
         return views
 
 
+@dataclass
+class _Calibration:
+    """What the out-of-fold run decided, and the out-of-fold scores it decided on."""
+
+    weights: Array
+    adapted: bool
+    held_out: Array
+    probabilities: Array | None = None
+    nearest: Array | None = None
+
+
 class EmbeddingIntentClassifier:
     """Safety rules, then a calibrated three-view model on frozen sentence embeddings.
 
@@ -215,6 +229,8 @@ class EmbeddingIntentClassifier:
         ngram_c: float = 0.5,
         calibration_folds: int = 3,
         seed: int = 0,
+        out_of_scope_detector: bool = True,
+        max_rejection: float = DEFAULT_MAX_REJECTION,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold}")
@@ -229,6 +245,9 @@ class EmbeddingIntentClassifier:
         self.metric_adapter: AdapterMode = metric_adapter
         self.calibration_folds = calibration_folds
         self.seed = seed
+        self.out_of_scope_detector = out_of_scope_detector
+        self.max_rejection = max_rejection
+        self._detector: OutOfScopeDetector | None = None
         self._catalogue: IntentCatalogue | None = None
         self._classes: list[str] = []
         self._views: _Views | None = None
@@ -276,7 +295,8 @@ class EmbeddingIntentClassifier:
         centred = normalise_rows(embeddings - centre)
 
         with _single_threaded_blas():
-            self._weights, self._adapted = self._calibrate(centred, texts, y)
+            calibration = self._calibrate(centred, texts, y)
+            self._weights, self._adapted = calibration.weights, calibration.adapted
             self._views = _Views(
                 _EmbeddingViews(self.settings, self._adapted).fit(centred, y),
                 _NgramView(self.settings).fit(texts, y) if self.settings.use_ngrams else None,
@@ -288,22 +308,44 @@ class EmbeddingIntentClassifier:
         self._out_of_scope_name = (
             catalogue.out_of_scope_names[0] if catalogue.out_of_scope_names else OUT_OF_SCOPE
         )
+        columns = [index[name] for name in catalogue.out_of_scope_names if name in index]
+        self._detector = None
+        if self.out_of_scope_detector and columns and calibration.probabilities is not None:
+            held = calibration.held_out
+            self._detector = fit_detector(
+                calibration.probabilities[held],
+                None if calibration.nearest is None else calibration.nearest[held],
+                y[held],
+                columns,
+                max_rejection=self.max_rejection,
+            )
         self._rule_intents = (
             frozenset(catalogue.names) & self.rules.intents if self.rules else frozenset()
         )
         return self
 
+    @property
+    def detector(self) -> OutOfScopeDetector | None:
+        """The fitted out-of-scope detector, when the catalogue had examples to fit one."""
+        return self._detector
+
     def probabilities(self, texts: Sequence[str]) -> Array:
         """Calibrated probabilities (texts × :attr:`classes`) from the model alone, no rules."""
+        return self._scores(texts)[0]
+
+    def _scores(self, texts: Sequence[str]) -> tuple[Array, Array | None]:
+        """The probabilities, and each text's cosine to the closest example of each intent."""
         if self._views is None or self._centre is None:
             raise ClassifierNotFittedError("the intent classifier has not been fitted")
         if not texts:
-            return np.zeros((0, len(self._classes)))
+            return np.zeros((0, len(self._classes))), None
         embeddings = normalise_rows(
             normalise_rows(self.encoder.encode_questions(list(texts))) - self._centre
         )
         with _single_threaded_blas():
-            return combine(self._views.scores(embeddings, texts), self._weights)
+            views = self._views.scores(embeddings, texts)
+            nearest = views[-1] if self.settings.use_neighbours else None
+            return combine(views, self._weights), nearest
 
     def predict(self, text: str) -> IntentPrediction:
         """The intent of one utterance."""
@@ -323,9 +365,14 @@ class EmbeddingIntentClassifier:
                 else:
                     results[position] = self._empty_prediction()
         if pending:
-            probabilities = self.probabilities([texts[p] for p in pending])
-            for row, position in zip(probabilities, pending, strict=True):
-                results[position] = self._model_prediction(row)
+            probabilities, nearest = self._scores([texts[p] for p in pending])
+            rejected = (
+                self._detector.rejects(probabilities, nearest)
+                if self._detector is not None
+                else np.zeros(len(pending), dtype=bool)
+            )
+            for row, reject, position in zip(probabilities, rejected, pending, strict=True):
+                results[position] = self._model_prediction(row, bool(reject))
         return [result for result in results if result is not None]
 
     def tune_threshold(
@@ -348,9 +395,7 @@ class EmbeddingIntentClassifier:
                 pairs.append((intent.description.strip() or _readable(intent.name), intent.name))
         return [text for text, _ in pairs], [label for _, label in pairs]
 
-    def _calibrate(
-        self, embeddings: Matrix, texts: Sequence[str], labels: Array
-    ) -> tuple[Array, bool]:
+    def _calibrate(self, embeddings: Matrix, texts: Sequence[str], labels: Array) -> _Calibration:
         """View weights from out-of-fold scores, and whether to adapt the embedding.
 
         Every class stays in every training fold. With ``metric_adapter="auto"``
@@ -365,7 +410,7 @@ class EmbeddingIntentClassifier:
         held_out = folds >= 0
         if not held_out.any():
             # Nothing to validate on: the simpler model, unweighted, unless told otherwise.
-            return np.ones(self.settings.count), candidates[0]
+            return _Calibration(np.ones(self.settings.count), candidates[0], held_out)
         classes = int(labels.max()) + 1
         oof = {
             c: [np.zeros((len(labels), classes)) for _ in range(self.settings.count)]
@@ -397,7 +442,14 @@ class EmbeddingIntentClassifier:
         chosen = (
             candidates[0] if len(candidates) == 1 else prefer_adapted(correct[False], correct[True])
         )
-        return weights[chosen], chosen
+        views = oof[chosen]
+        return _Calibration(
+            weights[chosen],
+            chosen,
+            held_out,
+            probabilities=combine(views, weights[chosen]),
+            nearest=views[-1] if self.settings.use_neighbours else None,
+        )
 
     def _rule_prediction(self, text: str) -> IntentPrediction | None:
         if self.rules is None or not self._rule_intents:
@@ -423,11 +475,14 @@ class EmbeddingIntentClassifier:
             source="model",
         )
 
-    def _model_prediction(self, row: Array) -> IntentPrediction:
+    def _model_prediction(self, row: Array, rejected: bool = False) -> IntentPrediction:
         order = np.argsort(-row)[:RANKING_SIZE]
         ranking = [(self._classes[i], float(np.clip(row[i], 0.0, 1.0))) for i in order]
         top, confidence = ranking[0]
-        out_of_scope = top in self._out_of_scope_names or confidence < self.threshold
+        # The detector only ever adds rejections: the threshold and the catalogue's own
+        # out-of-scope intent still apply (on CLINC150 they add none; on the brokerage
+        # catalogue the detector adds none).
+        out_of_scope = rejected or top in self._out_of_scope_names or confidence < self.threshold
         return IntentPrediction(
             name=self._out_of_scope_name if out_of_scope else top,
             confidence=confidence,

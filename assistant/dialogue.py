@@ -273,6 +273,14 @@ class DialoguePolicy:
         ):
             return await self._complaint(state, text, language, intent)
         if self.accounts is not None and (query := detect_account_query(text)) is not None:
+            if state.investor_id is None:
+                # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
+                # signing in is only the answer when the knowledge base has nothing.
+                reply = await self._answer(state, text, language, intent, False, stream)
+                sure = bool(reply.sources) and reply.sources[0].confidence >= self.composer.sure_at
+                if sure and reply.action is Action.ANSWER:
+                    reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
+                    return reply
             return await self._from_account(state, query, language, intent)
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or

@@ -69,6 +69,10 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "(This answer comes from our Chinese-language FAQ.)",
     },
     "sources": {"zh": "参考资料：", "en": "Sources: "},
+    "sign_in_for_own": {
+        "zh": "如需查看您本人的记录，请登录后再问我。",
+        "en": "To see your own records, sign in and ask me again.",
+    },
     "not_known": {
         "zh": "抱歉，这个问题我的资料里暂时还没有，我不想给您不准确的答复。"
         "您可以点“转人工”，由客服同事为您解答。",

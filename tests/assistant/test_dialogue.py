@@ -361,8 +361,12 @@ async def test_an_investors_own_account_is_answered_from_the_account_system(
     assert "account_commission" in reply.flags and reply.sources == []
 
     anonymous = await bot.policy.respond(conversation(), "我的佣金费率是多少啊 查一下")
-    assert "登录" in anonymous.text and "万分之" not in anonymous.text
-    assert "needs_sign_in" in anonymous.flags
+    assert "万分之2" not in anonymous.text, "nobody's figures for a guest"
+    assert anonymous.text.endswith("如需查看您本人的记录，请登录后再问我。")
+    assert anonymous.sources, "a guest gets the FAQ's answer on where to look, and a sign-in hint"
+
+    nothing = await bot.policy.respond(conversation(), "我开通了哪些权限")
+    assert "登录" in nothing.text and "needs_sign_in" in nothing.flags
 
 
 async def test_a_general_fee_question_is_still_answered_from_knowledge(bot: Assistant) -> None:

@@ -168,7 +168,8 @@ class ScenarioMap(BaseModel):
     scenarios: list[Scenario]
     proposed_intents: list[ProposedIntent]
     locations: dict[str, Location] = Field(
-        default_factory=dict, description="scenario id or proposed intent name -> where it is"
+        default_factory=dict,
+        description="where each scenario (by id) and proposed intent (`intent:NAME`) is written",
     )
 
     def __len__(self) -> int:

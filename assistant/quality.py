@@ -54,6 +54,7 @@ from assistant.persistence.records import (
 )
 from assistant.persistence.repositories import ConversationRepository
 from intents.catalogue import IntentCatalogue
+from knowledge.freshness import FreshnessReport
 from knowledge.language import detect_language
 
 Embed = Callable[[Sequence[str]], Any]
@@ -193,6 +194,11 @@ class QualityReport(BaseModel):
     attention_turns: int = Field(description="turns the assistant did not answer well")
     attention_rate: float | None
     clusters: list[QuestionCluster]
+    stale_knowledge: FreshnessReport | None = Field(
+        None,
+        description="FAQ entries past their review date (review_by, else updated_at plus the "
+        "default age); None when the report was built without the knowledge base",
+    )
 
 
 class FaqDraft(BaseModel):
@@ -264,6 +270,7 @@ def build_quality_report(
     knowledge_intents: Collection[str] | None = None,
     similarity: float = CLUSTER_SIMILARITY,
     top: int = 10,
+    stale_knowledge: FreshnessReport | None = None,
 ) -> QualityReport:
     """The report for records in ``[since, until)`` (records outside are ignored).
 
@@ -342,6 +349,7 @@ def build_quality_report(
         attention_turns=len(needing),
         attention_rate=_share(len(needing), len(turns)),
         clusters=cluster_questions(needing, embed, similarity=similarity)[:top],
+        stale_knowledge=stale_knowledge,
     )
 
 
@@ -355,6 +363,7 @@ async def quality_report(
     knowledge_intents: Collection[str] | None = None,
     similarity: float = CLUSTER_SIMILARITY,
     top: int = 10,
+    stale_knowledge: FreshnessReport | None = None,
 ) -> QualityReport:
     """Read the window's records from storage and build the report (``until`` defaults to now).
 
@@ -382,6 +391,7 @@ async def quality_report(
         knowledge_intents=knowledge_intents,
         similarity=similarity,
         top=top,
+        stale_knowledge=stale_knowledge,
     )
     # The report is this call's own: its examples are filled in place.
     examples = [e for cluster in report.clusters for e in cluster.examples]

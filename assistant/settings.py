@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         None, description="collection name (default: from KB dir)"
     )
     max_source_mb: int = Field(50, ge=1, description="largest source file ingest accepts")
+    knowledge_max_age_days: int = Field(
+        365,
+        ge=1,
+        description="an FAQ entry without review_by is due for review this many days after its "
+        "updated_at (kb stats and the console's Quality view list the stale ones)",
+    )
 
     retrieval_fusion: Literal["weighted", "rrf"] = Field(
         "weighted", description="how dense and keyword rankings are fused"

@@ -16,6 +16,8 @@ from functools import cached_property
 
 from pydantic import BaseModel, Field
 
+_FRESHNESS_FIELDS = ("review_by", "basis")
+
 
 class UnitKind(StrEnum):
     FAQ = "faq"
@@ -42,13 +44,26 @@ class KnowledgeUnit(BaseModel):
     lang: str = ""
     product: str = ""
     updated_at: date | None = None
+    review_by: date | None = Field(
+        default=None,
+        description="the day by which the entry must be checked again; None: a default age "
+        "after updated_at applies (see knowledge.freshness)",
+    )
+    basis: str = Field(
+        default="",
+        description="the rule or document the entry rests on, e.g. 深交所《创业板投资者适当性管理"
+        "实施办法》(2020); a FAQ sheet's source / 依据 column",
+    )
     heading_path: list[str] = Field(default_factory=list)
     position: int = 0
 
     @cached_property
     def content_hash(self) -> str:
         """Hash of everything that affects the unit's vectors and citation."""
-        payload = self.model_dump(mode="json", exclude={"position"})
+        # Freshness fields join the hash only when set, so units from sheets without those
+        # columns keep the hash they had before the columns existed (and are not re-embedded).
+        unset = {name for name in _FRESHNESS_FIELDS if not getattr(self, name)}
+        payload = self.model_dump(mode="json", exclude={"position", *unset})
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 

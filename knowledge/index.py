@@ -248,6 +248,11 @@ class KnowledgeBase:
         with self._lock:
             return self.manifest.units(unit_ids)
 
+    def all_units(self) -> list[KnowledgeUnit]:
+        """Every unit in the knowledge base, in ingest order (for reports such as freshness)."""
+        with self._lock:
+            return [unit for unit, _ in self.manifest.all_units()]
+
     def content_hashes(self, unit_ids: list[str]) -> dict[str, str]:
         """unit id → current content hash: cheap, for telling live vectors from orphans."""
         with self._lock:

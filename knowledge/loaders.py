@@ -48,6 +48,9 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "lang": ("lang", "language", "语言"),
     "updated_at": ("updated_at", "更新时间", "更新日期"),
     "product": ("product", "产品"),
+    "review_by": ("review_by", "复核日期", "复核时间"),
+    # The FAQ sheet's `source` is the rule an entry rests on; the unit's own `source` is its file.
+    "basis": ("source", "basis", "依据"),
 }
 _SIMILAR_SPLIT = re.compile(r"[|｜\n]+")
 
@@ -131,7 +134,7 @@ def _canonical_headers(headers: Iterable[Any], source_id: str) -> dict[int, str]
     return mapping
 
 
-def _parse_date(value: Any) -> date | None:
+def _parse_date(value: Any, column: str = "updated_at") -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -144,7 +147,9 @@ def _parse_date(value: Any) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"updated_at {text!r} is not a date (use YYYY-MM-DD)")
+    if not text:
+        return None
+    raise ValueError(f"{column} {text!r} is not a date (use YYYY-MM-DD)")
 
 
 def faq_unit(record: dict[str, Any], source_id: str, position: int) -> KnowledgeUnit:
@@ -175,6 +180,8 @@ def faq_unit(record: dict[str, Any], source_id: str, position: int) -> Knowledge
         lang=str(record.get("lang") or "").strip() or detect_language(question),
         product=str(record.get("product") or "").strip(),
         updated_at=_parse_date(record.get("updated_at")),
+        review_by=_parse_date(record.get("review_by"), "review_by"),
+        basis=str(record.get("basis") or "").strip(),
         position=position,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from assistant.settings import get_settings
 from tests.knowledge.test_index import ROWS
-from tests.utils.files import write_csv
+from tests.utils.files import FAQ_HEADER, write_csv
 
 
 @pytest.fixture
@@ -83,3 +84,47 @@ def test_missing_path_and_bad_options_are_clear_errors(runner: CliRunner, tmp_pa
     )
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_kb_stats_lists_the_entries_past_their_review_date(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROKERDESK_KNOWLEDGE_MAX_AGE_DAYS", "400")
+    get_settings.cache_clear()
+    folder = tmp_path / "fresh-sources"
+    folder.mkdir()
+    recent = date.today().isoformat()
+    write_csv(
+        folder / "faq.csv",
+        [
+            [
+                "r-1",
+                "印花税多少？",
+                "卖出时收0.05%。",
+                "",
+                "fees",
+                "zh",
+                "2000-01-01",
+                "2999-12-31",
+            ],
+            ["r-2", "过户费多少？", "成交金额的0.001%。", "", "fees", "zh", recent, "2020-01-01"],
+            ["r-3", "佣金多少？", "不超过3‰。", "", "fees", "zh", "2001-05-01", ""],
+            ["r-4", "几点开盘？", "9:30。", "", "trading_rules", "zh", recent, ""],
+            ["r-5", "要带什么？", "身份证。", "", "account_opening", "zh", "", ""],
+        ],
+        header=[*FAQ_HEADER, "review_by"],
+    )
+    kb = str(tmp_path / "kb")
+    assert runner.invoke(app, ["ingest", str(folder), "--kb", kb]).exit_code == 0
+
+    body = json.loads(runner.invoke(app, ["kb", "stats", "--kb", kb, "--json"]).stdout)
+    table = runner.invoke(app, ["kb", "stats", "--kb", kb])
+
+    freshness = body["freshness"]
+    assert (freshness["max_age_days"], freshness["entries"]) == (400, 5)
+    assert [entry["id"] for entry in freshness["stale"]] == ["r-3", "r-2"]
+    assert freshness["stale_count"] == 2
+    assert freshness["undated"] == ["r-5"]
+    assert table.exit_code == 0, table.output
+    assert "stale entries: 2 of 5 FAQ entries" in table.output
+    assert "r-3" in table.output and "r-2" in table.output

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from assistant.accounts import exchange_today
 from assistant.api.deps import RuntimeDep, StaffDep
 from assistant.api.schemas import ErrorResponse, FaqDraftRequest, FaqDraftResponse
 from assistant.quality import (
@@ -22,6 +23,7 @@ from assistant.quality import (
     parse_window,
     quality_report,
 )
+from knowledge.freshness import freshness_report
 
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 409, 422, 503)}
 
@@ -35,17 +37,25 @@ async def report(
     since: Annotated[str, Query(description="window ending now: 30m, 12h, 7d, 2w")] = "7d",
     top: Annotated[int, Query(ge=1, le=50, description="rows per ranking")] = 10,
 ) -> QualityReport:
-    """Containment, escalations, CSAT, thumbs, top intents and the questions the assistant
-    did not answer well, clustered by meaning (422 ``invalid_window`` for a bad ``since``)."""
+    """Containment, escalations, CSAT, thumbs, top intents, the questions the assistant
+    did not answer well, clustered by meaning, and the FAQ entries due for review
+    (422 ``invalid_window`` for a bad ``since``)."""
     until = datetime.now(UTC)
+    window = parse_window(since)
     assistant = runtime.assistant
+    # Reading every unit from the manifest is blocking I/O: off the event loop.
+    units = await asyncio.to_thread(assistant.kb.all_units)
+    stale = freshness_report(
+        units, today=exchange_today(), max_age_days=runtime.settings.knowledge_max_age_days
+    )
     return await quality_report(
         runtime.store.conversations,
-        since=until - parse_window(since),
+        since=until - window,
         until=until,
         embed=assistant.kb.embedder.encode_questions,
         knowledge_intents=knowledge_intents(assistant.catalogue),
         top=top,
+        stale_knowledge=stale,
     )
 
 

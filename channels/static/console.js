@@ -89,6 +89,9 @@
       volumeValue: function (c, t) { return c + " 个会话 · " + t + " 轮"; },
       volumeDetail: function (engaged, p50, p95) { return engaged + " 个有提问 · 响应 p50 " + p50 + " / p95 " + p95; },
       noData: "窗口内暂无数据", noGaps: "窗口内没有未答好的问题",
+      staleTitle: "待复核的知识条目", colEntryId: "编号", colEntry: "问题与依据", colDue: "复核截止", colOverdue: "逾期天数",
+      staleSummary: function (n, total, days) { return n + " / " + total + " 条 FAQ 已过复核日期（未填复核日期的按更新时间后 " + days + " 天计）"; },
+      noStale: "所有 FAQ 条目都在复核期内", staleBasis: "依据：", staleDefaultAge: "默认期限",
       attentionReasons: {
         out_of_scope: "超出范围", low_confidence_handoff: "低置信转人工", clarify: "需要澄清",
         no_source: "无知识来源", uncertain: "置信度低"
@@ -178,6 +181,9 @@
       volumeValue: function (c, t) { return c + " conv. · " + t + " turns"; },
       volumeDetail: function (engaged, p50, p95) { return engaged + " with a question · p50 " + p50 + " / p95 " + p95; },
       noData: "Nothing in this window", noGaps: "No unanswered questions in this window",
+      staleTitle: "Knowledge due for review", colEntryId: "Id", colEntry: "Question and basis", colDue: "Review by", colOverdue: "Days over",
+      staleSummary: function (n, total, days) { return n + " of " + total + " FAQ entries are past their review date (without one: " + days + " days after the last update)"; },
+      noStale: "Every FAQ entry is within its review date", staleBasis: "Basis: ", staleDefaultAge: "default age",
       attentionReasons: {
         out_of_scope: "Out of scope", low_confidence_handoff: "Low-confidence handoff", clarify: "Clarified",
         no_source: "No source", uncertain: "Low confidence"
@@ -1187,6 +1193,41 @@
     renderBars($("quality-reasons"), "quality-reason", report.escalation_reasons, reasonLabel);
     renderBars($("quality-intents"), "quality-intent", report.top_intents, null);
     renderClusters(report.clusters || []);
+    renderStale(report.stale_knowledge);
+  }
+
+  function renderStale(freshness) {
+    var t = T();
+    var card = $("quality-stale");
+    var body = $("quality-stale-entries");
+    body.textContent = "";
+    if (!freshness) {
+      card.hidden = true;
+      return;
+    }
+    card.hidden = false;
+    card.setAttribute("data-count", String(freshness.stale_count));
+    $("quality-stale-summary").textContent = t.staleSummary(freshness.stale_count, freshness.entries, freshness.max_age_days);
+    if (!freshness.stale.length) {
+      body.appendChild(el("tr", {}, el("td", { colspan: "4", class: "muted small empty-cell", text: t.noStale })));
+      return;
+    }
+    freshness.stale.forEach(function (entry) {
+      var byDefault = !entry.review_by;
+      body.appendChild(el("tr", {
+        "data-testid": "stale-entry", "data-entry-id": entry.id, "data-due": entry.due,
+        "data-default-age": byDefault ? "true" : null
+      },
+        el("td", { class: "muted small", text: entry.id }),
+        el("td", {},
+          el("div", { "data-testid": "stale-title", text: entry.title }),
+          entry.basis ? el("div", { class: "muted small", text: t.staleBasis + entry.basis }) : null),
+        el("td", {},
+          el("span", { text: entry.due }),
+          byDefault ? " " : null,
+          byDefault ? el("span", { class: "tag", text: t.staleDefaultAge }) : null),
+        el("td", { class: "num", text: String(entry.days_overdue) })));
+    });
   }
 
   function metricCard(metric, value, display, detail) {

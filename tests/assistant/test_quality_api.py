@@ -7,12 +7,15 @@ from __future__ import annotations
 import csv
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.accounts import exchange_today
 from assistant.api.deps import Runtime
+from assistant.settings import PROJECT_ROOT
 from tests.utils.live_app import AgentClient, LiveApp, app_settings, shared_assistant
 from tests.utils.quality import (
     AGENT_REPLY,
@@ -24,6 +27,7 @@ from tests.utils.quality import (
 )
 
 AGENT, PASSWORD = "curator.wu", "lotus-harbour-2931"
+SAMPLE_KNOWLEDGE = PROJECT_ROOT / "data" / "knowledge"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,33 @@ async def test_top_limits_every_ranking(agent: AgentClient) -> None:
 
     assert [i["name"] for i in body["top_intents"]] == ["out_of_scope"]
     assert len(body["clusters"]) == 1
+
+
+async def test_the_report_lists_the_faq_entries_due_for_review(agent: AgentClient) -> None:
+    body = await report(agent, since="7d")
+
+    # Computed from the sample sheets themselves: review_by, else updated_at + 365 days.
+    today = exchange_today()
+
+    def due(row: dict[str, str]) -> date | None:
+        if row.get("review_by"):
+            return date.fromisoformat(row["review_by"])
+        if row.get("updated_at"):
+            return date.fromisoformat(row["updated_at"]) + timedelta(days=365)
+        return None
+
+    overdue = {
+        row["id"]: row["question"]
+        for sheet in sorted(SAMPLE_KNOWLEDGE.glob("*.csv"))
+        for row in csv.DictReader(sheet.read_text(encoding="utf-8-sig").splitlines(keepends=True))
+        if (day := due(row)) is not None and day < today
+    }
+    stale = body["stale_knowledge"]
+    assert stale["checked_on"] == today.isoformat()
+    assert (stale["max_age_days"], stale["stale_count"]) == (365, len(overdue))
+    assert {entry["id"]: entry["title"] for entry in stale["stale"]} == overdue
+    dues = [entry["due"] for entry in stale["stale"]]
+    assert dues == sorted(dues), "most overdue first"
 
 
 @pytest.mark.parametrize(

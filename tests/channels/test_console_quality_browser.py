@@ -173,3 +173,33 @@ def test_the_quality_view_shows_the_reports_figures_and_drafts_an_faq_entry(
     assert sorted(similar.split("|")) == sorted(asked - {question})
     assert answered["conversation_id"] == week.handed_over
     session.screenshot(page, "drafted")
+
+
+def test_the_quality_view_lists_the_knowledge_due_for_review(
+    live: tuple[LiveApp, QualityWeek], session: BrowserSession
+) -> None:
+    app, _ = live
+    page = signed_in_console(session, app)
+
+    page.get_by_test_id("nav-quality").click()
+
+    expect(page.get_by_test_id("quality-view")).to_have_attribute("data-state", "ready")
+    stale = api_report(page, app, "7d")["stale_knowledge"]
+    card = page.get_by_test_id("quality-stale")
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("data-count", str(stale["stale_count"]))
+    expect(page.get_by_test_id("quality-stale-summary")).to_contain_text(
+        f"{stale['stale_count']} / {stale['entries']} 条 FAQ 已过复核日期"
+    )
+    rows = page.get_by_test_id("stale-entry")
+    expect(rows).to_have_count(len(stale["stale"]))
+    for index, entry in enumerate(stale["stale"][:5]):
+        expect(rows.nth(index)).to_have_attribute("data-entry-id", entry["id"])
+        expect(rows.nth(index)).to_have_attribute("data-due", entry["due"])
+        expect(rows.nth(index).get_by_test_id("stale-title")).to_have_text(entry["title"])
+    session.screenshot(page, "quality-stale")
+
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.get_by_test_id("quality-stale-summary")).to_contain_text(
+        f"{stale['stale_count']} of {stale['entries']} FAQ entries are past their review date"
+    )

@@ -364,6 +364,56 @@ def evaluate_dialogues(
     console.print(summary.model_dump_json(indent=2))
 
 
+DEFAULT_SCENARIO_UTTERANCES = (
+    Path(__file__).resolve().parent.parent / "evals/data/scenario_utterances.jsonl"
+)
+DEFAULT_SCENARIOS = Path(__file__).resolve().parent.parent / "data/scenarios"
+
+
+@app.command("eval-scenarios")
+def evaluate_scenarios(
+    utterances: Annotated[
+        Path, typer.Argument(help="scenario utterances (JSONL: scenario, text, lang, split)")
+    ] = DEFAULT_SCENARIO_UTTERANCES,
+    scenarios: Annotated[Path, typer.Option(help="the scenario map folder")] = DEFAULT_SCENARIOS,
+    split: Annotated[str, typer.Option(help="dev, heldout or all")] = "heldout",
+    kb: KbOption = None,
+    out: Annotated[Path | None, typer.Option(help="write every outcome here (JSON)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each scenario's utterances as first messages: the route taken, FAQ hit@1, account answers."""
+    import asyncio
+    import json
+
+    from assistant.scenarios import load_scenario_map, load_scenario_utterances
+    from assistant.service import build_assistant
+    from evals.scenarios import run_scenarios
+    from evals.scenarios import summarise as summarise_scenarios
+
+    settings = _settings()
+    read = load_scenario_utterances(utterances)
+    chosen = [u for u in read.utterances if split in ("all", u.split)]
+    try:
+        bot = build_assistant(settings, kb_dir=kb)
+    except KnowledgeError as exc:
+        _fail(exc)
+        return
+    try:
+        outcomes = asyncio.run(run_scenarios(bot, load_scenario_map(scenarios), chosen))
+    finally:
+        bot.close()
+    if out is not None:
+        out.write_text(
+            json.dumps([o.model_dump() for o in outcomes], ensure_ascii=False, indent=1),
+            "utf-8",
+        )
+    summary = summarise_scenarios(outcomes)
+    if as_json:
+        _print_json(summary.model_dump())
+        return
+    console.print(summary.model_dump_json(indent=2))
+
+
 DEFAULT_CASES = Path(__file__).resolve().parent.parent / "evals/data/cases.jsonl"
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "evals/thresholds.toml"
 

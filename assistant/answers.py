@@ -11,8 +11,10 @@ entries it asks which one is meant, offering only those.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from assistant.conversation import Action, Language, SourceRef
 from assistant.templates import PERSON_OPTION, template
@@ -40,6 +42,14 @@ def source_ref(passage: RetrievedPassage) -> SourceRef:
         score=round(passage.score, 4),
         confidence=round(passage.confidence, 4),
     )
+
+
+_EXCHANGE = ZoneInfo("Asia/Shanghai")
+
+
+def exchange_today() -> date:
+    """Today on the exchanges' calendar (Beijing time), whatever the server's zone."""
+    return datetime.now(_EXCHANGE).date()
 
 
 def not_known(language: Language) -> ComposedAnswer:
@@ -94,12 +104,14 @@ class GroundedComposer:
         sure_at: float = 0.45,
         ambiguity_margin: float = 0.05,
         lexicon: Lexicon | None = None,
+        today: Callable[[], date] | None = None,
     ) -> None:
         self.answer_at = answer_at
         self.clarify_at = clarify_at
         self.sure_at = sure_at
         self.ambiguity_margin = ambiguity_margin
         self.lexicon = lexicon or bundled_lexicon()
+        self.today: Callable[[], date] = today or exchange_today
 
     def answerable(self, passages: Sequence[RetrievedPassage]) -> bool:
         """Whether the best passage answers well enough to be given outright."""
@@ -175,6 +187,11 @@ class GroundedComposer:
         if unit.lang and unit.lang != language:
             parts.append(template("cross_lingual", language))
         parts.append(self.relevant_part(passage, question))
+        if unit.review_by is not None and self.today() > unit.review_by:
+            # The entry names the date its rule was due to be checked, and it has passed.
+            parts.append(
+                template("past_review", language).format(updated=unit.updated_at or unit.review_by)
+            )
         label = unit.title if unit.kind is UnitKind.FAQ else f"{unit.source} › {unit.title}"
         parts.append(f"{template('sources', language)}{label}")
         return "\n".join(parts)

@@ -69,6 +69,11 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "(This answer comes from our Chinese-language FAQ.)",
     },
     "sources": {"zh": "参考资料：", "en": "Sources: "},
+    "past_review": {
+        "zh": "（此条资料更新于{updated}，相关规则已到复核日期，如有调整以最新公告为准。）",
+        "en": "(This information dates from {updated} and its rule is due for review; "
+        "the latest official notice prevails if anything has changed.)",
+    },
     "sign_in_for_own": {
         "zh": "如需查看您本人的记录，请登录后再问我。",
         "en": "To see your own records, sign in and ask me again.",

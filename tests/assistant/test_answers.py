@@ -96,3 +96,16 @@ def test_yes_no_questions_are_recognised() -> None:
     assert asks_yes_no("港股通能做T+0吗")
     assert asks_yes_no("Can I sell today?")
     assert not asks_yes_no("为什么我的单子没成交")
+
+
+def test_an_answer_whose_rule_is_past_its_review_date_says_so() -> None:
+    from datetime import date
+
+    passage = _passage("a", "印花税多少？", "卖出时按成交金额的0.05%征收。", 0.8)
+    passage.unit.review_by = date(2026, 1, 1)
+    passage.unit.updated_at = date(2025, 1, 1)
+    composer = GroundedComposer(today=lambda: date(2026, 6, 1))
+    text = composer.compose([passage], "zh").text
+    assert "此条资料更新于2025-01-01" in text
+    fresh = GroundedComposer(today=lambda: date(2025, 6, 1)).compose([passage], "zh").text
+    assert "复核" not in fresh

@@ -42,7 +42,7 @@ CONCEPTS = (
     "cross_lingual",
     "title_coverage",
 )
-RELATIVE = ("score_gap", "keyword_gap", "rank", "via_passage", "dense_excess")
+RELATIVE = ("score_gap", "keyword_gap", "rank", "via_passage", "dense_excess", "ask_mismatch")
 
 VARIANTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "cosine, margin, keywords (the old calibration's evidence)": (FIRST_STAGE, False),

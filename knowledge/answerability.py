@@ -67,6 +67,9 @@ class Evidence:
     """Share of the question's concepts named in the entry's own question; 0.5 when none."""
     dense_excess: float
     """How far ``dense`` lies above 0.93, times ten: near-verbatim matches count extra."""
+    ask_mismatch: float
+    """1 when the question and the entry's own question both ask for something (how long,
+    how many, why, ...) and not the same thing."""
 
     def row(self) -> tuple[float, ...]:
         return astuple(self)
@@ -82,6 +85,7 @@ class UnitTopic:
     topic: ConceptSet
     title: ConceptSet
     body: ConceptSet
+    asks: frozenset[str] = frozenset()
 
     @property
     def everything(self) -> frozenset[str]:
@@ -109,6 +113,7 @@ class UnitTopics:
             topic=self.lexicon.concepts_of("\n".join(phrasings)),
             title=self.lexicon.concepts_of(unit.title),
             body=self.lexicon.concepts_of(unit.text),
+            asks=self.lexicon.asks(unit.title),
         )
         with self._lock:
             self._cache[key] = topic
@@ -130,6 +135,7 @@ class Candidate:
 
 def gather_evidence(
     question: ConceptSet,
+    question_text: str,
     language: str,
     candidates: Sequence[Candidate],
     topics: UnitTopics,
@@ -140,6 +146,7 @@ def gather_evidence(
     lexicon = topics.lexicon
     specific = {c for c in question.named if not lexicon.concepts[c].generic}
     generic = question.named - specific
+    asks = lexicon.asks(question_text)
     dense = [c.dense if c.dense is not None else dense_floor for c in candidates]
     best_score = max((c.score for c in candidates), default=0.0)
     best_keyword = max((c.keyword for c in candidates), default=0.0)
@@ -152,6 +159,7 @@ def gather_evidence(
             lexicon.kind(c) for c in unit_topic.topic.named if not lexicon.concepts[c].generic
         }
         title_specific = {c for c in unit_topic.title.named if not lexicon.concepts[c].generic}
+        entry_asks = unit_topic.asks
         others = dense[:position] + dense[position + 1 :]
         rival = max(others) if others else dense_floor
         evidence.append(
@@ -177,6 +185,7 @@ def gather_evidence(
                 if question
                 else 0.5,
                 dense_excess=max(0.0, dense[position] - NEAR_VERBATIM) * 10,
+                ask_mismatch=float(bool(asks and entry_asks and not asks & entry_asks)),
             )
         )
     return evidence

@@ -46,7 +46,7 @@ from knowledge.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
-TRAINING_VERSION = "2"
+TRAINING_VERSION = "3"
 MIN_EXAMPLES = 20  # of each label; below that the bundled model is used
 META_KEY = "answerability_model"
 
@@ -287,6 +287,7 @@ class _Quiz:
         chosen = [int(i) for i in np.argsort(-fused, kind="stable")[: self.ranking.depth]]
         evidence = gather_evidence(
             self.lexicon.concepts_of(text),
+            text,
             detect_language(text),
             [
                 Candidate(

@@ -68,7 +68,8 @@ class ConceptSet:
 class Lexicon:
     """Finds concepts in text. Immutable once built; safe to share between threads."""
 
-    def __init__(self, concepts: Iterable[Concept]) -> None:
+    def __init__(self, concepts: Iterable[Concept], asks: Mapping[str, str] | None = None) -> None:
+        self._asks = {name: re.compile(pattern) for name, pattern in (asks or {}).items()}
         self.concepts: dict[str, Concept] = {}
         surfaces: dict[str, Concept] = {}
         self._patterns: list[tuple[re.Pattern[str], Concept]] = []
@@ -134,6 +135,12 @@ class Lexicon:
         extra = [name for name in dict.fromkeys(names) if name not in text.lower()]
         return f"{text} {' '.join(extra)}" if extra else text
 
+    def asks(self, text: str) -> frozenset[str]:
+        """What ``text`` asks for (how long, how many, why, where, ...), by the lexicon's
+        ``asks`` patterns; empty when it says nothing of the kind."""
+        lowered = text.lower()
+        return frozenset(name for name, pattern in self._asks.items() if pattern.search(lowered))
+
     def kind(self, concept_id: str) -> str:
         return self.concepts[concept_id].kind
 
@@ -190,7 +197,8 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     else:
         text = resources.files("knowledge.data").joinpath(_BUNDLED).read_text("utf-8")
     data = yaml.safe_load(text) or {}
-    return Lexicon(_concept(raw) for raw in data.get("concepts", []))
+    asks = {str(name): str(pattern) for name, pattern in (data.get("asks") or {}).items()}
+    return Lexicon((_concept(raw) for raw in data.get("concepts", [])), asks)
 
 
 _lock = threading.Lock()

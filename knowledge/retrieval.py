@@ -130,6 +130,7 @@ class HybridRetriever:
         ranked = [(units[unit_id], ev) for unit_id, ev in first_stage if unit_id in units]
         judged = gather_evidence(
             self.lexicon.concepts_of(query),
+            query,
             detect_language(query),
             [
                 Candidate(

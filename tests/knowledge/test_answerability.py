@@ -38,7 +38,12 @@ def _evidence(question: str, *units: KnowledgeUnit):
     topics = UnitTopics(bundled_lexicon())
     candidates = [Candidate(u, 0.9, 0.5, 0.9 - i / 100) for i, u in enumerate(units)]
     return gather_evidence(
-        topics.lexicon.concepts_of(question), "zh", candidates, topics, dense_floor=DENSE_FLOOR
+        topics.lexicon.concepts_of(question),
+        question,
+        "zh",
+        candidates,
+        topics,
+        dense_floor=DENSE_FLOOR,
     )
 
 

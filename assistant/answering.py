@@ -203,4 +203,5 @@ def _prefaced(composed: ComposedAnswer, preface: str) -> ComposedAnswer:
         composed.quick_replies,
         composed.confident,
         gap=composed.gap,
+        handoff=composed.handoff,
     )

@@ -32,6 +32,8 @@ class ComposedAnswer:
     confident: bool
     gap: bool = field(default=False, kw_only=True)
     """Nothing in the knowledge base answers: a question for the curators."""
+    handoff: bool = field(default=False, kw_only=True)
+    """The entry answered says a person must take it from here."""
 
 
 def source_ref(passage: RetrievedPassage) -> SourceRef:
@@ -148,7 +150,9 @@ class GroundedComposer:
             text = self._answer_text(top, language, question)
             if preface:
                 text = f"{preface}\n{text}"
-            return ComposedAnswer(text, Action.ANSWER, [source_ref(top)], [], True)
+            return ComposedAnswer(
+                text, Action.ANSWER, [source_ref(top)], [], True, handoff=top.unit.handoff
+            )
         return self._clarify([top, *plausible], language)
 
     def _own_language_first(

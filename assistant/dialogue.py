@@ -399,6 +399,20 @@ class DialoguePolicy:
             )
         if composed.action is Action.ANSWER:
             state.low_confidence_streak = 0
+        if composed.handoff:
+            # The entry explains what happens, and a person takes it from there.
+            decision = self.escalation.decide(
+                state, EscalationReason.FLOW_NEEDS_HUMAN, intent=intent.name
+            )
+            return BotReply(
+                text=f"{composed.text}\n{template('handoff_after_answer', language)}",
+                language=language,
+                action=Action.ESCALATE,
+                intent=intent,
+                sources=composed.sources,
+                escalation=decision,
+                flags=["handoff_entry"],
+            )
         reply = BotReply(
             text=composed.text,
             language=language,

@@ -99,6 +99,11 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "what you were doing at the time (screenshots help); the colleague who takes over will "
         "see it all.",
     },
+    "handoff_after_answer": {
+        "zh": "这件事需要工作人员为您办理，我已为您转接人工客服，请稍候。",
+        "en": "This needs one of our colleagues to handle it, so I've connected you with our "
+        "staff; please wait a moment.",
+    },
     "escalated_waiting": {
         "zh": "您的对话已转人工，客服会尽快接入，请稍候。",
         "en": "Your conversation is with our staff now; someone will be with you shortly.",

@@ -16,7 +16,8 @@ from functools import cached_property
 
 from pydantic import BaseModel, Field
 
-_FRESHNESS_FIELDS = ("review_by", "basis")
+# Optional fields that join a unit's hash only when set (see KnowledgeUnit.content_hash).
+_OPTIONAL_FIELDS = ("review_by", "basis", "handoff")
 
 
 class UnitKind(StrEnum):
@@ -54,15 +55,20 @@ class KnowledgeUnit(BaseModel):
         description="the rule or document the entry rests on, e.g. 深交所《创业板投资者适当性管理"
         "实施办法》(2020); a FAQ sheet's source / 依据 column",
     )
+    handoff: bool = Field(
+        default=False,
+        description="the answer is given and a person then takes over (a judicial freeze, an "
+        "inheritance): a FAQ sheet's handoff / 转人工 column",
+    )
     heading_path: list[str] = Field(default_factory=list)
     position: int = 0
 
     @cached_property
     def content_hash(self) -> str:
         """Hash of everything that affects the unit's vectors and citation."""
-        # Freshness fields join the hash only when set, so units from sheets without those
+        # Optional fields join the hash only when set, so units from sheets without those
         # columns keep the hash they had before the columns existed (and are not re-embedded).
-        unset = {name for name in _FRESHNESS_FIELDS if not getattr(self, name)}
+        unset = {name for name in _OPTIONAL_FIELDS if not getattr(self, name)}
         payload = self.model_dump(mode="json", exclude={"position", *unset})
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]

@@ -51,7 +51,9 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "review_by": ("review_by", "复核日期", "复核时间"),
     # The FAQ sheet's `source` is the rule an entry rests on; the unit's own `source` is its file.
     "basis": ("source", "basis", "依据"),
+    "handoff": ("handoff", "转人工", "需人工"),
 }
+_YES = frozenset({"1", "true", "yes", "y", "是", "需要", "转人工", "√"})
 _SIMILAR_SPLIT = re.compile(r"[|｜\n]+")
 
 
@@ -182,6 +184,7 @@ def faq_unit(record: dict[str, Any], source_id: str, position: int) -> Knowledge
         updated_at=_parse_date(record.get("updated_at")),
         review_by=_parse_date(record.get("review_by"), "review_by"),
         basis=str(record.get("basis") or "").strip(),
+        handoff=str(record.get("handoff") or "").strip().lower() in _YES,
         position=position,
     )
 

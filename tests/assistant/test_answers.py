@@ -109,3 +109,10 @@ def test_an_answer_whose_rule_is_past_its_review_date_says_so() -> None:
     assert "此条资料更新于2025-01-01" in text
     fresh = GroundedComposer(today=lambda: date(2025, 6, 1)).compose([passage], "zh").text
     assert "复核" not in fresh
+
+
+def test_an_entry_marked_for_a_person_says_so_in_what_it_composes() -> None:
+    passage = _passage("a", "账户被司法冻结怎么办？", "司法冻结需由法院解除……", 0.8)
+    passage.unit.handoff = True
+    composed = COMPOSER.compose([passage], "zh")
+    assert composed.confident and composed.handoff

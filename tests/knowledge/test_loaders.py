@@ -228,3 +228,17 @@ def test_bad_rows_are_reported_and_good_rows_still_load(tmp_path: Path) -> None:
         (4, "duplicate"),
         (5, "updated_at"),
     ]
+
+
+def test_a_faq_row_can_mark_its_entry_for_a_person(tmp_path) -> None:
+    from knowledge.loaders import load_source
+
+    sheet = tmp_path / "faq.csv"
+    sheet.write_text(
+        "id,question,answer,转人工\n"
+        "h-1,账户被司法冻结了怎么办,司法冻结由法院办理，我们会协助您查询。,是\n"
+        "h-2,开户要带什么,身份证和银行卡。,\n",
+        "utf-8",
+    )
+    units = {u.id: u for u in load_source(sheet, "faq.csv").units}
+    assert units["h-1"].handoff and not units["h-2"].handoff

@@ -463,7 +463,17 @@
   var ui = {};
 
   function buildUi() {
-    root.appendChild(el("style", { text: CSS }));
+    // A constructed stylesheet, not a <style> element: host pages whose CSP forbids
+    // inline style (ours among them) still style the widget. Older browsers: <style>.
+    var sheet = null;
+    try {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      sheet = null;
+    }
+    if (!sheet) root.appendChild(el("style", { text: CSS }));
     var wrap = el("div", { class: "bdw", lang: lang === "zh" ? "zh-CN" : "en" });
 
     ui.unread = el("span", { class: "bdw-unread", "data-testid": "bdw-unread", hidden: true, "aria-hidden": "true" });

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.api.console import load_canned_replies
 from assistant.app import ensure_demo_agent
+from assistant.persistence.records import StaffRole
 from channels.tokens import SessionTokens
 from tests.utils.live_app import (
     AgentClient,
@@ -279,7 +280,7 @@ async def test_cors_admits_only_the_allowed_origins(live: LiveApp) -> None:
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
-    allowed = live.settings.allowed_origins[0]
+    allowed = live.settings.browser_origins[0]
     async with live.http() as http:
         ok = await http.options("/api/sessions", headers={"Origin": allowed, **preflight})
         refused = await http.options(
@@ -310,7 +311,9 @@ async def test_the_widget_the_demo_and_the_console_are_served(live: LiveApp) -> 
 
 async def test_a_campaign_reaches_a_connected_investor_in_its_segment(live: LiveApp) -> None:
     await live.acall(
-        lambda runtime: runtime.staff.create_account("admin-1", "运营小王", "campaign-pass-1")
+        lambda runtime: runtime.staff.create_account(
+            "admin-1", "运营小王", "campaign-pass-1", role=StaffRole.SUPERVISOR
+        )
     )
     investor = await InvestorClient.open(live.ws_url, live.token("INV-1003"))
     admin = AgentClient(live)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from assistant.api.deps import Runtime
+from assistant.persistence.records import StaffRole
 from tests.utils.live_app import AgentClient, LiveApp, app_settings, shared_assistant
 from tests.utils.quality import (
     AGENT_REPLY,
@@ -43,7 +44,8 @@ def held(sample_kb, tmp_path_factory) -> Iterator[Held]:
     ).start()
 
     async def create_agent(runtime: Runtime) -> None:
-        await runtime.staff.create_account(AGENT, "吴策", PASSWORD)
+        # A supervisor: FAQ drafts are a supervisor's (test_roles covers an agent's refusal).
+        await runtime.staff.create_account(AGENT, "吴策", PASSWORD, role=StaffRole.SUPERVISOR)
 
     app.call(create_agent)
     week = converse(app, AGENT, PASSWORD)

@@ -339,7 +339,7 @@ async def test_an_origin_that_is_not_allowed_is_refused(live: LiveApp) -> None:
 
 async def test_an_allowed_origin_may_connect(live: LiveApp) -> None:
     client = await InvestorClient.open(
-        live.ws_url, live.token("INV-1001"), origin=live.settings.allowed_origins[0]
+        live.ws_url, live.token("INV-1001"), origin=live.settings.browser_origins[0]
     )
     await client.close()
 

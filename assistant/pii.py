@@ -170,6 +170,17 @@ def _plain(view: str, tokens: list[_Token], shapes: Collection[tuple[int, ...]])
 _ID_SHAPES = {(18,), (6, 8, 4)}
 _LEGACY_ID_SHAPES = {(15,)}
 _CARD_SHAPES = {(4, 4, 4, 4), *((4, 4, 4, 4, n) for n in (1, 2, 3))}
+_PHONE_SHAPES = {(11,), (3, 4, 4), (3, 8), (7, 4)}
+
+
+def _grouped_like_one_number(tokens: list[_Token], shapes: Collection[tuple[int, ...]]) -> bool:
+    """Whether the pieces look like one number written in groups: one piece, a shape the
+    kind is written in, or equal groups of at most four (the last one shorter). Six-digit
+    stock codes in a row (``600519 000001 300750``) are none of these."""
+    sizes = tuple(len(piece) for piece in _pieces(tokens))
+    if len(sizes) == 1 or sizes in shapes:
+        return True
+    return len(set(sizes[:-1])) == 1 and sizes[0] <= 4 and sizes[-1] <= sizes[0]
 
 
 def _pieces(tokens: list[_Token]) -> list[list[_Token]]:
@@ -201,7 +212,10 @@ def _kind(view: str, tokens: list[_Token]) -> PiiKind | None:
         len(number) == 18
         and number[0] in "12345678"
         and _real_birth_date(number[6:14])
-        and (_id_check_valid(number) or _plain(view, tokens, _ID_SHAPES))
+        and (
+            (_id_check_valid(number) and _grouped_like_one_number(tokens, _ID_SHAPES))
+            or _plain(view, tokens, _ID_SHAPES)
+        )
     ):
         return "id_number"
     if number.endswith("X"):
@@ -210,10 +224,18 @@ def _kind(view: str, tokens: list[_Token]) -> PiiKind | None:
         legacy = _plain(view, tokens, _LEGACY_ID_SHAPES) and _real_birth_date("19" + number[6:12])
         return "id_number" if legacy else None
     if 16 <= len(number) <= 19:
+        if _plain(view, tokens, _CARD_SHAPES):  # typed in fours: a card, whatever precedes
+            return "bank_card"
+        if not _grouped_like_one_number(tokens, _CARD_SHAPES):
+            return None
         label = _labelled_card(view, tokens[0].offset)
-        unlabelled_card = _luhn_valid(number) or _plain(view, tokens, _CARD_SHAPES)
-        return "bank_card" if label or (label is None and unlabelled_card) else None
-    if len(number) == 11 and number[0] == "1" and number[1] in "3456789":
+        return "bank_card" if label or (label is None and _luhn_valid(number)) else None
+    if (
+        len(number) == 11
+        and number[0] == "1"
+        and number[1] in "3456789"
+        and _grouped_like_one_number(tokens, _PHONE_SHAPES)
+    ):
         return "phone"
     return None
 

@@ -149,6 +149,44 @@ async def test_investor_to_bot_to_agent_and_back_with_a_rating(live: LiveApp) ->
     assert [(s.score, s.comment) for s in mine] == [(5, "很快")]
 
 
+# The formats the security test got through to agents in clear (issue 12, finding 4).
+FORMATTED_PERSONAL_DATA = [
+    ("手机138.1234.5678", "13812345678"),
+    ("电话138/1234/5678", "13812345678"),
+    ("号码 1 3 8 1 2 3 4 5 6 7 8", "13812345678"),
+    ("(138)1234-5678", "13812345678"),
+    ("幺三八幺二三四五六七八", "幺三八幺二三四五六七八"),
+    ("一三八一二三四五六七八", "一三八一二三四五六七八"),
+    ("身份证110105.19900101.0029", "110105.19900101.0029"),
+    ("卡号622 202 123 456 789 012 8", "622 202 123 456 789 012 8"),
+    ("卡 6222.0212.3456.7890.128", "6222.0212.3456.7890.128"),
+]
+
+
+async def test_formatted_personal_data_is_stored_and_shown_to_agents_masked(
+    live: LiveApp,
+) -> None:
+    investor = await escalated_investor(live, "INV-1002")
+    agent = await signed_in(live, "agent-a")
+    await agent.post(f"/conversations/{investor.conversation_id}/claim")
+    await investor.expect("agent_joined")
+    for n, (text, _) in enumerate(FORMATTED_PERSONAL_DATA):
+        await investor.say(f"pii-{n}", text)
+        await investor.expect("ack", client_msg_id=f"pii-{n}")
+    detail = (await agent.get(f"/conversations/{investor.conversation_id}")).json()
+    stored = await live.acall(
+        lambda runtime: runtime.store.conversations.events_after(investor.conversation_id, 0)
+    )
+    await agent.post(f"/conversations/{investor.conversation_id}/resolve")
+    await investor.close()
+    await agent.close()
+
+    shown = json.dumps(detail, ensure_ascii=False)
+    kept = json.dumps([event.payload for event in stored], ensure_ascii=False)
+    leaked = [raw for _, raw in FORMATTED_PERSONAL_DATA if raw in shown or raw in kept]
+    assert leaked == [], f"{len(leaked)} of {len(FORMATTED_PERSONAL_DATA)} formats in clear"
+
+
 async def test_a_handed_back_conversation_is_answered_by_the_bot_again(live: LiveApp) -> None:
     agent = await signed_in(live, "agent-b")
     investor = await escalated_investor(live, "INV-1002")

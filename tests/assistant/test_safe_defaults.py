@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +25,8 @@ from tests.utils.live_app import (
     app_settings,
     shared_assistant,
 )
+from tests.utils.processes import ASSISTANT
 
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 PRODUCTION_SECRET = secrets.token_urlsafe(32)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
@@ -322,3 +323,36 @@ class AgentClient:
         if self.socket is not None:
             await self.socket.close()
         await self.http.aclose()
+
+
+class ServerLog(logging.Handler):
+    """Every record the app and its server log while installed, uvicorn's own included
+    (uvicorn's loggers do not propagate to the root, so they are watched directly)."""
+
+    WATCHED = ("", "uvicorn", "uvicorn.error", "uvicorn.asgi")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> ServerLog:
+        for name in self.WATCHED:
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.WATCHED:
+            logging.getLogger(name).removeHandler(self)
+
+    def tracebacks(self) -> list[str]:
+        """Records that carry a traceback or report an unhandled error, as text."""
+        return [
+            f"{record.name}: {record.getMessage()}"
+            for record in self.records
+            if record.exc_info
+            or "Traceback" in record.getMessage()
+            or "Exception in ASGI application" in record.getMessage()
+        ]

@@ -275,8 +275,8 @@ class Settings(BaseSettings):
     signin_window_s: float = Field(
         900.0,
         gt=0.0,
-        description="failures are remembered this long (the per-address and per-account limits "
-        "count within it; the pair's count ends this long after its first failure)",
+        description="the per-address and per-account limits count wrong passwords within it "
+        "(an account and address pair's attempts are remembered for a day, or until a success)",
     )
     signin_failures_per_address: int = Field(
         20,

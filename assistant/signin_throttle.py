@@ -8,7 +8,8 @@ process sees the same counts; this process's memory otherwise):
   after that locks this account *from this address* for 1 s, 2 s, 4 s, ... up to
   ``lockout_max_s``. While locked, attempts are refused (429, ``Retry-After``) without
   the password being checked, so the right password does not get in either. A success
-  clears the pair; the count ends ``window_s`` after its first attempt.
+  clears the pair; otherwise its attempts are remembered for a day (a moving window),
+  so a patient guesser stays at the longest lockout instead of starting afresh.
 - **address.** ``per_address`` wrong passwords in any ``window_s`` (any accounts: password
   spraying) and the address is refused until the window has room again.
 - **account.** ``per_account`` wrong passwords in any ``window_s`` (any addresses: a
@@ -29,12 +30,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from limits import RateLimitItemPerSecond
+from limits import RateLimitItemPerDay, RateLimitItemPerSecond
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 logger = logging.getLogger(__name__)
+
+_PAIR_COUNT_CEILING = 100_000  # attempts per pair and day; far beyond what lockouts allow
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class SignInThrottle:
         self._account = RateLimitItemPerSecond(
             settings.per_account, window, namespace="signin-account"
         )
+        # A count, never a refusal: how many attempts the pair made in the last day.
+        self._pair = RateLimitItemPerDay(_PAIR_COUNT_CEILING, namespace="signin-pair")
 
     async def admit(self, username: str, address: str) -> Refusal | None:
         """None when the attempt may be checked (after the account's delay, if it is
@@ -90,10 +95,9 @@ class SignInThrottle:
                 left = stats.reset_time - time.time()
                 return Refusal("too many wrong passwords from this address", max(1.0, left))
             delayed = not await self._limiter.test(self._account, username)
-            attempts = await self._storage.incr(
-                _failures_key(username, address), math.ceil(settings.window_s)
-            )
-            excess = attempts - settings.free_failures
+            await self._limiter.hit(self._pair, username, address)
+            stats = await self._limiter.get_window_stats(self._pair, username, address)
+            excess = self._pair.amount - stats.remaining - settings.free_failures
             if excess > 0:
                 lockout = min(2.0 ** (excess - 1), settings.lockout_max_s)
                 await self._storage.clear(lock)
@@ -111,7 +115,7 @@ class SignInThrottle:
     async def succeeded(self, username: str, address: str) -> None:
         """The password was right: the pair starts afresh."""
         async with _unthrottled_on_outage():
-            await self._storage.clear(_failures_key(username, address))
+            await self._limiter.clear(self._pair, username, address)
             await self._storage.clear(_lock_key(username, address))
 
 
@@ -121,10 +125,6 @@ async def _unthrottled_on_outage() -> AsyncIterator[None]:
         yield
     except StorageError as exc:
         logger.warning("sign-in throttling unavailable, checking unthrottled: %s", exc)
-
-
-def _failures_key(username: str, address: str) -> str:
-    return f"signin-failures/{username}/{address}"
 
 
 def _lock_key(username: str, address: str) -> str:

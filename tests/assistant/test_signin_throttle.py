@@ -21,15 +21,19 @@ PASSWORD = "teal-orchard-4471"
 VICTIM = "agent.gao"
 BOTNET_TARGET = "agent.qian"
 SPRAYED = 25
-ACCOUNT_DELAY_S = 1.0  # the shipped BROKERDESK_SIGNIN_ACCOUNT_DELAY_S
+ACCOUNT_DELAY_S = 3.0
 
 
 @pytest.fixture(scope="module")
 def live(sample_kb, tmp_path_factory) -> Iterator[LiveApp]:
-    """The shipped throttling, but a 3 s lockout cap so the test can wait one out."""
+    """The shipped throttling, but a 3 s lockout cap so the test can wait one out, and a 3 s
+    delay for an account under attack so the delay stands out from scrypt's own second."""
     app = LiveApp(
         app_settings(
-            tmp_path_factory.mktemp("throttle-app"), sample_kb.directory, signin_lockout_max_s=3
+            tmp_path_factory.mktemp("throttle-app"),
+            sample_kb.directory,
+            signin_lockout_max_s=3,
+            signin_account_delay_s=ACCOUNT_DELAY_S,
         ),
         shared_assistant(sample_kb.directory),
     ).start()
@@ -99,8 +103,8 @@ async def test_password_spraying_from_one_address_is_refused_for_every_account(
 
 
 async def test_a_botnet_only_slows_an_account_down(live: LiveApp) -> None:
-    """Wrong passwords for one account from 25 addresses: its sign-ins then wait a second,
-    but the agent still gets in."""
+    """Wrong passwords for one account from 25 addresses: its sign-ins then wait, but the
+    agent still gets in."""
     async with live.http() as http:
         answers = [await sign_in(http, BOTNET_TARGET, f"bot-{n}", address()) for n in range(25)]
         started = time.monotonic()

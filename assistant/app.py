@@ -9,8 +9,9 @@ periodic task. Shutdown reverses it, letting running turns finish first.
 Routes: investor REST under ``/api``, the console under ``/api/console`` (its
 quality report under ``/api/console/quality``),
 ``/ws/investor`` and ``/ws/console``, the widget (``/widget.js``), the demo page
-(``/demo``), the console (``/console``, its files under ``/static``) and the
-OpenAPI document at ``/docs``.
+(``/demo``), the console (``/console``, its files under ``/static``) and, in
+development or when ``api_docs`` asks, the OpenAPI document at ``/docs``. Every
+response carries the security headers of :mod:`assistant.api.security_headers`.
 """
 
 from __future__ import annotations
@@ -31,20 +32,24 @@ import channels
 from assistant.api import console, investor, quality, sockets
 from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
+from assistant.api.security_headers import SecurityHeaders
 from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
 from assistant.periodic import Periodic
+from assistant.persistence.records import StaffRole
 from assistant.persistence.sql import open_store
 from assistant.pii import install_log_masking
 from assistant.proactive import ProactiveDispatcher, PushPoller
 from assistant.queue_waits import QueueWaits
 from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
-from assistant.staff import PasswordHasher, StaffAuth
+from assistant.signin_throttle import SignInThrottle, ThrottleSettings
+from assistant.staff import StaffAuth
 from channels.bus import open_bus
 from channels.console_socket import ConsoleSocket
 from channels.investor_socket import InvestorSocket, InvestorSocketConfig
-from channels.ratelimit import RateLimiter
+from channels.ratelimit import LimitStore, RateLimits, WriteLimits
 from channels.tokens import SessionTokens
+from knowledge.private_files import write_private_text
 
 logger = logging.getLogger(__name__)
 
@@ -79,19 +84,25 @@ def create_app(
                 await on_started(app.state.runtime)
             yield
 
+    docs = settings.docs_enabled
     app = FastAPI(
         title="brokerdesk",
         summary="Customer-service assistant for securities brokerages",
         version="1",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.allowed_origins,
+        allow_origins=settings.browser_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
     )
+    # Added last, so outermost: CORS answers and error responses carry the headers too.
+    app.add_middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))
     install_error_handlers(app)
     app.include_router(investor.router)
     app.include_router(console.router)
@@ -111,8 +122,11 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         max_overflow=settings.database_max_overflow,
     )
     stack.push_async_callback(store.close)
-    bus = open_bus(settings.bus_url)
+    bus = open_bus(settings.bus_url, namespace=settings.redis_prefix)
     stack.push_async_callback(bus.close)
+    # Rate limits and sign-in throttling count in Redis when the processes share one.
+    limit_store = LimitStore.open(settings.bus_url, prefix=settings.redis_prefix)
+    stack.push_async_callback(limit_store.close)
     if prebuilt is None:
         assistant = await asyncio.to_thread(build_app_assistant, settings)
         stack.callback(assistant.close)
@@ -157,11 +171,36 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         poller = PushPoller(dispatcher, settings.push_poll_s)
         poller.start()
         stack.push_async_callback(poller.stop)
-    tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_token_ttl_s)
-    staff = StaffAuth(store.staff, settings.staff_session_hours)
-    investor_limiter = RateLimiter.per_minute(settings.rate_investor_per_minute)
-    connection_limiter = RateLimiter.per_minute(settings.rate_connection_per_minute)
-    origins = frozenset(settings.allowed_origins)
+    secret = settings.secret_key.get_secret_value()
+    tokens = SessionTokens(
+        secret, settings.session_token_ttl_s, max_ttl_s=settings.session_token_max_ttl_s
+    )
+    throttle = SignInThrottle(
+        limit_store.storage,
+        ThrottleSettings(
+            free_failures=settings.signin_free_failures,
+            lockout_max_s=settings.signin_lockout_max_s,
+            window_s=settings.signin_window_s,
+            per_address=settings.signin_failures_per_address,
+            per_account=settings.signin_failures_per_account,
+            account_delay_s=settings.signin_account_delay_s,
+        ),
+    )
+    staff = StaffAuth(
+        store.staff,
+        settings.staff_session_hours,
+        csrf_key=secret.encode("utf-8"),
+        throttle=throttle,
+        allow_demo=settings.development_features,
+    )
+    limits = WriteLimits(
+        RateLimits(limit_store.storage),
+        per_connection=settings.rate_connection_per_minute,
+        per_investor=settings.rate_investor_per_minute,
+        sessions_per_investor=settings.rate_sessions_per_minute,
+        per_address=settings.rate_address_per_minute,
+        global_per_minute=settings.rate_global_per_minute,
+    )
     return Runtime(
         settings=settings,
         assistant=assistant,
@@ -171,25 +210,24 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         staff=staff,
         conversations=service,
         dispatcher=dispatcher,
-        investor_limiter=investor_limiter,
-        connection_limiter=connection_limiter,
+        limits=limits,
         investor_socket=InvestorSocket(
             handler=sockets.InvestorChannel(service),
             bus=bus,
             verify_token=lambda token: tokens.verify(token).investor_id,
             config=InvestorSocketConfig(
-                allowed_origins=origins,
+                allowed_origins=frozenset(settings.browser_origins),
                 max_frame_bytes=settings.max_frame_bytes,
                 heartbeat_s=settings.heartbeat_s,
             ),
-            connection_limiter=connection_limiter,
-            investor_limiter=investor_limiter,
+            limits=limits,
         ),
         console_socket=ConsoleSocket(
             handler=sockets.ConsoleChannel(staff, service),
             bus=bus,
-            allowed_origins=origins,
+            allowed_origins=frozenset(settings.served_origins),
             heartbeat_s=settings.heartbeat_s,
+            max_frame_bytes=settings.max_frame_bytes,
         ),
     )
 
@@ -198,29 +236,47 @@ DEMO_AGENT = "agent1"
 DEMO_AGENT_NAME = "客服小安"
 
 
-async def ensure_demo_agent(runtime: Runtime) -> tuple[str, str]:
-    """Development only: the demo console account and its password.
+class DemoAgentError(Exception):
+    """The demo account cannot be provided (dev features off, or the name is a real account)."""
 
-    The password is random, kept in ``STATE_DIR/demo-agent.txt`` (readable by
-    this user only) so that restarts print the same one; it is reset when the
-    file is gone.
+
+async def ensure_demo_agent(runtime: Runtime) -> tuple[str, str]:
+    """Development on loopback only: the demo console account and its password.
+
+    The password is random, kept in ``STATE_DIR/demo-agent.txt`` (readable by this
+    user only) so that restarts print the same one; a new one when the file is gone.
+    What is printed is always what signs in: when the database holds a demo account
+    whose password is not the file's (another database, same state directory), the
+    account takes the file's password. The account is marked ``demo`` (it cannot sign
+    in once development features are off) and is a supervisor, so the whole console
+    (Quality page, FAQ drafts) can be tried; an account of that name that is not the
+    demo account is never touched.
     """
-    if runtime.settings.mode != "development":
-        raise RuntimeError("the demo agent exists in development mode only")
+    if not runtime.settings.development_features:
+        raise DemoAgentError("the demo agent exists in development mode on loopback only")
     secret_file = runtime.settings.state_dir / "demo-agent.txt"
     password = secret_file.read_text("utf-8").strip() if secret_file.exists() else ""
     account = await runtime.store.staff.by_username(DEMO_AGENT)
-    if account is not None and password:
+    matches = account is not None and bool(password)
+    if account is not None and matches:
+        matches = await asyncio.to_thread(runtime.staff.password_matches, account, password)
+    if account is not None and matches:
+        if not account.demo:  # made before accounts carried the marker
+            await runtime.store.staff.update(account.id, demo=True, role=StaffRole.SUPERVISOR)
         return DEMO_AGENT, password
-    password = secrets.token_urlsafe(12)
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
-    secret_file.touch(mode=0o600)
-    secret_file.write_text(password + "\n", "utf-8")
+    if account is not None and not account.demo:
+        raise DemoAgentError(
+            f"{DEMO_AGENT!r} in this database is a real account, not the demo one; "
+            "not changing its password"
+        )
+    password = password or secrets.token_urlsafe(12)
+    write_private_text(secret_file, password + "\n")
     if account is None:
-        await runtime.staff.create_account(DEMO_AGENT, DEMO_AGENT_NAME, password)
+        await runtime.staff.create_account(
+            DEMO_AGENT, DEMO_AGENT_NAME, password, role=StaffRole.SUPERVISOR, demo=True
+        )
     else:
-        hashed = await asyncio.to_thread(PasswordHasher().hash, password)
-        await runtime.store.staff.set_password(account.id, hashed)
+        await runtime.staff.set_password(account, password)
     return DEMO_AGENT, password
 
 

@@ -6,11 +6,13 @@ settings), so several bases can live side by side.
 
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -38,8 +40,20 @@ KbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 
 
-def _settings() -> Settings:
-    return get_settings()
+def _settings(**overrides: Any) -> Settings:
+    """The settings (with ``overrides`` validated like the rest); unusable ones end the
+    command with what is wrong, never a traceback, and never the values (a secret)."""
+    try:
+        if not overrides:
+            return get_settings()
+        return Settings.model_validate({**get_settings().model_dump(), **overrides})
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  {'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        errors.print(f"[red]error[/red]: the settings cannot be used:\n{problems}")
+        raise typer.Exit(2) from None
 
 
 def _fail(exc: KnowledgeError) -> None:
@@ -1172,6 +1186,49 @@ def db_upgrade(
     console.print(f"{display_url(url)} is at revision {revision}")
 
 
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role", help="agent (the queue), supervisor (+ campaigns, FAQ drafts), admin (+ staff)"
+    ),
+]
+
+
+def _staff_auth_run(database_url: str | None, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(StaffAuth)`` over the database; staff and storage errors end the command."""
+    import asyncio
+
+    from assistant.persistence.repositories import StorageError
+    from assistant.persistence.sql import open_store
+    from assistant.staff import StaffAuth, StaffError
+
+    settings = _settings()
+
+    async def run() -> Any:
+        store = await open_store(database_url or settings.database)
+        try:
+            return await work(StaffAuth(store.staff, settings.staff_session_hours))
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except (StaffError, StorageError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _role(value: str) -> Any:
+    from assistant.persistence.records import StaffRole
+
+    try:
+        return StaffRole(value.strip().lower())
+    except ValueError:
+        roles = ", ".join(r.value for r in StaffRole)
+        errors.print(f"[red]error[/red]: role must be one of {roles}")
+        raise typer.Exit(2) from None
+
+
 @staff_app.command("create")
 def staff_create(
     username: Annotated[str, typer.Argument(help="sign-in name: letters, digits, '.', '_', '-'")],
@@ -1179,39 +1236,33 @@ def staff_create(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="read the password from the first stdin line")
     ] = False,
-    database_url: Annotated[
-        str | None,
-        typer.Option("--database-url", help="SQLAlchemy URL (default: settings database_url)"),
-    ] = None,
+    role: RoleOption = "agent",
+    database_url: DatabaseOption = None,
 ) -> None:
     """Create an agent-console account; asks for the password twice unless --password-stdin."""
-    import asyncio
-
-    from assistant.persistence.repositories import StorageError
-    from assistant.persistence.sql import open_store
-    from assistant.staff import StaffAuth, StaffError
-
+    chosen = _role(role)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings = _settings()
-    url = database_url or settings.database
+    account = _staff_auth_run(
+        database_url, lambda auth: auth.create_account(username, name, password, role=chosen)
+    )
+    console.print(
+        f"created staff account {account.username} ({account.display_name}, {account.role.value})"
+    )
 
-    async def create() -> Any:
-        store = await open_store(url)
-        try:
-            auth = StaffAuth(store.staff, settings.staff_session_hours)
-            return await auth.create_account(username, name, password)
-        finally:
-            await store.close()
 
-    try:
-        account = asyncio.run(create())
-    except (StaffError, StorageError) as exc:
-        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
-        raise typer.Exit(2) from exc
-    console.print(f"created staff account {account.username} ({account.display_name})")
+@staff_app.command("role")
+def staff_role(
+    username: Annotated[str, typer.Argument(help="the account's sign-in name")],
+    role: Annotated[str, typer.Argument(help="agent, supervisor or admin")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Give an account another role (the first administrator is made this way)."""
+    chosen = _role(role)
+    account = _staff_auth_run(database_url, lambda auth: auth.change_account(username, role=chosen))
+    console.print(f"{account.username} is now {account.role.value}")
 
 
 @app.command()
@@ -1235,7 +1286,8 @@ def serve(
     import uvicorn
 
     from assistant.api.deps import Runtime
-    from assistant.app import create_app, ensure_demo_agent
+    from assistant.app import DemoAgentError, create_app, ensure_demo_agent
+    from assistant.settings import is_loopback
 
     overrides: dict[str, Any] = {
         "host": host,
@@ -1244,10 +1296,16 @@ def serve(
         "database_url": database_url,
         "bus_url": bus_url,
     }
-    settings = _settings().model_copy(
-        update={key: value for key, value in overrides.items() if value is not None}
-    )
-    if demo_agent and settings.mode != "development":
+    # Validated again (model_copy would not): the served address decides the origins.
+    settings = _settings(**{key: value for key, value in overrides.items() if value is not None})
+    if settings.mode == "development" and not is_loopback(settings.host):
+        errors.print(
+            f"[red]error[/red]: development mode serves an unauthenticated token issuer and a "
+            f"demo console account, so it listens on loopback only, not {settings.host}. "
+            "Use --host 127.0.0.1, or set BROKERDESK_MODE=production (see SECURITY.md)."
+        )
+        raise typer.Exit(2)
+    if demo_agent and not settings.development_features:
         errors.print("[red]error[/red]: --demo-agent is for development mode only")
         raise typer.Exit(2)
 
@@ -1255,10 +1313,15 @@ def serve(
         base = settings.base_url
         console.print(f"[bold]Widget demo:[/bold]   {base}/demo")
         console.print(f"[bold]Agent console:[/bold] {base}/console")
-        console.print(f"[dim]API docs:      {base}/docs[/dim]")
+        if settings.docs_enabled:
+            console.print(f"[dim]API docs:      {base}/docs[/dim]")
         if demo_agent:
-            username, password = await ensure_demo_agent(runtime)
-            console.print(f"[bold]Console sign-in:[/bold] {username} / {password}")
+            try:
+                username, password = await ensure_demo_agent(runtime)
+            except DemoAgentError as exc:
+                errors.print(f"[yellow]no demo sign-in[/yellow]: {exc}")
+            else:
+                console.print(f"[bold]Console sign-in:[/bold] {username} / {password}")
 
     console.print("[dim]starting: the assistant loads its models first (about 30 s)[/dim]")
     uvicorn.run(
@@ -1268,6 +1331,7 @@ def serve(
         # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
         ws_max_size=max(4 * settings.max_frame_bytes, 65536),
         log_level="info",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -2,28 +2,43 @@
 
 Everything the assistant stores, logs or shows a human passes through :func:`mask_pii`.
 Masking keeps a short prefix and suffix (``110105********002X``, ``138****5678``,
-``6222 **** **** 0123``) so an agent can still tell two cards apart.
+``6222 **** **** 0123``) so an agent can still tell two cards apart; separators stay.
 
-Choices, so that ordinary numbers survive:
+Numbers are found however they are written. Digits are ASCII, full-width (``１３８``,
+from Chinese input methods) or Chinese numerals (``一三八``, ``幺`` for one, ``两``,
+``〇``/``零``, and the banker's ``壹贰叁…``), and a number may be broken up by spaces,
+dashes, dots, slashes, underscores or brackets, up to three of them between two digits
+(``138.1234.5678``, ``(138)1234-5678``, ``1 3 8 1 2 3 4 5 6 7 8``, ``622 202 123 …``).
+Such a stretch is a *run*; its unbroken pieces are *groups*, and a number is a stretch of
+whole groups of the right length (so ``20250115 13812345678`` holds a phone number, and a
+20-digit order id never yields a partial match).
 
-* Every pattern is bounded by non-digits, so a 20-digit order id, a six-digit stock code
-  (``600519``), an amount (``500000``, ``10万元``), a date or a time never yields a partial match.
-* ID numbers must look like one: a region code starting 1–8 and a real birth date. The
-  check digit is *not* required: a mistyped ID still discloses seventeen correct digits.
-* Bank cards (16–19 digits): Chinese debit cards exist that fail the Luhn check, and an
-  investor who types a card number wants it protected, so a Luhn failure alone does not
-  clear a number. A run of digits is treated as a card when it is typed in groups of four
-  (``6222 0212 3456 7890``), or follows a card/account label (``卡号``, ``card``), or
-  passes Luhn and does *not* follow an order label (``订单号``, ``委托编号``, ``order``).
-  An unlabelled, ungrouped run that fails Luhn is left alone: that is what order and
-  transaction ids look like.
-* Full-width digits (``１３８…``), which Chinese input methods produce, are recognised too.
+Checksums decide what ordinary numbers are not:
+
+* ID numbers (18 characters, the last a digit or ``X``) need a region code starting 1–8
+  and a real birth date, and the ISO 7064 MOD 11-2 check digit. Written plainly (one
+  piece, or 6-8-4 split by a space or dash) a wrong check digit is forgiven: a typo in the
+  last digit still discloses the other seventeen. The 15-digit legacy number is only
+  recognised written plainly (it has no check digit).
+* Bank cards (16–19 digits) pass the Luhn check, unless they follow a card label
+  (``卡号``, ``card``) or are typed in fours split by spaces or dashes: Chinese debit cards
+  exist that fail Luhn, and an investor who labels or groups a number like a card wants it
+  protected. A number after an order label (``订单号``, ``委托编号``, ``order``) nearer
+  than any card label is an order id, Luhn or not.
+* Mobile numbers (11 digits, ``1[3-9]…``) have no check digit; the shape suffices, and the
+  ``+86``/``0086`` in front stays readable.
+
+So amounts (``500000``, ``1,000,000.00``: commas are no separator), stock codes
+(``600519``), dates and times, and order ids that fail their card check are left alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -35,19 +50,18 @@ PiiKind = Literal["id_number", "phone", "bank_card", "email"]
 # translated text are offsets in the original and masking can work on the original.
 _ASCII_VIEW = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
 
-_ID18 = re.compile(
-    r"(?<![0-9])(?P<region>[1-8][0-9]{5})[ -]?"
-    r"(?P<birth>(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9])[ -]?"
-    r"[0-9]{3}[0-9Xx](?![0-9])"
-)
-_ID15 = re.compile(
-    r"(?<![0-9])[1-8][0-9]{5}(?P<birth>[0-9]{2}[01][0-9][0-3][0-9])[0-9]{3}(?![0-9])"
-)
-_PHONE = re.compile(
-    r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?(?P<body>1[3-9][0-9](?:[ -]?[0-9]{4}){2})(?![0-9])"
-)
-_CARD_GROUPED = re.compile(r"(?<![0-9])[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?(?![0-9])")
-_CARD_PLAIN = re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])")
+# Every character that stands for a digit, as that digit. One character each, so the
+# digit view keeps the text's offsets.
+_DIGITS: dict[str, str] = {str(n): str(n) for n in range(10)}
+_DIGITS |= {chr(0xFF10 + n): str(n) for n in range(10)}
+for _numerals in ("〇一二三四五六七八九", "零壹贰叁肆伍陆柒捌玖"):
+    _DIGITS |= {char: str(n) for n, char in enumerate(_numerals)}
+_DIGITS |= {"零": "0", "幺": "1", "两": "2"}
+_CHECK_X = frozenset("XxＸｘ")
+_SEPARATORS = frozenset(" \u3000\u00a0\t-‐‑‒–—－.．·・/／\\_＿()（）[]［］")
+_MAX_GAP = 3  # separator characters allowed between two digits of one number
+_PLAIN_SEPARATORS = frozenset(" -")  # in the ASCII view
+
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
@@ -57,6 +71,9 @@ _ORDER_LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABEL_WINDOW = 16
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_COUNTRY_CODES = ("86", "0086")
 
 # On an exact tie of span, the earlier kind in this order names the match.
 _PRIORITY: dict[PiiKind, int] = {"email": 0, "id_number": 1, "bank_card": 2, "phone": 3}
@@ -77,12 +94,50 @@ class PiiMatch(BaseModel):
         return (self.start, self.end)
 
 
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """One digit (or an ID's check ``X``) of a run: its value and where it is."""
+
+    value: str
+    offset: int
+    group: int  # index of the unbroken piece of the run it belongs to
+
+
+def _runs(text: str) -> Iterator[list[_Token]]:
+    """Stretches of digits at most ``_MAX_GAP`` separators apart, as tokens."""
+    run: list[_Token] = []
+    gap = 0  # separators since the last digit of the run
+    group = 0
+    for offset, char in enumerate(text):
+        value = _DIGITS.get(char)
+        if value is None and char in _CHECK_X and run and _x_ends_a_word(text, offset):
+            value = "X"
+        if value is not None:
+            if run and gap:
+                group += 1
+            run.append(_Token(value, offset, group))
+            gap = 0
+        elif run and char in _SEPARATORS and gap < _MAX_GAP:
+            gap += 1
+        elif run:
+            yield run
+            run, gap, group = [], 0, 0
+    if run:
+        yield run
+
+
+def _x_ends_a_word(text: str, offset: int) -> bool:
+    # "002X" is a check character; "2x faster" or "100XYZ" is not.
+    following = text[offset + 1 : offset + 2]
+    return not (following.isascii() and following.isalnum())
+
+
 def _real_birth_date(digits: str) -> bool:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return False
-    return born <= date.today()
+    return date(1850, 1, 1) <= born <= date.today()
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -95,36 +150,131 @@ def _luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _is_card(view: str, match: re.Match[str]) -> bool:
-    before = view[max(0, match.start() - _LABEL_WINDOW) : match.start()]
+def _id_check_valid(number: str) -> bool:
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def _plain(view: str, tokens: list[_Token], shapes: Collection[tuple[int, ...]]) -> bool:
+    """ASCII or full-width digits in one of ``shapes`` (piece lengths), the pieces split by
+    one space or dash: how these numbers are written on forms, trusted without a checksum."""
+    if any(view[token.offset] not in "0123456789Xx" for token in tokens):
+        return False
+    pieces = _pieces(tokens)
+    if tuple(len(piece) for piece in pieces) not in shapes:
+        return False
+    gaps = [view[a[-1].offset + 1 : b[0].offset] for a, b in itertools.pairwise(pieces)]
+    return all(len(gap) == 1 and gap in _PLAIN_SEPARATORS for gap in gaps)
+
+
+_ID_SHAPES = {(18,), (6, 8, 4)}
+_LEGACY_ID_SHAPES = {(15,)}
+_CARD_SHAPES = {(4, 4, 4, 4), *((4, 4, 4, 4, n) for n in (1, 2, 3))}
+_PHONE_SHAPES = {(11,), (3, 4, 4), (3, 8), (7, 4)}
+
+
+def _grouped_like_one_number(tokens: list[_Token], shapes: Collection[tuple[int, ...]]) -> bool:
+    """Whether the pieces look like one number written in groups: one piece, a shape the
+    kind is written in, or equal groups of at most four (the last one shorter). Six-digit
+    stock codes in a row (``600519 000001 300750``) are none of these."""
+    sizes = tuple(len(piece) for piece in _pieces(tokens))
+    if len(sizes) == 1 or sizes in shapes:
+        return True
+    return len(set(sizes[:-1])) == 1 and sizes[0] <= 4 and sizes[-1] <= sizes[0]
+
+
+def _pieces(tokens: list[_Token]) -> list[list[_Token]]:
+    pieces: list[list[_Token]] = []
+    for token in tokens:
+        if pieces and pieces[-1][-1].group == token.group:
+            pieces[-1].append(token)
+        else:
+            pieces.append([token])
+    return pieces
+
+
+def _labelled_card(view: str, start: int) -> bool | None:
+    """True after a card label, False after a nearer order label, None with neither."""
+    before = view[max(0, start - _LABEL_WINDOW) : start]
     card, order = _CARD_LABEL.search(before), _ORDER_LABEL.search(before)
     # The nearer label names the number: "银行卡转账流水号…" is a transaction id.
     if card and (order is None or card.start() > order.start()):
         return True
-    if order:
-        return False
-    return _luhn_valid(match.group())
+    return False if order else None
+
+
+def _kind(view: str, tokens: list[_Token]) -> PiiKind | None:
+    """What the whole-group stretch ``tokens`` is, if it is personal data."""
+    number = "".join(token.value for token in tokens)
+    if "X" in number[:-1]:
+        return None
+    if (
+        len(number) == 18
+        and number[0] in "12345678"
+        and _real_birth_date(number[6:14])
+        and (
+            (_id_check_valid(number) and _grouped_like_one_number(tokens, _ID_SHAPES))
+            or _plain(view, tokens, _ID_SHAPES)
+        )
+    ):
+        return "id_number"
+    if number.endswith("X"):
+        return None
+    if len(number) == 15 and number[0] in "12345678":
+        legacy = _plain(view, tokens, _LEGACY_ID_SHAPES) and _real_birth_date("19" + number[6:12])
+        return "id_number" if legacy else None
+    if 16 <= len(number) <= 19:
+        if _plain(view, tokens, _CARD_SHAPES):  # typed in fours: a card, whatever precedes
+            return "bank_card"
+        if not _grouped_like_one_number(tokens, _CARD_SHAPES):
+            return None
+        label = _labelled_card(view, tokens[0].offset)
+        return "bank_card" if label or (label is None and _luhn_valid(number)) else None
+    if (
+        len(number) == 11
+        and number[0] == "1"
+        and number[1] in "3456789"
+        and _grouped_like_one_number(tokens, _PHONE_SHAPES)
+    ):
+        return "phone"
+    return None
+
+
+def _phone_after_country_code(tokens: list[_Token]) -> list[_Token] | None:
+    """``8613812345678`` / ``008613812345678`` written as one piece: the phone inside."""
+    number = "".join(token.value for token in tokens)
+    for code in _COUNTRY_CODES:
+        body = tokens[len(code) :]
+        if number.startswith(code) and len(body) == 11 and number[len(code)] == "1":
+            return body
+    return None
+
+
+def _number_candidates(view: str) -> Iterator[tuple[PiiKind, list[_Token]]]:
+    for run in _runs(view):
+        starts = [i for i, token in enumerate(run) if i == 0 or token.group != run[i - 1].group]
+        ends = [*starts[1:], len(run)]
+        for index, first in enumerate(starts):
+            for end in ends[index:]:
+                if end - first > 19:
+                    break
+                tokens = run[first:end]
+                kind = _kind(view, tokens)
+                if kind is None and len(_pieces(tokens)) == 1:
+                    body = _phone_after_country_code(tokens)
+                    if body is not None and _kind(view, body) == "phone":
+                        kind, tokens = "phone", body
+                if kind is not None:
+                    yield kind, tokens
 
 
 def _candidates(view: str) -> list[PiiMatch]:
-    found: list[tuple[PiiKind, int, int]] = []
-    found += [("email", m.start(), m.end()) for m in _EMAIL.finditer(view)]
-    found += [
-        ("id_number", m.start(), m.end())
-        for m in _ID18.finditer(view)
-        if _real_birth_date(m.group("birth"))
+    found: list[tuple[PiiKind, int, int]] = [
+        ("email", m.start(), m.end()) for m in _EMAIL.finditer(view)
     ]
     found += [
-        ("id_number", m.start(), m.end())
-        for m in _ID15.finditer(view)
-        if _real_birth_date("19" + m.group("birth"))
+        (kind, tokens[0].offset, tokens[-1].offset + 1) for kind, tokens in _number_candidates(view)
     ]
-    found += [("bank_card", m.start(), m.end()) for m in _CARD_GROUPED.finditer(view)]
-    found += [
-        ("bank_card", m.start(), m.end()) for m in _CARD_PLAIN.finditer(view) if _is_card(view, m)
-    ]
-    # The country code stays readable; only the eleven-digit number counts as the match.
-    found += [("phone", m.start("body"), m.end("body")) for m in _PHONE.finditer(view)]
     return [
         PiiMatch(kind=kind, start=start, end=end, text=view[start:end])
         for kind, start, end in found
@@ -146,19 +296,11 @@ def find_pii(text: str) -> list[PiiMatch]:
 
 
 def _mask_middle(raw: str, keep_head: int, keep_tail: int) -> str:
-    """Star every letter or digit except the first ``keep_head`` and last ``keep_tail``;
-    separators (spaces, dashes) stay so the shape of the number stays readable."""
-    significant = sum(char.isalnum() for char in raw)
-    masked: list[str] = []
-    seen = 0
-    for char in raw:
-        if char.isalnum():
-            keep = seen < keep_head or seen >= significant - keep_tail
-            masked.append(char if keep else "*")
-            seen += 1
-        else:
-            masked.append(char)
-    return "".join(masked)
+    """Star every digit (or check ``X``) except the first ``keep_head`` and last
+    ``keep_tail``; separators stay so the shape of the number stays readable."""
+    positions = [offset for run in _runs(raw) for offset in (t.offset for t in run)]
+    hidden = set(positions[keep_head : len(positions) - keep_tail])
+    return "".join("*" if offset in hidden else char for offset, char in enumerate(raw))
 
 
 def _mask_email(raw: str) -> str:
@@ -171,7 +313,7 @@ def _masked(match: PiiMatch) -> str:
     if match.kind == "email":
         return _mask_email(match.text)
     if match.kind == "id_number":
-        is_legacy = sum(char.isalnum() for char in match.text) == 15
+        is_legacy = sum(1 for run in _runs(match.text) for _ in run) == 15
         return _mask_middle(match.text, 6, 3 if is_legacy else 4)
     if match.kind == "phone":
         return _mask_middle(match.text, 3, 4)

@@ -56,6 +56,8 @@ from assistant.persistence.repositories import ConversationRepository
 from intents.catalogue import IntentCatalogue
 from knowledge.freshness import FreshnessReport
 from knowledge.language import detect_language
+from knowledge.loaders import csv_safe_cell
+from knowledge.private_files import private_file
 
 Embed = Callable[[Sequence[str]], Any]
 """Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
@@ -603,9 +605,11 @@ async def draft_from_conversation(
 def append_drafts(path: str | Path, drafts: Sequence[FaqDraft]) -> Path:
     """Append drafts to a CSV sheet (header written when the file is new or empty).
 
-    Similar questions are joined with ``|``, as FAQ sheets write them. An
-    existing file must have the drafts header, so rows never land under the
-    wrong columns.
+    Similar questions are joined with ``|``, as FAQ sheets write them. A cell that
+    a spreadsheet would run as a formula is neutralised (:func:`csv_safe_cell`;
+    ``assistant ingest`` reads it back as written). The file is this user's only
+    (0600). An existing file must have the drafts header, so rows never land under
+    the wrong columns.
     """
     path = Path(path)
     with _SHEET_LOCK:
@@ -617,21 +621,21 @@ def append_drafts(path: str | Path, drafts: Sequence[FaqDraft]) -> Path:
                 raise DraftSheetError(
                     f"{path}: header is {','.join(header)}; expected {','.join(DRAFT_COLUMNS)}"
                 )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         with path.open("a", encoding="utf-8", newline="") as stream:
             writer = csv.writer(stream)
             if fresh:
                 writer.writerow(DRAFT_COLUMNS)
             for draft in drafts:
-                writer.writerow(
-                    [
-                        draft.question,
-                        draft.answer,
-                        "|".join(q.replace("|", "/") for q in draft.similar_questions),
-                        draft.category,
-                        draft.lang,
-                    ]
-                )
+                cells = [
+                    draft.question,
+                    draft.answer,
+                    "|".join(q.replace("|", "/") for q in draft.similar_questions),
+                    draft.category,
+                    draft.lang,
+                ]
+                # Investors and agents wrote these words; the curator opens them in Excel.
+                writer.writerow([csv_safe_cell(cell) for cell in cells])
     return path
 
 

@@ -7,15 +7,48 @@ fresh clone: the sample knowledge in ``data/`` and run-time state in ``var/``.
 
 from __future__ import annotations
 
+import ipaddress
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret", "secret"}
+DEV_SECRET = "dev-secret"
+# Refused in production whatever their length: the development default and the
+# placeholders people paste from examples (compared lower-cased, punctuation kept).
+_PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        DEV_SECRET,
+        "x",
+        "password",
+        "passw0rd",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "change-me",
+        "changeme",
+        "change_me",
+        "please-change-me",
+        "your-secret-key",
+        "test",
+        "admin",
+        "brokerdesk",
+    }
+)
+MIN_SECRET_CHARS = 32
+# Shannon entropy of the secret's own characters times its length: no defence against a
+# dictionary, but it refuses "aaaa…" and "abcabc…". Random secrets clear it easily: of
+# 200,000 token_hex(16) (32 characters) the lowest estimate was 92 bits; token_urlsafe(32)
+# estimates at ~200.
+MIN_SECRET_BITS = 80.0
+SECRET_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class Settings(BaseSettings):
@@ -25,7 +58,8 @@ class Settings(BaseSettings):
 
     mode: Literal["development", "production"] = Field(
         "development",
-        description="production refuses placeholder secrets and the demo token issuer",
+        description="production refuses weak secrets, the dev token issuer and the demo agent; "
+        "development serves those on a loopback interface only",
     )
     state_dir: Path = Field(PROJECT_ROOT / "var", description="run-time state: indexes, databases")
     knowledge_sources: Path = Field(
@@ -177,14 +211,34 @@ class Settings(BaseSettings):
         description="redis://127.0.0.1:6379/0 to share events between server processes; "
         "None: in-process only. CLI: --bus-url",
     )
+    redis_prefix: str = Field(
+        "brokerdesk:",
+        min_length=1,
+        max_length=64,
+        description="prefix of every Redis channel and key (bus topics, shared rate limits), "
+        "so deployments and test runs can share one Redis",
+    )
     host: str = Field("127.0.0.1", description="interface `assistant serve` listens on")
     port: int = Field(8000, ge=1, le=65535, description="port `assistant serve` listens on")
     public_url: str | None = Field(
-        None, description="how browsers reach the server (printed URLs); default http://HOST:PORT"
+        None,
+        description="how browsers reach the server, e.g. https://desk.example.com behind a TLS "
+        "proxy: printed URLs, and the origin the console and widget pages are allowed from; "
+        "default http://HOST:PORT",
     )
     allowed_origins: list[str] = Field(
-        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
-        description="browser origins allowed to open the investor websocket and call the API",
+        default_factory=list,
+        description="other browser origins (sites embedding the widget) allowed to open the "
+        "investor websocket and call the investor API; the served origin always is",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="comma-separated proxy addresses whose X-Forwarded-For names the client "
+        "(rate limits and sign-in throttling key on it); '*' trusts any",
+    )
+    api_docs: bool | None = Field(
+        None,
+        description="serve /docs, /redoc and /openapi.json; None: in development mode only",
     )
     max_frame_bytes: int = Field(
         16384, ge=1024, description="largest websocket frame accepted, checked before parsing"
@@ -208,15 +262,69 @@ class Settings(BaseSettings):
             "(their place in the queue, the recent median time to be taken); 0 turns them off"
         ),
     )
-    session_token_ttl_s: int = Field(3600, ge=60, description="lifetime of investor tokens")
+    session_token_ttl_s: int = Field(
+        3600, ge=60, description="lifetime of investor tokens the dev issuer signs"
+    )
+    session_token_max_ttl_s: int = Field(
+        86400,
+        ge=60,
+        le=7 * 86400,
+        description="tokens whose exp is further than this from iat (or from now) are refused, "
+        "whoever signed them",
+    )
     rate_connection_per_minute: int = Field(
-        20, ge=1, description="investor messages one websocket may send per minute"
+        20, ge=1, description="investor messages and feedback one websocket may send per minute"
     )
     rate_investor_per_minute: int = Field(
-        30, ge=1, description="investor messages per minute over all of one investor's sockets"
+        30,
+        ge=1,
+        description="investor messages and feedback per minute over all of one investor's "
+        "sockets and REST calls",
+    )
+    rate_sessions_per_minute: int = Field(
+        30, ge=1, description="sessions (websocket hello, POST /api/sessions) per investor a minute"
+    )
+    rate_address_per_minute: int = Field(
+        600,
+        ge=1,
+        description="writes (messages, feedback, sessions, sign-ins) per client address a minute; "
+        "generous because carrier NAT puts many investors behind one address",
+    )
+    rate_global_per_minute: int = Field(
+        6000, ge=1, description="writes per minute over the whole deployment (every process)"
     )
     staff_session_hours: float = Field(
         8.0, gt=0.0, description="how long an agent-console sign-in lasts"
+    )
+    signin_free_failures: int = Field(
+        5,
+        ge=1,
+        description="wrong passwords for one account from one address before each further one "
+        "locks that pair out, for 1 s, then 2 s, 4 s, ... up to SIGNIN_LOCKOUT_MAX_S",
+    )
+    signin_lockout_max_s: float = Field(
+        900.0, gt=0.0, description="longest lockout of one account from one address"
+    )
+    signin_window_s: float = Field(
+        900.0,
+        gt=0.0,
+        description="the per-address and per-account limits count wrong passwords within it "
+        "(an account and address pair's attempts are remembered for a day, or until a success)",
+    )
+    signin_failures_per_address: int = Field(
+        20,
+        ge=1,
+        description="wrong passwords from one address (any accounts) in SIGNIN_WINDOW_S before "
+        "the address is refused until the window has room",
+    )
+    signin_failures_per_account: int = Field(
+        20,
+        ge=1,
+        description="wrong passwords for one account (any addresses) in SIGNIN_WINDOW_S after "
+        "which every sign-in to it waits SIGNIN_ACCOUNT_DELAY_S: a delay, never a lockout",
+    )
+    signin_account_delay_s: float = Field(
+        1.0, ge=0.0, description="the wait of a sign-in to an account under attack"
     )
     sla_urgent_minutes: int = Field(
         15, ge=1, description="ticket due time for escalations of priority 85 and above"
@@ -266,19 +374,35 @@ class Settings(BaseSettings):
     )
 
     secret_key: SecretStr = Field(
-        SecretStr("dev-secret"), description="signs session tokens; must be set in production"
+        SecretStr(DEV_SECRET),
+        description="signs investor session tokens and console CSRF tokens; production needs "
+        f"{MIN_SECRET_CHARS}+ random characters",
     )
 
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError("public_url must be an http:// or https:// URL")
+        return value
+
     @model_validator(mode="after")
-    def _refuse_placeholders(self) -> Settings:
-        if self.mode == "production" and self.secret_key.get_secret_value() in _PLACEHOLDER_SECRETS:
-            raise ValueError("BROKERDESK_SECRET_KEY must be set to a real secret in production")
-        if self.mode == "production" and self.accounts_url is not None:
-            token = self.accounts_token.get_secret_value() if self.accounts_token else ""
-            if token in _PLACEHOLDER_SECRETS:
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.session_token_ttl_s > self.session_token_max_ttl_s:
+            raise ValueError("SESSION_TOKEN_TTL_S must not exceed SESSION_TOKEN_MAX_TTL_S")
+        if self.mode == "production":
+            problem = secret_weakness(self.secret_key.get_secret_value())
+            if problem is not None:
                 raise ValueError(
-                    "BROKERDESK_ACCOUNTS_TOKEN must be set to a real token in production"
+                    f"BROKERDESK_SECRET_KEY is {problem}; production needs a random secret of "
+                    f"{MIN_SECRET_CHARS}+ characters, e.g. from: {SECRET_HINT}"
                 )
+            if self.accounts_url is not None:
+                token = self.accounts_token.get_secret_value() if self.accounts_token else ""
+                if token.strip().lower() in _PLACEHOLDER_SECRETS:
+                    raise ValueError(
+                        "BROKERDESK_ACCOUNTS_TOKEN must be set to a real token in production"
+                    )
         return self
 
     @property
@@ -298,7 +422,85 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         """Where browsers reach the server."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return (self.public_url or f"http://{_url_host(self.host)}:{self.port}").rstrip("/")
+
+    @property
+    def served_origins(self) -> list[str]:
+        """The origins of the server's own pages (demo, console): PUBLIC_URL's, and
+        HOST:PORT as served (every loopback name when it listens on loopback or everywhere)."""
+        origins = [origin_of(self.base_url)]
+        if is_loopback(self.host) or _unspecified(self.host):
+            names = ["127.0.0.1", "localhost", "[::1]"]
+        else:
+            names = [_url_host(self.host)]
+        origins += [f"http://{name}:{self.port}" for name in names]
+        return list(dict.fromkeys(origins))
+
+    @property
+    def browser_origins(self) -> list[str]:
+        """Origins allowed on the investor websocket and API (CORS): the served ones, plus
+        ALLOWED_ORIGINS (the sites that embed the widget)."""
+        extra = [origin_of(origin) for origin in self.allowed_origins]
+        return list(dict.fromkeys([*self.served_origins, *extra]))
+
+    @property
+    def development_features(self) -> bool:
+        """The unauthenticated dev token issuer and the demo agent: development mode, and
+        only while the server listens on a loopback interface."""
+        return self.mode == "development" and is_loopback(self.host)
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.mode == "development"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` as a browser sends it in ``Origin`` (default ports left out)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
+    port = parts.port
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address to listen on) is this machine only."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` is unfit to sign tokens in production, or None when it is fit."""
+    if secret.strip().lower() in _PLACEHOLDER_SECRETS:
+        return "a placeholder"
+    if len(secret) < MIN_SECRET_CHARS:
+        return f"shorter than {MIN_SECRET_CHARS} characters"
+    counts = Counter(secret)
+    bits_per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if bits_per_char * len(secret) < MIN_SECRET_BITS:
+        return "too predictable (too few distinct characters)"
+    if secret in (secret + secret)[1:-1]:  # a shorter piece repeated: "passwordpassword…"
+        return "a repetition of a shorter secret"
+    return None
 
 
 @lru_cache

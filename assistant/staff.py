@@ -7,6 +7,13 @@ hashes and :meth:`StaffAuth.login` upgrades them with the password it was just
 given. A console sign-in hands the browser a random token; the database keeps
 only its SHA-256, so a leaked table cannot be replayed as sessions.
 
+Every state-changing console request also carries a CSRF token bound to the session:
+an HMAC of the session token's hash under the deployment's secret
+(:meth:`StaffAuth.csrf_token`), which a page on another origin cannot read, so a forged
+form or ``fetch`` from a sibling site lacks it. Sign-ins are throttled
+(:mod:`assistant.signin_throttle`). Accounts have a role (:class:`StaffRole`); the
+development demo account is refused whenever development features are off.
+
 Everything hashing-related runs in a worker thread: scrypt is deliberately slow.
 """
 
@@ -16,14 +23,16 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from assistant.persistence.records import StaffAccount, StaffSession
-from assistant.persistence.repositories import ConflictError, StaffRepository
+from assistant.persistence.records import StaffAccount, StaffRole, StaffSession
+from assistant.persistence.repositories import ConflictError, NotFoundError, StaffRepository
+from assistant.signin_throttle import SignInThrottle
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
@@ -78,6 +87,44 @@ class NotSignedInError(StaffError):
 
 class SessionExpiredError(NotSignedInError):
     code = "session_expired"
+
+
+class TooManySignInsError(StaffError):
+    """Sign-in refused without checking the password: too many wrong ones lately."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class CsrfError(StaffError):
+    """A state-changing console request from a foreign origin, or without the session's
+    CSRF token: what a forged form on another site looks like."""
+
+    code = "csrf_failed"
+    http_status = 403
+
+
+class NotPermittedError(StaffError):
+    """The agent's role does not include this (campaigns, FAQ drafts, staff accounts)."""
+
+    code = "not_permitted"
+    http_status = 403
+
+
+class StaffNotFoundError(StaffError):
+    code = "not_found"
+    http_status = 404
+
+
+def require_role(account: StaffAccount, role: StaffRole) -> StaffAccount:
+    """``account`` when its role includes ``role``; :class:`NotPermittedError` otherwise."""
+    if not account.role.includes(role):
+        raise NotPermittedError(f"this needs the {role.value} role (you are {account.role.value})")
+    return account
 
 
 @dataclass(frozen=True)
@@ -169,7 +216,13 @@ class StaffAuth:
         clock: Callable[[], datetime] = _utc_now,
         *,
         hasher: PasswordHasher | None = None,
+        csrf_key: bytes | None = None,
+        throttle: SignInThrottle | None = None,
+        allow_demo: bool = False,
     ) -> None:
+        """``csrf_key``: the deployment's secret, so every process derives the same CSRF
+        tokens (default: random, for tools that never serve the console). ``allow_demo``:
+        whether the development demo account may sign in (development features on)."""
         if session_hours <= 0:
             raise ValueError("session_hours must be positive")
         self._staff = staff
@@ -177,8 +230,19 @@ class StaffAuth:
         self._clock = clock
         self._hasher = hasher or PasswordHasher()
         self._decoy: str | None = None
+        self._csrf_key = csrf_key or secrets.token_bytes(32)
+        self._throttle = throttle
+        self._allow_demo = allow_demo
 
-    async def create_account(self, username: str, display_name: str, password: str) -> StaffAccount:
+    async def create_account(
+        self,
+        username: str,
+        display_name: str,
+        password: str,
+        *,
+        role: StaffRole = StaffRole.AGENT,
+        demo: bool = False,
+    ) -> StaffAccount:
         """A new active account. Usernames are case-insensitive, 3-32 characters of
         letters, digits, ``.``, ``_`` and ``-``; passwords at least 10 characters."""
         username = _normalise_username(username)
@@ -195,27 +259,70 @@ class StaffAuth:
             raise UsernameTakenError(f"username {username!r} is taken")
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         try:
-            return await self._staff.create(username, display_name, password_hash)
+            return await self._staff.create(
+                username, display_name, password_hash, role=role, demo=demo
+            )
         except ConflictError as exc:  # someone took it meanwhile
             raise UsernameTakenError(f"username {username!r} is taken") from exc
 
-    async def login(self, username: str, password: str) -> tuple[str, StaffSession]:
+    async def accounts(self) -> list[StaffAccount]:
+        return await self._staff.all()
+
+    async def change_account(
+        self, username: str, *, role: StaffRole | None = None, active: bool | None = None
+    ) -> StaffAccount:
+        """Give an account another role, or (de)activate it; a deactivated account's
+        sessions stop working at their next request."""
+        account = await self._staff.by_username(_normalise_username(username))
+        if account is None:
+            raise StaffNotFoundError(f"no staff account {username!r}")
+        try:
+            return await self._staff.update(account.id, role=role, active=active)
+        except NotFoundError as exc:  # deleted meanwhile
+            raise StaffNotFoundError(f"no staff account {username!r}") from exc
+
+    async def set_password(self, account: StaffAccount, password: str) -> None:
+        _check_password_policy(password, account.username)
+        hashed = await asyncio.to_thread(self._hasher.hash, password)
+        await self._staff.set_password(account.id, hashed)
+
+    def password_matches(self, account: StaffAccount, password: str) -> bool:
+        """Whether ``password`` is the account's (scrypt: call it off the event loop)."""
+        return self._hasher.verify(password[:MAX_PASSWORD_CHARS], account.password_hash)
+
+    async def login(
+        self, username: str, password: str, *, address: str = "unknown"
+    ) -> tuple[str, StaffSession]:
         """Check the password and start a session: ``(raw token for the cookie, session)``.
 
         An unknown user costs the same scrypt run as a wrong password, and both raise
-        the same :class:`InvalidCredentialsError`.
+        the same :class:`InvalidCredentialsError`; so do a disabled account and the demo
+        account while development features are off. Throttled per account and
+        ``address`` (:class:`TooManySignInsError`, the password unchecked).
         """
+        username = _normalise_username(username)
+        if self._throttle is not None:
+            refusal = await self._throttle.admit(username, address)
+            if refusal is not None:
+                raise TooManySignInsError(
+                    f"{refusal.reason}; try again in {math.ceil(refusal.retry_after_s)} s",
+                    refusal.retry_after_s,
+                )
         decoy = await self._decoy_hash()
         account = None
         if len(password) <= MAX_PASSWORD_CHARS:
-            account = await self._staff.by_username(_normalise_username(username))
-        usable = account is not None and account.active
+            account = await self._staff.by_username(username)
+        usable = account is not None and self._usable(account)
         stored = account.password_hash if account is not None and usable else decoy
         matches = await asyncio.to_thread(
             self._hasher.verify, password[:MAX_PASSWORD_CHARS], stored
         )
         if account is None or not usable or not matches:
+            if self._throttle is not None:
+                await self._throttle.failed(username, address)
             raise InvalidCredentialsError("wrong username or password")
+        if self._throttle is not None:
+            await self._throttle.succeeded(username, address)
         if self._hasher.needs_rehash(stored):
             upgraded = await asyncio.to_thread(self._hasher.hash, password)
             await self._staff.set_password(account.id, upgraded)
@@ -244,10 +351,25 @@ class StaffAuth:
             await self._staff.end_session(hashed)
             raise SessionExpiredError("the session has expired; sign in again")
         account = await self._staff.get(session.staff_id)
-        if account is None or not account.active:
+        if account is None or not self._usable(account):
             await self._staff.end_session(hashed)
             raise NotSignedInError("not signed in")
         return account
+
+    def csrf_token(self, raw_token: str) -> str:
+        """The CSRF token of the console session ``raw_token``."""
+        message = b"console-csrf:" + token_hash(raw_token).encode("ascii")
+        return hmac.new(self._csrf_key, message, hashlib.sha256).hexdigest()
+
+    def check_csrf(self, raw_token: str | None, presented: str | None) -> None:
+        """:class:`CsrfError` unless ``presented`` is the session's CSRF token."""
+        if not raw_token or not presented or len(presented) > 128:
+            raise CsrfError("this request needs the console's CSRF token")
+        if not hmac.compare_digest(self.csrf_token(raw_token), presented):
+            raise CsrfError("the CSRF token does not match this session")
+
+    def _usable(self, account: StaffAccount) -> bool:
+        return account.active and (self._allow_demo or not account.demo)
 
     async def logout(self, raw_token: str | None) -> None:
         """End the session, if there is one."""

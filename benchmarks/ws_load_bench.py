@@ -467,6 +467,10 @@ def server_environment(
             "BROKERDESK_SECRET_KEY": secret,
             # No periodic proactive pushes: the level measures the dialogue alone.
             "BROKERDESK_PUSH_POLL_S": "0",
+            # Every simulated investor connects from 127.0.0.1: the per-address and global
+            # limits would measure the limiter, not the service (per-investor ones stay).
+            "BROKERDESK_RATE_ADDRESS_PER_MINUTE": "1000000",
+            "BROKERDESK_RATE_GLOBAL_PER_MINUTE": "1000000",
         }
     )
     env.update(overrides)

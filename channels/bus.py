@@ -449,10 +449,16 @@ class RedisBus:
             raise BusUnavailableError("the bus is closed")
 
 
-def open_bus(url: str | None, *, max_pending: int = DEFAULT_MAX_PENDING) -> Bus:
-    """The bus a ``bus_url`` setting names: None for in-process, ``redis://...`` for Redis."""
+def open_bus(
+    url: str | None,
+    *,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    namespace: str = DEFAULT_REDIS_NAMESPACE,
+) -> Bus:
+    """The bus a ``bus_url`` setting names: None for in-process, ``redis://...`` for Redis
+    (its channels named ``namespace + topic``)."""
     if url is None or url in ("", "memory", "memory://"):
         return InProcessBus(max_pending=max_pending)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisBus(url, max_pending=max_pending)
+        return RedisBus(url, max_pending=max_pending, namespace=namespace)
     raise ValueError("bus URL must be empty (in-process) or redis://, rediss:// or unix://")

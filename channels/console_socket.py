@@ -12,7 +12,9 @@ it with the websocket handshake. Per connection this module:
   agent holds (according to the latest queue);
 - answers ``{"type": "ping"}`` with ``pong``, passes ``{"type": "typing",
   "conversation_id"}`` on (the investor sees the agent typing), and closes after
-  twice ``heartbeat_s`` without a frame from the client.
+  twice ``heartbeat_s`` without a frame from the client;
+- answers a frame it cannot read (binary, oversized, not JSON, nested too deeply)
+  with a non-fatal ``{"type": "error", "code": "bad_frame"}`` and reads on.
 
 Nothing is ever only on this socket: the console reloads a conversation over
 REST, so a missed notice costs freshness, never data.
@@ -56,13 +58,22 @@ class ConsoleRefusedError(ChannelError):
     close_code = UNAUTHORIZED_CLOSE
 
 
+class ConsoleUnavailableError(ChannelError):
+    """The handler cannot answer now (its store is down): the console reconnects later."""
+
+    code = "storage_unavailable"
+    close_code = 1013  # try again later
+
+
 class ConsoleHandler(Protocol):
     async def authenticate(self, cookies: Mapping[str, str]) -> ConsoleAgent:
-        """The agent of the session cookie; raises :class:`ConsoleRefusedError`."""
+        """The agent of the session cookie; raises :class:`ConsoleRefusedError`, or
+        :class:`ConsoleUnavailableError` when it cannot tell now."""
         ...
 
     async def queue(self) -> list[dict[str, Any]]:
-        """The queue items (each with ``conversation_id``, ``status`` and ``agent_id``)."""
+        """The queue items (each with ``conversation_id``, ``status`` and ``agent_id``);
+        raises :class:`ConsoleUnavailableError` when it cannot read them now."""
         ...
 
     async def agent_typing(self, agent: ConsoleAgent, conversation_id: str) -> None:
@@ -84,11 +95,13 @@ class ConsoleSocket:
         bus: Bus,
         allowed_origins: frozenset[str],
         heartbeat_s: float,
+        max_frame_bytes: int = 16384,
     ) -> None:
         self.handler = handler
         self.bus = bus
         self.allowed_origins = allowed_origins
         self.heartbeat_s = heartbeat_s
+        self.max_frame_bytes = max_frame_bytes
 
     async def serve(self, websocket: WebSocket) -> None:
         origin = websocket.headers.get("origin")
@@ -108,6 +121,9 @@ class ConsoleSocket:
         except BusError as exc:
             logger.warning("console socket closing: %s", exc.code)
             await connection.close(exc.close_code)
+        except ConsoleUnavailableError as exc:
+            logger.warning("console socket closing: %s", exc.code)
+            await connection.refuse(exc.code, exc.message, close_code=exc.close_code)
         except _Gone:
             pass
         finally:
@@ -145,19 +161,8 @@ class ConsoleSocket:
 
         async def read() -> None:
             while True:
-                try:
-                    async with asyncio.timeout(2 * self.heartbeat_s):
-                        text = await connection.websocket.receive_text()
-                except TimeoutError:
-                    await connection.close(IDLE_CLOSE_CODE, "idle timeout")
-                    raise _Gone from None
-                except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-                    raise _Gone from exc
-                try:
-                    frame = json.loads(text)
-                except ValueError:
-                    continue
-                if not isinstance(frame, dict):
+                frame = await self._receive(connection)
+                if frame is None:
                     continue
                 if frame.get("type") == "ping":
                     await connection.send({"type": "pong"})
@@ -175,6 +180,36 @@ class ConsoleSocket:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _receive(self, connection: _ConsoleConnection) -> dict[str, Any] | None:
+        """The next client frame as a JSON object; None (after telling the client) for
+        one that is not a text frame holding a JSON object within the size limit."""
+        try:
+            async with asyncio.timeout(2 * self.heartbeat_s):
+                message = await connection.websocket.receive()
+        except TimeoutError:
+            await connection.close(IDLE_CLOSE_CODE, "idle timeout")
+            raise _Gone from None
+        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+            raise _Gone from exc
+        if message["type"] == "websocket.disconnect":
+            connection.closed = True
+            raise _Gone
+        text = message.get("text")
+        if text is None:
+            problem = "console frames are JSON text, not binary"
+        elif len(text.encode("utf-8")) > self.max_frame_bytes:
+            problem = f"frames are limited to {self.max_frame_bytes} bytes"
+        else:
+            try:
+                frame = json.loads(text)
+            except (ValueError, RecursionError):
+                frame = None
+            if isinstance(frame, dict):
+                return frame
+            problem = "frames are JSON objects"
+        await connection.send({"type": "error", "code": "bad_frame", "message": problem})
+        return None
 
 
 class _ConsoleConnection:

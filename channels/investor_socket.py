@@ -10,8 +10,12 @@ and the dialogue must not have to know about:
   each failure is a typed ``error`` frame with a stable code;
 - the first frame is ``hello`` in a supported version with a valid token;
 - a client silent for twice ``heartbeat_s`` is disconnected;
-- messages are rate limited per connection and per investor; a refused
-  message is neither stored nor acknowledged, and the connection stays open;
+- frames that write (messages, feedback) are rate limited per connection, per
+  investor, per client address and globally, and hellos per investor and address
+  (:class:`channels.ratelimit.WriteLimits`); a refused message is neither stored nor
+  acknowledged, and the connection stays open; typing notices beyond their limit
+  are dropped;
+- JSON nested too deeply to parse is a ``bad_frame`` like any other unparsable frame;
 - delivery: subscribe to the conversation's topic first, then replay the
   backlog from the store, then forward live frames, skipping every seq already
   sent and filling any gap from the store, so the client sees each sequenced
@@ -54,7 +58,7 @@ from channels.protocol import (
     UserMessage,
     Welcome,
 )
-from channels.ratelimit import RateLimiter
+from channels.ratelimit import RateDecision, WriteLimits
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +167,7 @@ class _Connection:
     def __init__(self, websocket: WebSocket) -> None:
         self.websocket = websocket
         self.highest_seq = 0
+        self.address = "unknown"
         self._send_lock = asyncio.Lock()
         self.closed = False
 
@@ -220,21 +225,20 @@ class InvestorSocket:
         bus: Bus,
         verify_token: VerifyToken,
         config: InvestorSocketConfig,
-        connection_limiter: RateLimiter,
-        investor_limiter: RateLimiter,
+        limits: WriteLimits,
     ) -> None:
         self.handler = handler
         self.bus = bus
         self.verify_token = verify_token
         self.config = config
-        self.connection_limiter = connection_limiter
-        self.investor_limiter = investor_limiter
+        self.limits = limits
 
     async def serve(self, websocket: WebSocket) -> None:
         """Run one connection until either side closes it."""
         origin = websocket.headers.get("origin")
         await websocket.accept()
         connection = _Connection(websocket)
+        connection.address = websocket.client.host if websocket.client else "unknown"
         connection_key = uuid.uuid4().hex
         try:
             # Browsers always send Origin; other clients cannot be stopped by it anyway.
@@ -252,7 +256,6 @@ class InvestorSocket:
             with contextlib.suppress(_ClosedError):
                 await connection.error(ErrorCode.INTERNAL, "something went wrong", fatal=True)
         finally:
-            self.connection_limiter.forget(connection_key)
             await connection.close(1000)
 
     async def _hello(self, connection: _Connection) -> Hello:
@@ -280,6 +283,14 @@ class InvestorSocket:
                 ErrorCode(exc.code), exc.message, fatal=True, close_code=exc.close_code
             )
             raise  # unreachable: a fatal error raises _ClosedError
+        decision = await self.limits.session(investor_id, connection.address)
+        if not decision.allowed:
+            await connection.error(
+                ErrorCode.RATE_LIMITED,
+                _too_many("sessions", decision),
+                retry_after_s=round(decision.retry_after_s, 2),
+                fatal=True,
+            )
         try:
             return await self.handler.open(investor_id, hello)
         except RefusedError as refusal:
@@ -424,31 +435,34 @@ class InvestorSocket:
         if isinstance(frame, Ping):
             await connection.send(Pong(nonce=frame.nonce))
         elif isinstance(frame, UserMessage):
-            self._check_rate(connection_key, conversation.investor_id)
+            await self._check_writes(connection, conversation, connection_key)
             ack = await self.handler.message(conversation, frame)
             try:
                 await connection.send(ack)
             finally:
                 self.handler.answer(conversation, frame, ack)
         elif isinstance(frame, Feedback):
+            await self._check_writes(connection, conversation, connection_key)
             await self.handler.feedback(conversation, frame)
         elif isinstance(frame, ClientTyping):
-            await self.handler.typing(conversation, frame)
+            # A typing notice is advisory: beyond its limit it is dropped, not refused.
+            if (await self.limits.typing(connection_key)).allowed:
+                await self.handler.typing(conversation, frame)
         elif isinstance(frame, Hello):
             raise RefusedError(ErrorCode.HELLO_REQUIRED, "hello was already received")
 
-    def _check_rate(self, connection_key: str, investor_id: str) -> None:
-        for limiter, key, scope in (
-            (self.connection_limiter, connection_key, "this connection"),
-            (self.investor_limiter, investor_id, "this investor"),
-        ):
-            decision = limiter.check(key)
-            if not decision.allowed:
-                raise RefusedError(
-                    ErrorCode.RATE_LIMITED,
-                    f"too many messages from {scope}; try again shortly",
-                    retry_after_s=round(decision.retry_after_s, 2),
-                )
+    async def _check_writes(
+        self, connection: _Connection, conversation: OpenedConversation, connection_key: str
+    ) -> None:
+        decision = await self.limits.message(
+            conversation.investor_id, connection.address, connection_key
+        )
+        if not decision.allowed:
+            raise RefusedError(
+                ErrorCode.RATE_LIMITED,
+                _too_many("frames", decision),
+                retry_after_s=round(decision.retry_after_s, 2),
+            )
 
     async def _receive(self, connection: _Connection) -> str | bytes:
         try:
@@ -481,7 +495,8 @@ class InvestorSocket:
             return {}
         try:
             data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            # RecursionError: nesting deeper than the parser's stack (``[[[[...]]]]``).
             await connection.error(
                 ErrorCode.BAD_FRAME,
                 "frames are JSON objects",
@@ -524,6 +539,20 @@ class InvestorSocket:
             )
             return None
         return frame
+
+
+_SCOPE_NAMES = {
+    "connection": "this connection",
+    "investor": "this investor",
+    "sessions": "this investor",
+    "address": "this network address",
+    "global": "all investors together",
+}
+
+
+def _too_many(what: str, decision: RateDecision) -> str:
+    who = _SCOPE_NAMES.get(decision.scope or "", "this client")
+    return f"too many {what} from {who}; try again in {decision.retry_after_s:.0f} s"
 
 
 def _describe(exc: ValidationError) -> str:

@@ -28,7 +28,10 @@ Format, version 1::
     base64url, without padding, of HMAC-SHA256(secret, ASCII ``"v1." + payload``).
 
 A token is at most 4096 characters. Verification allows ``leeway_s`` of clock
-skew on both ``exp`` and ``iat``. Issuing one in Node.js, for example::
+skew on both ``exp`` and ``iat``, and refuses a token meant to live longer than
+``max_ttl_s`` (its ``exp`` further than that from its ``iat``, or from now): a
+token leaked from a backend that signs 100-year tokens must not work for 100 years.
+Issuing one in Node.js, for example::
 
     const payload = Buffer.from(JSON.stringify({sub: "INV-1001", iat: now,
         exp: now + 3600, jti: crypto.randomUUID()})).toString("base64url");
@@ -55,6 +58,7 @@ from channels.errors import TokenExpiredError, TokenInvalidError
 VERSION = "v1"
 MAX_TOKEN_CHARS = 4096
 DEFAULT_LEEWAY_S = 30
+DEFAULT_MAX_TTL_S = 86400
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -95,15 +99,17 @@ class SessionTokens:
         *,
         audience: str | None = None,
         leeway_s: int = DEFAULT_LEEWAY_S,
+        max_ttl_s: int = DEFAULT_MAX_TTL_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         key = secret.encode("utf-8") if isinstance(secret, str) else secret
         if not key:
             raise ValueError("the token secret must not be empty")
-        if ttl_s <= 0:
-            raise ValueError("ttl_s must be positive")
+        if not 0 < ttl_s <= max_ttl_s:
+            raise ValueError("ttl_s must be positive and at most max_ttl_s")
         self._key = key
         self.ttl_s = ttl_s
+        self.max_ttl_s = max_ttl_s
         self.audience = audience
         self.leeway_s = leeway_s
         self._clock = clock
@@ -125,7 +131,8 @@ class SessionTokens:
         """The claims of a genuine, current token.
 
         Raises :class:`TokenInvalidError` (malformed, forged, wrong version,
-        wrong audience, issued in the future) or :class:`TokenExpiredError`.
+        wrong audience, issued in the future, meant to live longer than ``max_ttl_s``)
+        or :class:`TokenExpiredError`.
         """
         if not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
             raise TokenInvalidError("malformed session token")
@@ -149,6 +156,8 @@ class SessionTokens:
             raise TokenInvalidError("session token is issued in the future")
         if now > claims.exp + self.leeway_s:
             raise TokenExpiredError("session token has expired")
+        if claims.exp - claims.iat > self.max_ttl_s or claims.exp > now + self.max_ttl_s:
+            raise TokenInvalidError("session token lives longer than this server accepts")
         return claims
 
     def _sign(self, payload: str) -> str:

@@ -220,6 +220,24 @@ def _faq_from_rows(rows: Iterator[tuple[int, list[Any]]], source_id: str) -> Loa
     return loaded
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: a drafted FAQ
+# answer "=HYPERLINK(...)" would become a live link (or worse) in the curator's Excel.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(value: str) -> str:
+    """``value`` for a CSV cell a person may open in a spreadsheet: a cell that would start
+    a formula is prefixed with ``'``, which spreadsheets show as text (OWASP's advice)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _from_csv_cell(value: str) -> str:
+    """The inverse of :func:`csv_safe_cell`, so a drafted row ingests as it was written."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def _read_csv(path: Path, source_id: str) -> LoadedSource:
     text = read_text(path, source_id)
     header = text.split("\n", 1)[0]
@@ -237,7 +255,7 @@ def _read_csv(path: Path, source_id: str) -> LoadedSource:
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         try:
             for row in reader:
-                yield reader.line_num, row
+                yield reader.line_num, [_from_csv_cell(cell) for cell in row]
         except csv.Error as exc:
             raise SourceError(source_id, f"malformed CSV: {exc}", row=reader.line_num) from exc
 

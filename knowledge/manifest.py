@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from knowledge.documents import KnowledgeUnit
+from knowledge.private_files import private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +56,7 @@ class UnitRecord:
 
 class Manifest:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # the knowledge base's source of truth: this user's only
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -28,6 +28,7 @@ import numpy as np
 
 from knowledge.embedders import TextEmbedder
 from knowledge.errors import VectorStoreError
+from knowledge.private_files import private_dir
 
 
 @contextmanager
@@ -180,7 +181,7 @@ def open_chroma_client(*, path: Path | None = None, url: str | None = None) -> A
             return client
         if path is None:
             raise VectorStoreError("either a path or a url is needed for Chroma")
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
         return chromadb.PersistentClient(path=str(path), settings=settings)
 
 

@@ -1,5 +1,10 @@
 """Agent-console REST: sign-in (HttpOnly cookie), the queue, taking over conversations,
-tickets, canned replies, and the administrator's campaign endpoint."""
+tickets, canned replies, the supervisors' campaign endpoint and the administrators' staff
+accounts.
+
+Every route that changes something takes :data:`StaffWriterDep` (or a role's writer):
+the console's own origin and the session's CSRF token (``X-CSRF-Token``), which the
+sign-in and ``/me`` answers carry."""
 
 from __future__ import annotations
 
@@ -8,9 +13,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Cookie, Response
+from fastapi import APIRouter, Cookie, Header, Request, Response
 
-from assistant.api.deps import STAFF_COOKIE, RuntimeDep, ServiceDep, StaffDep
+from assistant.api.deps import (
+    CSRF_HEADER,
+    STAFF_COOKIE,
+    AdminReaderDep,
+    AdminWriterDep,
+    ConsoleOriginDep,
+    RuntimeDep,
+    ServiceDep,
+    StaffDep,
+    StaffWriterDep,
+    SupervisorWriterDep,
+    client_address,
+    refuse_when_limited,
+)
 from assistant.api.errors import ApiError
 from assistant.api.schemas import (
     CampaignRequest,
@@ -24,9 +42,12 @@ from assistant.api.schemas import (
     LoginRequest,
     LoginResponse,
     MeResponse,
+    NewStaffRequest,
     QueueItem,
     QueueResponse,
     SeqResponse,
+    StaffChangeRequest,
+    StaffListResponse,
     StaffView,
     TextRequest,
     TicketDetail,
@@ -34,21 +55,33 @@ from assistant.api.schemas import (
 )
 from assistant.persistence.records import StaffAccount, TicketStatus
 from assistant.proactive import Segment
+from assistant.staff import NotSignedInError
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 503)}
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 429, 503)}
 
 router = APIRouter(prefix="/api/console", tags=["console"], responses=_ERRORS)  # type: ignore[arg-type]
 admin_router = APIRouter(prefix="/api/admin", tags=["admin"], responses=_ERRORS)  # type: ignore[arg-type]
 
 
 def _view(staff: StaffAccount) -> StaffView:
-    return StaffView(id=staff.id, username=staff.username, display_name=staff.display_name)
+    return StaffView(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        active=staff.active,
+    )
 
 
-@router.post("/login", response_model=LoginResponse)
-async def login(body: LoginRequest, runtime: RuntimeDep, response: Response) -> LoginResponse:
-    """Sign in; the session travels in the ``bd_staff`` cookie (HttpOnly, SameSite=Strict)."""
-    raw_token, session = await runtime.staff.login(body.username, body.password)
+@router.post("/login", response_model=LoginResponse, dependencies=[ConsoleOriginDep])
+async def login(
+    body: LoginRequest, runtime: RuntimeDep, request: Request, response: Response
+) -> LoginResponse:
+    """Sign in; the session travels in the ``bd_staff`` cookie (HttpOnly, SameSite=Strict),
+    the CSRF token for later changes in the answer. Throttled: 429 ``rate_limited``."""
+    address = client_address(request)
+    refuse_when_limited(await runtime.limits.sign_in(address))
+    raw_token, session = await runtime.staff.login(body.username, body.password, address=address)
     staff = await runtime.staff.authenticate(raw_token)
     response.set_cookie(
         STAFF_COOKIE,
@@ -59,22 +92,38 @@ async def login(body: LoginRequest, runtime: RuntimeDep, response: Response) -> 
         secure=runtime.settings.mode == "production",
         path="/",
     )
-    return LoginResponse(staff=_view(staff), expires_at=session.expires_at)
+    return LoginResponse(
+        staff=_view(staff),
+        expires_at=session.expires_at,
+        csrf_token=runtime.staff.csrf_token(raw_token),
+    )
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, dependencies=[ConsoleOriginDep])
 async def logout(
     runtime: RuntimeDep,
     response: Response,
     bd_staff: Annotated[str | None, Cookie()] = None,
+    csrf_token: Annotated[str | None, Header(alias=CSRF_HEADER)] = None,
 ) -> None:
-    await runtime.staff.logout(bd_staff)
+    """End the session (its CSRF token needed while it is live; a dead one just goes)."""
+    try:
+        await runtime.staff.authenticate(bd_staff)
+    except NotSignedInError:
+        pass
+    else:
+        runtime.staff.check_csrf(bd_staff, csrf_token)
+        await runtime.staff.logout(bd_staff)
     response.delete_cookie(STAFF_COOKIE, path="/", httponly=True, samesite="strict")
 
 
 @router.get("/me", response_model=MeResponse)
-async def me(staff: StaffDep) -> MeResponse:
-    return MeResponse(staff=_view(staff))
+async def me(
+    staff: StaffDep, runtime: RuntimeDep, bd_staff: Annotated[str | None, Cookie()] = None
+) -> MeResponse:
+    """The signed-in agent and the session's CSRF token."""
+    assert bd_staff is not None  # StaffDep authenticated it
+    return MeResponse(staff=_view(staff), csrf_token=runtime.staff.csrf_token(bd_staff))
 
 
 @router.get("/queue", response_model=QueueResponse)
@@ -84,7 +133,9 @@ async def queue(staff: StaffDep, service: ServiceDep) -> QueueResponse:
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=ConversationResponse)
-async def claim(conversation_id: str, staff: StaffDep, service: ServiceDep) -> ConversationResponse:
+async def claim(
+    conversation_id: str, staff: StaffWriterDep, service: ServiceDep
+) -> ConversationResponse:
     """Take the conversation; 409 ``already_claimed`` when another agent was first."""
     conversation = await service.claim(staff, conversation_id)
     return ConversationResponse(conversation=ConversationView.of(conversation))
@@ -103,7 +154,7 @@ async def conversation_detail(
 
 @router.post("/conversations/{conversation_id}/messages", response_model=SeqResponse)
 async def agent_message(
-    conversation_id: str, body: TextRequest, staff: StaffDep, service: ServiceDep
+    conversation_id: str, body: TextRequest, staff: StaffWriterDep, service: ServiceDep
 ) -> SeqResponse:
     """Reply to the investor (403 ``not_holder`` unless you hold the conversation)."""
     event = await service.agent_message(staff, conversation_id, body.text)
@@ -112,7 +163,7 @@ async def agent_message(
 
 @router.post("/conversations/{conversation_id}/notes", response_model=SeqResponse)
 async def note(
-    conversation_id: str, body: TextRequest, staff: StaffDep, service: ServiceDep
+    conversation_id: str, body: TextRequest, staff: StaffWriterDep, service: ServiceDep
 ) -> SeqResponse:
     """An internal note, never shown to the investor."""
     event = await service.note(staff, conversation_id, body.text)
@@ -121,7 +172,7 @@ async def note(
 
 @router.post("/conversations/{conversation_id}/resolve", response_model=ConversationResponse)
 async def resolve(
-    conversation_id: str, staff: StaffDep, service: ServiceDep
+    conversation_id: str, staff: StaffWriterDep, service: ServiceDep
 ) -> ConversationResponse:
     """Close it: the investor is asked for a 1-5 rating; its tickets are resolved."""
     conversation = await service.resolve(staff, conversation_id)
@@ -130,7 +181,7 @@ async def resolve(
 
 @router.post("/conversations/{conversation_id}/handback", response_model=ConversationResponse)
 async def hand_back(
-    conversation_id: str, staff: StaffDep, service: ServiceDep
+    conversation_id: str, staff: StaffWriterDep, service: ServiceDep
 ) -> ConversationResponse:
     """Give it back to the bot, which answers the investor's next message."""
     conversation = await service.hand_back(staff, conversation_id)
@@ -158,10 +209,38 @@ async def ticket(ticket_id: str, staff: StaffDep, runtime: RuntimeDep) -> Ticket
     return TicketDetail(ticket=found, history=await runtime.store.tickets.history(ticket_id))
 
 
+@router.get("/staff", response_model=StaffListResponse)
+async def staff_accounts(staff: AdminReaderDep, runtime: RuntimeDep) -> StaffListResponse:
+    """Every staff account and its role (administrators only)."""
+    return StaffListResponse(items=[_view(account) for account in await runtime.staff.accounts()])
+
+
+@router.post("/staff", response_model=StaffView, status_code=201)
+async def new_staff_account(
+    body: NewStaffRequest, staff: AdminWriterDep, runtime: RuntimeDep
+) -> StaffView:
+    """Create an account (administrators only; 409 ``username_taken``, 422 ``weak_password``)."""
+    account = await runtime.staff.create_account(
+        body.username, body.display_name, body.password, role=body.role
+    )
+    return _view(account)
+
+
+@router.post("/staff/{username}", response_model=StaffView)
+async def change_staff_account(
+    username: str, body: StaffChangeRequest, staff: AdminWriterDep, runtime: RuntimeDep
+) -> StaffView:
+    """Change an account's role or (de)activate it (administrators only)."""
+    return _view(await runtime.staff.change_account(username, role=body.role, active=body.active))
+
+
 @admin_router.post("/campaigns", response_model=CampaignResponse)
-async def campaign(body: CampaignRequest, staff: StaffDep, runtime: RuntimeDep) -> CampaignResponse:
-    """Announce something to a segment of investors (checked by the compliance guard;
-    quiet hours and the daily limit apply). Delivered now to those connected."""
+async def campaign(
+    body: CampaignRequest, staff: SupervisorWriterDep, runtime: RuntimeDep
+) -> CampaignResponse:
+    """Announce something to a segment of investors (supervisors and administrators;
+    checked by the compliance guard; quiet hours and the daily limit apply). Delivered
+    now to those connected."""
     segment = Segment.model_validate(body.segment.model_dump())
     report = await runtime.dispatcher.campaign(
         body.title, body.text, segment, title_en=body.title_en, text_en=body.text_en

@@ -20,7 +20,7 @@ from assistant.conversations import ConversationError
 from assistant.persistence.repositories import StorageError, StorageUnavailableError
 from assistant.proactive import ProactiveError, PushRefusedError
 from assistant.quality import QualityError
-from assistant.staff import StaffError
+from assistant.staff import StaffError, TooManySignInsError
 from channels.errors import ChannelError, TokenError
 
 logger = logging.getLogger(__name__)
@@ -83,15 +83,17 @@ def _status_and_code(exc: Exception) -> tuple[int, str, str]:
     raise TypeError(f"no mapping for {type(exc).__name__}")
 
 
+def _retry_after(seconds: float | None) -> dict[str, str] | None:
+    return None if seconds is None else {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
 async def _known_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ApiError):
-        headers = None
-        if exc.retry_after_s is not None:
-            headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
-        return error_response(exc.status, exc.code, exc.message, headers)
+        return error_response(exc.status, exc.code, exc.message, _retry_after(exc.retry_after_s))
     status, code, message = _status_and_code(exc)
     details = exc.details if isinstance(exc, ConversationError) else None
-    return error_response(status, code, message, details=details)
+    retry_after_s = exc.retry_after_s if isinstance(exc, TooManySignInsError) else None
+    return error_response(status, code, message, _retry_after(retry_after_s), details=details)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -3,9 +3,15 @@ cannot hold a socket open (and for the dev token issuer of the demo page)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from assistant.api.deps import InvestorDep, RuntimeDep, ServiceDep, check_investor_rate
+from assistant.api.deps import (
+    InvestorDep,
+    RuntimeDep,
+    ServiceDep,
+    client_address,
+    refuse_when_limited,
+)
 from assistant.api.errors import ApiError
 from assistant.api.schemas import (
     DevTokenRequest,
@@ -19,6 +25,7 @@ from assistant.api.schemas import (
     TokenResponse,
     TranscriptResponse,
 )
+from assistant.settings import is_loopback
 from channels.protocol import SEQUENCED_FRAME
 
 _ERRORS = {
@@ -31,11 +38,15 @@ router = APIRouter(prefix="/api", tags=["investor"], responses=_ERRORS)  # type:
 
 @router.post("/sessions", response_model=SessionResponse)
 async def open_session(
-    investor_id: InvestorDep, service: ServiceDep, body: SessionRequest | None = None
+    investor_id: InvestorDep,
+    runtime: RuntimeDep,
+    request: Request,
+    body: SessionRequest | None = None,
 ) -> SessionResponse:
     """Resume a conversation of the token's investor, or their current one (started if none)."""
+    refuse_when_limited(await runtime.limits.session(investor_id, client_address(request)))
     body = body or SessionRequest()
-    conversation = await service.open_conversation(
+    conversation = await runtime.conversations.open_conversation(
         investor_id, body.conversation_id, last_seq=body.last_seq, language=body.lang
     )
     return SessionResponse(
@@ -52,9 +63,10 @@ async def send_message(
     body: MessageRequest,
     investor_id: InvestorDep,
     runtime: RuntimeDep,
+    request: Request,
 ) -> MessageResponse:
     """Store the message (idempotent on ``client_msg_id``) and wait for the reply."""
-    check_investor_rate(runtime, investor_id)
+    refuse_when_limited(await runtime.limits.message(investor_id, client_address(request)))
     service = runtime.conversations
     ack = await service.accept(investor_id, conversation_id, body.client_msg_id, body.text)
     frames = await service.answer(conversation_id, body.text, ack)
@@ -75,10 +87,15 @@ async def transcript(
 
 @router.post("/conversations/{conversation_id}/feedback", response_model=Stored)
 async def feedback(
-    conversation_id: str, body: FeedbackRequest, investor_id: InvestorDep, service: ServiceDep
+    conversation_id: str,
+    body: FeedbackRequest,
+    investor_id: InvestorDep,
+    runtime: RuntimeDep,
+    request: Request,
 ) -> Stored:
     """Thumbs on a reply, and/or the 1-5 satisfaction score for the conversation."""
-    await service.feedback(
+    refuse_when_limited(await runtime.limits.message(investor_id, client_address(request)))
+    await runtime.conversations.feedback(
         investor_id,
         conversation_id,
         seq=body.seq,
@@ -90,12 +107,20 @@ async def feedback(
 
 
 @router.post("/dev/token", response_model=TokenResponse, tags=["development"])
-async def dev_token(body: DevTokenRequest, runtime: RuntimeDep) -> TokenResponse:
-    """A session token for any investor: development mode only, for the demo page.
+async def dev_token(body: DevTokenRequest, runtime: RuntimeDep, request: Request) -> TokenResponse:
+    """A session token for any investor, for the demo page: development mode only, and
+    only while the server listens on a loopback interface (404 otherwise).
 
     In production the brokerage's own backend signs tokens (see channels/tokens.py).
     """
-    if runtime.settings.mode != "development":
+    if not runtime.settings.development_features or not _arrived_on_loopback(request):
         raise ApiError(404, "not_found", "Not Found")
     token = runtime.tokens.issue(body.investor_id)
     return TokenResponse(token=token, expires_at=runtime.tokens.verify(token).expires_at)
+
+
+def _arrived_on_loopback(request: Request) -> bool:
+    """Whether the request came in on a loopback interface of this server (the socket
+    address it was served on), whatever the settings say the server listens on."""
+    server: tuple[str, int] | None = request.scope.get("server")
+    return server is not None and is_loopback(str(server[0]))

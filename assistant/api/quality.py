@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from assistant.accounts import exchange_today
-from assistant.api.deps import RuntimeDep, StaffDep
+from assistant.api.deps import RuntimeDep, StaffDep, SupervisorWriterDep
 from assistant.api.schemas import ErrorResponse, FaqDraftRequest, FaqDraftResponse
 from assistant.quality import (
     QualityReport,
@@ -25,7 +25,7 @@ from assistant.quality import (
 )
 from knowledge.freshness import freshness_report
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 404, 409, 422, 503)}
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 409, 422, 503)}
 
 router = APIRouter(prefix="/api/console/quality", tags=["console"], responses=_ERRORS)  # type: ignore[arg-type]
 
@@ -60,10 +60,13 @@ async def report(
 
 
 @router.post("/drafts", response_model=FaqDraftResponse)
-async def draft(body: FaqDraftRequest, staff: StaffDep, runtime: RuntimeDep) -> FaqDraftResponse:
+async def draft(
+    body: FaqDraftRequest, staff: SupervisorWriterDep, runtime: RuntimeDep
+) -> FaqDraftResponse:
     """Draft an FAQ entry from a reported question and the agent's reply to it (or the
     curator's own answer), appended to the drafts sheet for review before ``assistant
-    ingest`` (422 ``nothing_to_draft`` when there is no answer to take)."""
+    ingest`` (supervisors and administrators; 422 ``nothing_to_draft`` when there is no
+    answer to take)."""
     drafted = await draft_from_conversation(
         runtime.store.conversations,
         body.conversation_id,

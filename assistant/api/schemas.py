@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
+    StaffRole,
     Ticket,
     TicketEvent,
 )
@@ -96,15 +97,35 @@ class StaffView(BaseModel):
     id: str
     username: str
     display_name: str
+    role: StaffRole
+    active: bool = True
 
 
 class LoginResponse(BaseModel):
     staff: StaffView
     expires_at: datetime
+    csrf_token: str = Field(description="send as X-CSRF-Token with every console POST")
 
 
 class MeResponse(BaseModel):
     staff: StaffView
+    csrf_token: str = Field(description="send as X-CSRF-Token with every console POST")
+
+
+class StaffListResponse(BaseModel):
+    items: list[StaffView]
+
+
+class NewStaffRequest(_Request):
+    username: str = Field(min_length=3, max_length=32)
+    display_name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    role: StaffRole = StaffRole.AGENT
+
+
+class StaffChangeRequest(_Request):
+    role: StaffRole | None = None
+    active: bool | None = None
 
 
 class ConversationView(BaseModel):

@@ -12,10 +12,11 @@ from fastapi import APIRouter, WebSocket
 from assistant.api.deps import STAFF_COOKIE, get_runtime
 from assistant.conversations import ConversationError, ConversationService
 from assistant.persistence.records import ConversationStatus
+from assistant.persistence.repositories import StorageUnavailableError
 from assistant.queue_waits import QueueWaits
 from assistant.staff import StaffAuth, StaffError
 from channels.bus import Message
-from channels.console_socket import ConsoleAgent, ConsoleRefusedError
+from channels.console_socket import ConsoleAgent, ConsoleRefusedError, ConsoleUnavailableError
 from channels.investor_socket import OpenedConversation, RefusedError
 from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, UserMessage
 
@@ -101,6 +102,17 @@ class InvestorChannel:
         self.service.investor_disconnected(conversation.investor_id)
 
 
+@contextlib.contextmanager
+def _console_storage() -> Iterator[None]:
+    """A store outage as the console socket's retryable refusal (close 1013)."""
+    try:
+        yield
+    except (StorageUnavailableError, ConversationError) as exc:
+        if isinstance(exc, ConversationError) and exc.code != ErrorCode.STORAGE_UNAVAILABLE:
+            raise
+        raise ConsoleUnavailableError("the store is unavailable; reconnecting shortly") from exc
+
+
 class ConsoleChannel:
     """:class:`channels.console_socket.ConsoleHandler` over staff sign-in and the queue."""
 
@@ -110,7 +122,8 @@ class ConsoleChannel:
 
     async def authenticate(self, cookies: Mapping[str, str]) -> ConsoleAgent:
         try:
-            account = await self.staff.authenticate(cookies.get(STAFF_COOKIE))
+            with _console_storage():
+                account = await self.staff.authenticate(cookies.get(STAFF_COOKIE))
         except StaffError as exc:
             refusal = ConsoleRefusedError(exc.message)
             refusal.code = exc.code
@@ -118,7 +131,8 @@ class ConsoleChannel:
         return ConsoleAgent(account.id, account.username, account.display_name)
 
     async def queue(self) -> list[dict[str, Any]]:
-        return await self.service.queue()
+        with _console_storage():
+            return await self.service.queue()
 
     async def agent_typing(self, agent: ConsoleAgent, conversation_id: str) -> None:
         with contextlib.suppress(ConversationError):

@@ -11,6 +11,7 @@ message id).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from assistant.persistence.repositories import (
     StorageError,
     StorageUnavailableError,
 )
+from knowledge.private_files import private_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -48,9 +50,15 @@ _MIGRATION_LOCK_KEY: Final = 0x62645F6D6967
 _BEGIN_IMMEDIATE: Final = "brokerdesk_begin_immediate"
 
 # PostgreSQL SQLSTATE classes that mean "the server cannot serve us right now":
-# 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown,
-# terminated backend), 3D invalid catalog (database missing), 28 invalid authorization.
+# 08 connection exception, 53 insufficient resources (53300 too many connections),
+# 57 operator intervention (57P01 shutdown, 57P03 cannot connect now, terminated backend),
+# 3D invalid catalog (database missing), 28 invalid authorization.
 _UNAVAILABLE_SQLSTATE_CLASSES: Final = ("08", "53", "57", "3D", "28")
+# And single states that pass: 55000 is what a database closed for maintenance answers
+# (ALTER DATABASE ... ALLOW_CONNECTIONS false: "not currently accepting connections"),
+# 55006 object in use, 55P03 lock not available, 40001 / 40P01 a serialization failure or
+# deadlock (the transaction was rolled back: retrying it is safe).
+_UNAVAILABLE_SQLSTATES: Final = frozenset({"55000", "55006", "55P03", "40001", "40P01"})
 
 
 def utc_now() -> datetime:
@@ -76,7 +84,8 @@ def create_engine(
 ) -> AsyncEngine:
     """An async engine with pre-ping, and for SQLite: WAL, foreign keys, a busy timeout and
     real transactions (the sqlite3 driver's own BEGIN handling is switched off). A SQLite
-    file's folder is created; an in-memory SQLite database is refused (ValueError).
+    file is created readable by this user only, its folder 0700; an in-memory SQLite
+    database is refused (ValueError).
 
     ``pool_size`` connections stay open, up to ``max_overflow`` more are opened under load.
     """
@@ -88,7 +97,10 @@ def create_engine(
             # One shared connection: concurrent calls would interleave their transactions.
             raise ValueError("in-memory SQLite cannot serve concurrent calls; use a file")
         if not url.database.startswith("file:"):
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite opens it; its -wal and -shm files copy the mode.
+            # A path that cannot be a file is SQLite's to report, when it opens it.
+            with contextlib.suppress(OSError):
+                private_file(Path(url.database).expanduser())
         engine = create_async_engine(url, pool_pre_ping=True, json_serializer=serializer, **pool)
         busy_timeout_ms = round(sqlite_busy_timeout_s * 1000)
 
@@ -185,7 +197,9 @@ def _unavailable(exc: DBAPIError) -> bool:
     if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
         return True
     sqlstate = getattr(exc.orig, "sqlstate", None)
-    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+    return isinstance(sqlstate, str) and (
+        sqlstate in _UNAVAILABLE_SQLSTATES or sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+    )
 
 
 def _lost_connection(exc: BaseException | None) -> bool:

@@ -126,12 +126,28 @@ class TicketEvent(BaseModel):
     created_at: datetime
 
 
+class StaffRole(StrEnum):
+    """What a staff member may do in the console, each role including the ones before it."""
+
+    AGENT = "agent"  # the queue: claim, reply, note, resolve, hand back; reads the reports
+    SUPERVISOR = "supervisor"  # + campaigns to investors, FAQ drafts
+    ADMIN = "admin"  # + staff accounts and their roles
+
+    def includes(self, other: StaffRole) -> bool:
+        order = list(StaffRole)
+        return order.index(self) >= order.index(other)
+
+
 class StaffAccount(BaseModel):
     id: str
     username: str
     display_name: str
     password_hash: str
     active: bool = True
+    role: StaffRole = StaffRole.AGENT
+    demo: bool = Field(
+        False, description="the development demo account: refused whenever dev features are off"
+    )
     created_at: datetime
 
 

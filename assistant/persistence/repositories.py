@@ -23,6 +23,7 @@ from assistant.persistence.records import (
     OutboxItem,
     PendingTurn,
     StaffAccount,
+    StaffRole,
     StaffSession,
     Ticket,
     TicketEvent,
@@ -216,7 +217,15 @@ class TicketRepository(Protocol):
 
 
 class StaffRepository(Protocol):
-    async def create(self, username: str, display_name: str, password_hash: str) -> StaffAccount:
+    async def create(
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        *,
+        role: StaffRole = StaffRole.AGENT,
+        demo: bool = False,
+    ) -> StaffAccount:
         """Raises StorageError when the username is taken."""
         ...
 
@@ -224,7 +233,22 @@ class StaffRepository(Protocol):
 
     async def get(self, staff_id: str) -> StaffAccount | None: ...
 
+    async def all(self) -> list[StaffAccount]:
+        """Every account, active or not, by username."""
+        ...
+
     async def set_password(self, staff_id: str, password_hash: str) -> None: ...
+
+    async def update(
+        self,
+        staff_id: str,
+        *,
+        role: StaffRole | None = None,
+        active: bool | None = None,
+        demo: bool | None = None,
+    ) -> StaffAccount:
+        """Change what is given; the account as it now is. NotFoundError when unknown."""
+        ...
 
     async def start_session(self, session: StaffSession) -> None: ...
 

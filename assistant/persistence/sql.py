@@ -54,6 +54,7 @@ from assistant.persistence.records import (
     OutboxItem,
     PendingTurn,
     StaffAccount,
+    StaffRole,
     StaffSession,
     Ticket,
     TicketEvent,
@@ -635,13 +636,23 @@ class SqlStaffRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, username: str, display_name: str, password_hash: str) -> StaffAccount:
+    async def create(
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        *,
+        role: StaffRole = StaffRole.AGENT,
+        demo: bool = False,
+    ) -> StaffAccount:
         """Raises :class:`ConflictError` (a StorageError) when the username is taken."""
         account = StaffAccount(
             id=_new_id(),
             username=username,
             display_name=display_name,
             password_hash=password_hash,
+            role=role,
+            demo=demo,
             created_at=self._db.clock(),
         )
 
@@ -660,14 +671,36 @@ class SqlStaffRepository:
     async def get(self, staff_id: str) -> StaffAccount | None:
         return await self._one(staff_accounts.c.id == staff_id)
 
+    async def all(self) -> list[StaffAccount]:
+        async def work(connection: AsyncConnection) -> list[StaffAccount]:
+            query = select(staff_accounts).order_by(staff_accounts.c.username)
+            rows = await connection.execute(query)
+            return [StaffAccount.model_validate(row._mapping) for row in rows]
+
+        return await self._db.read(work)
+
     async def set_password(self, staff_id: str, password_hash: str) -> None:
+        await self._update(staff_id, password_hash=password_hash)
+
+    async def update(
+        self,
+        staff_id: str,
+        *,
+        role: StaffRole | None = None,
+        active: bool | None = None,
+        demo: bool | None = None,
+    ) -> StaffAccount:
+        changes = {"role": role, "active": active, "demo": demo}
+        await self._update(staff_id, **{k: v for k, v in changes.items() if v is not None})
+        account = await self.get(staff_id)
+        if account is None:
+            raise NotFoundError(f"no staff account {staff_id!r}")
+        return account
+
+    async def _update(self, staff_id: str, **values: Any) -> None:
         async def work(connection: AsyncConnection) -> None:
-            statement = (
-                update(staff_accounts)
-                .where(staff_accounts.c.id == staff_id)
-                .values(password_hash=password_hash)
-            )
-            if (await connection.execute(statement)).rowcount != 1:
+            statement = update(staff_accounts).where(staff_accounts.c.id == staff_id)
+            if (await connection.execute(statement.values(**values))).rowcount != 1:
                 raise NotFoundError(f"no staff account {staff_id!r}")
 
         await self._db.write(work)

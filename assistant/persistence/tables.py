@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -97,6 +98,8 @@ staff_accounts = Table(
     Column("password_hash", String(255), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("role", String(16), nullable=False, server_default="agent"),
+    Column("demo", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("username"),
 )
 

@@ -202,6 +202,7 @@
   var S = {
     lang: "zh",
     me: null,
+    csrf: null,
     queue: [],
     queueAt: 0,
     selected: null,
@@ -236,6 +237,8 @@
         if (key === "class") node.className = value;
         else if (key === "text") node.textContent = value;
         else if (key.indexOf("on") === 0) node.addEventListener(key.slice(2), value);
+        // Through the CSSOM: the page's CSP refuses inline style attributes.
+        else if (key === "style") node.style.cssText = value;
         else node.setAttribute(key, value === true ? "" : String(value));
       });
     }
@@ -326,12 +329,15 @@
 
   async function api(method, path, body) {
     var response;
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    // Every change carries the session's CSRF token (from the sign-in or /me answer).
+    if (method !== "GET" && S.csrf) headers["X-CSRF-Token"] = S.csrf;
     try {
       response = await fetch(path, {
         method: method,
         credentials: "same-origin",
-        headers: body === undefined ? { Accept: "application/json" }
-          : { "Content-Type": "application/json", Accept: "application/json" },
+        headers: headers,
         body: body === undefined ? undefined : JSON.stringify(body)
       });
     } catch (e) {
@@ -339,6 +345,7 @@
     }
     var payload = null;
     try { payload = await response.json(); } catch (e) { payload = null; }
+    if (response.ok && payload && payload.csrf_token) S.csrf = payload.csrf_token;
     if (!response.ok) {
       var err = payload && payload.error;
       var detail = payload && payload.detail;
@@ -463,6 +470,7 @@
 
   function resetSession() {
     S.me = null;
+    S.csrf = null;
     S.queue = [];
     S.queueAt = 0;
     S.selected = null;
@@ -1318,11 +1326,16 @@
         el("td", {}, cluster.top_intent ? el("span", { class: "tag", text: cluster.top_intent }) : el("span", { class: "muted", text: "–" })),
         el("td", { class: "cluster-action" }, drafted
           ? el("span", { class: "chip chip-done", "data-testid": "cluster-drafted", text: t.drafted })
-          : el("button", {
+          : !mayDraft() ? null : el("button", {
             class: "btn btn-ghost btn-sm", type: "button", "data-testid": "cluster-draft",
             onclick: function () { openDraft(index); }
           }, t.draftFaq))));
     });
+  }
+
+  // FAQ drafts are for supervisors and administrators; agents see the report only.
+  function mayDraft() {
+    return !!S.me && (S.me.role === "supervisor" || S.me.role === "admin");
   }
 
   function openDraft(index) {

@@ -584,7 +584,17 @@
   var ui = {};
 
   function buildUi() {
-    root.appendChild(el("style", { text: CSS }));
+    // A constructed stylesheet, not a <style> element: host pages whose CSP forbids
+    // inline style (ours among them) still style the widget. Older browsers: <style>.
+    var sheet = null;
+    try {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      sheet = null;
+    }
+    if (!sheet) root.appendChild(el("style", { text: CSS }));
     ui.wrap = el("div", {
       class: "bdw", lang: lang === "zh" ? "zh-CN" : "en", "data-elderly": elderly ? "true" : "false",
       "data-draggable": draggable ? "true" : "false"

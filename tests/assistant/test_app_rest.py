@@ -12,6 +12,7 @@ import pytest
 
 from assistant.api.console import load_canned_replies
 from assistant.app import ensure_demo_agent
+from assistant.persistence.records import StaffRole
 from channels.tokens import SessionTokens
 from tests.utils.live_app import (
     AgentClient,
@@ -279,7 +280,7 @@ async def test_cors_admits_only_the_allowed_origins(live: LiveApp) -> None:
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type",
     }
-    allowed = live.settings.allowed_origins[0]
+    allowed = live.settings.browser_origins[0]
     async with live.http() as http:
         ok = await http.options("/api/sessions", headers={"Origin": allowed, **preflight})
         refused = await http.options(
@@ -308,9 +309,44 @@ async def test_the_widget_the_demo_and_the_console_are_served(live: LiveApp) -> 
     assert home.headers["location"] == "/demo"
 
 
+async def test_every_page_and_api_response_carries_the_security_headers(live: LiveApp) -> None:
+    """Issue 12, finding 11: no CSP, X-Frame-Options or similar headers before."""
+    preflight = {
+        "Origin": live.settings.browser_origins[0],
+        "Access-Control-Request-Method": "POST",
+    }
+    async with live.http() as http:
+        responses = {
+            "console": await http.get("/console"),
+            "demo": await http.get("/demo"),
+            "widget": await http.get("/widget.js"),
+            "static": await http.get("/static/console.js"),
+            "docs": await http.get("/docs"),
+            "api error": await http.post("/api/sessions"),
+            "console error": await http.get("/api/console/me"),
+            "not found": await http.get("/nowhere"),
+            "preflight": await http.options("/api/sessions", headers=preflight),
+        }
+
+    for name, response in responses.items():
+        headers = response.headers
+        assert headers["x-content-type-options"] == "nosniff", name
+        assert headers["x-frame-options"] == "DENY", name
+        assert headers["referrer-policy"] == "same-origin", name
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], name
+    page_policy = responses["console"].headers["content-security-policy"]
+    assert "script-src 'self'" in page_policy and "unsafe-inline" not in page_policy
+    assert responses["demo"].headers["content-security-policy"] == page_policy
+    assert (
+        responses["api error"].headers["content-security-policy"].startswith("default-src 'none'")
+    )
+
+
 async def test_a_campaign_reaches_a_connected_investor_in_its_segment(live: LiveApp) -> None:
     await live.acall(
-        lambda runtime: runtime.staff.create_account("admin-1", "运营小王", "campaign-pass-1")
+        lambda runtime: runtime.staff.create_account(
+            "admin-1", "运营小王", "campaign-pass-1", role=StaffRole.SUPERVISOR
+        )
     )
     investor = await InvestorClient.open(live.ws_url, live.token("INV-1003"))
     admin = AgentClient(live)

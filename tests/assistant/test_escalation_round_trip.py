@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,10 +25,11 @@ from tests.utils.live_app import (
     AgentClient,
     InvestorClient,
     LiveApp,
+    ServerLog,
     app_settings,
     shared_assistant,
 )
-from tests.utils.processes import free_port, port_open, wait_until
+from tests.utils.processes import ServerProcess, create_staff_account
 from tests.utils.redis_server import RedisServer
 
 PASSWORD = "correct-horse-42"
@@ -226,6 +225,46 @@ async def test_the_place_in_the_queue_moves_up_when_a_person_takes_one_ahead(
     assert moved["ahead"] == waiting.index(second.conversation_id)
 
 
+# The formats the security test got through to agents in clear (issue 12, finding 4).
+FORMATTED_PERSONAL_DATA = [
+    ("手机138.1234.5678", "13812345678"),
+    ("电话138/1234/5678", "13812345678"),
+    ("号码 1 3 8 1 2 3 4 5 6 7 8", "13812345678"),
+    ("(138)1234-5678", "13812345678"),
+    ("幺三八幺二三四五六七八", "幺三八幺二三四五六七八"),
+    ("一三八一二三四五六七八", "一三八一二三四五六七八"),
+    ("身份证110105.19900101.0029", "110105.19900101.0029"),
+    ("卡号622 202 123 456 789 012 8", "622 202 123 456 789 012 8"),
+    ("卡 6222.0212.3456.7890.128", "6222.0212.3456.7890.128"),
+]
+
+
+# Placed after the queue tests: run before them, its claim was the app's third, and the first
+# of them expects fewer than three claims so far (no typical wait yet).
+async def test_formatted_personal_data_is_stored_and_shown_to_agents_masked(
+    live: LiveApp,
+) -> None:
+    investor = await escalated_investor(live, "INV-1002")
+    agent = await signed_in(live, "agent-a")
+    await agent.post(f"/conversations/{investor.conversation_id}/claim")
+    await investor.expect("agent_joined")
+    for n, (text, _) in enumerate(FORMATTED_PERSONAL_DATA):
+        await investor.say(f"pii-{n}", text)
+        await investor.expect("ack", client_msg_id=f"pii-{n}")
+    detail = (await agent.get(f"/conversations/{investor.conversation_id}")).json()
+    stored = await live.acall(
+        lambda runtime: runtime.store.conversations.events_after(investor.conversation_id, 0)
+    )
+    await agent.post(f"/conversations/{investor.conversation_id}/resolve")
+    await investor.close()
+    await agent.close()
+
+    shown = json.dumps(detail, ensure_ascii=False)
+    kept = json.dumps([event.payload for event in stored], ensure_ascii=False)
+    leaked = [raw for _, raw in FORMATTED_PERSONAL_DATA if raw in shown or raw in kept]
+    assert leaked == [], f"{len(leaked)} of {len(FORMATTED_PERSONAL_DATA)} formats in clear"
+
+
 async def test_an_agent_reply_that_breaks_the_rules_is_refused_with_its_evidence(
     live: LiveApp,
 ) -> None:
@@ -382,45 +421,33 @@ async def test_the_console_socket_refuses_strangers(
     assert socket.close_code == close_code
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param(b"\x00\xff binary", id="binary"),
+        pytest.param("[" * 2000 + "]" * 2000, id="nested-2000-deep"),
+        pytest.param("not json", id="not-json"),
+        pytest.param('{"type": "ping", "pad": "' + "x" * 20000 + '"}', id="oversized"),
+    ],
+)
+async def test_the_console_socket_answers_an_unreadable_frame_with_bad_frame(
+    live: LiveApp, frame: str | bytes
+) -> None:
+    agent = await signed_in(live, "agent-b")
+    await agent.open_socket()
+    assert agent.socket is not None
+    with ServerLog() as log:
+        await agent.socket.send(frame)
+        error = await agent.notice("error")
+        await agent.socket.send(json.dumps({"type": "ping"}))
+        await agent.notice("pong")
+    await agent.close()
+
+    assert error["code"] == "bad_frame"
+    assert log.tracebacks() == [], "no ASGI error, no traceback"
+
+
 # two processes ----------------------------------------------------------------------
-
-
-class ServerProcess:
-    """``assistant serve`` in a child process."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.env = env
-        self.log = log
-        self.process = subprocess.Popen(
-            [ASSISTANT, "serve", "--port", str(self.port)],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self) -> None:
-        def ready() -> bool:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            return port_open(self.port)
-
-        wait_until(ready, timeout=300, what=f"assistant serve on {self.port}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 
 
 @pytest.mark.slow
@@ -438,15 +465,7 @@ def test_an_agent_on_one_server_answers_an_investor_on_another(sample_kb, tmp_pa
             "BROKERDESK_PUSH_POLL_S": "0",
             "BROKERDESK_SECRET_KEY": "shared-between-the-two-servers",
         }
-        created = subprocess.run(
-            [ASSISTANT, "staff", "create", "agent-x", "--name", "客服小西", "--password-stdin"],
-            input=f"{PASSWORD}\n",
-            text=True,
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        assert created.returncode == 0, created.stderr
+        create_staff_account(env, "agent-x", "客服小西", PASSWORD)
         servers = [ServerProcess(env, tmp_path / f"server-{n}.log") for n in ("a", "b")]
         try:
             for server in servers:

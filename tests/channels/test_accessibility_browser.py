@@ -18,7 +18,12 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.utils.accessibility import RECORD_ANNOUNCEMENTS, WIDGET_FOCUS, blocking_violations
+from tests.utils.accessibility import (
+    RECORD_ANNOUNCEMENTS,
+    WIDGET_FOCUS,
+    blocking_violations,
+    wait_for_widget_focus,
+)
 from tests.utils.browser import PHONES, BrowserSession, Expected, phone
 from tests.utils.live_app import LiveApp, app_settings, shared_assistant
 
@@ -164,7 +169,7 @@ def test_the_keyboard_alone_opens_the_chat_sends_and_closes_it(
     page.get_by_test_id("bdw-bubble").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("bdw-panel")).to_have_attribute("data-open", "true")
-    page.wait_for_function(f"({WIDGET_FOCUS})() === 'bdw-input'")
+    wait_for_widget_focus(page, "bdw-input")
     # Beside the page, not over it: the panel is not modal on a desktop.
     assert page.get_by_test_id("bdw-panel").get_attribute("aria-modal") is None
     assert page.get_by_test_id("bdw-bubble").get_attribute("aria-expanded") == "true"

@@ -7,11 +7,9 @@ racing for one conversation.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -22,7 +20,13 @@ from tests.utils.browser import (
     Expected,
     received_frames,
 )
-from tests.utils.live_app import LiveApp, app_settings, shared_assistant
+from tests.utils.live_app import (
+    LiveApp,
+    app_settings,
+    queued_conversation,
+    shared_assistant,
+    stored_status,
+)
 from tests.utils.processes import wait_until
 
 pytestmark = pytest.mark.browser
@@ -71,20 +75,6 @@ def signed_in_console(
     return page
 
 
-def queued_conversation(live: LiveApp, investor_id: str) -> str:
-    """An investor who asked for a person over the investor REST API; the conversation id."""
-    headers = {"Authorization": f"Bearer {live.token(investor_id)}"}
-    with httpx.Client(base_url=live.base_url, headers=headers, timeout=60) as client:
-        conversation_id = str(client.post("/api/sessions").json()["conversation_id"])
-        sent = client.post(
-            f"/api/conversations/{conversation_id}/messages",
-            json={"client_msg_id": uuid.uuid4().hex, "text": "我要人工客服"},
-        )
-        sent.raise_for_status()
-    assert [f["action"] for f in sent.json()["frames"] if f["type"] == "reply"] == ["escalate"]
-    return conversation_id
-
-
 def widget_messages(page: Page, kind: str) -> Locator:
     return page.locator(f'[data-testid="bdw-message"][data-kind="{kind}"]')
 
@@ -96,15 +86,6 @@ def console_entries(page: Page, kind: str) -> Locator:
 def stored_feedback(live: LiveApp, since: datetime) -> list[Feedback]:
     async def read(runtime: Runtime) -> list[Feedback]:
         return await runtime.store.conversations.feedback_since(since)
-
-    return live.call(read)
-
-
-def stored_status(live: LiveApp, conversation_id: str) -> ConversationStatus:
-    async def read(runtime: Runtime) -> ConversationStatus:
-        conversation = await runtime.store.conversations.get(conversation_id)
-        assert conversation is not None
-        return conversation.status
 
     return live.call(read)
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from assistant.api.deps import Runtime
+from assistant.persistence.records import StaffRole
 from tests.utils.browser import BrowserSession, Expected
 from tests.utils.live_app import LiveApp, app_settings, shared_assistant
 from tests.utils.processes import wait_until
@@ -42,7 +43,8 @@ def live(sample_kb, tmp_path_factory) -> Iterator[tuple[LiveApp, QualityWeek]]:
     ).start()
 
     async def create_agent(runtime: Runtime) -> None:
-        await runtime.staff.create_account(AGENT, NAME, PASSWORD)
+        # A supervisor: FAQ drafts are a supervisor's.
+        await runtime.staff.create_account(AGENT, NAME, PASSWORD, role=StaffRole.SUPERVISOR)
 
     app.call(create_agent)
     week = converse(app, AGENT, PASSWORD)

@@ -19,6 +19,7 @@ from channels.tokens import SessionTokens
 from tests.utils.live_app import (
     InvestorClient,
     LiveApp,
+    ServerLog,
     app_settings,
     shared_assistant,
     with_llm,
@@ -339,7 +340,7 @@ async def test_an_origin_that_is_not_allowed_is_refused(live: LiveApp) -> None:
 
 async def test_an_allowed_origin_may_connect(live: LiveApp) -> None:
     client = await InvestorClient.open(
-        live.ws_url, live.token("INV-1001"), origin=live.settings.allowed_origins[0]
+        live.ws_url, live.token("INV-1001"), origin=live.settings.browser_origins[0]
     )
     await client.close()
 
@@ -382,6 +383,46 @@ async def test_a_bad_frame_gets_a_typed_error_and_the_connection_survives(
     assert error["fatal"] is False
     assert pong["nonce"] == "still-there"
     assert not client.sequenced(), "nothing was stored"
+
+
+DEEPLY_NESTED = "[" * 2000 + "]" * 2000  # 4,000 bytes: well within the frame size limit
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(DEEPLY_NESTED, id="array"),
+        pytest.param('{"type": "message", "x": ' + DEEPLY_NESTED + "}", id="inside-a-frame"),
+    ],
+)
+async def test_json_nested_2000_deep_after_hello_is_a_bad_frame_and_logs_nothing(
+    live: LiveApp, raw: str
+) -> None:
+    client = await open_client(live, new_investor())
+    with ServerLog() as log:
+        await client.connection.send(raw)
+        error = await client.expect("error")
+        await client.send({"type": "ping", "nonce": "alive"})
+        pong = await client.expect("pong")
+    await client.close()
+
+    assert (error["code"], error["fatal"]) == ("bad_frame", False)
+    assert pong["nonce"] == "alive"
+    assert log.tracebacks() == []
+
+
+async def test_json_nested_2000_deep_before_hello_is_a_bad_frame_and_logs_nothing(
+    live: LiveApp,
+) -> None:
+    client = await InvestorClient.connect(live.ws_url)
+    with ServerLog() as log:
+        await client.connection.send(DEEPLY_NESTED)
+        error = await client.expect("error")
+        close_code = await client.closed_with()
+
+    assert (error["code"], error["fatal"]) == ("bad_frame", True)
+    assert close_code == 4400, "a typed refusal, not 1011"
+    assert log.tracebacks() == []
 
 
 async def test_the_size_limit_is_checked_on_the_raw_frame_before_parsing(live: LiveApp) -> None:

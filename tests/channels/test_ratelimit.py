@@ -1,120 +1,145 @@
-"""Token-bucket rate limits, driven by a fake clock with hand-computed refills."""
+"""Rate limits over the ``limits`` library: moving windows, several scopes counted together,
+one count for every process that shares Redis, and letting requests through when Redis
+cannot be reached. Windows of a second or two keep the waiting short."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
 import pytest
 
-from channels.ratelimit import RateDecision, RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from channels.ratelimit import Limit, LimitStore, RateLimits, WriteLimits
+from tests.utils.redis_server import REDIS_URL, RedisServer, require_redis
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+async def memory() -> AsyncIterator[RateLimits]:
+    store = LimitStore.open(None, prefix="unused:")
+    yield RateLimits(store.storage)
+    await store.close()
 
 
-def test_a_full_bucket_allows_a_burst_then_says_when_to_retry(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=3, refill_per_s=0.5, clock=clock)  # a token every 2 s
-    assert [limiter.check("conn-1").allowed for _ in range(3)] == [True, True, True]
-    assert limiter.check("conn-1") == RateDecision(False, 2.0)
+def redis_prefix() -> str:
+    """Keys of their own, so runs sharing the Redis server never count each other."""
+    return f"bd-test-{secrets.token_hex(4)}:"
 
 
-def test_tokens_come_back_at_the_refill_rate(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=3, refill_per_s=0.5, clock=clock)
-    for _ in range(3):
-        limiter.check("conn-1")
-    clock.now = 1.0  # half a token back
-    assert limiter.check("conn-1") == RateDecision(False, 1.0)
-    clock.now = 2.0  # one token
-    assert limiter.check("conn-1") == RateDecision(True, 0.0)
-    assert limiter.check("conn-1") == RateDecision(False, 2.0)
-    clock.now = 7.0  # 2.5 tokens
-    assert [limiter.check("conn-1").allowed for _ in range(3)] == [True, True, False]
-    assert limiter.check("conn-1").retry_after_s == pytest.approx(1.0)
+async def test_a_window_allows_its_amount_then_says_when_to_retry(memory: RateLimits) -> None:
+    limit = Limit("conn", 3, seconds=2)
+
+    decisions = [await memory.hit([(limit, "c-1")]) for _ in range(4)]
+
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert decisions[3].scope == "conn"
+    assert 0 < decisions[3].retry_after_s <= 2
 
 
-def test_a_bucket_never_holds_more_than_its_capacity(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=2, refill_per_s=1.0, clock=clock)
-    limiter.check("conn-1")
-    clock.now = 1000.0
-    assert [limiter.check("conn-1").allowed for _ in range(3)] == [True, True, False]
+async def test_the_window_moves_on(memory: RateLimits) -> None:
+    limit = Limit("conn", 2, seconds=1)
+    for _ in range(2):
+        await memory.hit([(limit, "c-1")])
+    refused = await memory.hit([(limit, "c-1")])
+    await asyncio.sleep(refused.retry_after_s + 0.05)
+
+    assert not refused.allowed
+    assert (await memory.hit([(limit, "c-1")])).allowed
 
 
-def test_per_minute_spreads_the_allowance_over_the_minute(clock: FakeClock) -> None:
-    limiter = RateLimiter.per_minute(20, clock=clock)
-    assert all(limiter.check("INV-1001").allowed for _ in range(20))
-    assert limiter.check("INV-1001") == RateDecision(False, pytest.approx(3.0))
-    clock.now = 3.0
-    assert limiter.check("INV-1001").allowed
-    assert not limiter.check("INV-1001").allowed
+async def test_keys_and_scopes_are_counted_apart(memory: RateLimits) -> None:
+    connection, investor = Limit("connection", 1, 60), Limit("investor", 1, 60)
+
+    assert (await memory.hit([(connection, "a")])).allowed
+    assert (await memory.hit([(connection, "b")])).allowed
+    assert (await memory.hit([(investor, "a")])).allowed
+    assert not (await memory.hit([(connection, "a")])).allowed
 
 
-def test_keys_have_separate_buckets(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=1, refill_per_s=0.1, clock=clock)
-    assert limiter.check("conn-1").allowed
-    assert not limiter.check("conn-1").allowed
-    assert limiter.check("conn-2").allowed
+async def test_a_refused_request_uses_up_no_other_budget(memory: RateLimits) -> None:
+    connection, investor = Limit("connection", 5, 60), Limit("investor", 1, 60)
+    await memory.hit([(investor, "inv")])
+
+    refused = await memory.hit([(connection, "conn"), (investor, "inv")])
+    others = [await memory.hit([(connection, "conn")]) for _ in range(5)]
+
+    assert (refused.allowed, refused.scope) == (False, "investor")
+    assert all(d.allowed for d in others), "the refused request did not count for the connection"
 
 
-def test_a_costlier_request_takes_more_tokens(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=4, refill_per_s=1.0, clock=clock)
-    assert limiter.check("conn-1", cost=3).allowed
-    assert limiter.check("conn-1", cost=3) == RateDecision(False, 2.0)
-    with pytest.raises(ValueError, match="capacity"):
-        limiter.check("conn-1", cost=5)
+async def test_write_limits_count_every_scope_of_an_investors_write(memory: RateLimits) -> None:
+    limits = WriteLimits(
+        memory,
+        per_connection=100,
+        per_investor=100,
+        sessions_per_investor=100,
+        per_address=3,
+        global_per_minute=100,
+    )
+
+    writes = [
+        await limits.message("INV-1", "10.0.0.1", "conn-1"),
+        await limits.message("INV-2", "10.0.0.1"),
+        await limits.session("INV-3", "10.0.0.1"),
+        await limits.message("INV-4", "10.0.0.1"),
+        await limits.message("INV-4", "10.0.0.2"),
+    ]
+
+    assert [d.allowed for d in writes] == [True, True, True, False, True]
+    assert writes[3].scope == "address"
 
 
-def test_refilled_keys_are_forgotten(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=2, refill_per_s=1.0, clock=clock)  # refills in 2 s
-    limiter.check("a")
-    clock.now = 2.0
-    limiter.check("b")
-    clock.now = 2.5  # a: 1 + 2.5 tokens, full again; b: 1 + 0.5, not yet
-    limiter.check("c")
-    assert len(limiter) == 2
-    # Forgetting a full bucket changes nothing: it starts full again.
-    assert [limiter.check("a").allowed for _ in range(3)] == [True, True, False]
+@pytest.mark.redis
+async def test_processes_sharing_redis_share_one_count() -> None:
+    await require_redis()
+    prefix = redis_prefix()
+    first, second = (LimitStore.open(REDIS_URL, prefix=prefix) for _ in range(2))
+    limit = Limit("investor", 4, 60)
+    try:
+        # Two limiters as two server processes would hold them.
+        a, b = RateLimits(first.storage), RateLimits(second.storage)
+        decisions = [await limiter.hit([(limit, "INV-1")]) for limiter in (a, b, a, b, a, b)]
+    finally:
+        await first.close()
+        await second.close()
+
+    assert [d.allowed for d in decisions] == [True, True, True, True, False, False]
 
 
-def test_memory_follows_the_keys_active_within_one_refill_period(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=1, refill_per_s=1.0, clock=clock)
-    for i in range(10_000):
-        clock.now = i * 0.01
-        limiter.check(f"conn-{i}")
-    assert len(limiter) <= 101
+@pytest.mark.redis
+async def test_redis_keys_carry_the_deployment_prefix() -> None:
+    from redis.asyncio import Redis
+
+    await require_redis()
+    prefix = redis_prefix()
+    store = LimitStore.open(REDIS_URL, prefix=prefix)
+    try:
+        await RateLimits(store.storage).hit([(Limit("investor", 4, 60), "INV-1")])
+    finally:
+        await store.close()
+    client = Redis.from_url(REDIS_URL)
+    try:
+        keys = [key.decode() async for key in client.scan_iter(match=f"{prefix}*")]
+        await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+    assert keys and all(key.startswith(f"{prefix}limits:") for key in keys)
 
 
-def test_beyond_max_keys_the_least_recently_seen_is_forgotten(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=1, refill_per_s=0.001, max_keys=2, clock=clock)
-    assert limiter.check("k0").allowed
-    assert not limiter.check("k0").allowed
-    limiter.check("k1")
-    limiter.check("k2")
-    assert len(limiter) == 2
-    assert limiter.check("k0").allowed  # forgotten, so allowed: the cap errs towards allowing
+@pytest.mark.redis
+async def test_a_request_goes_through_while_redis_is_down(caplog) -> None:
+    server = RedisServer().start()
+    store = LimitStore.open(server.url, prefix=redis_prefix())
+    limits = RateLimits(store.storage)
+    limit = Limit("investor", 1, 60)
+    try:
+        assert (await limits.hit([(limit, "INV-1")])).allowed
+        server.stop()
+        during_outage = await limits.hit([(limit, "INV-1")])
+    finally:
+        server.stop()
+        await store.close()
 
-
-def test_forget_resets_a_key(clock: FakeClock) -> None:
-    limiter = RateLimiter(capacity=1, refill_per_s=0.001, clock=clock)
-    limiter.check("conn-1")
-    limiter.forget("conn-1")
-    assert limiter.check("conn-1").allowed
-    assert len(limiter) == 1
-
-
-@pytest.mark.parametrize(
-    ("capacity", "refill", "max_keys", "complaint"),
-    [(0, 1.0, 10, "capacity"), (1, 0.0, 10, "refill_per_s"), (1, 1.0, 0, "max_keys")],
-)
-def test_nonsense_limits_are_refused(
-    capacity: float, refill: float, max_keys: int, complaint: str
-) -> None:
-    with pytest.raises(ValueError, match=complaint):
-        RateLimiter(capacity, refill, max_keys=max_keys)
+    assert during_outage.allowed
+    assert "rate limits unavailable" in caplog.text

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.utils.accessibility import WIDGET_FOCUS
+from tests.utils.accessibility import WIDGET_FOCUS, wait_for_widget_focus
 from tests.utils.browser import PHONES, BrowserSession, StaticSite, phone
 from tests.utils.live_app import LiveApp, app_settings, shared_assistant
 from tests.utils.processes import free_port
@@ -365,7 +365,15 @@ def test_the_elderly_mode_at_twice_the_font_size_fits_a_small_phone(
     page, width, _ = on_phone(session, "360x640", "elderly-200")
     page.goto(f"{live.base_url}/demo?investor=INV-P5001&elderly=true")
     # The system font scale at 200%, as a web view sees it: the root font size doubled.
-    page.add_style_tag(content="html { font-size: 200% !important; }")
+    # A constructed stylesheet, not page.add_style_tag: the demo page's Content-Security-Policy
+    # refuses inline <style> (style-src 'self'), and CSSOM is what it allows.
+    page.evaluate(
+        """() => {
+          const sheet = new CSSStyleSheet();
+          sheet.replaceSync('html { font-size: 200% !important; }');
+          document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+        }"""
+    )
 
     base = "getComputedStyle(BrokerDeskWidget.root.querySelector('.bdw')).fontSize"
     assert page.evaluate(base) == "36px"  # 18 px elderly text, doubled
@@ -427,7 +435,7 @@ def test_the_full_screen_chat_keeps_the_keyboard_focus_until_escape(
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("bdw-panel")).to_have_attribute("data-open", "true")
     expect(page.get_by_test_id("bdw-status")).to_have_attribute("data-status", "online")
-    page.wait_for_function(f"({WIDGET_FOCUS})() === 'bdw-panel'")  # the dialog, not the keyboard
+    wait_for_widget_focus(page, "bdw-panel")  # the dialog, not the keyboard
 
     order = []
     for _ in range(9):

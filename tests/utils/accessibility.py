@@ -18,6 +18,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.utils.browser import PROJECT_ROOT
+from tests.utils.processes import wait_until
 
 REPORT_DIR = PROJECT_ROOT / "var" / "test-artifacts" / "accessibility"
 BLOCKING = frozenset({"serious", "critical"})
@@ -102,3 +103,14 @@ WIDGET_FOCUS = """() => {
   const node = BrokerDeskWidget.root.activeElement;
   return node && (node.getAttribute('data-testid') || node.className);
 }"""
+
+
+def wait_for_widget_focus(page: Page, expected: str, timeout: float = 30.0) -> None:
+    """Until :data:`WIDGET_FOCUS` is ``expected``. Polled with ``page.evaluate``, not
+    ``page.wait_for_function``: Playwright's polling predicate calls ``eval`` in the page,
+    which the demo page's Content-Security-Policy (no 'unsafe-eval') refuses."""
+    wait_until(
+        lambda: page.evaluate(WIDGET_FOCUS) == expected,
+        timeout=timeout,
+        what=f"the widget's focus on {expected}",
+    )

@@ -149,3 +149,21 @@ def sqlite_write_lock_held(database_url: str) -> Iterator[None]:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+@contextmanager
+def closed_for_maintenance(database_url: str) -> Iterator[None]:
+    """The database refuses new connections (SQLSTATE 55000, as during maintenance) and
+    every open one is ended; allowed again afterwards."""
+    name = make_url(database_url).database
+    with _admin_connection() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        try:
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from assistant.api.deps import Runtime
 from assistant.app import build_app_assistant, create_app
 from assistant.dialogue import DialoguePolicy
 from assistant.llm import LlmComposer, build_chat_model
+from assistant.persistence.records import ConversationStatus
 from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.utils.processes import free_port, wait_until
@@ -74,7 +77,6 @@ def app_settings(state_dir: Path, kb_dir: Path, **overrides: Any) -> Settings:
         "state_dir": state_dir,
         "kb_dir": kb_dir,
         "port": port,
-        "allowed_origins": [f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
         "push_poll_s": 0,
         "push_ipo_calendar": None,
         "push_holding_notices": None,
@@ -238,6 +240,29 @@ class InvestorClient:
         return self.connection.close_code
 
 
+def queued_conversation(live: LiveApp, investor_id: str) -> str:
+    """An investor who asked for a person over the investor REST API; the conversation id."""
+    headers = {"Authorization": f"Bearer {live.token(investor_id)}"}
+    with httpx.Client(base_url=live.base_url, headers=headers, timeout=60) as client:
+        conversation_id = str(client.post("/api/sessions").json()["conversation_id"])
+        sent = client.post(
+            f"/api/conversations/{conversation_id}/messages",
+            json={"client_msg_id": uuid.uuid4().hex, "text": "我要人工客服"},
+        )
+        sent.raise_for_status()
+    assert [f["action"] for f in sent.json()["frames"] if f["type"] == "reply"] == ["escalate"]
+    return conversation_id
+
+
+def stored_status(live: LiveApp, conversation_id: str) -> ConversationStatus:
+    async def read(runtime: Runtime) -> ConversationStatus:
+        conversation = await runtime.store.conversations.get(conversation_id)
+        assert conversation is not None
+        return conversation.status
+
+    return live.call(read)
+
+
 async def until(check: Callable[[], Awaitable[bool]], within: float = 20) -> None:
     """Poll an async condition."""
     deadline = asyncio.get_running_loop().time() + within
@@ -255,6 +280,7 @@ class AgentClient:
         self.http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
         self.socket: ClientConnection | None = None
         self.notices: list[dict[str, Any]] = []
+        self.csrf_token = ""
 
     async def login(self, username: str, password: str) -> dict[str, Any]:
         response = await self.http.post(
@@ -262,6 +288,9 @@ class AgentClient:
         )
         response.raise_for_status()
         body: dict[str, Any] = response.json()
+        # As the console does: every later change carries the session's CSRF token.
+        self.csrf_token = str(body.get("csrf_token", ""))
+        self.http.headers["X-CSRF-Token"] = self.csrf_token
         return body
 
     async def post(self, path: str, **body: Any) -> httpx.Response:
@@ -294,3 +323,36 @@ class AgentClient:
         if self.socket is not None:
             await self.socket.close()
         await self.http.aclose()
+
+
+class ServerLog(logging.Handler):
+    """Every record the app and its server log while installed, uvicorn's own included
+    (uvicorn's loggers do not propagate to the root, so they are watched directly)."""
+
+    WATCHED = ("", "uvicorn", "uvicorn.error", "uvicorn.asgi")
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> ServerLog:
+        for name in self.WATCHED:
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name in self.WATCHED:
+            logging.getLogger(name).removeHandler(self)
+
+    def tracebacks(self) -> list[str]:
+        """Records that carry a traceback or report an unhandled error, as text."""
+        return [
+            f"{record.name}: {record.getMessage()}"
+            for record in self.records
+            if record.exc_info
+            or "Traceback" in record.getMessage()
+            or "Exception in ASGI application" in record.getMessage()
+        ]

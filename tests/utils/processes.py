@@ -74,3 +74,54 @@ class ChromaServer:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def create_staff_account(env: dict[str, str], username: str, name: str, password: str) -> None:
+    """``assistant staff create`` with ``env``'s settings, as an operator would."""
+    created = subprocess.run(
+        [ASSISTANT, "staff", "create", username, "--name", name, "--password-stdin"],
+        input=f"{password}\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+
+
+class ServerProcess:
+    """``assistant serve`` in a child process, on a free loopback port (its output in ``log``)."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.env = env
+        self.log = log
+        self.process = subprocess.Popen(
+            [ASSISTANT, "serve", "--port", str(self.port)],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            return port_open(self.port)
+
+        wait_until(ready, timeout=300, what=f"assistant serve on {self.port}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -115,7 +115,9 @@ class _Investor:
 
 def _agent_answers(app: LiveApp, username: str, password: str, conversation_id: str) -> None:
     with httpx.Client(base_url=f"{app.base_url}/api/console", timeout=60) as agent:
-        agent.post("/login", json={"username": username, "password": password}).raise_for_status()
+        signed_in = agent.post("/login", json={"username": username, "password": password})
+        signed_in.raise_for_status()
+        agent.headers["X-CSRF-Token"] = signed_in.json().get("csrf_token", "")
         agent.post(f"/conversations/{conversation_id}/claim").raise_for_status()
         agent.post(
             f"/conversations/{conversation_id}/messages", json={"text": AGENT_REPLY}

@@ -8,7 +8,9 @@ the assistant serves it, its *route*:
 * ``flow``: a multi-turn flow (``flow``, a name :func:`~assistant.flows.build_flows` knows);
 * ``account``: the investor's own records (``account_query``, a kind of
   :data:`~assistant.account_queries.ACCOUNT_QUERY_KINDS`);
-* ``handoff``: a person must do it (``reason`` says why).
+* ``handoff``: a person must do it (``reason`` says why); its ``entries``, if any,
+  tell the investor what happens and what to prepare while the conversation goes
+  to the staff queue (FAQ rows marked 转人工).
 
 Each also names the ``intent`` that recognises it: one of the intent catalogue,
 or one *proposed* in ``proposed_intents.yaml`` for the catalogue to add.
@@ -70,7 +72,9 @@ class Scenario(BaseModel):
     description: Text = Field(description="one line: what the investor wants")
     route: Route
     entries: tuple[Text, ...] = Field(
-        default=(), description="faq: the FAQ ids that answer it; empty is a content gap"
+        default=(),
+        description="faq: the FAQ ids that answer it (empty is a content gap); "
+        "handoff: the 转人工 entries said before a person takes over",
     )
     flow: Name | None = Field(default=None, description="flow: the flow that serves it")
     account_query: AccountQueryKind | None = Field(
@@ -91,8 +95,8 @@ class Scenario(BaseModel):
                 raise ValueError(f"route {route!r} needs {names[route]!r}")
             if route != self.route and value is not None:
                 raise ValueError(f"{names[route]!r} is only for route {route!r}")
-        if self.entries and self.route != "faq":
-            raise ValueError("'entries' is only for route 'faq'")
+        if self.entries and self.route not in ("faq", "handoff"):
+            raise ValueError("'entries' is only for routes 'faq' and 'handoff'")
         if len(set(self.entries)) != len(self.entries):
             raise ValueError("an entry is listed twice")
         return self

@@ -223,8 +223,8 @@ def test_route_fields_must_fit_the_route(tmp_path: Path) -> None:
             title_zh: 转人工
             title_en: A person
             description: Wants a person.
-            route: handoff
-            reason: Asked for a person.
+            route: flow
+            flow: complaint
             entries: [zh-0185]
             intent: human_agent
             priority: common
@@ -243,7 +243,7 @@ def test_route_fields_must_fit_the_route(tmp_path: Path) -> None:
 
     messages = {p.where: p.message for p in raised.value.problems}
     assert messages == {
-        "service.person": "'entries' is only for route 'faq'",
+        "service.person": "'entries' is only for routes 'faq' and 'handoff'",
         "service.flow_without_name": "route 'flow' needs 'flow'",
     }
 

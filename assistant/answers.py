@@ -142,8 +142,9 @@ class GroundedComposer:
         ]
         rivals = [p for p in plausible if top.confidence - p.confidence <= self.ambiguity_margin]
         # Below answer_at the best entry is still given when nothing else is plausible: a
-        # menu of one is a question the investor has to answer for no gain.
-        alone = not plausible and not strict
+        # menu of one is a question the investor has to answer for no gain. Not an entry
+        # that hands the conversation to a person: a wrong one costs a colleague's time.
+        alone = not plausible and not strict and not top.unit.handoff
         if (top.confidence >= self.answer_at or alone) and not (
             rivals and top.confidence < self.sure_at
         ):

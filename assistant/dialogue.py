@@ -504,6 +504,8 @@ class DialoguePolicy:
             action=Action.ANSWER if turn.completed else Action.FLOW,
             intent=intent,
             quick_replies=turn.quick_replies,
+            # A flow can finish on its first turn (an eligibility check from the account).
+            flags=["flow_completed"] if turn.completed else [],
         )
         if turn.completed and self.guard.is_investment_related(turn.reply, intent.name):
             reply.flags.append("investment_related")

@@ -182,12 +182,13 @@ _MISSING_MONEY = any_of(
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
-    r"(?:故障|宕机|崩|卡死|卡住|闪退|出错|bug|打不开|登不上|延迟|挂了|瘫痪|报错)"
+    r"(?:故障|宕机|崩|卡死|卡住|闪退|出错|bug|打不开|登不上|延迟|挂了|瘫痪|报错|一直转圈|转圈|"
+    r"没报出去|报不出去|下不了单)"
 )
-_LOSS = r"(?:亏|损失|赔|没卖出|没买进|没能卖|没能买|卖不出|买不进|错过|没成交|多亏)"
+_LOSS = r"(?:亏|损失|赔|没卖出|没买进|没能卖|没能买|卖不出|买不进|错过|没成交|多亏|跌停)"
 _STAFF = (
     r"(?:你们的?(?:人|员工|工作人员|客户经理|理财经理|销售|经理)"
-    r"|客户经理|理财经理|投顾|营业部的?人)"
+    r"|客户经理|理财经理|投顾|营业部的?人|(?:你们的?)?(?:机器人|智能客服|在线客服))"
 )
 _FIRM_CAUSED_LOSS = any_of(
     rf"{_STAFF}[^。？?]{{0,20}}(?:说|推荐|让我|叫我|忽悠|保证|承诺)[^。？?]{{0,20}}{_LOSS}",
@@ -197,6 +198,11 @@ _FIRM_CAUSED_LOSS = any_of(
     r"\b(?:told|said|promised|recommended|sold)\b[^.?]{0,40}\b(?:lost|loss|losses)\b",
     r"\b(?:app|system|platform|website)\b[^.?]{0,30}\b(?:crash\w*|down|outage|froze|frozen|"
     r"glitch\w*|failed)\b[^.?]{0,50}\b(?:lost|loss|losses|couldn'?t\s+(?:sell|buy)|missed)\b",
+    # A position we closed, and a demand that we pay for a loss, are claims against the firm.
+    r"(?:你们|券商|公司)[^。？?]{0,6}把我的?[^。？?]{0,12}(?:平了|平仓|强平|卖了|卖掉)",
+    r"强平[^。？?]{0,10}(?:没人|没有人?|也不|不)通知|没(?:人|有)?通知[^。？?]{0,8}(?:就|直接)?强平",
+    r"(?:要|要求|得|必须|让你们|你们要)(?:赔偿|赔钱|赔我)|索赔|赔偿(?:我的)?损失",
+    r"\byou\s+(?:closed|liquidated|sold)\s+my\b|\b(?:want|demand|claim)\w*\s+(?:a\s+)?compensation\b",
 )
 
 

@@ -71,7 +71,7 @@ def taken_route(reply: BotReply) -> Taken:
         return "handoff"
     if any(flag.startswith("account_") for flag in reply.flags):
         return "account"
-    if reply.action.value == "flow":
+    if reply.action.value == "flow" or "flow_completed" in reply.flags:
         return "flow"
     if reply.sources:
         return "faq"

@@ -15,6 +15,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KNOWLEDGE = PROJECT_ROOT / "data" / "knowledge"
+SAMPLE_KB_CACHE = PROJECT_ROOT / "var" / "test-cache" / "sample-kb"
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +31,16 @@ def sample_kb(tmp_path_factory: pytest.TempPathFactory, e5) -> Iterator:
     """The shipped sample knowledge base, ingested once into a temporary directory."""
     from knowledge.index import KnowledgeBase
 
-    directory = tmp_path_factory.mktemp("sample-kb")
-    kb = KnowledgeBase(directory, e5)
-    report = kb.ingest([SAMPLE_KNOWLEDGE])
+    # Ingested incrementally into a cache kept between runs (unchanged entries embed
+    # nothing), then copied, so that no test writes to the cache.
+    SAMPLE_KB_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    cached = KnowledgeBase(SAMPLE_KB_CACHE, e5)
+    report = cached.ingest([SAMPLE_KNOWLEDGE], prune=True)
+    cached.close()
     assert not report.failed, report.failed
+    directory = tmp_path_factory.mktemp("sample-kb") / "kb"
+    shutil.copytree(SAMPLE_KB_CACHE, directory)
+    kb = KnowledgeBase(directory, e5)
     yield kb
     kb.close()
     shutil.rmtree(directory, ignore_errors=True)

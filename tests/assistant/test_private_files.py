@@ -57,7 +57,7 @@ async def test_the_database_drafts_and_demo_password_are_private(
             conversation = (await http.post("/api/sessions")).json()["conversation_id"]
             asked = await http.post(
                 f"/api/conversations/{conversation}/messages",
-                json={"client_msg_id": uuid.uuid4().hex, "text": "REITs怎么买"},
+                json={"client_msg_id": uuid.uuid4().hex, "text": "黄金怎么买"},
             )
         curator = AgentClient(app)
         await curator.login("lead.fan", PASSWORD)

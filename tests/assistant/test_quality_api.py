@@ -21,9 +21,9 @@ from knowledge.loaders import load_source
 from tests.utils.live_app import AgentClient, LiveApp, app_settings, shared_assistant
 from tests.utils.quality import (
     AGENT_REPLY,
-    REITS_AGAIN,
-    REITS_ELSEWHERE,
-    REITS_FIRST,
+    GOLD_AGAIN,
+    GOLD_ELSEWHERE,
+    GOLD_FIRST,
     QualityWeek,
     converse,
 )
@@ -106,9 +106,9 @@ async def test_unanswered_questions_are_clustered_by_meaning_with_the_agents_rep
     assert cluster["reasons"] == {"out_of_scope": 2, "low_confidence_handoff": 1}
     asked = {(e["conversation_id"], e["question"]): e["agent_reply"] for e in cluster["examples"]}
     assert asked == {
-        (held.week.handed_over, REITS_FIRST): AGENT_REPLY,
-        (held.week.handed_over, REITS_AGAIN): AGENT_REPLY,
-        (held.week.bot_only, REITS_ELSEWHERE): None,
+        (held.week.handed_over, GOLD_FIRST): AGENT_REPLY,
+        (held.week.handed_over, GOLD_AGAIN): AGENT_REPLY,
+        (held.week.bot_only, GOLD_ELSEWHERE): None,
     }
 
 
@@ -169,7 +169,7 @@ async def test_an_agents_reply_becomes_a_row_of_the_drafts_sheet(
     agent: AgentClient, held: Held
 ) -> None:
     [cluster] = (await report(agent))["clusters"]
-    picked = next(e for e in cluster["examples"] if e["question"] == REITS_FIRST)
+    picked = next(e for e in cluster["examples"] if e["question"] == GOLD_FIRST)
     others = [e["question"] for e in cluster["examples"] if e is not picked]
     before = sheet_rows(held.sheet)
 
@@ -183,9 +183,9 @@ async def test_an_agents_reply_becomes_a_row_of_the_drafts_sheet(
     assert response.status_code == 200, response.text
     assert response.json() == {
         "draft": {
-            "question": REITS_FIRST,
+            "question": GOLD_FIRST,
             "answer": AGENT_REPLY,
-            "similar_questions": [REITS_AGAIN, REITS_ELSEWHERE],
+            "similar_questions": [GOLD_AGAIN, GOLD_ELSEWHERE],
             "category": "",  # out of scope: no intent to file it under
             "lang": "zh",
         },
@@ -194,13 +194,13 @@ async def test_an_agents_reply_becomes_a_row_of_the_drafts_sheet(
     rows = sheet_rows(held.sheet)
     assert rows[0] == ["question", "answer", "similar_questions", "category", "lang"]
     appended = rows[len(before) if before else 1 :]
-    assert appended == [[REITS_FIRST, AGENT_REPLY, f"{REITS_AGAIN}|{REITS_ELSEWHERE}", "", "zh"]]
+    assert appended == [[GOLD_FIRST, AGENT_REPLY, f"{GOLD_AGAIN}|{GOLD_ELSEWHERE}", "", "zh"]]
 
 
 async def test_a_curator_answers_a_question_no_agent_saw(agent: AgentClient, held: Held) -> None:
     [cluster] = (await report(agent))["clusters"]
     unseen = next(e for e in cluster["examples"] if e["agent_reply"] is None)
-    own = "公募REITs可在证券账户中像股票一样买卖，认购新发REITs需在基金发售期内进行。"
+    own = "黄金ETF可在证券账户中像股票一样买卖，纸黄金和金条请到银行办理。"
 
     refused = await agent.post(
         "/quality/drafts", conversation_id=unseen["conversation_id"], seq=unseen["seq"]
@@ -210,13 +210,13 @@ async def test_a_curator_answers_a_question_no_agent_saw(agent: AgentClient, hel
         conversation_id=unseen["conversation_id"],
         seq=unseen["seq"],
         answer=own,
-        category="reits",
+        category="gold",
     )
 
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "nothing_to_draft"
     assert drafted.status_code == 200, drafted.text
-    assert sheet_rows(held.sheet)[-1] == [REITS_ELSEWHERE, own, "", "reits", "zh"]
+    assert sheet_rows(held.sheet)[-1] == [GOLD_ELSEWHERE, own, "", "gold", "zh"]
 
 
 async def test_a_drafted_cell_that_would_run_as_a_formula_is_written_as_text(

@@ -21,9 +21,9 @@ from tests.utils.live_app import LiveApp, app_settings, shared_assistant
 from tests.utils.processes import wait_until
 from tests.utils.quality import (
     AGENT_REPLY,
-    REITS_AGAIN,
-    REITS_ELSEWHERE,
-    REITS_FIRST,
+    GOLD_AGAIN,
+    GOLD_ELSEWHERE,
+    GOLD_FIRST,
     QualityWeek,
     converse,
 )
@@ -157,7 +157,7 @@ def test_the_quality_view_shows_the_reports_figures_and_drafts_an_faq_entry(
     expect(page.get_by_test_id("draft-error")).to_be_hidden()
     expect(page.get_by_test_id("draft-answer")).to_be_hidden()
     expect(page.get_by_test_id("draft-question")).to_have_text(answered["question"])
-    expect(page.get_by_test_id("draft-similar")).to_contain_text(REITS_ELSEWHERE)
+    expect(page.get_by_test_id("draft-similar")).to_contain_text(GOLD_ELSEWHERE)
     session.screenshot(page, "draft-dialog")
     page.get_by_test_id("draft-submit").click()
 
@@ -171,7 +171,7 @@ def test_the_quality_view_shows_the_reports_figures_and_drafts_an_faq_entry(
     question, answer, similar, category, lang = drafted
     assert (question, answer, category, lang) == (answered["question"], AGENT_REPLY, "", "zh")
     # The rest of the cluster: the other wording in that conversation and the bot-only one.
-    asked = {REITS_FIRST, REITS_AGAIN, REITS_ELSEWHERE}
+    asked = {GOLD_FIRST, GOLD_AGAIN, GOLD_ELSEWHERE}
     assert sorted(similar.split("|")) == sorted(asked - {question})
     assert answered["conversation_id"] == week.handed_over
     session.screenshot(page, "drafted")

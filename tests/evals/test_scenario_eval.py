@@ -16,6 +16,7 @@ def test_the_route_is_read_from_what_the_reply_did() -> None:
     assert taken_route(_reply(sources=[source])) == "faq"
     assert taken_route(_reply(action=Action.CLARIFY, sources=[source])) == "faq"
     assert taken_route(_reply(action=Action.FLOW)) == "flow"
+    assert taken_route(_reply(flags=["flow_completed"])) == "flow"
     assert taken_route(_reply(flags=["account_transfers"])) == "account"
     assert taken_route(_reply(action=Action.ESCALATE, escalation=handoff)) == "handoff"
     assert taken_route(_reply(flags=["not_answered", "knowledge_gap"])) == "none"

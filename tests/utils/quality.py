@@ -3,19 +3,19 @@ investors on the investor REST API (the real assistant answers them), an agent o
 console API. Nothing is written to the store directly.
 
 What the real assistant does with these questions (sample knowledge base, shipped intents):
-the ChiNext question is answered from the knowledge base; questions about buying REITs are
+the ChiNext question is answered from the knowledge base; questions about buying gold are
 out of scope, and a second one in a row is handed to a person for low confidence.
 
 Worked out by hand, for a window that holds only these three conversations:
 
 * ``answered``: "创业板怎么开通？" answered; thumbs up on the reply; rated 5.
-* ``handed_over``: "REITs怎么买" (out of scope), "公募REITs在哪里买" (escalated:
+* ``handed_over``: "黄金怎么买" (out of scope), "纸黄金在哪里买" (escalated:
   low_confidence); the agent claims it, answers :data:`AGENT_REPLY`, resolves it;
   thumbs down on the bot's first reply; rated 2.
-* ``bot_only``: "REITs在哪里买" (out of scope); nobody else answers.
+* ``bot_only``: "黄金在哪里买" (out of scope); nobody else answers.
 
 So: 3 conversations, all engaged; 1 escalated (``low_confidence``), containment 2/3;
-4 turns, 3 needing attention (two out of scope, one low-confidence handoff), all three REITs
+4 turns, 3 needing attention (two out of scope, one low-confidence handoff), all three gold
 questions in one cluster; CSAT mean 3.5 from 2, half of them 4–5; thumbs 1 up, 1 down.
 """
 
@@ -30,10 +30,12 @@ import httpx
 from tests.utils.live_app import LiveApp
 
 ANSWERED = "创业板怎么开通？"
-REITS_FIRST = "REITs怎么买"
-REITS_AGAIN = "公募REITs在哪里买"
-REITS_ELSEWHERE = "REITs在哪里买"
-AGENT_REPLY = "公募REITs在沪深交易所上市交易，用A股证券账户即可在交易时间买卖，代码以508或180开头。"
+GOLD_FIRST = "黄金怎么买"
+GOLD_AGAIN = "纸黄金在哪里买"
+GOLD_ELSEWHERE = "黄金在哪里买"
+AGENT_REPLY = (
+    "黄金ETF在沪深交易所上市交易，用A股证券账户即可在交易时间买卖；纸黄金和实物金条需在银行办理。"
+)
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,15 @@ def converse(app: LiveApp, agent_username: str, agent_password: str) -> QualityW
         answered.feedback(seq=first["seq"], thumbs="up")
         answered.feedback(score=5)
 
-        reits = handed.say(REITS_FIRST)
-        assert reits["intent"] == "out_of_scope", reits
-        again = handed.say(REITS_AGAIN)
+        gold = handed.say(GOLD_FIRST)
+        assert gold["intent"] == "out_of_scope", gold
+        again = handed.say(GOLD_AGAIN)
         assert (again["action"], again["intent"]) == ("escalate", "out_of_scope"), again
-        handed.feedback(seq=reits["seq"], thumbs="down")
+        handed.feedback(seq=gold["seq"], thumbs="down")
         _agent_answers(app, agent_username, agent_password, handed.conversation_id)
         handed.feedback(score=2)
 
-        elsewhere = bot_only.say(REITS_ELSEWHERE)
+        elsewhere = bot_only.say(GOLD_ELSEWHERE)
         assert elsewhere["intent"] == "out_of_scope", elsewhere
         return QualityWeek(
             answered.conversation_id, handed.conversation_id, bot_only.conversation_id

@@ -1,0 +1,45 @@
+"""What an investor's message says about the firm: money gone, or a loss we caused."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.incoming_signals import reports_firm_caused_loss, reports_missing_money
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "系统宕机导致我没卖出去 亏了好几万",
+        "今天开盘的时候你们app一直转圈 我的卖单没报出去 结果跌停了 这是你们系统的问题 要赔偿",
+        "之前问你们机器人说可以撤单 我就没管 结果成交了亏了钱 这怎么算",
+        "昨天你们把我的期权仓位平了 我当时保证金明明是够的 亏了好几万",
+        "我被强平了 根本没人通知我",
+        "客户经理推荐的产品让我亏了三成",
+        "This is your fault, I demand compensation for the loss",
+        "You closed my position without any warning",
+    ],
+)
+def test_a_loss_laid_at_the_firms_door_is_recognised(text: str) -> None:
+    assert reports_firm_caused_loss(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "强平线是多少",
+        "融资融券什么情况下会被强平",
+        "股票跌停了还能卖吗",
+        "赔率是什么意思",
+        "app一直转圈怎么办",
+        "买的股票因为造假退市了 亏惨了",
+        "How is the forced liquidation line calculated?",
+    ],
+)
+def test_questions_about_rules_and_market_losses_are_not_claims(text: str) -> None:
+    assert not reports_firm_caused_loss(text)
+
+
+def test_missing_money_is_recognised_and_a_question_about_balances_is_not() -> None:
+    assert reports_missing_money("我账户里少了两万块钱")
+    assert not reports_missing_money("怎么查账户余额")

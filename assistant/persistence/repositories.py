@@ -280,6 +280,12 @@ class OutboxRepository(Protocol):
         """How many pushes reached the investor since ``since`` (for the rate limit)."""
         ...
 
+    async def mute(self, investor_id: str, kind: str, at: datetime) -> bool:
+        """Stop pushes of ``kind`` to the investor; False when it was muted already."""
+        ...
+
+    async def muted_kinds(self, investor_id: str) -> set[str]: ...
+
 
 class Store(Protocol):
     """All repositories over one database."""

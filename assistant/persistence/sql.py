@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Insert,
     Row,
+    Table,
     and_,
     case,
     delete,
@@ -75,6 +76,7 @@ from assistant.persistence.tables import (
     events,
     outbox,
     pending_turns,
+    push_mutes,
     staff_accounts,
     staff_sessions,
     ticket_events,
@@ -740,6 +742,13 @@ class SqlStaffRepository:
         return await self._db.read(work)
 
 
+def _insert_if_new(dialect: str, table: Table, values: dict[str, Any]) -> Insert:
+    """An INSERT that does nothing (rowcount 0) where a unique key already holds the row."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(values).on_conflict_do_nothing()
+
+
 class SqlOutboxRepository:
     """Proactive pushes, one per investor and dedupe key."""
 
@@ -747,12 +756,7 @@ class SqlOutboxRepository:
         self._db = db
 
     async def put(self, item: OutboxItem) -> bool:
-        values = item.model_dump(exclude={"id"})
-        statement: Any
-        if self._db.dialect == "postgresql":
-            statement = postgresql.insert(outbox).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(outbox).values(values).on_conflict_do_nothing()
+        statement = _insert_if_new(self._db.dialect, outbox, item.model_dump(exclude={"id"}))
 
         async def work(connection: AsyncConnection) -> bool:
             return (await connection.execute(statement)).rowcount == 1
@@ -808,6 +812,23 @@ class SqlOutboxRepository:
 
         async def work(connection: AsyncConnection) -> int:
             return int((await connection.execute(query)).scalar_one())
+
+        return await self._db.read(work)
+
+    async def mute(self, investor_id: str, kind: str, at: datetime) -> bool:
+        values = {"investor_id": investor_id, "kind": kind, "muted_at": at}
+        statement = _insert_if_new(self._db.dialect, push_mutes, values)
+
+        async def work(connection: AsyncConnection) -> bool:
+            return (await connection.execute(statement)).rowcount == 1
+
+        return await self._db.write(work)
+
+    async def muted_kinds(self, investor_id: str) -> set[str]:
+        query = select(push_mutes.c.kind).where(push_mutes.c.investor_id == investor_id)
+
+        async def work(connection: AsyncConnection) -> set[str]:
+            return {row.kind for row in await connection.execute(query)}
 
         return await self._db.read(work)
 

@@ -14,7 +14,6 @@ quiet hours are read in.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import json
@@ -39,6 +38,7 @@ from assistant.proactive.events import (
     Segment,
     listing_of,
 )
+from assistant.proactive.files import ReloadingFile
 from assistant.proactive.policy import aware
 
 EXCHANGE_TZ = ZoneInfo("Asia/Shanghai")
@@ -94,19 +94,10 @@ class _DataFile(Generic[RowT]):
         self.path = path
         self._row_model = row_model
         self._list_key = list_key
-        self._cached: tuple[tuple[int, int], list[RowT]] | None = None
-        self._lock = asyncio.Lock()
+        self._file = ReloadingFile(path, self.parse)
 
     async def rows(self) -> list[RowT]:
-        async with self._lock:
-            try:
-                stat = self.path.stat()
-            except OSError as error:
-                raise ProactiveDataError(f"{self.path}: {error}") from error
-            version = (stat.st_mtime_ns, stat.st_size)
-            if self._cached is None or self._cached[0] != version:
-                self._cached = (version, await asyncio.to_thread(self.parse))
-            return self._cached[1]
+        return await self._file.read()
 
     def parse(self) -> list[RowT]:
         parsed: list[RowT] = []

@@ -165,7 +165,7 @@ async def _check_fresh_migration(url: str) -> None:
     try:
         async with first.engine.connect() as connection:
             assert await connection.run_sync(_diff_against_tables) == []
-        assert await schema_revision(first.engine) == head_revision() == "0004"
+        assert await schema_revision(first.engine) == head_revision() == "0005"
     finally:
         await first.close()
         await second.close()
@@ -1021,7 +1021,7 @@ def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: P
     result = cli.invoke(app, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert "is at revision 0004" in result.output
+    assert "is at revision 0005" in result.output
     assert (tmp_path / "state" / "brokerdesk.db").is_file()
 
 

@@ -286,6 +286,10 @@ class OutboxRepository(Protocol):
 
     async def muted_kinds(self, investor_id: str) -> set[str]: ...
 
+    async def stored_keys(self, investor_id: str) -> set[str]:
+        """Dedupe keys of the investor's pushes still stored, delivered or not."""
+        ...
+
 
 class Store(Protocol):
     """All repositories over one database."""

@@ -824,6 +824,14 @@ class SqlOutboxRepository:
 
         return await self._db.write(work)
 
+    async def stored_keys(self, investor_id: str) -> set[str]:
+        query = select(outbox.c.dedupe_key).where(outbox.c.investor_id == investor_id)
+
+        async def work(connection: AsyncConnection) -> set[str]:
+            return {row.dedupe_key for row in await connection.execute(query)}
+
+        return await self._db.read(work)
+
     async def muted_kinds(self, investor_id: str) -> set[str]:
         query = select(push_mutes.c.kind).where(push_mutes.c.investor_id == investor_id)
 

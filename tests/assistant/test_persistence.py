@@ -43,7 +43,6 @@ from assistant.persistence.repositories import (
 )
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.persistence.tables import metadata
-from assistant.settings import get_settings
 from tests.utils.databases import (
     DATABASE_BACKENDS,
     database_url_for,
@@ -1006,15 +1005,6 @@ async def test_postgres_write_cut_off_midway_leaves_nothing_behind(postgres_url:
         assert retried.seq == 2
     finally:
         await store.close()
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("BROKERDESK_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("BROKERDESK_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: Path) -> None:

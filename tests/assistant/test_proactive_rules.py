@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
+from typer.testing import CliRunner
 
 from assistant.accounts import (
     BankTransfer,
@@ -21,8 +23,9 @@ from assistant.accounts import (
     JsonAccountSystem,
     RiskAssessment,
 )
+from assistant.cli import app
 from assistant.compliance import ComplianceGuard
-from assistant.persistence.records import TurnRecord
+from assistant.persistence.records import OutboxItem, TurnRecord
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.proactive import (
     ProactiveDataError,
@@ -50,7 +53,7 @@ from assistant.proactive.signals import (
     QuestionLog,
     SignalCollector,
 )
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 from channels import protocol
 from tests.assistant.test_proactive import Clock, RecordingDeliverer
 
@@ -640,3 +643,48 @@ def test_quiet_hours_policy_knows_the_rules_exemption() -> None:
 
 def test_every_kind_the_frame_names_for_rules_has_a_rule_and_no_other() -> None:
     assert {rule.kind for rule in RULES} == set(get_args(protocol.RuleKind))
+
+
+# the preview ------------------------------------------------------------------------------
+
+
+def previewed(cli: CliRunner, at: str) -> dict[tuple[str, str], str]:
+    result = cli.invoke(app, ["push", "preview", "--at", at, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    return {(push["investor_id"], push["kind"]): push["outcome"] for push in body["pushes"]}
+
+
+def test_the_preview_says_who_gets_what_at_a_time_and_sends_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    morning = previewed(cli, "2026-12-15T10:00")
+
+    # INV-1001 at 10:00: four pushes under the daily limit of three, most urgent first
+    # (allotment 90, risk assessment 65, dividend notice 50), the application reminder (45)
+    # waits; the fraud alert is outside the limit.
+    assert {kind: outcome for (who, kind), outcome in morning.items() if who == "INV-1001"} == {
+        "allotment_due": "would_send",
+        "risk_assessment_expiry": "would_send",
+        "holding_notice": "would_send",
+        "application_halfway": "daily_limit",
+        "fraud_alert": "would_send",
+    }
+    assert morning[("INV-1006", "risk_mismatch")] == "would_send"
+    assert ("INV-1003", "risk_mismatch") not in morning  # C1, holds nothing
+
+    night = previewed(cli, "2026-12-15T23:00")
+    assert ("INV-1001", "allotment_due") not in night  # payment closed at 16:00
+    assert night[("INV-1001", "risk_assessment_expiry")] == "quiet_hours"
+    assert night[("INV-1001", "fraud_alert")] == "would_send"
+
+    async def queued_and_mute() -> list[OutboxItem]:
+        store = await open_store(get_settings().database)
+        try:
+            await store.outbox.mute("INV-1006", "risk_mismatch", NOW)
+            return await store.outbox.pending("INV-1001", sh("2030-01-01 00:00"))
+        finally:
+            await store.close()
+
+    assert asyncio.run(queued_and_mute()) == []  # the previews queued nothing
+    assert previewed(cli, "2026-12-15T10:00")[("INV-1006", "risk_mismatch")] == "muted"

@@ -22,6 +22,7 @@ from assistant.persistence.records import (
     Feedback,
     OutboxItem,
     PendingTurn,
+    PushMute,
     StaffAccount,
     StaffRole,
     StaffSession,
@@ -285,6 +286,12 @@ class OutboxRepository(Protocol):
         ...
 
     async def muted_kinds(self, investor_id: str) -> set[str]: ...
+
+    async def delivered_between(self, since: datetime, until: datetime) -> list[OutboxItem]:
+        """Pushes delivered at or after ``since`` and before ``until``, oldest first."""
+        ...
+
+    async def mutes_between(self, since: datetime, until: datetime) -> list[PushMute]: ...
 
     async def stored_keys(self, investor_id: str) -> set[str]:
         """Dedupe keys of the investor's pushes still stored, delivered or not."""

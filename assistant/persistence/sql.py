@@ -54,6 +54,7 @@ from assistant.persistence.records import (
     Feedback,
     OutboxItem,
     PendingTurn,
+    PushMute,
     StaffAccount,
     StaffRole,
     StaffSession,
@@ -823,6 +824,34 @@ class SqlOutboxRepository:
             return (await connection.execute(statement)).rowcount == 1
 
         return await self._db.write(work)
+
+    async def delivered_between(self, since: datetime, until: datetime) -> list[OutboxItem]:
+        query = (
+            select(outbox)
+            .where(outbox.c.delivered_at >= since, outbox.c.delivered_at < until)
+            .order_by(outbox.c.delivered_at, outbox.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[OutboxItem]:
+            return [
+                OutboxItem.model_validate(row._mapping) for row in await connection.execute(query)
+            ]
+
+        return await self._db.read(work)
+
+    async def mutes_between(self, since: datetime, until: datetime) -> list[PushMute]:
+        query = (
+            select(push_mutes)
+            .where(push_mutes.c.muted_at >= since, push_mutes.c.muted_at < until)
+            .order_by(push_mutes.c.muted_at)
+        )
+
+        async def work(connection: AsyncConnection) -> list[PushMute]:
+            return [
+                PushMute.model_validate(row._mapping) for row in await connection.execute(query)
+            ]
+
+        return await self._db.read(work)
 
     async def stored_keys(self, investor_id: str) -> set[str]:
         query = select(outbox.c.dedupe_key).where(outbox.c.investor_id == investor_id)

@@ -25,9 +25,11 @@ from assistant.accounts import (
 )
 from assistant.cli import app
 from assistant.compliance import ComplianceGuard
-from assistant.persistence.records import OutboxItem, TurnRecord
+from assistant.persistence.records import EventKind, OutboxItem, TurnRecord
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.proactive import (
+    EventSource,
+    FraudAlertSource,
     ProactiveDataError,
     ProactiveDispatcher,
     PushPolicy,
@@ -37,6 +39,7 @@ from assistant.proactive import (
     Segment,
 )
 from assistant.proactive.dispatcher import Outbox
+from assistant.proactive.outcomes import push_outcomes
 from assistant.proactive.rules import (
     QUIET_EXEMPT_KINDS,
     RULES,
@@ -55,7 +58,7 @@ from assistant.proactive.signals import (
 )
 from assistant.settings import Settings, get_settings
 from channels import protocol
-from tests.assistant.test_proactive import Clock, RecordingDeliverer
+from tests.assistant.test_proactive import Clock, RecordingDeliverer, fraud_alert, write_alerts
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_INVESTORS = ROOT / "data" / "accounts" / "investors.json"
@@ -549,10 +552,15 @@ def test_a_rule_text_that_advises_a_trade_or_promises_is_refused(
 
 
 def rule_dispatcher(
-    store: SqlStore, policy: PushPolicy, deliverer: RecordingDeliverer, now: datetime
+    store: SqlStore,
+    policy: PushPolicy,
+    deliverer: RecordingDeliverer,
+    now: datetime,
+    source: EventSource | None = None,
 ) -> ProactiveDispatcher:
+    """Over the sample accounts as of the sample day; the rules' source unless another."""
     return ProactiveDispatcher(
-        sources=[sample_source(store)],
+        sources=[source or sample_source(store)],
         accounts=JsonAccountSystem(SAMPLE_INVESTORS, today=lambda: SAMPLE_DAY),
         outbox=store.outbox,
         policy=policy,
@@ -688,3 +696,48 @@ def test_the_preview_says_who_gets_what_at_a_time_and_sends_nothing(
 
     assert asyncio.run(queued_and_mute()) == []  # the previews queued nothing
     assert previewed(cli, "2026-12-15T10:00")[("INV-1006", "risk_mismatch")] == "muted"
+
+
+# outcomes -------------------------------------------------------------------------------
+
+
+async def test_outcomes_count_deliveries_follow_ups_quick_replies_and_mutes(
+    tmp_path: Path,
+) -> None:
+    moment = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    clock = Clock(moment)  # the store's: when each event is written
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'outcomes.db'}", clock=clock)
+    try:
+        settings = Settings()
+        policy = PushPolicy.from_settings(settings, ComplianceGuard.from_settings(settings))
+        alerts = write_alerts(tmp_path / "alerts.json", fraud_alert())
+        deliverer = RecordingDeliverer(store, online=["INV-1001", "INV-1002", "INV-1003"])
+        dispatcher = rule_dispatcher(store, policy, deliverer, moment, FraudAlertSource(alerts))
+        assert (await dispatcher.run_once(moment)).delivered == 3
+
+        async def say(investor_id: str, text: str, after: timedelta) -> None:
+            conversation = await store.conversations.latest_open(investor_id)
+            assert conversation is not None
+            clock.now = moment + after
+            await store.conversations.append(
+                conversation.id, EventKind.INVESTOR_MESSAGE, {"text": text}, f"m-{investor_id}"
+            )
+
+        await say("INV-1001", "如何识别非法荐股", timedelta(minutes=2))  # a quick reply
+        await say("INV-1002", "谢谢提醒", timedelta(minutes=29))  # followed, in its own words
+        await say("INV-1003", "转人工客服", timedelta(minutes=31))  # too late to count
+        await dispatcher.mute("INV-1003", "campaign", moment)
+
+        outcomes = await push_outcomes(
+            store, moment - timedelta(hours=1), moment + timedelta(hours=1)
+        )
+    finally:
+        await store.close()
+
+    assert (outcomes.delivered, outcomes.muted) == (3, 1)
+    assert outcomes.followed_share == pytest.approx(2 / 3)
+    assert outcomes.quick_reply_share == pytest.approx(1 / 3)
+    assert [k.model_dump() for k in outcomes.by_kind] == [
+        {"kind": "fraud_alert", "delivered": 3, "followed": 2, "quick_replies": 1, "muted": 0},
+        {"kind": "campaign", "delivered": 0, "followed": 0, "quick_replies": 0, "muted": 1},
+    ]

@@ -660,6 +660,7 @@ def quality_report(
 
     from assistant.persistence.repositories import StorageError
     from assistant.persistence.sql import open_store
+    from assistant.proactive.outcomes import push_outcomes
     from assistant.quality import QualityError, knowledge_intents, parse_window
     from assistant.quality import quality_report as build_report
     from intents.catalogue import load_catalogue
@@ -683,7 +684,7 @@ def quality_report(
     async def read() -> Any:
         store = await open_store(url, migrate=False)
         try:
-            return await build_report(
+            built = await build_report(
                 store.conversations,
                 since=start,
                 until=until,
@@ -691,6 +692,8 @@ def quality_report(
                 knowledge_intents=answered_from_knowledge,
                 top=top,
             )
+            pushes = await push_outcomes(store, start, until)
+            return built.model_copy(update={"pushes": pushes})
         finally:
             await store.close()
 
@@ -728,6 +731,13 @@ def _print_quality_report(report: Any) -> None:
         ("latency p50 / p95", f"{p50} / {p95}"),
     ):
         summary.add_row(name, value)
+    if report.pushes is not None:
+        pushes = report.pushes
+        summary.add_row(
+            "proactive pushes",
+            f"{pushes.delivered} delivered, {pct(pushes.followed_share)} followed, "
+            f"{pct(pushes.quick_reply_share)} quick replies, {pushes.muted} muted",
+        )
     console.print(summary)
     for title, rows in (
         ("escalation reasons", report.escalation_reasons),

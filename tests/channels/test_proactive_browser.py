@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -140,3 +141,23 @@ def test_a_holding_turning_st_reaches_the_widget_on_reconnect_until_muted(
     expect(page.locator('[data-kind=suggestion][data-suggestion-kind="campaign"]')).to_have_count(1)
     expect(page.locator('[data-kind=suggestion][data-suggestion-kind="st_risk"]')).to_have_count(1)
     session.screenshot(page, "muted")
+
+
+def test_an_investor_mutes_a_kind_over_rest_too(live: LiveApp) -> None:
+    investor = "INV-1006"
+    headers = {"Authorization": f"Bearer {live.token(investor)}"}
+    with httpx.Client(base_url=live.base_url, timeout=30) as client:
+        muted = client.post(
+            "/api/suggestions/mute", json={"kind": "concentration"}, headers=headers
+        )
+        unknown = client.post("/api/suggestions/mute", json={"kind": "buy_signal"}, headers=headers)
+        anonymous = client.post("/api/suggestions/mute", json={"kind": "concentration"})
+
+    assert muted.status_code == 200, muted.text
+    assert unknown.status_code == 422
+    assert anonymous.status_code == 401
+
+    async def kinds(runtime: Runtime) -> set[str]:
+        return await runtime.conversations.store.outbox.muted_kinds(investor)
+
+    assert live.call(kinds) == {"concentration"}

@@ -15,8 +15,16 @@ from playwright.sync_api import expect
 
 from assistant.accounts import EXCHANGE_TIME
 from assistant.api.deps import Runtime
+from assistant.persistence.records import StaffRole
 from assistant.proactive import RunReport, Segment
 from knowledge.index import KnowledgeBase
+from tests.channels.test_console_quality_browser import (
+    AGENT,
+    NAME,
+    PASSWORD,
+    api_report,
+    signed_in_console,
+)
 from tests.knowledge.test_index import ROWS
 from tests.utils.browser import BrowserSession
 from tests.utils.files import write_csv
@@ -83,6 +91,13 @@ def muted(live: LiveApp) -> set[str]:
     return live.call(work)
 
 
+def online(live: LiveApp) -> bool:
+    async def work(runtime: Runtime) -> bool:
+        return runtime.conversations.is_connected(INVESTOR)
+
+    return live.call(work)
+
+
 def queued_kinds(live: LiveApp) -> list[str]:
     async def work(runtime: Runtime) -> list[str]:
         outbox = runtime.conversations.store.outbox
@@ -101,6 +116,7 @@ def test_a_holding_turning_st_reaches_the_widget_on_reconnect_until_muted(
     run_rules(live)
     assert queued_kinds(live) == []  # nothing flagged yet (other investors may get theirs)
     page.close()
+    wait_until(lambda: not online(live), timeout=10, what="the server to see the investor leave")
 
     # Away: 300001 is put under *ST; the notice waits in the outbox.
     write_feed(feed, **{"300001": "star_st"})
@@ -161,3 +177,25 @@ def test_an_investor_mutes_a_kind_over_rest_too(live: LiveApp) -> None:
         return await runtime.conversations.store.outbox.muted_kinds(investor)
 
     assert live.call(kinds) == {"concentration"}
+
+
+def test_the_console_quality_view_shows_what_became_of_the_pushes(
+    session: BrowserSession, live: LiveApp
+) -> None:
+    async def create_curator(runtime: Runtime) -> None:
+        await runtime.staff.create_account(AGENT, NAME, PASSWORD, role=StaffRole.SUPERVISOR)
+
+    live.call(create_curator)
+    page = signed_in_console(session, live)
+    page.get_by_test_id("nav-quality").click()
+    expect(page.get_by_test_id("quality-view")).to_have_attribute("data-state", "ready")
+
+    pushes = api_report(page, live, "24h")["pushes"]
+    assert pushes["delivered"] >= 2  # the *ST notice and the campaign of the first test
+    metric = page.locator('[data-testid="quality-metric"][data-metric="pushes"]')
+    expect(metric.get_by_test_id("quality-metric-value")).to_have_text(
+        f"送达 {pushes['delivered']} 条"
+    )
+    # Muted so far: st_risk from the widget, concentration over REST.
+    assert pushes["muted"] == 2
+    expect(metric.get_by_test_id("quality-metric-detail")).to_contain_text("屏蔽 2 次")

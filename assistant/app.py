@@ -148,6 +148,7 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         outbox=store.outbox,
         guard=assistant.guard,
         deliverer=PushDeliverer(service),
+        questions=store.conversations,
     )
 
     async def deliver_held_pushes(investor_id: str) -> None:

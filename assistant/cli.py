@@ -30,6 +30,8 @@ db_app = typer.Typer(help="Create and migrate the conversation database.", no_ar
 app.add_typer(db_app, name="db")
 staff_app = typer.Typer(help="Manage agent-console staff accounts.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+push_app = typer.Typer(help="Proactive pushes: check what would go out.", no_args_is_help=True)
+app.add_typer(push_app, name="push")
 
 console = Console()
 errors = Console(stderr=True)
@@ -658,6 +660,7 @@ def quality_report(
 
     from assistant.persistence.repositories import StorageError
     from assistant.persistence.sql import open_store
+    from assistant.proactive.outcomes import push_outcomes
     from assistant.quality import QualityError, knowledge_intents, parse_window
     from assistant.quality import quality_report as build_report
     from intents.catalogue import load_catalogue
@@ -681,7 +684,7 @@ def quality_report(
     async def read() -> Any:
         store = await open_store(url, migrate=False)
         try:
-            return await build_report(
+            built = await build_report(
                 store.conversations,
                 since=start,
                 until=until,
@@ -689,6 +692,8 @@ def quality_report(
                 knowledge_intents=answered_from_knowledge,
                 top=top,
             )
+            pushes = await push_outcomes(store, start, until)
+            return built.model_copy(update={"pushes": pushes})
         finally:
             await store.close()
 
@@ -726,6 +731,13 @@ def _print_quality_report(report: Any) -> None:
         ("latency p50 / p95", f"{p50} / {p95}"),
     ):
         summary.add_row(name, value)
+    if report.pushes is not None:
+        pushes = report.pushes
+        summary.add_row(
+            "proactive pushes",
+            f"{pushes.delivered} delivered, {pct(pushes.followed_share)} followed, "
+            f"{pct(pushes.quick_reply_share)} quick replies, {pushes.muted} muted",
+        )
     console.print(summary)
     for title, rows in (
         ("escalation reasons", report.escalation_reasons),
@@ -1227,6 +1239,65 @@ def _role(value: str) -> Any:
         roles = ", ".join(r.value for r in StaffRole)
         errors.print(f"[red]error[/red]: role must be one of {roles}")
         raise typer.Exit(2) from None
+
+
+@push_app.command("preview")
+def push_preview(
+    at: Annotated[
+        str | None,
+        typer.Option(help="ISO time, e.g. 2026-12-15T10:00 (PUSH_TIMEZONE unless given); now"),
+    ] = None,
+    database_url: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who would receive which push at TIME and why, without sending anything."""
+    import asyncio
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from assistant.persistence.repositories import StorageError
+    from assistant.persistence.sql import open_store
+    from assistant.proactive import ProactiveError
+    from assistant.proactive.preview import preview_from_settings
+
+    settings = _settings()
+    try:
+        moment = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    except ValueError:
+        errors.print(f"[red]error[/red]: --at must be an ISO time, not {at!r}")
+        raise typer.Exit(2) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.push_timezone))
+
+    async def run() -> Any:
+        store = await open_store(database_url or settings.database)
+        try:
+            return await preview_from_settings(settings, moment, store)
+        finally:
+            await store.close()
+
+    try:
+        preview = asyncio.run(run())
+    except (ProactiveError, StorageError) as exc:
+        errors.print(f"[red]error[/red] ({exc.code}): {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        _print_json(preview.model_dump(mode="json"))
+        return
+    table = Table(title=f"Pushes at {preview.at.isoformat()} (nothing sent)")
+    for column in ("investor", "kind", "outcome", "title", "why"):
+        table.add_column(column)
+    for push in preview.pushes:
+        table.add_row(push.investor_id, push.kind, push.outcome, push.title, push.why or "")
+    console.print(table)
+    console.print(
+        f"{preview.count('would_send')} would be sent now, {preview.count('quiet_hours')} held "
+        f"by quiet hours, {preview.count('daily_limit')} by the daily limit, "
+        f"{preview.count('muted')} muted, {preview.count('already_queued')} queued already, "
+        f"{preview.count('sent')} sent before"
+    )
+    for problem in [*preview.refused, *preview.source_errors]:
+        errors.print(f"[yellow]warning[/yellow]: {problem}")
 
 
 @staff_app.command("create")

@@ -53,6 +53,7 @@ from assistant.persistence.records import (
     TurnRecord,
 )
 from assistant.persistence.repositories import ConversationRepository
+from assistant.proactive.outcomes import PushOutcomes
 from intents.catalogue import IntentCatalogue
 from knowledge.freshness import FreshnessReport
 from knowledge.language import detect_language
@@ -200,6 +201,9 @@ class QualityReport(BaseModel):
         None,
         description="FAQ entries past their review date (review_by, else updated_at plus the "
         "default age); None when the report was built without the knowledge base",
+    )
+    pushes: PushOutcomes | None = Field(
+        None, description="proactive pushes: delivered, followed, quick replies, muted"
     )
 
 

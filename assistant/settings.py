@@ -368,6 +368,11 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "data" / "proactive" / "holding_notices.csv",
         description="dividend, rights-issue, suspension and ST notices for holders; None: off",
     )
+    push_portfolio_feed: Path | None = Field(
+        PROJECT_ROOT / "data" / "proactive" / "portfolio_signals.json",
+        description="the portfolio feed (holdings' value, rating and ST flags, margin ratio, "
+        "unfinished applications) the rules read; None: rules off",
+    )
     push_fraud_alerts: Path | None = Field(
         PROJECT_ROOT / "data" / "proactive" / "fraud_alerts.json",
         description="anti-fraud alerts pushed to all investors or a segment; None: off",

@@ -53,6 +53,7 @@ from channels.protocol import (
     ErrorCode,
     Feedback,
     Hello,
+    Mute,
     Ping,
     Pong,
     UserMessage,
@@ -132,6 +133,10 @@ class InvestorHandler(Protocol):
         ...
 
     async def feedback(self, conversation: OpenedConversation, frame: Feedback) -> None: ...
+
+    async def mute(self, conversation: OpenedConversation, frame: Mute) -> None:
+        """No more suggestions of ``frame.kind`` for this investor."""
+        ...
 
     async def typing(self, conversation: OpenedConversation, frame: ClientTyping) -> None: ...
 
@@ -444,6 +449,9 @@ class InvestorSocket:
         elif isinstance(frame, Feedback):
             await self._check_writes(connection, conversation, connection_key)
             await self.handler.feedback(conversation, frame)
+        elif isinstance(frame, Mute):
+            await self._check_writes(connection, conversation, connection_key)
+            await self.handler.mute(conversation, frame)
         elif isinstance(frame, ClientTyping):
             # A typing notice is advisory: beyond its limit it is dropped, not refused.
             if (await self.limits.typing(connection_key)).allowed:

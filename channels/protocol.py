@@ -33,6 +33,21 @@ PROTOCOL_VERSION = 1
 Lang = Literal["zh", "en"]
 ClientMessageId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Seq = Annotated[int, Field(ge=1)]
+RuleKind = Literal[
+    "st_risk",
+    "margin_ratio",
+    "risk_mismatch",
+    "allotment_due",
+    "risk_assessment_expiry",
+    "id_expiry",
+    "transfer_failures",
+    "application_halfway",
+    "permission_ready",
+    "concentration",
+]
+"""Suggestions drawn from one investor's own account (``assistant.proactive.rules``)."""
+SuggestionKind = Literal["ipo_reminder", "holding_notice", "fraud_alert", "campaign", RuleKind]
+"""What a proactive suggestion is about; an investor may mute a kind."""
 
 
 class _Frame(BaseModel):
@@ -74,16 +89,23 @@ class Feedback(_Frame):
     comment: str | None = Field(None, max_length=500)
 
 
+class Mute(_Frame):
+    """No more suggestions of this kind (the widget's "don't show these" on a suggestion)."""
+
+    type: Literal["mute"] = "mute"
+    kind: SuggestionKind
+
+
 class Ping(_Frame):
     type: Literal["ping"] = "ping"
     nonce: str | None = Field(None, max_length=64)
 
 
 ClientFrame = Annotated[
-    Hello | UserMessage | ClientTyping | Feedback | Ping, Field(discriminator="type")
+    Hello | UserMessage | ClientTyping | Feedback | Mute | Ping, Field(discriminator="type")
 ]
 CLIENT_FRAME = TypeAdapter[ClientFrame](ClientFrame)
-CLIENT_TYPES = frozenset({"hello", "message", "typing", "feedback", "ping"})
+CLIENT_TYPES = frozenset({"hello", "message", "typing", "feedback", "mute", "ping"})
 
 
 # server -> client -------------------------------------------------------------------
@@ -186,10 +208,11 @@ class Suggestion(_Frame):
 
     type: Literal["suggestion"] = "suggestion"
     seq: Seq
-    kind: Literal["ipo_reminder", "holding_notice", "fraud_alert", "campaign"]
+    kind: SuggestionKind
     title: str
     text: str
     quick_replies: list[str] = Field(default_factory=list)
+    why: str | None = Field(None, description='"why am I seeing this", in the same language')
     at: str
 
 

@@ -19,6 +19,7 @@ from assistant.api.schemas import (
     FeedbackRequest,
     MessageRequest,
     MessageResponse,
+    MuteRequest,
     SessionRequest,
     SessionResponse,
     Stored,
@@ -103,6 +104,17 @@ async def feedback(
         score=body.score,
         comment=body.comment,
     )
+    return Stored()
+
+
+@router.post("/suggestions/mute", response_model=Stored)
+async def mute(
+    body: MuteRequest, investor_id: InvestorDep, runtime: RuntimeDep, request: Request
+) -> Stored:
+    """No more proactive suggestions of ``kind`` for this investor (the widget's "don't
+    show these"; the socket's ``mute`` frame)."""
+    refuse_when_limited(await runtime.limits.message(investor_id, client_address(request)))
+    await runtime.dispatcher.mute(investor_id, body.kind)
     return Stored()
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from assistant.accounts import exchange_today
 from assistant.api.deps import RuntimeDep, StaffDep, SupervisorWriterDep
 from assistant.api.schemas import ErrorResponse, FaqDraftRequest, FaqDraftResponse
+from assistant.proactive.outcomes import push_outcomes
 from assistant.quality import (
     QualityReport,
     append_drafts,
@@ -38,7 +39,8 @@ async def report(
     top: Annotated[int, Query(ge=1, le=50, description="rows per ranking")] = 10,
 ) -> QualityReport:
     """Containment, escalations, CSAT, thumbs, top intents, the questions the assistant
-    did not answer well, clustered by meaning, and the FAQ entries due for review
+    did not answer well, clustered by meaning, what became of the proactive pushes, and the
+    FAQ entries due for review
     (422 ``invalid_window`` for a bad ``since``)."""
     until = datetime.now(UTC)
     window = parse_window(since)
@@ -48,7 +50,7 @@ async def report(
     stale = freshness_report(
         units, today=exchange_today(), max_age_days=runtime.settings.knowledge_max_age_days
     )
-    return await quality_report(
+    built = await quality_report(
         runtime.store.conversations,
         since=until - window,
         until=until,
@@ -57,6 +59,8 @@ async def report(
         top=top,
         stale_knowledge=stale,
     )
+    pushes = await push_outcomes(runtime.store, until - window, until)
+    return built.model_copy(update={"pushes": pushes})
 
 
 @router.post("/drafts", response_model=FaqDraftResponse)

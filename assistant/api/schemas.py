@@ -15,7 +15,7 @@ from assistant.persistence.records import (
     TicketEvent,
 )
 from assistant.quality import FaqDraft
-from channels.protocol import Ack, ClientMessageId, Lang, SequencedFrame
+from channels.protocol import Ack, ClientMessageId, Lang, SequencedFrame, SuggestionKind
 
 
 class ErrorBody(BaseModel):
@@ -70,6 +70,10 @@ class FeedbackRequest(_Request):
     thumbs: Literal["up", "down"] | None = None
     score: int | None = Field(None, ge=1, le=5)
     comment: str | None = Field(None, max_length=500)
+
+
+class MuteRequest(_Request):
+    kind: SuggestionKind = Field(description="no more proactive suggestions of this kind")
 
 
 class Stored(BaseModel):

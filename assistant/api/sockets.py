@@ -18,7 +18,7 @@ from assistant.staff import StaffAuth, StaffError
 from channels.bus import Message
 from channels.console_socket import ConsoleAgent, ConsoleRefusedError, ConsoleUnavailableError
 from channels.investor_socket import OpenedConversation, RefusedError
-from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, UserMessage
+from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, Mute, UserMessage
 
 router = APIRouter()
 
@@ -83,6 +83,16 @@ class InvestorChannel:
                 score=frame.score,
                 comment=frame.comment,
             )
+
+    async def mute(self, conversation: OpenedConversation, frame: Mute) -> None:
+        # Pushes are the outbox's: muting is recorded there, where delivery and the
+        # rules look (assistant.proactive).
+        try:
+            await self.service.store.outbox.mute(
+                conversation.investor_id, frame.kind, self.service.clock()
+            )
+        except StorageUnavailableError as exc:
+            raise RefusedError(ErrorCode.STORAGE_UNAVAILABLE, "try again shortly") from exc
 
     async def typing(self, conversation: OpenedConversation, frame: ClientTyping) -> None:
         if frame.active:

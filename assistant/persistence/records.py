@@ -170,3 +170,11 @@ class OutboxItem(BaseModel):
     expires_at: datetime | None = Field(None, description="never delivered from then on")
     delivered_at: datetime | None = None
     conversation_id: str | None = None
+
+
+class PushMute(BaseModel):
+    """An investor asked for no more proactive suggestions of one kind."""
+
+    investor_id: str
+    kind: str
+    muted_at: datetime

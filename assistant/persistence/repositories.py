@@ -22,6 +22,7 @@ from assistant.persistence.records import (
     Feedback,
     OutboxItem,
     PendingTurn,
+    PushMute,
     StaffAccount,
     StaffRole,
     StaffSession,
@@ -278,6 +279,22 @@ class OutboxRepository(Protocol):
 
     async def delivered_since(self, investor_id: str, since: datetime) -> int:
         """How many pushes reached the investor since ``since`` (for the rate limit)."""
+        ...
+
+    async def mute(self, investor_id: str, kind: str, at: datetime) -> bool:
+        """Stop pushes of ``kind`` to the investor; False when it was muted already."""
+        ...
+
+    async def muted_kinds(self, investor_id: str) -> set[str]: ...
+
+    async def delivered_between(self, since: datetime, until: datetime) -> list[OutboxItem]:
+        """Pushes delivered at or after ``since`` and before ``until``, oldest first."""
+        ...
+
+    async def mutes_between(self, since: datetime, until: datetime) -> list[PushMute]: ...
+
+    async def stored_keys(self, investor_id: str) -> set[str]:
+        """Dedupe keys of the investor's pushes still stored, delivered or not."""
         ...
 
 

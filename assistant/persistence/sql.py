@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Insert,
     Row,
+    Table,
     and_,
     case,
     delete,
@@ -53,6 +54,7 @@ from assistant.persistence.records import (
     Feedback,
     OutboxItem,
     PendingTurn,
+    PushMute,
     StaffAccount,
     StaffRole,
     StaffSession,
@@ -75,6 +77,7 @@ from assistant.persistence.tables import (
     events,
     outbox,
     pending_turns,
+    push_mutes,
     staff_accounts,
     staff_sessions,
     ticket_events,
@@ -740,6 +743,13 @@ class SqlStaffRepository:
         return await self._db.read(work)
 
 
+def _insert_if_new(dialect: str, table: Table, values: dict[str, Any]) -> Insert:
+    """An INSERT that does nothing (rowcount 0) where a unique key already holds the row."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(values).on_conflict_do_nothing()
+
+
 class SqlOutboxRepository:
     """Proactive pushes, one per investor and dedupe key."""
 
@@ -747,12 +757,7 @@ class SqlOutboxRepository:
         self._db = db
 
     async def put(self, item: OutboxItem) -> bool:
-        values = item.model_dump(exclude={"id"})
-        statement: Any
-        if self._db.dialect == "postgresql":
-            statement = postgresql.insert(outbox).values(values).on_conflict_do_nothing()
-        else:
-            statement = sqlite.insert(outbox).values(values).on_conflict_do_nothing()
+        statement = _insert_if_new(self._db.dialect, outbox, item.model_dump(exclude={"id"}))
 
         async def work(connection: AsyncConnection) -> bool:
             return (await connection.execute(statement)).rowcount == 1
@@ -808,6 +813,59 @@ class SqlOutboxRepository:
 
         async def work(connection: AsyncConnection) -> int:
             return int((await connection.execute(query)).scalar_one())
+
+        return await self._db.read(work)
+
+    async def mute(self, investor_id: str, kind: str, at: datetime) -> bool:
+        values = {"investor_id": investor_id, "kind": kind, "muted_at": at}
+        statement = _insert_if_new(self._db.dialect, push_mutes, values)
+
+        async def work(connection: AsyncConnection) -> bool:
+            return (await connection.execute(statement)).rowcount == 1
+
+        return await self._db.write(work)
+
+    async def delivered_between(self, since: datetime, until: datetime) -> list[OutboxItem]:
+        query = (
+            select(outbox)
+            .where(outbox.c.delivered_at >= since, outbox.c.delivered_at < until)
+            .order_by(outbox.c.delivered_at, outbox.c.id)
+        )
+
+        async def work(connection: AsyncConnection) -> list[OutboxItem]:
+            return [
+                OutboxItem.model_validate(row._mapping) for row in await connection.execute(query)
+            ]
+
+        return await self._db.read(work)
+
+    async def mutes_between(self, since: datetime, until: datetime) -> list[PushMute]:
+        query = (
+            select(push_mutes)
+            .where(push_mutes.c.muted_at >= since, push_mutes.c.muted_at < until)
+            .order_by(push_mutes.c.muted_at)
+        )
+
+        async def work(connection: AsyncConnection) -> list[PushMute]:
+            return [
+                PushMute.model_validate(row._mapping) for row in await connection.execute(query)
+            ]
+
+        return await self._db.read(work)
+
+    async def stored_keys(self, investor_id: str) -> set[str]:
+        query = select(outbox.c.dedupe_key).where(outbox.c.investor_id == investor_id)
+
+        async def work(connection: AsyncConnection) -> set[str]:
+            return {row.dedupe_key for row in await connection.execute(query)}
+
+        return await self._db.read(work)
+
+    async def muted_kinds(self, investor_id: str) -> set[str]:
+        query = select(push_mutes.c.kind).where(push_mutes.c.investor_id == investor_id)
+
+        async def work(connection: AsyncConnection) -> set[str]:
+            return {row.kind for row in await connection.execute(query)}
 
         return await self._db.read(work)
 

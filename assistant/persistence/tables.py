@@ -234,6 +234,15 @@ outbox = Table(
     Index(None, "investor_id", "delivered_at"),
 )
 
+# Kinds of proactive suggestion an investor asked not to see again (from the widget).
+push_mutes = Table(
+    "push_mutes",
+    metadata,
+    _id("investor_id", primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("muted_at", UtcDateTime, nullable=False),
+)
+
 # Investor messages that were acknowledged but not yet handled (answered by the bot, or
 # shown to the agent who holds the conversation). A row is written with the message and
 # removed with the reply, in the same transactions, so a turn that failed after the ack

@@ -5,8 +5,11 @@ Pieces, in the order a push travels:
 - :class:`EventSource` (``sources``): given ``now``, the live :class:`ProactiveEvent`
   s. Shipped: :class:`IpoCalendarSource` (subscription-day reminders to eligible
   investors), :class:`HoldingsNoticeSource` (dividends, rights issues, suspensions,
-  ST warnings for holders), :class:`FraudAlertSource` (scam warnings), and
-  :meth:`ProactiveDispatcher.campaign` for an administrator's announcement.
+  ST warnings for holders), :class:`FraudAlertSource` (scam warnings),
+  :meth:`ProactiveDispatcher.campaign` for an administrator's announcement, and
+  :class:`RuleSource` (``rules``): the declared :class:`Rule` s run over each investor's
+  :class:`InvestorSignals` (``signals``: the account system, the portfolio feed, the
+  questions they asked), e.g. a holding turned ST or an allotment to pay today.
 - :class:`PushPolicy` (``policy``): the compliance check before anything is queued
   (a push the guard would block or rewrite is refused with :class:`PushRefusedError`),
   quiet hours, and the daily limit per investor. Fraud alerts skip both.
@@ -14,7 +17,10 @@ Pieces, in the order a push travels:
   ever.
 - :class:`ProactiveDispatcher`: ``run_once(now)`` polls, queues and delivers;
   ``deliver_pending(investor_id, now)`` is what the service calls when an investor
-  connects; :class:`PushPoller` runs ``run_once`` every ``push_poll_s`` seconds.
+  connects; :class:`PushPoller` runs ``run_once`` every ``push_poll_s`` seconds;
+  :meth:`ProactiveDispatcher.mute` records a kind the investor wants no more of.
+- ``preview``: who would receive what at a moment, without sending; ``outcomes``: what
+  became of the pushes (delivered, followed, quick replies, mutes).
 
 The seam the conversation service implements::
 
@@ -57,6 +63,15 @@ from assistant.proactive.events import (
     listing_of,
 )
 from assistant.proactive.policy import PushPolicy, QuietHours
+from assistant.proactive.rules import RULES, Notice, Rule, RuleSource
+from assistant.proactive.signals import (
+    InvestorSignals,
+    JsonPortfolioFeed,
+    PortfolioFeed,
+    PortfolioSnapshot,
+    QuestionLog,
+    SignalCollector,
+)
 from assistant.proactive.sources import (
     Campaign,
     EventSource,
@@ -66,6 +81,7 @@ from assistant.proactive.sources import (
 )
 
 __all__ = [
+    "RULES",
     "Audience",
     "Campaign",
     "CampaignReport",
@@ -73,9 +89,14 @@ __all__ = [
     "EventSource",
     "FraudAlertSource",
     "HoldingsNoticeSource",
+    "InvestorSignals",
     "IpoCalendarSource",
     "IpoEligible",
+    "JsonPortfolioFeed",
+    "Notice",
     "Outbox",
+    "PortfolioFeed",
+    "PortfolioSnapshot",
     "ProactiveConfigError",
     "ProactiveDataError",
     "ProactiveDispatcher",
@@ -86,9 +107,13 @@ __all__ = [
     "PushPoller",
     "PushRefusedError",
     "PushText",
+    "QuestionLog",
     "QuietHours",
+    "Rule",
+    "RuleSource",
     "RunReport",
     "Segment",
+    "SignalCollector",
     "SuggestionContent",
     "SuggestionKind",
     "estimated_market_value",

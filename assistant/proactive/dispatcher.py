@@ -24,12 +24,14 @@ from assistant.persistence.records import OutboxItem
 from assistant.proactive.errors import ProactiveDataError, ProactiveError, PushRefusedError
 from assistant.proactive.events import ProactiveEvent, PushPayload, Segment
 from assistant.proactive.policy import PushPolicy, aware
+from assistant.proactive.rules import RuleSource
+from assistant.proactive.signals import JsonPortfolioFeed, QuestionLog, SignalCollector
 from assistant.proactive.sources import Campaign, EventSource, sources_from_paths
 
 if TYPE_CHECKING:
     from assistant.accounts import AccountSystem, InvestorProfile
     from assistant.compliance import ComplianceGuard
-    from assistant.persistence.repositories import OutboxRepository
+    from assistant.persistence.repositories import ConversationRepository, OutboxRepository
     from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -108,13 +110,23 @@ class Outbox:
         pending = await self._repository.pending(investor_id, now)
         if not pending:
             return []
+        muted = await self._repository.muted_kinds(investor_id)
+        # Most urgent first (a margin call before a concentration notice); the sort is
+        # stable, so pushes of one priority keep their order.
+        payloads = sorted(
+            (
+                (item, PushPayload.model_validate(item.payload))
+                for item in pending
+                if item.kind not in muted or self._policy.exempt(item.kind)
+            ),
+            key=lambda pair: -pair[1].priority,
+        )
         sent = await self._repository.delivered_since(
             investor_id, self._policy.rate_window_start(now)
         )
         allowance = self._policy.max_per_day - sent
         due: list[OutboxItem] = []
-        for item in pending:
-            payload = PushPayload.model_validate(item.payload)
+        for item, payload in payloads:
             if payload.expired(now) or not self._policy.may_deliver(item.kind, now):
                 continue
             if not self._policy.exempt(item.kind) and allowance <= 0:
@@ -125,6 +137,9 @@ class Outbox:
 
     async def discard_expired(self, now: datetime) -> int:
         return await self._repository.discard_expired(now)
+
+    async def mute(self, investor_id: str, kind: str, now: datetime) -> bool:
+        return await self._repository.mute(investor_id, kind, now)
 
     async def mark_delivered(self, item: OutboxItem, conversation_id: str, now: datetime) -> None:
         if item.id is None:
@@ -164,12 +179,22 @@ class ProactiveDispatcher:
         outbox: OutboxRepository,
         guard: ComplianceGuard,
         deliverer: Deliverer,
+        questions: ConversationRepository | None = None,
         clock: Clock = utc_now,
     ) -> ProactiveDispatcher:
-        """The shipped sources for the configured files, and the configured policy."""
+        """The shipped sources for the configured files, the rules over each investor's
+        signals when a portfolio feed is configured (``questions``: where the investors'
+        questions are recorded), and the configured policy."""
         sources = sources_from_paths(
             settings.push_ipo_calendar, settings.push_holding_notices, settings.push_fraud_alerts
         )
+        if settings.push_portfolio_feed is not None:
+            collector = SignalCollector(
+                accounts,
+                JsonPortfolioFeed(settings.push_portfolio_feed),
+                QuestionLog(questions) if questions is not None else None,
+            )
+            sources.append(RuleSource(accounts, collector, mutes=outbox))
         return cls(
             sources=sources,
             accounts=accounts,
@@ -213,6 +238,12 @@ class ProactiveDispatcher:
             report.delivered += len(await self.deliver_pending(investor_id, now))
         report.discarded = await self._outbox.discard_expired(now)
         return report
+
+    async def mute(self, investor_id: str, kind: str, now: datetime | None = None) -> bool:
+        """The investor wants no more suggestions of ``kind``: pending ones are held back and
+        the rules stop making them. False when it was muted already."""
+        now = aware(now) if now is not None else self.now()
+        return await self._outbox.mute(investor_id, kind, now)
 
     async def deliver_pending(
         self, investor_id: str, now: datetime | None = None

@@ -24,8 +24,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from assistant.accounts import InvestorProfile, RiskLevel
 from assistant.conversation import Language
+from channels.protocol import RuleKind as RuleKind
+from channels.protocol import SuggestionKind as SuggestionKind
 
-SuggestionKind = Literal["ipo_reminder", "holding_notice", "fraud_alert", "campaign"]
+DEFAULT_PRIORITY = 50
+"""Where a push without a rule's priority stands; a higher one goes out first."""
 Exchange = Literal["sh", "sz", "bj"]
 Board = Literal["main", "chinext", "star", "bse"]
 SecurityCode = Annotated[str, Field(pattern=r"^\d{6}$")]
@@ -140,6 +143,9 @@ class PushText(BaseModel):
     title: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=1500)
     quick_replies: tuple[str, ...] = Field((), max_length=4)
+    why: str | None = Field(
+        None, max_length=300, description='"why am I seeing this": the facts that triggered it'
+    )
 
 
 class ProactiveEvent(BaseModel):
@@ -155,6 +161,7 @@ class ProactiveEvent(BaseModel):
     expires_at: AwareDatetime | None = Field(
         None, description="not queued or delivered after this (the subscription has closed)"
     )
+    priority: int = Field(DEFAULT_PRIORITY, ge=0, le=100)
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -169,6 +176,7 @@ class SuggestionContent(BaseModel):
     title: str
     text: str
     quick_replies: list[str]
+    why: str | None = None
 
 
 class PushPayload(BaseModel):
@@ -181,6 +189,7 @@ class PushPayload(BaseModel):
     zh: PushText
     en: PushText
     expires_at: AwareDatetime | None = None
+    priority: int = DEFAULT_PRIORITY
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -189,5 +198,9 @@ class PushPayload(BaseModel):
         """What the investor sees, in the conversation's language."""
         text = self.zh if language == "zh" else self.en
         return SuggestionContent(
-            kind=self.kind, title=text.title, text=text.text, quick_replies=list(text.quick_replies)
+            kind=self.kind,
+            title=text.title,
+            text=text.text,
+            quick_replies=list(text.quick_replies),
+            why=text.why,
         )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant.conversation import Language
 from assistant.proactive.errors import ProactiveConfigError, PushRefusedError
 from assistant.proactive.events import ProactiveEvent, PushPayload, PushText, SuggestionKind
+from assistant.proactive.rules import QUIET_EXEMPT_KINDS
 
 if TYPE_CHECKING:
     from assistant.compliance import ComplianceGuard
@@ -32,7 +33,9 @@ EXEMPT_KINDS: frozenset[SuggestionKind] = frozenset({"fraud_alert"})
 
 # Facts about a security's corporate actions or a new share are investment information
 # and carry the disclaimer; a scam warning does not talk about investing.
-_INVESTMENT_KINDS: frozenset[SuggestionKind] = frozenset({"ipo_reminder", "holding_notice"})
+_INVESTMENT_KINDS: frozenset[SuggestionKind] = frozenset(
+    {"ipo_reminder", "holding_notice", "st_risk", "margin_ratio", "risk_mismatch", "concentration"}
+)
 
 # The guard knows trade advice; a push must also not nudge towards subscribing, which the
 # guard's trade verbs (买入, 卖出 ...) do not cover.
@@ -95,19 +98,29 @@ class QuietHours:
 class PushPolicy:
     """Quiet hours, the daily limit and the compliance check, in one place."""
 
-    def __init__(self, guard: ComplianceGuard, quiet: QuietHours, max_per_day: int) -> None:
+    def __init__(
+        self,
+        guard: ComplianceGuard,
+        quiet: QuietHours,
+        max_per_day: int,
+        *,
+        quiet_exempt: frozenset[str] = frozenset(),
+    ) -> None:
         if max_per_day < 0:
             raise ProactiveConfigError("push_max_per_day cannot be negative")
         self._guard = guard
         self.quiet = quiet
         self.max_per_day = max_per_day
+        self._quiet_exempt = EXEMPT_KINDS | quiet_exempt
 
     @classmethod
     def from_settings(cls, settings: Settings, guard: ComplianceGuard) -> PushPolicy:
         quiet = QuietHours.parse(
             settings.push_quiet_start, settings.push_quiet_end, settings.push_timezone
         )
-        return cls(guard, quiet, settings.push_max_per_day)
+        # A rule that declares quiet hours do not apply to it (a margin call) goes out at
+        # night, but still within the daily limit.
+        return cls(guard, quiet, settings.push_max_per_day, quiet_exempt=QUIET_EXEMPT_KINDS)
 
     @staticmethod
     def exempt(kind: str) -> bool:
@@ -117,14 +130,14 @@ class PushPolicy:
     def not_before(self, kind: str, now: datetime) -> datetime | None:
         """When a push created at ``now`` may first go out: the end of quiet hours if
         ``now`` falls in them, else straight away (None)."""
-        if self.exempt(kind) or not self.quiet.contains(now):
+        if kind in self._quiet_exempt or not self.quiet.contains(now):
             return None
         return self.quiet.next_end(now)
 
     def may_deliver(self, kind: str, now: datetime) -> bool:
         """Quiet hours hold back delivery too, not only creation: a push queued in the
         evening for an investor who opens the app at midnight waits for the morning."""
-        return self.exempt(kind) or not self.quiet.contains(now)
+        return kind in self._quiet_exempt or not self.quiet.contains(now)
 
     def rate_window_start(self, now: datetime) -> datetime:
         return aware(now) - RATE_WINDOW
@@ -140,6 +153,7 @@ class PushPolicy:
                 ("title", wording.title),
                 ("text", wording.text),
                 *(("quick reply", reply) for reply in wording.quick_replies),
+                *((("why", wording.why),) if wording.why else ()),
             ):
                 reasons += [f"{language} {field}: {problem}" for problem in self._problems(value)]
             related = event.kind in _INVESTMENT_KINDS or (
@@ -158,6 +172,7 @@ class PushPolicy:
             zh=wordings["zh"],
             en=wordings["en"],
             expires_at=event.expires_at,
+            priority=event.priority,
         )
 
     def _problems(self, text: str) -> list[str]:

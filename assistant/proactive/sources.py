@@ -14,7 +14,6 @@ quiet hours are read in.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import json
@@ -39,6 +38,7 @@ from assistant.proactive.events import (
     Segment,
     listing_of,
 )
+from assistant.proactive.files import ReloadingFile
 from assistant.proactive.policy import aware
 
 EXCHANGE_TZ = ZoneInfo("Asia/Shanghai")
@@ -94,19 +94,10 @@ class _DataFile(Generic[RowT]):
         self.path = path
         self._row_model = row_model
         self._list_key = list_key
-        self._cached: tuple[tuple[int, int], list[RowT]] | None = None
-        self._lock = asyncio.Lock()
+        self._file = ReloadingFile(path, self.parse)
 
     async def rows(self) -> list[RowT]:
-        async with self._lock:
-            try:
-                stat = self.path.stat()
-            except OSError as error:
-                raise ProactiveDataError(f"{self.path}: {error}") from error
-            version = (stat.st_mtime_ns, stat.st_size)
-            if self._cached is None or self._cached[0] != version:
-                self._cached = (version, await asyncio.to_thread(self.parse))
-            return self._cached[1]
+        return await self._file.read()
 
     def parse(self) -> list[RowT]:
         parsed: list[RowT] = []
@@ -237,6 +228,7 @@ def _ipo_event(row: IpoListing) -> ProactiveEvent:
                 f"单个账户申购上限 {row.subscription_limit:,} 股。{quota_zh}是否申购由您自行决定。"
             ),
             quick_replies=("新股申购规则", "怎么查询中签"),
+            why=f"今天是{row.name}的申购日，按您账户的持仓和权限，您可以参与申购。",
         ),
         en=PushText(
             title=f"New share subscription: {name_en}",
@@ -247,6 +239,8 @@ def _ipo_event(row: IpoListing) -> ProactiveEvent:
                 "Whether to subscribe is your decision."
             ),
             quick_replies=("IPO subscription rules", "How do I check my allotment?"),
+            why=f"Today is {name_en}'s subscription day, and your holdings and permissions "
+            "allow you to subscribe.",
         ),
         audience=IpoEligible(code=row.code, board=row.board),
         expires_at=datetime.combine(row.subscription_date, SUBSCRIPTION_CLOSE, EXCHANGE_TZ),
@@ -337,11 +331,13 @@ def _notice_event(row: HoldingNotice) -> ProactiveEvent:
             title=f"{title_zh}：{row.name}（{row.code}）",
             text=f"您持有的{row.name}（{row.code}）：{row.text_zh}（日期：{day}，以公司公告为准）",
             quick_replies=replies_zh,
+            why=f"您的账户持有{row.name}（{row.code}），该公司发布了相关公告。",
         ),
         en=PushText(
             title=f"{type_en.capitalize()} notice: {row.code}",
             text=text_en,
             quick_replies=replies_en,
+            why=f"You hold {row.code}, and the company has announced this.",
         ),
         audience=Segment(holds=frozenset({row.code})),
         expires_at=_end_of(row.effective_date),
@@ -387,11 +383,13 @@ class FraudAlertSource:
                     title=row.title_zh,
                     text=row.text_zh,
                     quick_replies=("如何识别非法荐股", "转人工客服"),
+                    why="这是本公司发给客户的防骗提醒。",
                 ),
                 en=PushText(
                     title=row.title_en,
                     text=row.text_en,
                     quick_replies=("How do I spot a stock-tip scam?", "Talk to an agent"),
+                    why="This is an anti-fraud warning the firm sends its clients.",
                 ),
                 audience=Segment(
                     investor_ids=row.investor_ids, risk_levels=row.risk_levels, holds=row.holds

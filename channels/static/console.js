@@ -78,7 +78,11 @@
       colQuestion: "问题（代表问法与示例）", colAsked: "次数", colWhy: "原因", colIntent: "意图", colAction: "操作",
       metrics: {
         containment: "自助解决率", escalation: "转人工率", csat: "满意度 (CSAT)",
-        thumbs: "回答评价", attention: "未答好占比", volume: "会话量"
+        thumbs: "回答评价", attention: "未答好占比", volume: "会话量", pushes: "主动提醒"
+      },
+      pushesValue: function (n) { return "送达 " + n + " 条"; },
+      pushesDetail: function (followed, quick, muted) {
+        return "后续对话 " + followed + " · 快捷回复 " + quick + " · 屏蔽 " + muted + " 次";
       },
       containedOf: function (n, total) { return n + " / " + total + " 个会话无需人工"; },
       escalatedCount: function (n) { return n + " 个会话转人工"; },
@@ -170,7 +174,11 @@
       colQuestion: "Question (representative and examples)", colAsked: "Asked", colWhy: "Why", colIntent: "Intent", colAction: "Action",
       metrics: {
         containment: "Containment", escalation: "Escalation rate", csat: "Satisfaction (CSAT)",
-        thumbs: "Reply ratings", attention: "Not answered well", volume: "Volume"
+        thumbs: "Reply ratings", attention: "Not answered well", volume: "Volume", pushes: "Proactive pushes"
+      },
+      pushesValue: function (n) { return n + " delivered"; },
+      pushesDetail: function (followed, quick, muted) {
+        return followed + " followed by a conversation · " + quick + " quick replies · " + muted + " muted";
       },
       containedOf: function (n, total) { return n + " of " + total + " conversations without a person"; },
       escalatedCount: function (n) { return n + " handed to a person"; },
@@ -1267,6 +1275,11 @@
       t.attentionDetail(report.attention_turns, report.turns)));
     box.appendChild(metricCard("volume", report.conversations, t.volumeValue(report.conversations, report.turns),
       t.volumeDetail(report.engaged_conversations, millis(report.latency_p50_ms), millis(report.latency_p95_ms))));
+    var pushes = report.pushes;
+    if (pushes) {
+      box.appendChild(metricCard("pushes", pushes.delivered, t.pushesValue(pushes.delivered),
+        t.pushesDetail(percent(pushes.followed_share), percent(pushes.quick_reply_share), pushes.muted)));
+    }
   }
 
   function renderBars(box, testid, rows, label) {

@@ -147,8 +147,15 @@
       ratingThanks: "感谢您的评价！",
       suggestionKinds: {
         ipo_reminder: "新股申购提醒", holding_notice: "持仓提醒",
-        fraud_alert: "防诈骗提醒", campaign: "活动通知"
+        fraud_alert: "防诈骗提醒", campaign: "活动通知",
+        st_risk: "持仓风险警示", margin_ratio: "两融担保比例", risk_mismatch: "持仓风险等级",
+        allotment_due: "中签缴款提醒", risk_assessment_expiry: "风险测评到期",
+        id_expiry: "证件到期", transfer_failures: "转账未成功", application_halfway: "未完成的申请",
+        permission_ready: "权限开通条件", concentration: "持仓集中度"
       },
+      why: "为什么看到这条？",
+      mute: "不再提示此类",
+      muted: "已不再提示此类消息",
       notices: {
         rate_limited: "发送太频繁，请稍后再试",
         storage_unavailable: "系统繁忙，消息将自动重新发送",
@@ -215,8 +222,16 @@
       ratingThanks: "Thank you for your rating!",
       suggestionKinds: {
         ipo_reminder: "IPO reminder", holding_notice: "Holding notice",
-        fraud_alert: "Anti-fraud alert", campaign: "Announcement"
+        fraud_alert: "Anti-fraud alert", campaign: "Announcement",
+        st_risk: "Risk warning on a holding", margin_ratio: "Margin ratio",
+        risk_mismatch: "Holding risk rating", allotment_due: "Allotment payment",
+        risk_assessment_expiry: "Risk assessment expiry", id_expiry: "ID expiry",
+        transfer_failures: "Failed transfers", application_halfway: "Unfinished application",
+        permission_ready: "Permission conditions", concentration: "Concentration"
       },
+      why: "Why am I seeing this?",
+      mute: "Don't show these",
+      muted: "You won't see these again",
       notices: {
         rate_limited: "You're sending messages too fast. Please wait a moment.",
         storage_unavailable: "We're busy; your message will be re-sent automatically.",
@@ -403,6 +418,10 @@
     ".bdw-card-kind{font-size:.786em;color:var(--bdw-muted)}",
     ".bdw-card-title{font-size:1em;font-weight:600;line-height:1.4}",
     ".bdw-card-text{white-space:pre-wrap;word-break:break-word;font-size:.929em;color:#3a4356}",
+    ".bdw-card-foot{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:6px;margin-top:8px;font-size:.857em;color:#4a5468}",
+    ".bdw-why summary{cursor:pointer;min-height:44px;display:flex;align-items:center}",
+    ".bdw-mute-btn{background:none;border:1px solid #c5cbd6;border-radius:6px;color:#3a4356;min-height:44px;padding:0 10px;font:inherit;cursor:pointer}",
+    ".bdw-mute-btn:disabled{cursor:default;color:#4a5468}",
     ".bdw-card[data-suggestion-kind=holding_notice]{border-left-color:#7c5cff}",
     ".bdw-card[data-suggestion-kind=holding_notice] .bdw-card-icon{background:#f1edff;color:#6a48f0}",
     ".bdw-card[data-suggestion-kind=campaign]{border-left-color:#0ea5a4}",
@@ -552,7 +571,7 @@
   var saved = loadSaved();
 
   function emptySaved() {
-    return { conversationId: null, lastSeq: 0, frames: [], outbox: [], thumbs: {}, rated: {} };
+    return { conversationId: null, lastSeq: 0, frames: [], outbox: [], thumbs: {}, rated: {}, muted: {} };
   }
 
   function loadSaved() {
@@ -1039,7 +1058,27 @@
       el("div", {}, el("div", { class: "bdw-card-kind", text: kindLabel }),
         el("div", { class: "bdw-card-title", "data-testid": "bdw-suggestion-title", text: f.title }))),
       el("div", { class: "bdw-card-text", "data-testid": "bdw-message-text", text: f.text }),
-      quickReplies(f.quick_replies));
+      quickReplies(f.quick_replies), suggestionFooter(f));
+  }
+
+  // "Why am I seeing this" and, except on fraud alerts (a safety warning), a way to mute
+  // the kind: the server then sends no more of it.
+  function suggestionFooter(f) {
+    var why = f.why ? el("details", { class: "bdw-why", "data-testid": "bdw-suggestion-why" },
+      el("summary", { text: T.why }), el("div", { text: f.why })) : null;
+    if (f.kind === "fraud_alert") return why;
+    var mute = el("button", {
+      class: "bdw-mute-btn", type: "button", "data-testid": "bdw-mute", "data-mute-kind": f.kind,
+      text: saved.muted[f.kind] ? T.muted : T.mute, disabled: !!saved.muted[f.kind],
+      onclick: function () {
+        conn.feedback({ type: "mute", kind: f.kind });
+        saved.muted[f.kind] = true;
+        persist();
+        var same = root.querySelectorAll('[data-testid=bdw-mute][data-mute-kind="' + f.kind + '"]');
+        Array.prototype.forEach.call(same, function (b) { b.disabled = true; b.textContent = T.muted; });
+      }
+    });
+    return el("div", { class: "bdw-card-foot" }, why, mute);
   }
 
   function ratingCard(f) {

@@ -43,7 +43,6 @@ from assistant.persistence.repositories import (
 )
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.persistence.tables import metadata
-from assistant.settings import get_settings
 from tests.utils.databases import (
     DATABASE_BACKENDS,
     database_url_for,
@@ -165,7 +164,7 @@ async def _check_fresh_migration(url: str) -> None:
     try:
         async with first.engine.connect() as connection:
             assert await connection.run_sync(_diff_against_tables) == []
-        assert await schema_revision(first.engine) == head_revision() == "0004"
+        assert await schema_revision(first.engine) == head_revision() == "0005"
     finally:
         await first.close()
         await second.close()
@@ -826,6 +825,28 @@ async def test_outbox_pending_waits_for_not_before_and_forgets_delivered(store: 
         await store.outbox.mark_delivered(10_000, conversation.id, delivered_at)
 
 
+async def test_muted_kinds_and_the_outbox_read_for_reports(store: SqlStore) -> None:
+    assert await store.outbox.mute("INV-1", "st_risk", T0) is True
+    assert await store.outbox.mute("INV-1", "st_risk", T0 + timedelta(hours=1)) is False
+    assert await store.outbox.mute("INV-2", "concentration", T0 + timedelta(hours=2)) is True
+    assert await store.outbox.muted_kinds("INV-1") == {"st_risk"}
+    assert await store.outbox.muted_kinds("INV-3") == set()
+    window = await store.outbox.mutes_between(T0, T0 + timedelta(hours=2))
+    assert [(m.investor_id, m.kind) for m in window] == [("INV-1", "st_risk")]
+
+    await store.outbox.put(_push("INV-1", "a", created_at=T0))
+    await store.outbox.put(_push("INV-1", "b", created_at=T0))
+    conversation = await store.conversations.create("INV-1", "zh")
+    (first, _) = await store.outbox.pending("INV-1", T0)
+    assert first.id is not None
+    await store.outbox.mark_delivered(first.id, conversation.id, T0 + timedelta(minutes=5))
+
+    assert await store.outbox.stored_keys("INV-1") == {"a", "b"}
+    delivered = await store.outbox.delivered_between(T0, T0 + timedelta(minutes=6))
+    assert [(i.dedupe_key, i.conversation_id) for i in delivered] == [("a", conversation.id)]
+    assert await store.outbox.delivered_between(T0, T0 + timedelta(minutes=5)) == []
+
+
 async def test_an_expired_push_is_never_pending_and_is_discarded_unless_delivered(
     store: SqlStore,
 ) -> None:
@@ -1008,20 +1029,11 @@ async def test_postgres_write_cut_off_midway_leaves_nothing_behind(postgres_url:
         await store.close()
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("BROKERDESK_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("BROKERDESK_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-
-
 def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(app, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert "is at revision 0004" in result.output
+    assert "is at revision 0005" in result.output
     assert (tmp_path / "state" / "brokerdesk.db").is_file()
 
 

@@ -809,7 +809,8 @@ async def test_a_broken_file_or_a_refused_alert_does_not_stop_the_other_pushes(
 async def test_the_shipped_samples_show_the_demo_investor_something(
     store: SqlStore, policy: PushPolicy
 ) -> None:
-    settings = Settings()
+    # The sample files only; the rules over the sample accounts have their own tests.
+    settings = Settings(push_portfolio_feed=None)
     deliverer = RecordingDeliverer(store, online=["INV-1001", "INV-1006"])
     dispatcher = ProactiveDispatcher.from_settings(
         settings,

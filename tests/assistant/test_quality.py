@@ -630,12 +630,14 @@ def test_report_and_faq_draft_commands(database_url: str, cli: CliRunner, tmp_pa
     payload = json.loads(result.stdout)
     assert (payload["engaged_conversations"], payload["containment_rate"]) == (2, 0.5)
     assert payload["clusters"][0]["examples"][0]["conversation_id"] == handed
+    assert payload["pushes"]["delivered"] == 0  # none in this week
 
     table = cli.invoke(
         app, ["report", "--since", f"{weeks}w", "--database-url", database_url, "--no-cluster"]
     )
     assert table.exit_code == 0, table.output
     assert "containment" in table.stdout and "港股通的股息要交多少税" in table.stdout
+    assert "proactive pushes" in table.stdout
 
     sheet = tmp_path / "drafts.csv"
     drafted = cli.invoke(

@@ -87,6 +87,7 @@ def expect_figures_of(page: Page, report: dict[str, Any]) -> None:
     expect(metric("thumbs")).to_have_text(
         f"赞 {report['thumbs']['up']} · 踩 {report['thumbs']['down']}"
     )
+    expect(metric("pushes")).to_have_text(f"送达 {report['pushes']['delivered']} 条")
     for testid, rows in (
         ("quality-reason", report["escalation_reasons"]),
         ("quality-intent", report["top_intents"]),

@@ -81,6 +81,7 @@ def app_settings(state_dir: Path, kb_dir: Path, **overrides: Any) -> Settings:
         "push_ipo_calendar": None,
         "push_holding_notices": None,
         "push_fraud_alerts": None,
+        "push_portfolio_feed": None,
         "console_canned_replies": None,
     }
     values.update(overrides)

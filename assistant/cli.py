@@ -5,6 +5,7 @@ settings), so several bases can live side by side.
 """
 
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -1323,9 +1324,16 @@ def serve(
             else:
                 console.print(f"[bold]Console sign-in:[/bold] {username} / {password}")
 
-    console.print("[dim]starting: the assistant loads its models first (about 30 s)[/dim]")
+    failures: list[BaseException] = []
+
+    def stop_on_failure(error: BaseException) -> None:
+        # The models could not load: this process can never become ready, so it stops.
+        failures.append(error)
+        signal.raise_signal(signal.SIGTERM)
+
+    console.print("[dim]starting: /healthz answers now, /readyz once the models are loaded[/dim]")
     uvicorn.run(
-        create_app(settings, on_started=announce),
+        create_app(settings, on_started=announce, on_failed=stop_on_failure),
         host=settings.host,
         port=settings.port,
         # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
@@ -1333,6 +1341,9 @@ def serve(
         log_level="info",
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+    if failures:
+        errors.print(f"[red]error[/red]: the assistant could not start: {failures[0]}")
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

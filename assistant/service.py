@@ -17,6 +17,7 @@ from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
 from assistant.llm import build_llm_composer
+from assistant.metrics import CacheStats
 from assistant.settings import Settings
 from assistant.watchlist import WatchList
 from intents.catalogue import IntentCatalogue, load_catalogue
@@ -40,6 +41,10 @@ class Assistant:
 
     def close(self) -> None:
         self.kb.close()
+
+    def cache_stats(self) -> dict[str, CacheStats]:
+        """Hits and misses of the caches turns go through, by name (for ``/metrics``)."""
+        return {}
 
 
 def build_account_system(settings: Settings) -> AccountSystem:

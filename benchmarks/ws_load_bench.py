@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -437,6 +438,14 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+            return int(answer.status) == 200
+    except OSError:  # refused, 503 (HTTPError), timed out
+        return False
+
+
 def _assistant_command() -> list[str]:
     script = Path(sys.executable).with_name("assistant")
     return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
@@ -518,7 +527,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws/investor"
 
     def start(self, timeout_s: float = 300.0) -> float:
-        """Start and wait until it listens (uvicorn binds after the app's start-up)."""
+        """Start and wait until it is ready (``/readyz``: its models loaded)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         with self.log_path.open("wb") as log:
@@ -531,7 +540,7 @@ class ServerProcess:
                 raise BenchmarkError(
                     f"assistant serve exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
-            if _port_open(self.port):
+            if _port_open(self.port) and _ready(self.port):
                 return time.perf_counter() - started
             time.sleep(0.2)
         self.stop()

@@ -10,10 +10,8 @@ hits and misses from the caches themselves (:class:`CacheStats`).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -22,35 +20,11 @@ from prometheus_client.registry import Collector
 
 from assistant.conversation import BotReply
 from assistant.persistence.records import OutboxItem
+from knowledge.caches import CacheStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # From a cached answer (a few ms) to a slow LLM (seconds).
 TURN_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-@dataclass
-class CacheStats:
-    """Hits and misses of one cache, safe to count from several threads."""
-
-    hits: int = 0
-    misses: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def hit(self, count: int = 1) -> None:
-        with self._lock:
-            self.hits += count
-
-    def miss(self, count: int = 1) -> None:
-        with self._lock:
-            self.misses += count
-
-    @property
-    def lookups(self) -> int:
-        return self.hits + self.misses
-
-    @property
-    def hit_rate(self) -> float:
-        return self.hits / self.lookups if self.lookups else 0.0
 
 
 class HasCacheStats(Protocol):

@@ -17,14 +17,16 @@ from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
 from assistant.llm import build_llm_composer
-from assistant.metrics import CacheStats
 from assistant.settings import Settings
+from assistant.turn_caches import AnswerCache, CachedIntentClassifier
 from assistant.watchlist import WatchList
 from intents.catalogue import IntentCatalogue, load_catalogue
 from intents.classifier import EmbeddingIntentClassifier
+from knowledge.caches import CacheStats
 from knowledge.documents import RetrievedPassage
 from knowledge.errors import KnowledgeError
 from knowledge.index import KnowledgeBase
+from knowledge.question_batcher import BatchedQuestionEmbeddings
 from knowledge.retrieval import HybridRetriever
 
 
@@ -38,13 +40,24 @@ class Assistant:
     guard: ComplianceGuard
     accounts: AccountSystem
     policy: DialoguePolicy
+    answers: AnswerCache | None = None
+    intents: CachedIntentClassifier | None = None
 
     def close(self) -> None:
         self.kb.close()
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            self.kb.embedder.close()
 
     def cache_stats(self) -> dict[str, CacheStats]:
         """Hits and misses of the caches turns go through, by name (for ``/metrics``)."""
-        return {}
+        stats: dict[str, CacheStats] = {}
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            stats["question_embedding"] = self.kb.embedder.cache_stats
+        if self.answers is not None:
+            stats["answer"] = self.answers.stats
+        if self.intents is not None:
+            stats["intent"] = self.intents.stats
+        return stats
 
 
 def build_account_system(settings: Settings) -> AccountSystem:
@@ -93,17 +106,21 @@ def build_assistant(
         tickets=tickets,
     )
 
-    def retrieve(text: str) -> list[RetrievedPassage]:
+    def search(text: str) -> list[RetrievedPassage]:
         return retriever.search(text, k=5)
 
+    answers = AnswerCache(search, lambda: kb.version, size=settings.answer_cache_size)
+    intents = CachedIntentClassifier(classifier, size=settings.answer_cache_size)
     policy = DialoguePolicy(
-        classifier=classifier,
+        classifier=intents,
         catalogue=catalogue,
-        retrieve=retrieve,
+        retrieve=answers.retrieve,
         guard=guard,
         flows=flows,
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
         llm=build_llm_composer(settings),
         accounts=accounts,
     )
-    return Assistant(settings, kb, retriever, catalogue, classifier, guard, accounts, policy)
+    return Assistant(
+        settings, kb, retriever, catalogue, classifier, guard, accounts, policy, answers, intents
+    )

@@ -160,6 +160,9 @@ async def test_metrics_expose_the_turn_latency_histogram_after_a_turn(
     assert sample(text, "brokerdesk_queue_depth") == 0
     assert "brokerdesk_escalations_total" in text or "# TYPE brokerdesk_escalations" in text
     assert "brokerdesk_pushes_total" in text
+    # The retriever reuses the embedding the intent classifier made of the same question.
+    assert sample(text, "brokerdesk_cache_hits_total", '{cache="question_embedding"}') >= 1
+    assert 'brokerdesk_cache_hit_rate{cache="answer"}' in text
 
 
 async def test_an_escalation_is_counted_and_its_conversation_is_in_the_queue_depth(

@@ -7,6 +7,7 @@ settings), so several bases can live side by side.
 import json
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -62,6 +63,31 @@ def _fail(exc: KnowledgeError) -> None:
     raise typer.Exit(2)
 
 
+class ProgressLines:
+    """Progress as a line now and then where no bar can be drawn (a log file, a pipe)."""
+
+    def __init__(self, what: str, *, enabled: bool, every_s: float = 10.0) -> None:
+        self.what = what
+        self.enabled = enabled
+        self.every_s = every_s
+        self.total = 0
+        self.done = 0
+        self._last = time.monotonic()
+
+    def plan(self, total: int) -> None:
+        self.total = total
+        if self.enabled and total:
+            errors.print(f"{self.what}: {total} to do")
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if self.enabled and (now - self._last >= self.every_s or self.done == self.total):
+            self._last = now
+            share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+            errors.print(f"{self.what}: {self.done}/{self.total}{share}")
+
+
 def _print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -100,12 +126,17 @@ def ingest(
             disable=as_json or not errors.is_terminal,
         ) as progress:
             task = progress.add_task("embed", total=None)
-            report = base.ingest(
-                paths,
-                prune=prune,
-                on_plan=lambda total: progress.update(task, total=total),
-                on_progress=lambda n: progress.advance(task, n),
-            )
+            lines = ProgressLines("embedding", enabled=not as_json and not errors.is_terminal)
+
+            def planned(total: int) -> None:
+                progress.update(task, total=total)
+                lines.plan(total)
+
+            def embedded(count: int) -> None:
+                progress.advance(task, count)
+                lines.advance(count)
+
+            report = base.ingest(paths, prune=prune, on_plan=planned, on_progress=embedded)
     except KnowledgeError as exc:
         _fail(exc)
         return

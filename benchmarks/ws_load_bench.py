@@ -209,6 +209,7 @@ class LevelResult(BaseModel):
     ceiling: Ceiling | None = None
     server_log: str | None = None
     server_exceptions: dict[str, int] = {}
+    cache_hit_rates: dict[str, float] = {}
     server_exit_code: int | None = Field(
         None, description="set when the server process ended during the level"
     )
@@ -311,6 +312,29 @@ def message_texts(questions: Sequence[tuple[str, str]], count: int, seed: int) -
         batch = unique[:]
         rng.shuffle(batch)
         texts.extend(batch[: count - len(texts)])
+    return texts
+
+
+def zipf_texts(
+    questions: Sequence[tuple[str, str]], count: int, seed: int, exponent: float = 1.0
+) -> list[str]:
+    """``count`` texts as a help desk hears them: the question of rank r (in an order
+    shuffled by ``seed``) drawn with weight 1/r^``exponent``, so a few questions make most
+    of the traffic, each lightly reworded: an opening and an ending drawn the same way, the
+    bare question the likeliest (the evaluation sets hold the paraphrases themselves)."""
+    rng = random.Random(seed)
+    ranked = list(questions)
+    rng.shuffle(ranked)
+    weights = [1.0 / (rank**exponent) for rank in range(1, len(ranked) + 1)]
+    texts = []
+    for text, lang in rng.choices(ranked, weights=weights, k=count):
+        core = text.rstrip("？?。.！! ")
+        openings, endings = (EN_OPENINGS, EN_ENDINGS) if lang == "en" else (ZH_OPENINGS, ZH_ENDINGS)
+        opening = rng.choices(openings, weights=[1 / (i + 1) for i in range(len(openings))])[0]
+        ending = rng.choices(endings, weights=[1 / (i + 1) for i in range(len(endings))])[0]
+        lower = opening and lang == "en" and not core.startswith(("I ", "I'"))
+        body = core[0].lower() + core[1:] if lower and not core[1:2].isupper() else core
+        texts.append(f"{opening}{body}{ending}")
     return texts
 
 
@@ -436,6 +460,17 @@ def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def cache_hit_rates(port: int) -> dict[str, float]:
+    """Each cache's hit rate from the server's ``/metrics`` (empty when it has none)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            text = answer.read().decode("utf-8")
+    except OSError:
+        return {}
+    pattern = r'^brokerdesk_cache_hit_rate\{cache="([^"]+)"\} (\S+)$'
+    return {name: round(float(value), 4) for name, value in re.findall(pattern, text, re.M)}
 
 
 def _ready(port: int) -> bool:
@@ -1206,6 +1241,10 @@ def _level_markdown(level: LevelResult) -> list[str]:
     if level.server_log:
         rows += [
             ("server log", f"`{level.server_log}`"),
+            (
+                "cache hit rates (the server's /metrics after the level)",
+                ", ".join(f"{k} {v:.2f}" for k, v in sorted(level.cache_hit_rates.items())) or "–",
+            ),
             ("exceptions in the server log", _fmt_counts(level.server_exceptions)),
         ]
     asks = "1 question" if level.questions == 1 else f"{level.questions} questions"
@@ -1378,6 +1417,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--connect-timeout", type=float, default=30.0, help="connect + welcome")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
+        "--mix",
+        choices=("unique", "zipf"),
+        default="unique",
+        help="unique: every message differs; zipf: a few questions make most of the traffic",
+    )
+    parser.add_argument("--zipf", type=float, default=1.0, help="the zipf mix's exponent")
+    parser.add_argument(
         "--turn-cost-turns",
         type=int,
         default=100,
@@ -1457,7 +1503,11 @@ async def _measure_levels(
         _log(f"{investors} investors: starting assistant serve")
         start_s = server.start()
         exit_code: int | None = None
-        texts = message_texts(bank, investors * questions, args.seed + investors)
+        texts = (
+            zipf_texts(bank, investors * questions, args.seed + investors, args.zipf)
+            if args.mix == "zipf"
+            else message_texts(bank, investors * questions, args.seed + investors)
+        )
         tokens = SessionTokens(secret, ttl_s=3600)
         try:
             _log(f"server up in {start_s:.1f} s (pid {server.pid}); running the level")
@@ -1472,6 +1522,7 @@ async def _measure_levels(
             )
             _log("waiting for the server to settle what it acknowledged")
             level.settled = await asyncio.to_thread(settle, database)
+            level.cache_hit_rates = cache_hit_rates(server.port)
         finally:
             if server.process is not None:
                 exit_code = server.process.poll()
@@ -1540,6 +1591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "level_timeout_s": args.level_timeout or "max(300, 0.2 × investors × questions)",
             "open_file_limit": limit,
             "seed": args.seed,
+            "mix": "unique texts" if args.mix == "unique" else f"zipf, exponent {args.zipf}",
         },
         server={
             "command": shlex.join([*(relative(Path(p)) for p in _assistant_command()), "serve"]),

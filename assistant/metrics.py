@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from assistant.conversation import BotReply
 from assistant.persistence.records import OutboxItem
 from knowledge.caches import CacheStats
+from knowledge.question_batcher import BatchStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # From a cached answer (a few ms) to a slow LLM (seconds).
@@ -31,6 +32,8 @@ class HasCacheStats(Protocol):
     """Anything that reports its caches by name (the assistant's embedder and answer cache)."""
 
     def cache_stats(self) -> dict[str, CacheStats]: ...
+
+    def batch_stats(self) -> BatchStats | None: ...
 
 
 class _CacheCollector(Collector):
@@ -49,12 +52,21 @@ class _CacheCollector(Collector):
         rate = GaugeMetricFamily(
             "brokerdesk_cache_hit_rate", "Hits per lookup since start", labels=["cache"]
         )
+        batches = CounterMetricFamily(
+            "brokerdesk_embedder_batches", "Embedder calls for the questions of concurrent turns"
+        )
+        batched = CounterMetricFamily(
+            "brokerdesk_embedder_batched_questions", "Questions embedded in those calls"
+        )
         for source in self._sources():
             for name, stats in sorted(source.cache_stats().items()):
                 hits.add_metric([name], stats.hits)
                 misses.add_metric([name], stats.misses)
                 rate.add_metric([name], stats.hit_rate)
-        yield from (hits, misses, rate)
+            if (batching := source.batch_stats()) is not None:
+                batches.add_metric([], batching.batches)
+                batched.add_metric([], batching.questions)
+        yield from (hits, misses, rate, batches, batched)
 
     def describe(self) -> Iterator[Metric]:
         return iter(())

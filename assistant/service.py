@@ -26,7 +26,7 @@ from knowledge.caches import CacheStats
 from knowledge.documents import RetrievedPassage
 from knowledge.errors import KnowledgeError
 from knowledge.index import KnowledgeBase
-from knowledge.question_batcher import BatchedQuestionEmbeddings
+from knowledge.question_batcher import BatchedQuestionEmbeddings, BatchStats
 from knowledge.retrieval import HybridRetriever
 
 
@@ -58,6 +58,12 @@ class Assistant:
         if self.intents is not None:
             stats["intent"] = self.intents.stats
         return stats
+
+    def batch_stats(self) -> BatchStats | None:
+        """How the embedder batched the questions of concurrent turns (for ``/metrics``)."""
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            return self.kb.embedder.batches
+        return None
 
 
 def build_account_system(settings: Settings) -> AccountSystem:

@@ -470,7 +470,14 @@ def cache_hit_rates(port: int) -> dict[str, float]:
     except OSError:
         return {}
     pattern = r'^brokerdesk_cache_hit_rate\{cache="([^"]+)"\} (\S+)$'
-    return {name: round(float(value), 4) for name, value in re.findall(pattern, text, re.M)}
+    rates = {name: round(float(value), 4) for name, value in re.findall(pattern, text, re.M)}
+    calls = re.search(r"^brokerdesk_embedder_batches_total (\S+)$", text, re.M)
+    questions = re.search(r"^brokerdesk_embedder_batched_questions_total (\S+)$", text, re.M)
+    if calls and questions and float(calls.group(1)):
+        rates["mean embedder batch (questions)"] = round(
+            float(questions.group(1)) / float(calls.group(1)), 2
+        )
+    return rates
 
 
 def _ready(port: int) -> bool:
@@ -1242,7 +1249,7 @@ def _level_markdown(level: LevelResult) -> list[str]:
         rows += [
             ("server log", f"`{level.server_log}`"),
             (
-                "cache hit rates (the server's /metrics after the level)",
+                "cache hit rates, mean embedder batch (the server's /metrics after the level)",
                 ", ".join(f"{k} {v:.2f}" for k, v in sorted(level.cache_hit_rates.items())) or "–",
             ),
             ("exceptions in the server log", _fmt_counts(level.server_exceptions)),

@@ -163,6 +163,7 @@ async def test_metrics_expose_the_turn_latency_histogram_after_a_turn(
     # The retriever reuses the embedding the intent classifier made of the same question.
     assert sample(text, "brokerdesk_cache_hits_total", '{cache="question_embedding"}') >= 1
     assert 'brokerdesk_cache_hit_rate{cache="answer"}' in text
+    assert sample(text, "brokerdesk_embedder_batched_questions_total") >= 1
 
 
 async def test_an_escalation_is_counted_and_its_conversation_is_in_the_queue_depth(

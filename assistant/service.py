@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.accounts import AccountSystem, HttpAccountSystem, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
@@ -16,7 +17,6 @@ from assistant.components import build_retriever, open_knowledge_base, out_of_sc
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
-from assistant.llm import build_llm_composer
 from assistant.settings import Settings
 from assistant.turn_caches import AnswerCache, CachedIntentClassifier
 from assistant.watchlist import WatchList
@@ -28,6 +28,9 @@ from knowledge.errors import KnowledgeError
 from knowledge.index import KnowledgeBase
 from knowledge.question_batcher import BatchedQuestionEmbeddings, BatchStats
 from knowledge.retrieval import HybridRetriever
+
+if TYPE_CHECKING:
+    from assistant.llm import LlmComposer
 
 
 @dataclass
@@ -64,6 +67,16 @@ class Assistant:
         if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
             return self.kb.embedder.batches
         return None
+
+
+def _llm_composer(settings: Settings) -> LlmComposer | None:
+    """The LLM composer when an endpoint is configured; LangChain's OpenAI client and openai
+    (seconds of imports) load only then."""
+    if settings.llm_base_url is None:
+        return None
+    from assistant.llm import build_llm_composer
+
+    return build_llm_composer(settings)
 
 
 def build_account_system(settings: Settings) -> AccountSystem:
@@ -124,7 +137,7 @@ def build_assistant(
         guard=guard,
         flows=flows,
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
-        llm=build_llm_composer(settings),
+        llm=_llm_composer(settings),
         accounts=accounts,
     )
     return Assistant(

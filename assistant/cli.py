@@ -5,7 +5,9 @@ settings), so several bases can live side by side.
 """
 
 import json
+import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -63,6 +65,31 @@ def _fail(exc: KnowledgeError) -> None:
     raise typer.Exit(2)
 
 
+class ProgressLines:
+    """Progress as a line now and then where no bar can be drawn (a log file, a pipe)."""
+
+    def __init__(self, what: str, *, enabled: bool, every_s: float = 10.0) -> None:
+        self.what = what
+        self.enabled = enabled
+        self.every_s = every_s
+        self.total = 0
+        self.done = 0
+        self._last = time.monotonic()
+
+    def plan(self, total: int) -> None:
+        self.total = total
+        if self.enabled and total:
+            errors.print(f"{self.what}: {total} to do")
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if self.enabled and (now - self._last >= self.every_s or self.done == self.total):
+            self._last = now
+            share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+            errors.print(f"{self.what}: {self.done}/{self.total}{share}")
+
+
 def _print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -101,12 +128,17 @@ def ingest(
             disable=as_json or not errors.is_terminal,
         ) as progress:
             task = progress.add_task("embed", total=None)
-            report = base.ingest(
-                paths,
-                prune=prune,
-                on_plan=lambda total: progress.update(task, total=total),
-                on_progress=lambda n: progress.advance(task, n),
-            )
+            lines = ProgressLines("embedding", enabled=not as_json and not errors.is_terminal)
+
+            def planned(total: int) -> None:
+                progress.update(task, total=total)
+                lines.plan(total)
+
+            def embedded(count: int) -> None:
+                progress.advance(task, count)
+                lines.advance(count)
+
+            report = base.ingest(paths, prune=prune, on_plan=planned, on_progress=embedded)
     except KnowledgeError as exc:
         _fail(exc)
         return
@@ -1394,9 +1426,16 @@ def serve(
             else:
                 console.print(f"[bold]Console sign-in:[/bold] {username} / {password}")
 
-    console.print("[dim]starting: the assistant loads its models first (about 30 s)[/dim]")
+    failures: list[BaseException] = []
+
+    def stop_on_failure(error: BaseException) -> None:
+        # The models could not load: this process can never become ready, so it stops.
+        failures.append(error)
+        signal.raise_signal(signal.SIGTERM)
+
+    console.print("[dim]starting: /healthz answers now, /readyz once the models are loaded[/dim]")
     uvicorn.run(
-        create_app(settings, on_started=announce),
+        create_app(settings, on_started=announce, on_failed=stop_on_failure),
         host=settings.host,
         port=settings.port,
         # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
@@ -1404,6 +1443,9 @@ def serve(
         log_level="info",
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
+    if failures:
+        errors.print(f"[red]error[/red]: the assistant could not start: {failures[0]}")
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from assistant.settings import Settings
 from intents.catalogue import IntentCatalogue
-from knowledge.embedders import QuestionPassageEmbeddings, load_embedder
+from knowledge.embedders import load_embedder
 from knowledge.index import KnowledgeBase
 from knowledge.keyword import warm_up
+from knowledge.question_batcher import BatchedQuestionEmbeddings
 from knowledge.retrieval import HybridRetriever, Mode
 
 
@@ -29,14 +30,21 @@ def offline_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-def build_embedder(settings: Settings) -> QuestionPassageEmbeddings:
+def build_embedder(settings: Settings) -> BatchedQuestionEmbeddings:
+    """The configured model behind the question cache and the cross-turn batcher."""
     offline_environment()
-    return load_embedder(
+    model = load_embedder(
         settings.embedder,
         model_dir=settings.embedder_model_dir,
         device=settings.embedder_device,
         query_prefix=settings.embedder_query_prefix,
         passage_prefix=settings.embedder_passage_prefix,
+    )
+    return BatchedQuestionEmbeddings(
+        model,
+        cache_size=settings.question_cache_size,
+        max_batch=settings.embedder_batch_size,
+        max_wait_s=settings.embedder_batch_wait_ms / 1000,
     )
 
 

@@ -21,8 +21,10 @@ Order of decisions, each able to end the turn:
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
@@ -145,6 +147,16 @@ class DialoguePolicy:
         self.answerer = Answerer(
             retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
         )
+        self._observers: tuple[Callable[[BotReply], None], ...] = ()
+
+    def observed_by(self, observer: Callable[[BotReply], None]) -> DialoguePolicy:
+        """This policy, also handing every reply to ``observer`` (the server's metrics).
+
+        A shallow copy, so an assistant shared by several apps keeps its own policy as it was.
+        """
+        observed = copy.copy(self)
+        observed._observers = (*self._observers, observer)
+        return observed
 
     @property
     def llm(self) -> LlmComposer | None:
@@ -177,6 +189,8 @@ class DialoguePolicy:
         state.turns.append(Turn(speaker=Speaker.BOT, text=reply.text, intent=prediction.name))
         if reply.escalation is not None:
             state.escalated = True
+        for observer in self._observers:
+            observer(reply)
         return reply
 
     async def _decide(

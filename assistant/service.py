@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.accounts import AccountSystem, HttpAccountSystem, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
@@ -16,15 +17,20 @@ from assistant.components import build_retriever, open_knowledge_base, out_of_sc
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows, TicketSink
-from assistant.llm import build_llm_composer
 from assistant.settings import Settings
+from assistant.turn_caches import AnswerCache, CachedIntentClassifier
 from assistant.watchlist import WatchList
 from intents.catalogue import IntentCatalogue, load_catalogue
 from intents.classifier import EmbeddingIntentClassifier
+from knowledge.caches import CacheStats
 from knowledge.documents import RetrievedPassage
 from knowledge.errors import KnowledgeError
 from knowledge.index import KnowledgeBase
+from knowledge.question_batcher import BatchedQuestionEmbeddings, BatchStats
 from knowledge.retrieval import HybridRetriever
+
+if TYPE_CHECKING:
+    from assistant.llm import LlmComposer
 
 
 @dataclass
@@ -37,9 +43,40 @@ class Assistant:
     guard: ComplianceGuard
     accounts: AccountSystem
     policy: DialoguePolicy
+    answers: AnswerCache | None = None
+    intents: CachedIntentClassifier | None = None
 
     def close(self) -> None:
         self.kb.close()
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            self.kb.embedder.close()
+
+    def cache_stats(self) -> dict[str, CacheStats]:
+        """Hits and misses of the caches turns go through, by name (for ``/metrics``)."""
+        stats: dict[str, CacheStats] = {}
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            stats["question_embedding"] = self.kb.embedder.cache_stats
+        if self.answers is not None:
+            stats["answer"] = self.answers.stats
+        if self.intents is not None:
+            stats["intent"] = self.intents.stats
+        return stats
+
+    def batch_stats(self) -> BatchStats | None:
+        """How the embedder batched the questions of concurrent turns (for ``/metrics``)."""
+        if isinstance(self.kb.embedder, BatchedQuestionEmbeddings):
+            return self.kb.embedder.batches
+        return None
+
+
+def _llm_composer(settings: Settings) -> LlmComposer | None:
+    """The LLM composer when an endpoint is configured; LangChain's OpenAI client and openai
+    (seconds of imports) load only then."""
+    if settings.llm_base_url is None:
+        return None
+    from assistant.llm import build_llm_composer
+
+    return build_llm_composer(settings)
 
 
 def build_account_system(settings: Settings) -> AccountSystem:
@@ -88,17 +125,21 @@ def build_assistant(
         tickets=tickets,
     )
 
-    def retrieve(text: str) -> list[RetrievedPassage]:
+    def search(text: str) -> list[RetrievedPassage]:
         return retriever.search(text, k=5)
 
+    answers = AnswerCache(search, lambda: kb.version, size=settings.answer_cache_size)
+    intents = CachedIntentClassifier(classifier, size=settings.answer_cache_size)
     policy = DialoguePolicy(
-        classifier=classifier,
+        classifier=intents,
         catalogue=catalogue,
-        retrieve=retrieve,
+        retrieve=answers.retrieve,
         guard=guard,
         flows=flows,
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
-        llm=build_llm_composer(settings),
+        llm=_llm_composer(settings),
         accounts=accounts,
     )
-    return Assistant(settings, kb, retriever, catalogue, classifier, guard, accounts, policy)
+    return Assistant(
+        settings, kb, retriever, catalogue, classifier, guard, accounts, policy, answers, intents
+    )

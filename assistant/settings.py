@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     )
     embedder_query_prefix: str = Field("", description="e.g. 'query: ' for E5/BGE-style models")
     embedder_passage_prefix: str = Field("", description="e.g. 'passage: '")
+    embedder_batch_size: int = Field(
+        32, ge=1, le=1024, description="most questions of concurrent turns embedded in one call"
+    )
+    embedder_batch_wait_ms: float = Field(
+        2.0, ge=0, le=100, description="how long a question waits for others to share its call"
+    )
+    question_cache_size: int = Field(
+        4096, ge=0, description="recent question embeddings kept in memory; 0 keeps none"
+    )
+    answer_cache_size: int = Field(
+        4096,
+        ge=0,
+        description="recent questions' knowledge-base results (and intents) kept; 0 off",
+    )
 
     chroma_url: str | None = Field(
         None, description="http://host:port of a `chroma run` server; default: Chroma on disk"

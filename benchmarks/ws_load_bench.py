@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -208,6 +209,7 @@ class LevelResult(BaseModel):
     ceiling: Ceiling | None = None
     server_log: str | None = None
     server_exceptions: dict[str, int] = {}
+    cache_hit_rates: dict[str, float] = {}
     server_exit_code: int | None = Field(
         None, description="set when the server process ended during the level"
     )
@@ -310,6 +312,29 @@ def message_texts(questions: Sequence[tuple[str, str]], count: int, seed: int) -
         batch = unique[:]
         rng.shuffle(batch)
         texts.extend(batch[: count - len(texts)])
+    return texts
+
+
+def zipf_texts(
+    questions: Sequence[tuple[str, str]], count: int, seed: int, exponent: float = 1.0
+) -> list[str]:
+    """``count`` texts as a help desk hears them: the question of rank r (in an order
+    shuffled by ``seed``) drawn with weight 1/r^``exponent``, so a few questions make most
+    of the traffic, each lightly reworded: an opening and an ending drawn the same way, the
+    bare question the likeliest (the evaluation sets hold the paraphrases themselves)."""
+    rng = random.Random(seed)
+    ranked = list(questions)
+    rng.shuffle(ranked)
+    weights = [1.0 / (rank**exponent) for rank in range(1, len(ranked) + 1)]
+    texts = []
+    for text, lang in rng.choices(ranked, weights=weights, k=count):
+        core = text.rstrip("？?。.！! ")
+        openings, endings = (EN_OPENINGS, EN_ENDINGS) if lang == "en" else (ZH_OPENINGS, ZH_ENDINGS)
+        opening = rng.choices(openings, weights=[1 / (i + 1) for i in range(len(openings))])[0]
+        ending = rng.choices(endings, weights=[1 / (i + 1) for i in range(len(endings))])[0]
+        lower = opening and lang == "en" and not core.startswith(("I ", "I'"))
+        body = core[0].lower() + core[1:] if lower and not core[1:2].isupper() else core
+        texts.append(f"{opening}{body}{ending}")
     return texts
 
 
@@ -437,6 +462,32 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def cache_hit_rates(port: int) -> dict[str, float]:
+    """Each cache's hit rate from the server's ``/metrics`` (empty when it has none)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            text = answer.read().decode("utf-8")
+    except OSError:
+        return {}
+    pattern = r'^brokerdesk_cache_hit_rate\{cache="([^"]+)"\} (\S+)$'
+    rates = {name: round(float(value), 4) for name, value in re.findall(pattern, text, re.M)}
+    calls = re.search(r"^brokerdesk_embedder_batches_total (\S+)$", text, re.M)
+    questions = re.search(r"^brokerdesk_embedder_batched_questions_total (\S+)$", text, re.M)
+    if calls and questions and float(calls.group(1)):
+        rates["mean embedder batch (questions)"] = round(
+            float(questions.group(1)) / float(calls.group(1)), 2
+        )
+    return rates
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+            return int(answer.status) == 200
+    except OSError:  # refused, 503 (HTTPError), timed out
+        return False
+
+
 def _assistant_command() -> list[str]:
     script = Path(sys.executable).with_name("assistant")
     return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
@@ -518,7 +569,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws/investor"
 
     def start(self, timeout_s: float = 300.0) -> float:
-        """Start and wait until it listens (uvicorn binds after the app's start-up)."""
+        """Start and wait until it is ready (``/readyz``: its models loaded)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         with self.log_path.open("wb") as log:
@@ -531,7 +582,7 @@ class ServerProcess:
                 raise BenchmarkError(
                     f"assistant serve exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
-            if _port_open(self.port):
+            if _port_open(self.port) and _ready(self.port):
                 return time.perf_counter() - started
             time.sleep(0.2)
         self.stop()
@@ -1015,7 +1066,9 @@ METHOD = (
     "frame's arrival. Questions are the single-turn evaluation questions of the knowledge "
     "intents (evals/data/cases.jsonl and intents_heldout.jsonl, none expected to escalate), "
     "each given a natural opening and ending so that texts are unique within a level and the "
-    "embedder's recent-question cache serves no repeats. An error frame counts against the "
+    "server's caches serve no repeats (the default mix); with `--mix zipf` the question of "
+    "rank r is drawn with weight 1/r^s and its opening and ending the same way (the bare "
+    "question likeliest), as a help desk hears them. An error frame counts against the "
     "message in flight; a missing ack or reply within the reply timeout is a timeout; a "
     "connection the server closes is dropped, and that investor's remaining questions are "
     "unsent. An investor whose question escalated to a person stops asking (not an error). "
@@ -1197,6 +1250,10 @@ def _level_markdown(level: LevelResult) -> list[str]:
     if level.server_log:
         rows += [
             ("server log", f"`{level.server_log}`"),
+            (
+                "cache hit rates, mean embedder batch (the server's /metrics after the level)",
+                ", ".join(f"{k} {v:.2f}" for k, v in sorted(level.cache_hit_rates.items())) or "–",
+            ),
             ("exceptions in the server log", _fmt_counts(level.server_exceptions)),
         ]
     asks = "1 question" if level.questions == 1 else f"{level.questions} questions"
@@ -1369,6 +1426,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--connect-timeout", type=float, default=30.0, help="connect + welcome")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
+        "--mix",
+        choices=("unique", "zipf"),
+        default="unique",
+        help="unique: every message differs; zipf: a few questions make most of the traffic",
+    )
+    parser.add_argument("--zipf", type=float, default=1.0, help="the zipf mix's exponent")
+    parser.add_argument(
         "--turn-cost-turns",
         type=int,
         default=100,
@@ -1448,7 +1512,11 @@ async def _measure_levels(
         _log(f"{investors} investors: starting assistant serve")
         start_s = server.start()
         exit_code: int | None = None
-        texts = message_texts(bank, investors * questions, args.seed + investors)
+        texts = (
+            zipf_texts(bank, investors * questions, args.seed + investors, args.zipf)
+            if args.mix == "zipf"
+            else message_texts(bank, investors * questions, args.seed + investors)
+        )
         tokens = SessionTokens(secret, ttl_s=3600)
         try:
             _log(f"server up in {start_s:.1f} s (pid {server.pid}); running the level")
@@ -1463,6 +1531,7 @@ async def _measure_levels(
             )
             _log("waiting for the server to settle what it acknowledged")
             level.settled = await asyncio.to_thread(settle, database)
+            level.cache_hit_rates = cache_hit_rates(server.port)
         finally:
             if server.process is not None:
                 exit_code = server.process.poll()
@@ -1531,6 +1600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "level_timeout_s": args.level_timeout or "max(300, 0.2 × investors × questions)",
             "open_file_limit": limit,
             "seed": args.seed,
+            "mix": "unique texts" if args.mix == "unique" else f"zipf, exponent {args.zipf}",
         },
         server={
             "command": shlex.join([*(relative(Path(p)) for p in _assistant_command()), "serve"]),

@@ -45,6 +45,7 @@ from intents.catalogue import IntentCatalogue
 from intents.encoders import EmbeddingCache, Matrix, QuestionEncoder, normalise_rows
 from intents.errors import ClassifierNotFittedError, ClassifierTrainingError
 from intents.features import NgramFeatures
+from intents.model_store import FittedModelStore
 from intents.out_of_scope import DEFAULT_MAX_REJECTION, OutOfScopeDetector, fit_detector
 from intents.prediction import IntentPrediction
 from intents.rules import SafetyRules
@@ -236,6 +237,9 @@ class EmbeddingIntentClassifier:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold}")
         self.encoder = encoder
         self.cache = EmbeddingCache(encoder, cache_dir)
+        self._models = FittedModelStore(cache_dir) if cache_dir is not None else None
+        # Whether the last fit loaded a model kept on disk instead of training.
+        self.loaded_from_disk = False
         self.threshold = threshold
         self.rules = (rules or SafetyRules()) if use_rules else None
         self.label_examples = label_examples
@@ -281,13 +285,81 @@ class EmbeddingIntentClassifier:
         return tuple(float(w) for w in self._weights)
 
     def fit(self, catalogue: IntentCatalogue) -> EmbeddingIntentClassifier:
-        """Train on the catalogue's examples; returns ``self``."""
+        """Train on the catalogue's examples; returns ``self``.
+
+        With a ``cache_dir`` the fitted model is kept there and the next fit on the same
+        examples, encoder, settings and code loads it instead of training
+        (:mod:`intents.model_store`).
+        """
         texts, labels = self._training_set(catalogue)
         classes = sorted(set(labels))
         if len(classes) < 2:
             raise ClassifierTrainingError(
                 "an intent classifier needs at least two intents with examples"
             )
+        key = self._fit_key(catalogue, texts, labels) if self._models is not None else None
+        if self._models is not None and key is not None:
+            fitted = self._models.load(key)
+            if fitted is not None:
+                self._restore(fitted)
+                self._adopt(catalogue)
+                self.loaded_from_disk = True
+                return self
+        self._train(catalogue, texts, labels, classes)
+        self._adopt(catalogue)
+        self.loaded_from_disk = False
+        if self._models is not None and key is not None:
+            self._models.save(key, self._fitted_state())
+        return self
+
+    def _fit_key(self, catalogue: IntentCatalogue, texts: list[str], labels: list[str]) -> str:
+        """Everything the fitted model depends on (the threshold applies at prediction)."""
+        return FittedModelStore.key(
+            {
+                "encoder": self.encoder.model_id,
+                "texts": texts,
+                "labels": labels,
+                "out_of_scope": list(catalogue.out_of_scope_names),
+                "views": repr(self.settings),
+                "metric_adapter": self.metric_adapter,
+                "folds": self.calibration_folds,
+                "seed": self.seed,
+                "detector": [self.out_of_scope_detector, self.max_rejection],
+            }
+        )
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {
+            "classes": self._classes,
+            "views": self._views,
+            "centre": self._centre,
+            "weights": self._weights,
+            "adapted": self._adapted,
+            "detector": self._detector,
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self._classes = list(state["classes"])
+        self._views = state["views"]
+        self._centre = state["centre"]
+        self._weights = state["weights"]
+        self._adapted = bool(state["adapted"])
+        self._detector = state["detector"]
+
+    def _adopt(self, catalogue: IntentCatalogue) -> None:
+        """What prediction reads of the catalogue itself."""
+        self._catalogue = catalogue
+        self._out_of_scope_names = frozenset(catalogue.out_of_scope_names)
+        self._out_of_scope_name = (
+            catalogue.out_of_scope_names[0] if catalogue.out_of_scope_names else OUT_OF_SCOPE
+        )
+        self._rule_intents = (
+            frozenset(catalogue.names) & self.rules.intents if self.rules else frozenset()
+        )
+
+    def _train(
+        self, catalogue: IntentCatalogue, texts: list[str], labels: list[str], classes: list[str]
+    ) -> None:
         index = {name: i for i, name in enumerate(classes)}
         y = np.asarray([index[label] for label in labels])
         embeddings = self.cache.encode(texts)
@@ -303,11 +375,6 @@ class EmbeddingIntentClassifier:
             )
         self._centre = centre
         self._classes = classes
-        self._catalogue = catalogue
-        self._out_of_scope_names = frozenset(catalogue.out_of_scope_names)
-        self._out_of_scope_name = (
-            catalogue.out_of_scope_names[0] if catalogue.out_of_scope_names else OUT_OF_SCOPE
-        )
         columns = [index[name] for name in catalogue.out_of_scope_names if name in index]
         self._detector = None
         if self.out_of_scope_detector and columns and calibration.probabilities is not None:
@@ -319,10 +386,6 @@ class EmbeddingIntentClassifier:
                 columns,
                 max_rejection=self.max_rejection,
             )
-        self._rule_intents = (
-            frozenset(catalogue.names) & self.rules.intents if self.rules else frozenset()
-        )
-        return self
 
     @property
     def detector(self) -> OutOfScopeDetector | None:

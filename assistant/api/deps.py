@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from assistant.api.errors import ApiError
 from assistant.conversations import ConversationService
+from assistant.metrics import ServiceMetrics
 from assistant.persistence.records import StaffAccount, StaffRole
 from assistant.persistence.repositories import Store
 from assistant.proactive import ProactiveDispatcher
@@ -34,6 +35,7 @@ class Runtime:
     """Everything heavy or shared, built once per process by ``create_app``'s lifespan."""
 
     settings: Settings
+    metrics: ServiceMetrics
     assistant: Assistant
     store: Store
     bus: Bus
@@ -47,7 +49,10 @@ class Runtime:
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:
-    runtime: Runtime = connection.app.state.runtime
+    """The runtime; 503 ``starting`` while the models load (``/readyz`` says when)."""
+    runtime: Runtime | None = getattr(connection.app.state, "runtime", None)
+    if runtime is None:
+        raise ApiError(503, "starting", "the assistant is starting; try again shortly")
     return runtime
 
 

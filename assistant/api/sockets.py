@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
-from assistant.api.deps import STAFF_COOKIE, get_runtime
+from assistant.api.deps import STAFF_COOKIE, Runtime, get_runtime
+from assistant.api.errors import ApiError
 from assistant.conversations import ConversationError, ConversationService
 from assistant.persistence.records import ConversationStatus
 from assistant.persistence.repositories import StorageUnavailableError
@@ -23,6 +24,7 @@ from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, Mut
 router = APIRouter()
 
 _CODES = {code.value: code for code in ErrorCode}
+TRY_AGAIN_LATER = 1013
 _AS_PROTOCOL = {"invalid_feedback": ErrorCode.BAD_FRAME}
 
 
@@ -152,10 +154,26 @@ class ConsoleChannel:
 @router.websocket("/ws/investor")
 async def investor_socket(websocket: WebSocket) -> None:
     """The investor widget's connection: protocol v1 (channels/protocol.py)."""
-    await get_runtime(websocket).investor_socket.serve(websocket)
+    runtime = await _ready_runtime(websocket)
+    if runtime is not None:
+        with runtime.metrics.websocket("investor"):
+            await runtime.investor_socket.serve(websocket)
 
 
 @router.websocket("/ws/console")
 async def console_socket(websocket: WebSocket) -> None:
     """The agent console's live queue and events (cookie ``bd_staff``)."""
-    await get_runtime(websocket).console_socket.serve(websocket)
+    runtime = await _ready_runtime(websocket)
+    if runtime is not None:
+        with runtime.metrics.websocket("console"):
+            await runtime.console_socket.serve(websocket)
+
+
+async def _ready_runtime(websocket: WebSocket) -> Runtime | None:
+    """The runtime, or None after refusing the socket with 1013 (try again later) while the
+    models load."""
+    try:
+        return get_runtime(websocket)
+    except ApiError:
+        await websocket.close(code=TRY_AGAIN_LATER)
+        return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from benchmarks.ws_load_bench import (
     peak_rate,
     run_level,
     texts_by_investor,
+    zipf_texts,
 )
 from channels.tokens import SessionTokens
 from tests.utils.live_app import INTENT_CACHE_HOME, LiveApp, app_settings, shared_assistant
@@ -241,3 +243,18 @@ def test_the_peak_rate_is_the_busiest_window_so_one_straggler_does_not_hide_it()
 
     assert peak_rate(with_straggler) == pytest.approx(10.1, abs=0.2)
     assert len(with_straggler) / (140.0 - 0.0) < 1.5
+
+
+def test_the_zipf_mix_repeats_a_few_questions_lightly_reworded() -> None:
+    bank = [(f"问题{i}怎么办？", "zh") for i in range(200)]
+
+    texts = zipf_texts(bank, 3000, seed=7)
+    counts = Counter(texts)
+    bases = Counter(text.split("问题")[1].split("怎么办")[0] for text in texts)
+
+    assert texts == zipf_texts(bank, 3000, seed=7), "the mix is reproducible"
+    assert len(texts) == 3000
+    assert bases.most_common(1)[0][1] > 10 * 3000 / 200, "the top question dominates"
+    assert len(bases) > 50, "the long tail is asked too"
+    assert len(counts) < len(texts) / 2, "most messages repeat an earlier one exactly"
+    assert any(text.startswith("请问") for text in texts), "some are reworded"

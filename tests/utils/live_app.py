@@ -91,9 +91,15 @@ def app_settings(state_dir: Path, kb_dir: Path, **overrides: Any) -> Settings:
 class LiveApp:
     """``create_app(settings)`` served on 127.0.0.1:``settings.port`` until :meth:`stop`."""
 
-    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        assistant: Assistant | None = None,
+        **app_options: Any,
+    ) -> None:
+        """``app_options``: more of :func:`create_app`'s keywords (``build``, ``on_failed``)."""
         self.settings = settings
-        self.app = create_app(settings, assistant=assistant)
+        self.app = create_app(settings, assistant=assistant, **app_options)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

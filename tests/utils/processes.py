@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -114,7 +116,7 @@ class ServerProcess:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            return port_open(self.port)
+            return port_open(self.port) and _answers(f"{self.base_url}/readyz")
 
         wait_until(ready, timeout=300, what=f"assistant serve on {self.port}")
 
@@ -125,3 +127,11 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _answers(url: str) -> bool:
+    """Whether ``url`` answers 200 (the server is ready, not merely listening)."""
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False

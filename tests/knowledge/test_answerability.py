@@ -110,6 +110,6 @@ def test_an_uncovered_question_gets_a_low_confidence_and_a_covered_one_a_high_on
 ) -> None:
     retriever = HybridRetriever(sample_kb)
     covered = retriever.search("创业板开通要什么条件", k=1)[0]
-    uncovered = retriever.search("股票期权到期了怎么行权", k=1)[0]
+    uncovered = retriever.search("美股期权到期了怎么行权", k=1)[0]
     assert covered.unit.id == "zh-0101"
     assert covered.confidence > 0.3 > uncovered.confidence

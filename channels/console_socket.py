@@ -34,10 +34,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels.bus import Bus, Message
 from channels.errors import BusError, ChannelError
+from channels.topics import STAFF_TOPIC
 
 logger = logging.getLogger(__name__)
 
-STAFF_TOPIC = "staff"
 UNAUTHORIZED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403
 IDLE_CLOSE_CODE = 1001

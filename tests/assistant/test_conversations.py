@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 
 from assistant.conversations import (
-    _CURRENT_TURN,
-    _MAX_TURN_ATTEMPTS,
     AlreadyClaimedError,
     ComplianceBlockedError,
     ConversationClosedError,
@@ -25,8 +23,9 @@ from assistant.conversations import (
     ReplyDelayedError,
     SeqOutOfRangeError,
     TurnTicketSink,
-    _Turn,
 )
+from assistant.conversations.tickets import CURRENT_TURN, TurnInProgress
+from assistant.conversations.turns import MAX_TURN_ATTEMPTS
 from assistant.persistence.records import (
     ConversationStatus,
     EventKind,
@@ -37,8 +36,8 @@ from assistant.persistence.records import (
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.settings import Settings
 from channels.bus import InProcessBus
-from channels.investor_socket import conversation_topic
 from channels.protocol import SEQUENCED_FRAME, SERVER_FRAME, QueueStatus
+from channels.topics import conversation_topic
 from tests.utils.databases import sqlite_write_lock_held
 from tests.utils.live_app import shared_assistant
 
@@ -248,7 +247,7 @@ async def test_a_message_that_fails_every_try_gets_an_apology(
     service = make_service(assistant, store, bus, tmp_path)
     conversation = await service.open_conversation("INV-1001")
     await service.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
-    for _ in range(_MAX_TURN_ATTEMPTS):  # each sweep's try failed (leases expired)
+    for _ in range(MAX_TURN_ATTEMPTS):  # each sweep's try failed (leases expired)
         await store.conversations.lease_pending_turns(datetime.now(UTC), lease_s=0, limit=10)
 
     answered = await service.answer_pending(older_than_s=0)
@@ -271,11 +270,11 @@ async def test_a_complaint_filed_again_by_a_retried_turn_keeps_one_ticket(servic
 
     async def file(description: str) -> str:
         # What the complaint flow does inside a turn; a sweep's retry does it again.
-        token = _CURRENT_TURN.set(_Turn(service, conversation.id, "INV-1001"))
+        token = CURRENT_TURN.set(TurnInProgress(service, conversation.id, "INV-1001"))
         try:
             return await sink.open_ticket("service", description, "phone", 80)
         finally:
-            _CURRENT_TURN.reset(token)
+            CURRENT_TURN.reset(token)
 
     first = await file("客服态度差，电话13812345678")
     again = await file("客服态度差，电话13812345678")

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from assistant.errors import AssistantError
 
 
-class ConversationError(Exception):
+class ConversationError(AssistantError):
     """Root of the service's refusals; each knows its stable code and HTTP status, and may
     carry machine-readable ``details`` for the client."""
 
     code = "conversation_error"
     http_status = 400
-
-    def __init__(self, message: str, details: Sequence[Mapping[str, str]] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = [dict(detail) for detail in details]
 
 
 class ConversationNotFoundError(ConversationError):

@@ -516,33 +516,27 @@ def evaluate_cases(
     catalogue, --intents train_val.json#train+oos_train).
     """
     import asyncio
-    import tempfile
 
-    from assistant.service import build_assistant
-    from evals.cases import load_cases
-    from evals.compare import compare as compare_metrics
-    from evals.compare import compare_cases, load_thresholds
+    from evals.compare import load_thresholds
     from evals.errors import EvalError
-    from evals.intent_benchmarks import sample_catalogue
-    from evals.judge import build_judge, summarise_judgments
-    from evals.runner import OUT_OF_SCOPE, judge_outcomes, judgeable, run_case, summarise
-    from intents.catalogue import load_catalogue
+    from evals.evaluation import (
+        evaluate,
+        evaluated_assistant,
+        overview,
+        run_cases,
+        select_cases,
+        write_html_report,
+    )
+    from evals.evaluation import save as save_evaluation
+    from evals.judge import build_judge
+    from evals.runner import OUT_OF_SCOPE
     from intents.errors import IntentError
 
     settings = _settings()
     try:
-        selected = [c for c in load_cases(cases) if split in ("all", c.split)]
+        selected = select_cases(cases, split)
         gates = load_thresholds(thresholds)
-        with tempfile.TemporaryDirectory() as scratch:
-            catalogue_path = intents
-            if shots is not None:
-                # The policy reads its catalogue from a file; JSON is valid YAML.
-                sampled = sample_catalogue(
-                    load_catalogue(intents or settings.intents_catalogue), shots, seed
-                )
-                catalogue_path = Path(scratch) / f"catalogue-{shots}-shot.yaml"
-                catalogue_path.write_text(sampled.model_dump_json(), "utf-8")
-            bot = build_assistant(settings, kb_dir=kb, catalogue_path=catalogue_path)
+        bot = evaluated_assistant(settings, kb_dir=kb, intents=intents, shots=shots, seed=seed)
     except (KnowledgeError, IntentError, EvalError) as exc:
         errors.print(f"[red]error[/red] ({exc.code}): {exc}")
         raise typer.Exit(2) from exc
@@ -553,7 +547,6 @@ def evaluate_cases(
         )
 
     async def run_all() -> list[Any]:
-        outcomes = []
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -564,73 +557,34 @@ def evaluate_cases(
             disable=not errors.is_terminal,
         ) as progress:
             task = progress.add_task("cases", total=len(selected))
-            for case in selected:
-                outcomes.append(await run_case(bot, case))
-                progress.advance(task)
-            if judge is not None:
-                judging = progress.add_task("judging", total=sum(map(judgeable, outcomes)))
-                outcomes = await judge_outcomes(
-                    bot, judge, selected, outcomes, on_judged=lambda: progress.advance(judging)
-                )
-        return outcomes
+            judging: list[Any] = []
+            return await run_cases(
+                bot,
+                selected,
+                judge,
+                on_case=lambda: progress.advance(task),
+                on_judging=lambda total: judging.append(progress.add_task("judging", total=total)),
+                on_judged=lambda: progress.advance(judging[0]),
+            )
 
     outcomes = asyncio.run(run_all())
-    summary = summarise(outcomes)
-    # LLM-judged numbers stay apart from the measured metrics, so they never gate.
-    judged = (
-        summarise_judgments(judge.model_name, [o.judgment for o in outcomes]) if judge else None
-    )
-    results: dict[str, Any] = {"metrics": summary}
-    if judged is not None:
-        results["llm_judge"] = judged.model_dump()
-    results["cases"] = [
-        o.model_dump(exclude={"judgment"} if o.judgment is None else None) for o in outcomes
-    ]
+    evaluation = evaluate(outcomes, judge=judge, gates=gates, baseline=compare)
+    summary, judged = evaluation.summary, evaluation.judged
     if save:
-        save.parent.mkdir(parents=True, exist_ok=True)
-        save.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
-    exit_code = 0
-    report_text = ""
-    report = None
-    regressed: list[str] = []
-    if compare is not None:
-        baseline = json.loads(compare.read_text("utf-8"))
-        report = compare_metrics(summary, baseline["metrics"], gates, allow_missing=True)
-        changes = compare_cases(results["cases"], baseline["cases"])
-        regressed = [c.id for c in changes.regressed]
-        report_text = report.summary()
-        results["comparison"] = {
-            "passed": report.passed,
-            "failures": [f.model_dump() for f in report.failures],
-            "regressed": [c.model_dump() for c in changes.regressed],
-            "improved": [c.model_dump() for c in changes.improved],
-        }
-        exit_code = 0 if report.passed else 1
+        save_evaluation(evaluation, save)
+    report_text = evaluation.comparison.summary() if evaluation.comparison is not None else ""
+    exit_code = 0 if evaluation.passed else 1
     if report_dir is not None:
-        from evals.report import render_report, write_report
-
         described = [str(cases), f"split {split}"]
         if intents is not None or shots is not None:
             catalogue = str(intents or settings.intents_catalogue)
             described.append(catalogue + (f", {shots}-shot (seed {seed})" if shots else ""))
         if compare is not None:
             described.append(f"compared with {compare}")
-        page = write_report(
-            report_dir,
-            render_report(
-                outcomes,
-                summary,
-                gates,
-                title="Evaluation report",
-                subtitle=" · ".join(described),
-                comparison=report,
-                regressed=regressed,
-                judge=judged,
-            ),
-        )
+        page = write_html_report(evaluation, report_dir, gates, subtitle=" · ".join(described))
         errors.print(f"report: {page}")
     if as_json:
-        _print_json({k: v for k, v in results.items() if k != "cases"})
+        _print_json(overview(evaluation))
     else:
         table = Table("metric", "value", title=f"{len(outcomes)} cases ({split})")
         for name, value in summary.items():

@@ -31,6 +31,7 @@ from pydantic import SecretStr
 
 from assistant.answers import ComposedAnswer, not_known, source_ref
 from assistant.conversation import Action, Language
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.templates import template
 from knowledge.documents import RetrievedPassage, UnitKind
@@ -80,8 +81,11 @@ _USER_PROMPT = """\
 Answer the investor's question from the passages above, following the rules."""
 
 
-class LlmUnavailableError(Exception):
+class LlmUnavailableError(AssistantError):
     """The model gave no usable answer; ``reason`` is a short, log-safe code."""
+
+    code = "llm_unavailable"
+    internal = True
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

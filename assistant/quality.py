@@ -44,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from assistant.errors import AssistantError
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -89,15 +90,11 @@ DRAFT_COLUMNS = ("question", "answer", "similar_questions", "category", "lang")
 _SHEET_LOCK = threading.Lock()
 
 
-class QualityError(Exception):
+class QualityError(AssistantError):
     """Root of the refusals of this module; ``code`` and ``http_status`` go to the client."""
 
     code = "quality_error"
     http_status = 422
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidWindowError(QualityError):

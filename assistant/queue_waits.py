@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from assistant.persistence.records import Conversation, ConversationStatus
 from assistant.persistence.repositories import StorageError, Store
 from channels.bus import Message
-from channels.investor_socket import conversation_topic
 from channels.protocol import QueueStatus
+from channels.topics import conversation_topic
 
 logger = logging.getLogger(__name__)
 

@@ -44,6 +44,7 @@ from pydantic import (
 )
 
 from assistant.account_queries import AccountQueryKind
+from assistant.errors import AssistantError
 from intents.catalogue import Handler
 
 Route = Literal["faq", "flow", "account", "handoff"]
@@ -149,10 +150,11 @@ class ScenarioProblem(BaseModel):
         return f"{place}:{where} {self.message}"
 
 
-class ScenarioMapError(Exception):
+class ScenarioMapError(AssistantError):
     """The scenario map cannot be used; ``problems`` lists everything wrong, not just the first."""
 
     code = "scenario_map_invalid"
+    internal = True
 
     def __init__(self, problems: list[ScenarioProblem]) -> None:
         self.problems = problems

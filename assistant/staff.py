@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from assistant.errors import AssistantError
 from assistant.persistence.records import StaffAccount, StaffRole, StaffSession
 from assistant.persistence.repositories import ConflictError, NotFoundError, StaffRepository
 from assistant.signin_throttle import SignInThrottle
@@ -44,15 +45,11 @@ _HASH_FORMAT = re.compile(
 )
 
 
-class StaffError(Exception):
+class StaffError(AssistantError):
     """Root of the staff-account errors; ``code`` and ``http_status`` go to the client."""
 
     code = "staff_error"
     http_status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidAccountError(StaffError):
@@ -96,8 +93,8 @@ class TooManySignInsError(StaffError):
     http_status = 429
 
     def __init__(self, message: str, retry_after_s: float) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s: float = retry_after_s
 
 
 class CsrfError(StaffError):

@@ -44,6 +44,8 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from assistant.errors import AssistantError
+
 SPELLING_THRESHOLD = 90.0
 PINYIN_SCORE = 95.0
 MIN_FUZZY_LETTERS = 8
@@ -69,11 +71,11 @@ _NAME_PUNCTUATION = re.compile(r"[\s·•・.\-_'’,，()（）]+")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 
 
-class WatchListError(Exception):
+class WatchListError(AssistantError):
     """The watch list cannot be read; screening must not silently run against nothing."""
 
     code = "watchlist_unavailable"
-    http_status = 503
+    internal = True
 
 
 class WatchListEntry(BaseModel):

@@ -30,14 +30,16 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pydantic import BaseModel
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels.bus import Bus, Message
 from channels.errors import BusError, ChannelError
+from channels.protocol import ConsoleError, ConsolePong, ConsoleQueue
+from channels.topics import STAFF_TOPIC
 
 logger = logging.getLogger(__name__)
 
-STAFF_TOPIC = "staff"
 UNAUTHORIZED_CLOSE = 4401
 FORBIDDEN_CLOSE = 4403
 IDLE_CLOSE_CODE = 1001
@@ -144,7 +146,7 @@ class ConsoleSocket:
                     for item in items
                     if item.get("agent_id") == agent.id and item.get("status") == "agent"
                 )
-                await connection.send({"type": "queue", "items": items})
+                await connection.send(ConsoleQueue(items=items))
                 await stale.wait()
                 stale.clear()
 
@@ -165,7 +167,7 @@ class ConsoleSocket:
                 if frame is None:
                     continue
                 if frame.get("type") == "ping":
-                    await connection.send({"type": "pong"})
+                    await connection.send(ConsolePong())
                 elif frame.get("type") == "typing" and isinstance(
                     frame.get("conversation_id"), str
                 ):
@@ -208,7 +210,7 @@ class ConsoleSocket:
             if isinstance(frame, dict):
                 return frame
             problem = "frames are JSON objects"
-        await connection.send({"type": "error", "code": "bad_frame", "message": problem})
+        await connection.send(ConsoleError(code="bad_frame", message=problem))
         return None
 
 
@@ -218,7 +220,9 @@ class _ConsoleConnection:
         self.closed = False
         self._lock = asyncio.Lock()
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: BaseModel | Message) -> None:
+        if isinstance(message, BaseModel):
+            message = message.model_dump(mode="json")
         text = json.dumps(message, ensure_ascii=False, default=str)
         async with self._lock:
             if self.closed:
@@ -231,7 +235,7 @@ class _ConsoleConnection:
 
     async def refuse(self, code: str, message: str, *, close_code: int = FORBIDDEN_CLOSE) -> None:
         with contextlib.suppress(_Gone):
-            await self.send({"type": "error", "code": code, "message": message, "fatal": True})
+            await self.send(ConsoleError(code=code, message=message, fatal=True))
         await self.close(close_code, code)
 
     async def close(self, code: int, reason: str = "") -> None:

@@ -60,17 +60,13 @@ from channels.protocol import (
     Welcome,
 )
 from channels.ratelimit import RateDecision, WriteLimits
+from channels.topics import conversation_topic
 
 logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_CODE = 1001
 """Close code for a client that stopped sending pings ("going away")."""
 _DEFAULT_FATAL_CLOSE = 4400
-
-
-def conversation_topic(conversation_id: str) -> str:
-    """The bus topic carrying one conversation's investor-visible frames."""
-    return f"conversation:{conversation_id}"
 
 
 class RefusedError(ChannelError):

@@ -1,4 +1,5 @@
-"""The investor websocket protocol, version 1: every frame either side may send.
+"""The websocket protocols, version 1: every frame either side may send to an investor's
+widget, and every frame the server sends to the agent console.
 
 One JSON object per websocket text message, discriminated on ``type``. The
 widget, the server, the tests and the load benchmark all use these models;
@@ -24,7 +25,7 @@ Delivery rules (what the models alone cannot say):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -310,3 +311,79 @@ CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.STORAGE_UNAVAILABLE: 1013,
     ErrorCode.INTERNAL: 1011,
 }
+
+
+# server -> agent console (the staff topic and the console socket) --------------------
+
+
+class StaffEvent(_Frame):
+    """One stored transcript entry as the console shows it; notes (``kind`` ``note``)
+    included."""
+
+    seq: Seq
+    kind: Literal[
+        "investor_message",
+        "reply",
+        "agent_joined",
+        "agent_left",
+        "agent_message",
+        "suggestion",
+        "rating_request",
+        "note",
+    ]
+    payload: dict[str, Any] = Field(description="the entry as stored (see the investor frames)")
+    created_at: str
+
+
+class EventNotice(_Frame):
+    """A new entry in a conversation a person waits for or holds."""
+
+    type: Literal["event"] = "event"
+    conversation_id: str
+    event: StaffEvent
+
+
+class QueueChanged(_Frame):
+    """The queue moved: the console socket reads it again and sends ``queue``."""
+
+    type: Literal["queue_changed"] = "queue_changed"
+
+
+class InvestorTyping(_Frame):
+    """The investor of a conversation an agent holds is typing."""
+
+    type: Literal["investor_typing"] = "investor_typing"
+    conversation_id: str
+
+
+class ConsoleQueue(_Frame):
+    """The whole queue, on connect and after every ``queue_changed``."""
+
+    type: Literal["queue"] = "queue"
+    items: list[dict[str, Any]] = Field(description="as ``GET /api/console/queue`` lists them")
+
+
+class ConsolePong(_Frame):
+    type: Literal["pong"] = "pong"
+
+
+class ConsoleError(_Frame):
+    """A console frame that could not be read (``bad_frame``, the socket reads on), or the
+    reason the socket closes next (``fatal``)."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    fatal: bool = False
+
+
+StaffNotice = Annotated[EventNotice | QueueChanged | InvestorTyping, Field(discriminator="type")]
+STAFF_NOTICE = TypeAdapter[StaffNotice](StaffNotice)
+"""What the brain publishes on the staff topic."""
+
+ConsoleFrame = Annotated[
+    ConsoleQueue | EventNotice | InvestorTyping | ConsolePong | ConsoleError,
+    Field(discriminator="type"),
+]
+CONSOLE_FRAME = TypeAdapter[ConsoleFrame](ConsoleFrame)
+"""What the console socket sends."""

@@ -26,17 +26,6 @@ from knowledge.documents import KnowledgeUnit, UnitKind
 from knowledge.errors import SourceError
 from knowledge.language import detect_language
 
-SUPPORTED_SUFFIXES = (
-    ".md",
-    ".markdown",
-    ".txt",
-    ".html",
-    ".htm",
-    ".pdf",
-    ".csv",
-    ".xlsx",
-    ".jsonl",
-)
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -432,3 +421,7 @@ _READERS: dict[str, Callable[[Path, str], LoadedSource]] = {
     ".xlsx": _read_xlsx,
     ".jsonl": _read_jsonl,
 }
+"""The loaders, by file suffix: a new one is a reader function and a line here."""
+
+SUPPORTED_SUFFIXES = tuple(_READERS)
+"""What folder ingestion picks up: exactly the suffixes a reader is registered for."""

@@ -61,3 +61,29 @@ def test_generic_package_names_resolve_to_this_project(package: str) -> None:
     """`channels` and `evals` are also names of other PyPI packages."""
     module = importlib.import_module(package)
     assert Path(module.__file__ or "").resolve().is_relative_to(ROOT)
+
+
+def _module_level_imports(path: Path) -> set[str]:
+    """Packages a module imports when it is imported (not inside a function)."""
+    found: set[str] = set()
+    body = list(ast.parse(path.read_text("utf-8")).body)
+    while body:
+        node = body.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        else:
+            body.extend(
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+            )
+    return found
+
+
+def test_the_cli_imports_evals_only_inside_its_commands() -> None:
+    cli = ROOT / "assistant" / "cli.py"
+
+    assert "evals" in _imported_packages(cli), "the eval commands import evals"
+    assert "evals" not in _module_level_imports(cli)

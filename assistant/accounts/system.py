@@ -19,9 +19,10 @@ from assistant.accounts.models import (
     StatementRequest,
     TransferHistory,
 )
+from assistant.errors import AssistantError
 
 
-class AccountSystemError(Exception):
+class AccountSystemError(AssistantError):
     """The account data cannot be read or does not make sense.
 
     Raised for every failure of the outside system (unreachable, too slow, an
@@ -31,6 +32,7 @@ class AccountSystemError(Exception):
 
     code = "account_system_unavailable"
     http_status = 503
+    public_message = "the account system is unavailable; please retry"
 
 
 def describe_invalid(error: ValidationError) -> str:

@@ -1,8 +1,11 @@
 """One place that turns every refusal into ``{"error": {"code", "message"}}`` (plus
 ``details``, a list of objects, when the refusal carries them).
 
-The service, staff, quality, token and storage errors each know their stable code (and
-HTTP status); this module only maps them, so routes never build error bodies.
+Every error ``assistant/`` raises on purpose is an :class:`assistant.errors.AssistantError`
+and every one ``channels/`` raises a :class:`channels.errors.ChannelError`; each knows its
+stable code and HTTP status, and :func:`describe` is the one mapping from them to what a
+client is told, over HTTP here and on the websockets (:func:`protocol_error`), so routes
+and sockets never build error bodies.
 """
 
 from __future__ import annotations
@@ -15,13 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.accounts import AccountSystemError
-from assistant.conversations import ConversationError
-from assistant.persistence.repositories import StorageError, StorageUnavailableError
-from assistant.proactive import ProactiveError, PushRefusedError
-from assistant.quality import QualityError
-from assistant.staff import StaffError, TooManySignInsError
-from channels.errors import ChannelError, TokenError
+from assistant.errors import AssistantError
+from channels.errors import ChannelError
+from channels.protocol import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +37,15 @@ _HTTP_CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(AssistantError):
     """A refusal decided at the HTTP edge itself (missing credentials, rate limits)."""
 
     def __init__(
         self, status: int, code: str, message: str, *, retry_after_s: float | None = None
     ) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.http_status = status
         self.code = code
-        self.message = message
-        self.retry_after_s = retry_after_s
 
 
 def error_response(
@@ -64,23 +61,26 @@ def error_response(
     return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
-def _status_and_code(exc: Exception) -> tuple[int, str, str]:
-    if isinstance(exc, ConversationError | StaffError | QualityError):
-        return exc.http_status, exc.code, exc.message
-    if isinstance(exc, TokenError):
-        return 401, exc.code, exc.message
-    if isinstance(exc, PushRefusedError):
-        return 422, "push_refused", str(exc)
-    if isinstance(exc, AccountSystemError):
-        return exc.http_status, exc.code, "the account system is unavailable; please retry"
-    if isinstance(exc, StorageUnavailableError):
-        return 503, exc.code, "the store is unavailable; please retry"
+def describe(exc: AssistantError | ChannelError) -> tuple[int, str, str]:
+    """The HTTP status, stable code and message a client is told for ``exc``: the one
+    mapping of errors to answers, for routes and sockets alike."""
     if isinstance(exc, ChannelError):
-        return 503, exc.code, exc.message
-    if isinstance(exc, StorageError | ProactiveError):
+        return exc.http_status, exc.code, exc.message
+    if exc.internal:
         logger.error("request failed: %s", type(exc).__name__)
         return 500, "internal", "the request failed"
-    raise TypeError(f"no mapping for {type(exc).__name__}")
+    return exc.http_status, exc.code, exc.client_message
+
+
+_PROTOCOL_CODES = {code.value: code for code in ErrorCode}
+_AS_PROTOCOL = {"invalid_feedback": ErrorCode.BAD_FRAME}
+
+
+def protocol_error(exc: AssistantError) -> tuple[ErrorCode, str]:
+    """The investor protocol's error code and message for ``exc`` (a code the protocol
+    does not name is ``internal``)."""
+    _, code, message = describe(exc)
+    return _AS_PROTOCOL.get(code) or _PROTOCOL_CODES.get(code, ErrorCode.INTERNAL), message
 
 
 def _retry_after(seconds: float | None) -> dict[str, str] | None:
@@ -88,12 +88,12 @@ def _retry_after(seconds: float | None) -> dict[str, str] | None:
 
 
 async def _known_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, ApiError):
-        return error_response(exc.status, exc.code, exc.message, _retry_after(exc.retry_after_s))
-    status, code, message = _status_and_code(exc)
-    details = exc.details if isinstance(exc, ConversationError) else None
-    retry_after_s = exc.retry_after_s if isinstance(exc, TooManySignInsError) else None
-    return error_response(status, code, message, _retry_after(retry_after_s), details=details)
+    assert isinstance(exc, AssistantError | ChannelError)
+    status, code, message = describe(exc)
+    if isinstance(exc, AssistantError) and not exc.internal:
+        headers = _retry_after(exc.retry_after_s)
+        return error_response(status, code, message, headers, details=exc.details)
+    return error_response(status, code, message)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -119,16 +119,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from errors to ``{"error": {...}}`` responses."""
-    for error_type in (
-        ApiError,
-        AccountSystemError,
-        ConversationError,
-        StaffError,
-        QualityError,
-        ChannelError,
-        StorageError,
-        ProactiveError,
-    ):
+    for error_type in (AssistantError, ChannelError):
         app.add_exception_handler(error_type, _known_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from assistant.api.deps import STAFF_COOKIE, Runtime, get_runtime
-from assistant.api.errors import ApiError
-from assistant.conversations import ConversationError, ConversationService
+from assistant.api.errors import ApiError, protocol_error
+from assistant.conversations import ConversationError, ConversationService, StorageBusyError
 from assistant.persistence.records import ConversationStatus
 from assistant.persistence.repositories import StorageUnavailableError
 from assistant.queue_waits import QueueWaits
@@ -23,9 +23,7 @@ from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, Mut
 
 router = APIRouter()
 
-_CODES = {code.value: code for code in ErrorCode}
 TRY_AGAIN_LATER = 1013
-_AS_PROTOCOL = {"invalid_feedback": ErrorCode.BAD_FRAME}
 
 
 @contextlib.contextmanager
@@ -34,8 +32,8 @@ def _refusals(*, fatal: bool = False) -> Iterator[None]:
     try:
         yield
     except ConversationError as exc:
-        code = _AS_PROTOCOL.get(exc.code) or _CODES.get(exc.code, ErrorCode.INTERNAL)
-        raise RefusedError(code, exc.message, fatal=fatal) from exc
+        code, message = protocol_error(exc)
+        raise RefusedError(code, message, fatal=fatal) from exc
 
 
 class InvestorChannel:
@@ -119,9 +117,7 @@ def _console_storage() -> Iterator[None]:
     """A store outage as the console socket's retryable refusal (close 1013)."""
     try:
         yield
-    except (StorageUnavailableError, ConversationError) as exc:
-        if isinstance(exc, ConversationError) and exc.code != ErrorCode.STORAGE_UNAVAILABLE:
-            raise
+    except (StorageUnavailableError, StorageBusyError) as exc:
         raise ConsoleUnavailableError("the store is unavailable; reconnecting shortly") from exc
 
 

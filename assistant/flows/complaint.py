@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Protocol
 
+from assistant.errors import AssistantError
 from assistant.flows.guards import secret_guard
 from assistant.flows.wording import choices_from
 from intents.flows import (
@@ -22,8 +23,11 @@ from intents.flows import (
 COMPLAINT_PRIORITY = 80
 
 
-class TicketStoreUnavailableError(Exception):
+class TicketStoreUnavailableError(AssistantError):
     """Raised by a :class:`TicketSink` that cannot take a ticket right now."""
+
+    code = "ticket_store_unavailable"
+    internal = True
 
 
 class TicketSink(Protocol):

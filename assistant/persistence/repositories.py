@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from assistant.errors import AssistantError
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -33,16 +34,20 @@ from assistant.persistence.records import (
 )
 
 
-class StorageError(Exception):
+class StorageError(AssistantError):
     """Root of the persistence errors."""
 
     code = "storage_error"
+    internal = True
 
 
 class StorageUnavailableError(StorageError):
     """The database did not answer (down, restarting, pool exhausted). Safe to retry."""
 
     code = "storage_unavailable"
+    http_status = 503
+    internal = False
+    public_message = "the store is unavailable; please retry"
 
 
 class NotFoundError(StorageError):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.errors import AssistantError
 
-class ProactiveError(Exception):
+
+class ProactiveError(AssistantError):
     """Root of the proactive-push errors."""
 
     code = "proactive_error"
     http_status = 500
+    internal = True
 
 
 class ProactiveDataError(ProactiveError):
@@ -31,6 +34,7 @@ class PushRefusedError(ProactiveError):
 
     code = "push_refused"
     http_status = 422
+    internal = False
 
     def __init__(self, event_id: str, reasons: Sequence[str]) -> None:
         super().__init__(f"push {event_id!r} refused by the compliance guard: {'; '.join(reasons)}")

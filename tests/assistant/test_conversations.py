@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 
 from assistant.conversations import (
-    _CURRENT_TURN,
-    _MAX_TURN_ATTEMPTS,
     AlreadyClaimedError,
     ComplianceBlockedError,
     ConversationClosedError,
@@ -25,8 +23,9 @@ from assistant.conversations import (
     ReplyDelayedError,
     SeqOutOfRangeError,
     TurnTicketSink,
-    _Turn,
 )
+from assistant.conversations.tickets import CURRENT_TURN, TurnInProgress
+from assistant.conversations.turns import MAX_TURN_ATTEMPTS
 from assistant.persistence.records import (
     ConversationStatus,
     EventKind,
@@ -36,9 +35,9 @@ from assistant.persistence.records import (
 )
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.settings import Settings
-from channels.bus import InProcessBus
-from channels.investor_socket import conversation_topic
-from channels.protocol import SEQUENCED_FRAME, SERVER_FRAME, QueueStatus
+from channels.bus import InProcessBus, Message
+from channels.protocol import SEQUENCED_FRAME, SERVER_FRAME, STAFF_NOTICE, QueueStatus
+from channels.topics import STAFF_TOPIC, conversation_topic
 from tests.utils.databases import sqlite_write_lock_held
 from tests.utils.live_app import shared_assistant
 
@@ -248,7 +247,7 @@ async def test_a_message_that_fails_every_try_gets_an_apology(
     service = make_service(assistant, store, bus, tmp_path)
     conversation = await service.open_conversation("INV-1001")
     await service.accept("INV-1001", conversation.id, "m-1", "创业板怎么开通？")
-    for _ in range(_MAX_TURN_ATTEMPTS):  # each sweep's try failed (leases expired)
+    for _ in range(MAX_TURN_ATTEMPTS):  # each sweep's try failed (leases expired)
         await store.conversations.lease_pending_turns(datetime.now(UTC), lease_s=0, limit=10)
 
     answered = await service.answer_pending(older_than_s=0)
@@ -271,11 +270,11 @@ async def test_a_complaint_filed_again_by_a_retried_turn_keeps_one_ticket(servic
 
     async def file(description: str) -> str:
         # What the complaint flow does inside a turn; a sweep's retry does it again.
-        token = _CURRENT_TURN.set(_Turn(service, conversation.id, "INV-1001"))
+        token = CURRENT_TURN.set(TurnInProgress(service, conversation.id, "INV-1001"))
         try:
             return await sink.open_ticket("service", description, "phone", 80)
         finally:
-            _CURRENT_TURN.reset(token)
+            CURRENT_TURN.reset(token)
 
     first = await file("客服态度差，电话13812345678")
     again = await file("客服态度差，电话13812345678")
@@ -541,3 +540,73 @@ async def test_the_push_deliverer_only_reaches_investors_connected_here(service)
     assert online == ["INV-1001"]
     assert delivered is not None
     assert not service.is_connected("INV-1001")
+
+
+class RecordingBus(InProcessBus):
+    """The in-process bus, keeping everything published on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[tuple[str, Message]] = []
+
+    async def publish(self, topic: str, message: Message) -> None:
+        self.published.append((topic, message))
+        await super().publish(topic, message)
+
+
+async def test_every_frame_published_in_a_round_trip_is_a_protocol_frame(
+    assistant, store, tmp_path: Path
+) -> None:
+    bus = RecordingBus()
+    service = make_service(assistant, store, bus, tmp_path)
+    try:
+        conversation = await service.open_conversation("INV-1001")
+        await say(service, "INV-1001", conversation.id, "m-1", "创业板怎么开通？")
+        await say(service, "INV-1001", conversation.id, "m-2", "转人工")
+        holder = await agent(store)
+        await service.claim(holder, conversation.id)
+        await service.investor_typing("INV-1001", conversation.id)
+        await service.agent_typing(holder.id, conversation.id)
+        await say(service, "INV-1001", conversation.id, "m-3", "我的电话13812345678")
+        await service.agent_message(holder, conversation.id, "您好，我来帮您处理")
+        await service.note(holder, conversation.id, "已核实身份")
+        await service.hand_back(holder, conversation.id)
+        await service.deliver_push(
+            "INV-1001",
+            lambda language: {
+                "kind": "campaign",
+                "title": "通知",
+                "text": "维护",
+                "quick_replies": [],
+            },
+            dedupe_key="maintenance-1",
+        )
+        await say(service, "INV-1001", conversation.id, "m-4", "转人工")
+        await service.claim(holder, conversation.id)
+        await service.resolve(holder, conversation.id)
+    finally:
+        await service.close()
+        await bus.close()
+
+    investor = [m for topic, m in bus.published if topic == conversation_topic(conversation.id)]
+    staff = [m for topic, m in bus.published if topic == STAFF_TOPIC]
+    for message in investor:
+        SERVER_FRAME.validate_python(message)
+    for message in staff:
+        STAFF_NOTICE.validate_python(message)
+    assert {topic for topic, _ in bus.published} == {
+        conversation_topic(conversation.id),
+        STAFF_TOPIC,
+    }
+    assert {m["type"] for m in investor} >= {
+        "investor_message",
+        "reply",
+        "typing",
+        "queue_status",
+        "agent_joined",
+        "agent_message",
+        "agent_left",
+        "suggestion",
+        "rating_request",
+    }
+    assert {m["type"] for m in staff} == {"event", "queue_changed", "investor_typing"}

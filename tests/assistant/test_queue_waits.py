@@ -12,8 +12,8 @@ from assistant.persistence.records import EventKind
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.queue_waits import QueueWaits, typical_wait_s
 from channels.bus import InProcessBus, Message
-from channels.investor_socket import conversation_topic
 from channels.protocol import SERVER_FRAME, QueueStatus
+from channels.topics import conversation_topic
 from tests.utils.processes import free_port
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

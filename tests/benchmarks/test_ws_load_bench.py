@@ -220,8 +220,8 @@ sqlite3.OperationalError: database is locked
 The above exception was the direct cause of the following exception:
 
 Traceback (most recent call last):
-  File "assistant/conversations.py", line 992, in _storage
-assistant.conversations.StorageBusyError: the conversation store is unavailable
+  File "assistant/conversations/core.py", line 58, in storage
+assistant.conversations.errors.StorageBusyError: the conversation store is unavailable
 INFO:     connection closed
 Traceback (most recent call last):
   File "channels/investor_socket.py", line 10, in serve
@@ -232,7 +232,7 @@ RuntimeError
 def test_server_tracebacks_are_counted_once_by_the_exception_that_ended_them() -> None:
     assert logged_exceptions(SERVER_LOG) == {
         "RuntimeError": 1,
-        "assistant.conversations.StorageBusyError": 1,
+        "assistant.conversations.errors.StorageBusyError": 1,
     }
     assert logged_exceptions("INFO:     connection open\n") == {}
 

@@ -282,6 +282,12 @@ INVESTMENT_CATEGORIES = frozenset(
         "options",
         "market_data",
         "risk_assessment",
+        "margin_trading",
+        "fund_products",
+        "bond_trading",
+        "options_trading",
+        "reverse_repo",
+        "corporate_action",
     }
 )
 # Service topics: how to open, sign in, move money, pay, close. Their answers carry no
@@ -301,6 +307,13 @@ SERVICE_CATEGORIES = frozenset(
         "privacy",
         "app_support",
         "statements",
+        "privacy_request",
+        "account_info_update",
+        "account_restriction",
+        "certificate_request",
+        "service_info",
+        "non_trade_transfer",
+        "account_query",
     }
 )
 _INVESTMENT_WORDS = any_of(

@@ -201,8 +201,8 @@ _FIRM_CAUSED_LOSS = any_of(
     # A position we closed, and a demand that we pay for a loss, are claims against the firm.
     r"(?:你们|券商|公司)[^。？?]{0,6}把我的?[^。？?]{0,12}(?:平了|平仓|强平|卖了|卖掉)",
     r"强平[^。？?]{0,10}(?:没人|没有人?|也不|不)通知|没(?:人|有)?通知[^。？?]{0,8}(?:就|直接)?强平",
-    r"(?:要|要求|得|必须|让你们|你们要)(?:赔偿|赔钱|赔我)|索赔|赔偿(?:我的)?损失",
-    r"\byou\s+(?:closed|liquidated|sold)\s+my\b|\b(?:want|demand|claim)\w*\s+(?:a\s+)?compensation\b",
+    r"(?:你们|券商|(?<!上市)公司|平台)[^。？?]{0,12}(?:赔偿|赔钱|赔我|索赔)|(?:赔偿|赔)我的?损失|让你们赔",
+    r"\byou\s+(?:closed|liquidated|sold)\s+my\b|\byour\s+fault\b|\bcompensat\w*\s+(?:me\s+)?from\s+you\b",
 )
 
 

@@ -363,7 +363,7 @@ class StaffAuth:
         if not raw_token or not presented or len(presented) > 128:
             raise CsrfError("this request needs the console's CSRF token")
         if not hmac.compare_digest(self.csrf_token(raw_token), presented):
-            raise CsrfError("the CSRF token does not match this session")
+            raise CsrfError("the CSRF token does not match this sign-in")
 
     def _usable(self, account: StaffAccount) -> bool:
         return account.active and (self._allow_demo or not account.demo)

@@ -32,8 +32,10 @@ def test_a_loss_laid_at_the_firms_door_is_recognised(text: str) -> None:
         "股票跌停了还能卖吗",
         "赔率是什么意思",
         "app一直转圈怎么办",
-        "买的股票因为造假退市了 亏惨了",
+        "买的股票因为造假退市了 亏惨了 能参加集体诉讼或者要求赔偿吗",
+        "上市公司财务造假 投资者怎么索赔",
         "How is the forced liquidation line calculated?",
+        "Can I claim compensation from the listed company that committed fraud?",
     ],
 )
 def test_questions_about_rules_and_market_losses_are_not_claims(text: str) -> None:

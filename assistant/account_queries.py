@@ -225,7 +225,7 @@ _RULES: tuple[_Rule, ...] = (
         topic=_any(
             r"中签|中的签|新股|打新|申购|新债|配号|缴款|中没中|中了没|中了吗|有没有中",
             r"\bipos?\b|\bnew (?:share|listing|bond)s?\b|\ballot(?:ted|ment|ments)?\b|\blottery\b",
-            r"\bsubscri(?:be|bed|ption|ptions)\b",
+            r"\bsubscri(?:be|bed|ption|ptions)\b|\bhow many (?:shares|lots) did i apply\b",
         ),
         status=_any(
             r"中签了吗|中签没|中签了没|中签了么|中没中|中了没|中了吗|中了么|有没有中|中签了?多少|中了几|"
@@ -234,6 +234,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\bdid i (?:win|get)\b|\bhave i (?:won|got|been allotted)\b|\bwas i (?:allotted|lucky|"
             r"successful)\b|\bam i allotted\b|\bhow much (?:do|should|must) i (?:pay|need)\b",
             r"\bwhen (?:do|must|should) i pay\b|\bpayment due\b|\bhow much is due\b|\bdue today\b",
+            r"\bhow many (?:shares|lots) did i (?:apply|subscribe)",
         ),
         veto=_any(
             r"中签率|概率|几率|技巧|提高|市值|额度|日历|今天有什么|哪些新股|什么新股|上市|申购规则",
@@ -263,7 +264,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhat boards can i trade\b|\bam i (?:allowed|able) to trade\b",
         ),
         veto=_any(
-            r"我想|我要|想要|想开|打算|准备|帮我开|给我开|申请|办理|取消|关闭|注销",
+            # A wish to apply is the eligibility flow's; "上周申请的" is a past application.
+            r"我想|我要|想要|想开|打算|准备|帮我开|给我开|申请(?![的了过])|办理(?![的了过])|取消|关闭|注销",
             r"\bi want\b|\bi'?d like\b|\bhelp me\b|\bapply\b|\benable (?:it|my|the)\b|\bcancel\b",
             r"中签|申购|新债|打新|费率|佣金|测评|成交|委托|订单|单子|股价|行情",
             r"\bipo\b|\ballot|\bcommission\b|\brisk\b|\borders?\b|\bfilled\b|\bprice\b",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answers import ComposedAnswer, GroundedComposer, not_known
+from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
 from assistant.context import FollowUp, Topic, resolve_followup
 from assistant.conversation import Action, ConversationState, Language
 from assistant.stated_facts import read_stated_facts, what_follows
@@ -110,17 +110,37 @@ class Answerer:
     async def _reading(
         self, state: ConversationState, text: str, states_fact: bool
     ) -> tuple[str, FollowUp | None, list[RetrievedPassage]]:
-        """The question as typed, or as a follow-up, whichever the knowledge base answers
-        better (a short message may be either)."""
+        """The question as typed, as a follow-up, or only its asking part, whichever the
+        knowledge base answers best (a short message may be a follow-up; a long one may
+        wrap its question in a story: "…卖给别人吗 我老接到推销电话")."""
         passages = await asyncio.to_thread(self.retrieve, text)
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
-        if followup is None:
-            return text, None, passages
-        resolved = await asyncio.to_thread(self.retrieve, followup.question)
-        typed = passages[0].confidence if passages else 0.0
-        if resolved and resolved[0].confidence >= typed:
-            return followup.question, followup, resolved
+        if followup is not None:
+            resolved = await asyncio.to_thread(self.retrieve, followup.question)
+            typed = passages[0].confidence if passages else 0.0
+            if resolved and resolved[0].confidence >= typed:
+                return followup.question, followup, resolved
+        asked = self.asking_part(text)
+        if asked is not None:
+            narrowed = await asyncio.to_thread(self.retrieve, asked)
+            typed = passages[0].confidence if passages else 0.0
+            if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
+                return asked, None, narrowed
         return text, None, passages
+
+    def asking_part(self, text: str) -> str | None:
+        """The clauses of ``text`` that ask something, when some of them do not (a story,
+        a complaint or a greeting around the question); ``None`` when that is all of it."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+        asking = [c for c in clauses if self._asks(c)]
+        if not asking or len(asking) == len(clauses):
+            return None
+        joined = " ".join(asking)
+        return joined if len(joined) >= _SHORTEST_QUESTION else None
+
+    @staticmethod
+    def _asks(clause: str) -> bool:
+        return bool(_ASKING.search(clause) or asks_yes_no(clause))
 
     async def _from_llm(
         self,
@@ -171,6 +191,23 @@ class Answerer:
                 await stream.reset()
             return None
         return llm.finish("".join(pieces), passages, language)
+
+
+# Clauses break at punctuation, and at spaces that touch Chinese ("换号了 收不到yzm"), not
+# at the spaces between English words.
+_CLAUSE_BREAK = re.compile(
+    r"[，,。！!？?；;…~～]+\s*|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
+    r"|(?<=[.])\s+(?=[A-Za-z])"
+)
+# A clause that asks: a question word ("好几次" counts times, it does not ask them) or a
+# question particle at its end.
+_ASKING = re.compile(
+    r"怎么|怎样|如何|咋|什么|啥|多少|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
+    r"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|"
+    r"\b(?:what|how|why|when|where|which|who)\b",
+    re.IGNORECASE,
+)
+_SHORTEST_QUESTION = 4
 
 
 def _sure(passages: Sequence[RetrievedPassage], composer: GroundedComposer) -> bool:

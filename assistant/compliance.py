@@ -26,6 +26,7 @@ from assistant.conversation import Language
 from assistant.incoming_signals import (
     FraudSignal,
     any_of,
+    chases_up_earlier_contact,
     fraud_signals,
     is_advice_request,
     is_prompt_injection,
@@ -90,6 +91,8 @@ class IncomingFindings(BaseModel):
     advice_request: bool = False
     missing_money: bool = False
     firm_caused_loss: bool = False
+    chase_up: bool = False
+    """An earlier complaint or request of the investor's went unanswered."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -530,6 +533,7 @@ class ComplianceGuard:
             advice_request=is_advice_request(normal),
             missing_money=reports_missing_money(normal),
             firm_caused_loss=reports_firm_caused_loss(normal),
+            chase_up=chases_up_earlier_contact(normal),
         )
 
     def is_investment_related(self, text: str, category: str | None = None) -> bool:

@@ -234,6 +234,17 @@ class DialoguePolicy:
                 priority=URGENT_PRIORITY,
                 flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
             )
+        if findings.chase_up:
+            # A second intake for something nobody answered the first time would be a third
+            # contact: a person takes it now, with the history in front of them.
+            return self._escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "handoff_chase_up",
+                flags=["chase_up"],
+            )
         if self.escalation.is_angry(text):
             return self._escalate(
                 state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
@@ -281,6 +292,15 @@ class DialoguePolicy:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
         if prediction.name == "human_agent":
+            if prediction.source != "rule":
+                # Only the classifier thinks so: "官方客服电话是多少" or "会不会把我的信息卖给别人"
+                # names the service without asking for a person, and an entry that surely
+                # answers is the better reply.
+                streak = state.low_confidence_streak
+                reply = await self._answer(state, text, language, intent, False)
+                if reply.escalation is not None or self._surely_answered(reply):
+                    return reply
+                state.low_confidence_streak = streak
             return self._escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
         if prediction.name == "complaint" and (
             prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
@@ -291,8 +311,7 @@ class DialoguePolicy:
                 # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
                 # signing in is only the answer when the knowledge base has nothing.
                 reply = await self._answer(state, text, language, intent, False, stream)
-                sure = bool(reply.sources) and reply.sources[0].confidence >= self.composer.sure_at
-                if sure and reply.action is Action.ANSWER:
+                if self._surely_answered(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
             return await self._from_account(state, query, language, intent)
@@ -443,6 +462,14 @@ class DialoguePolicy:
         ):
             reply.flags.append("investment_related")
         return reply
+
+    def _surely_answered(self, reply: BotReply) -> bool:
+        """Whether ``reply`` answers from an entry the composer is sure of."""
+        return (
+            reply.action is Action.ANSWER
+            and bool(reply.sources)
+            and reply.sources[0].confidence >= self.composer.sure_at
+        )
 
     def _names_our_business(self, text: str) -> bool:
         """Whether the question is about something a brokerage serves (it names one of its

@@ -179,6 +179,11 @@ _MISSING_MONEY = any_of(
     r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
     r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
     r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
+    # Money taken twice for one thing is money gone from the account, whoever took it.
+    r"重复(?:扣款|扣费|扣钱|收费|扣了)|(?:扣|收)了(?:我)?(?:两|2|二)(?:次|遍|回)|"
+    r"同一笔[^，,。]{0,8}(?:扣|收)了(?:两|2)",
+    r"\b(?:charged|debited|billed|deducted)\s+(?:me\s+)?(?:twice|two\s+times|double)\b|"
+    r"\bdouble[- ](?:charged|charge|debit\w*|billed)\b",
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
@@ -206,6 +211,19 @@ _FIRM_CAUSED_LOSS = any_of(
 )
 
 
+_CHASE_UP = any_of(
+    # An earlier complaint or request that nobody answered: a second intake would be a third
+    # contact about the same thing, so a person takes it at once.
+    r"(?:上次|上周|上个月|之前|前几天|前两天|早就|已经|好几次)[^。？?]{0,12}"
+    r"(?:反映|投诉|说过|提过|问过|反馈|报过|登记)[^。？?]{0,16}"
+    r"(?:没人|没有人|还没|都没|一直没|也没|迟迟没|至今没|到现在)[^。？?]{0,4}"
+    r"(?:回复|处理|联系|回音|答复|解决|理|管|人)",
+    r"\b(?:complained|reported|raised|asked)\b[^.?]{0,40}\b(?:last\s+week|days?\s+ago|already|before|"
+    r"weeks?\s+ago)\b[^.?]{0,40}\b(?:no\s+(?:one|reply|response|answer)|nobody|never\s+heard|"
+    r"still\s+(?:no|not|waiting))\b",
+)
+
+
 def reports_missing_money(text: str) -> bool:
     """Whether the investor says money has gone from their account."""
     return _MISSING_MONEY.search(text) is not None
@@ -214,6 +232,11 @@ def reports_missing_money(text: str) -> bool:
 def reports_firm_caused_loss(text: str) -> bool:
     """Whether the investor says our system or staff cost them money (a crash during a trade)."""
     return _FIRM_CAUSED_LOSS.search(text) is not None
+
+
+def chases_up_earlier_contact(text: str) -> bool:
+    """Whether the investor says an earlier complaint or request has gone unanswered."""
+    return _CHASE_UP.search(text) is not None
 
 
 def fraud_signals(text: str) -> list[str]:

@@ -99,6 +99,13 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "what you were doing at the time (screenshots help); the colleague who takes over will "
         "see it all.",
     },
+    "handoff_chase_up": {
+        "zh": "非常抱歉，您之前反映的问题到现在还没有得到答复。我已为您转接人工客服，"
+        "接手的同事会先查看您之前的记录，再和您确认处理进度。",
+        "en": "I'm very sorry that nobody has come back to you about this yet. I've passed you "
+        "to our staff; the colleague who takes over will look at your earlier contact first and "
+        "tell you where it stands.",
+    },
     "handoff_after_answer": {
         "zh": "这件事需要工作人员为您办理，我已为您转接人工客服，请稍候。",
         "en": "This needs one of our colleagues to handle it, so I've connected you with our "

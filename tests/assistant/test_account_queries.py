@@ -74,6 +74,8 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
 
 ZH_OTHER_QUESTIONS: list[str] = [
     "佣金一般是多少",
+    "我想申请科创板权限",
+    "帮我办理创业板",
     "中签后怎么缴款",
     "银证转账多久到账",
     "创业板开通条件",
@@ -370,6 +372,9 @@ def test_every_table_holds_at_least_forty_of_each() -> None:
         ("为什么我的委托是废单", {"status": "rejected"}),
         ("why was my order rejected", {"status": "rejected"}),
         ("我开通创业板了没有", {"board": "chinext"}),
+        # An application already made is a status question, not a wish to apply.
+        ("我的科创板权限开了没 上周申请的", {"board": "star", "when": "last_week"}),
+        ("how many shares did I apply for?", {"security": None}),
         ("do I have ChiNext access", {"board": "chinext"}),
         ("is stock connect enabled on my account", {"board": "stock_connect"}),
         ("我有哪些权限", {"board": None}),

@@ -116,3 +116,21 @@ def test_an_entry_marked_for_a_person_says_so_in_what_it_composes() -> None:
     passage.unit.handoff = True
     composed = COMPOSER.compose([passage], "zh")
     assert composed.confident and composed.handoff
+
+
+def test_the_asking_part_of_a_message_leaves_out_the_story_around_it() -> None:
+    from assistant.answering import Answerer
+    from knowledge.lexicon import bundled_lexicon
+
+    answerer = Answerer(retrieve=lambda _: [], composer=COMPOSER, lexicon=bundled_lexicon())
+    assert answerer.asking_part("你们会不会把我的信息卖给别人 我老接到推销电话") == (
+        "你们会不会把我的信息卖给别人"
+    )
+    assert answerer.asking_part("I moved to Canada last year. Can I still trade A-shares?") == (
+        "Can I still trade A-shares"
+    )
+    # All of it asks, or none of it does: nothing to narrow.
+    assert answerer.asking_part("创业板开通要什么条件") is None
+    assert answerer.asking_part("视频见证一直转圈圈 连不上 试了好几次了") is None
+    # English words inside a Chinese message stay together.
+    assert answerer.asking_part("招行卡转入要输啥密码吗 bank pwd") == "招行卡转入要输啥密码吗"

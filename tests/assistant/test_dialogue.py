@@ -249,6 +249,33 @@ async def test_an_attempt_to_change_the_rules_is_declined_and_flagged(bot: Assis
     assert "不能切换模式" in reply.text
 
 
+async def test_a_complaint_nobody_answered_goes_to_a_person_without_a_second_intake(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "上周反映的问题到现在都没人回复")
+    assert reply.escalation is not None
+    assert reply.escalation.reason is EscalationReason.COMPLAINT
+    assert "chase_up" in reply.flags
+    assert "之前的记录" in reply.text
+
+
+async def test_a_question_about_the_hotline_is_answered_not_handed_over(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "你们的官方客服电话是多少 我怕接到假的")
+    assert reply.escalation is None
+    assert reply.sources and "客服" in reply.sources[0].title
+
+
+async def test_a_question_wrapped_in_a_story_is_answered_from_its_asking_part(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "你们会不会把我的个人信息卖给别人 我老接到推销电话"
+    )
+    assert reply.escalation is None
+    assert reply.sources and "个人信息" in reply.sources[0].title
+    assert "不出售" in reply.text
+
+
 async def test_a_privacy_question_is_not_a_scam(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "你们会卖我的数据吗")
     assert "fraud_warning" not in reply.flags

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.incoming_signals import reports_firm_caused_loss, reports_missing_money
+from assistant.incoming_signals import (
+    chases_up_earlier_contact,
+    reports_firm_caused_loss,
+    reports_missing_money,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +49,29 @@ def test_questions_about_rules_and_market_losses_are_not_claims(text: str) -> No
 def test_missing_money_is_recognised_and_a_question_about_balances_is_not() -> None:
     assert reports_missing_money("我账户里少了两万块钱")
     assert not reports_missing_money("怎么查账户余额")
+
+
+@pytest.mark.parametrize(
+    "text", ["I was charged twice for the same trade", "同一笔交易扣了两次钱", "佣金重复扣款了"]
+)
+def test_a_double_charge_is_money_gone_from_the_account(text: str) -> None:
+    assert reports_missing_money(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上周反映的问题到现在都没人回复",
+        "我之前投诉过一次 一直没人处理",
+        "I complained last week and nobody has replied",
+    ],
+)
+def test_an_earlier_contact_nobody_answered_is_a_chase_up(text: str) -> None:
+    assert chases_up_earlier_contact(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["我要投诉客户经理", "投诉一般多久回复", "How long does a complaint take to answer?"]
+)
+def test_a_first_complaint_or_a_question_about_complaints_is_not_a_chase_up(text: str) -> None:
+    assert not chases_up_earlier_contact(text)

@@ -50,6 +50,8 @@ COMPLAINS = [
     "I want to file a complaint",
     "your customer service attitude is terrible",
     "extremely disappointed with your service",
+    "你们的营销短信一天发三条 能不能别发了",
+    "客户经理的推销电话天天打 烦死了",
 ]
 
 QUESTIONS_ABOUT_THE_TOPIC = [
@@ -76,6 +78,8 @@ QUESTIONS_ABOUT_THE_TOPIC = [
     "customer service hours",
     "are you a real person?",
     "Do I need to speak to a representative to change my PIN?",
+    "怎么退订营销短信",
+    "营销短信能关掉吗",
 ]
 
 

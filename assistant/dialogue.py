@@ -417,10 +417,15 @@ class DialoguePolicy:
         )
         composed = answered.composed
         if not composed.confident and off_topic and not self._names_our_business(answered.question):
-            # Nothing answers and it is not about our business: decline, offer nothing.
-            return self._miss(
-                state, language, intent, template("out_of_scope", language), ["out_of_scope"]
+            # Nothing answers and it is not about our business: decline, offer nothing,
+            # and say plainly when it names something a brokerage does not offer.
+            outside = self._outside_product(answered.question)
+            text = (
+                template("not_offered", language).format(product=outside)
+                if outside
+                else template("out_of_scope", language)
             )
+            return self._miss(state, language, intent, text, ["out_of_scope"])
         if composed.gap:
             return self._miss(
                 state,
@@ -470,6 +475,13 @@ class DialoguePolicy:
             and bool(reply.sources)
             and reply.sources[0].confidence >= self.composer.sure_at
         )
+
+    def _outside_product(self, text: str) -> str | None:
+        """The words naming a product a securities firm does not offer (比特币, a mortgage)."""
+        for match in self.lexicon.find(text):
+            if match.concept.not_offered:
+                return match.surface
+        return None
 
     def _names_our_business(self, text: str) -> bool:
         """Whether the question is about something a brokerage serves (it names one of its

@@ -27,6 +27,13 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "Sorry, that's outside what I can help with. I can answer questions about "
         "accounts, transfers, trading rules, fees, permissions, IPO subscription and dividends.",
     },
+    "not_offered": {
+        "zh": "本公司是证券公司，不提供“{product}”相关的业务，我也无法解答这方面的问题。"
+        "我可以帮您解答开户、转账、交易规则、费用、权限开通、新股申购、分红税费等证券业务问题。",
+        "en": "We are a securities firm and do not offer anything to do with “{product}”, so I "
+        "can't help with that. I can answer questions about accounts, transfers, trading rules, "
+        "fees, permissions, IPO subscription and dividends.",
+    },
     "no_advice": {
         "zh": "抱歉，我不能推荐具体证券、预测涨跌或承诺收益。"
         "投资决策请结合自身风险承受能力审慎作出，如需专业意见可咨询具备投资顾问资格的人员。",

@@ -37,6 +37,8 @@ class Concept:
     implies: tuple[str, ...] = ()
     generic: bool = False
     outside: bool = False
+    not_offered: bool = False
+    """A securities firm offers nothing of the kind (crypto, mortgages): say so plainly."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,7 @@ def _concept(raw: Mapping[str, object]) -> Concept:
         implies=strings("implies"),
         generic=bool(raw.get("generic", False)),
         outside=bool(raw.get("outside", False)),
+        not_offered=bool(raw.get("not_offered", False)),
     )
 
 

@@ -296,6 +296,12 @@ async def test_an_off_topic_request_is_declined_not_answered_with_an_entry(bot: 
     assert "超出了我能解答的范围" in reply.text
 
 
+async def test_a_product_no_securities_firm_offers_gets_a_plain_no(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "比特币你们能买吗")
+    assert reply.sources == [] and reply.escalation is None
+    assert "不提供“比特币”" in reply.text
+
+
 async def test_a_follow_up_without_the_topic_is_answered_in_context(bot: Assistant) -> None:
     state = conversation()
     await bot.policy.respond(state, "创业板开通要什么条件")

@@ -93,8 +93,16 @@ class Answerer:
         if self.llm is not None and passages and passages[0].confidence >= self.composer.clarify_at:
             composed = await self._from_llm(self.llm, question, passages, language, stream)
         if composed is None:
+            # A follow-up of a topic already answered is about our business, whatever the
+            # classifier made of its few words; but a few words put after the topic are weak
+            # evidence, so only an entry that clearly answers is given for them.
+            appended = followup is not None and followup.reason == "appended" and not facts
             composed = self.composer.compose(
-                passages, language, question=question, preface=preface or "", strict=strict
+                passages,
+                language,
+                question=question,
+                preface=preface or "",
+                strict=appended or (strict and followup is None),
             )
         elif preface and composed.confident:
             composed = _prefaced(composed, preface)
@@ -117,6 +125,11 @@ class Answerer:
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
         if followup is not None:
             resolved = await asyncio.to_thread(self.retrieve, followup.question)
+            if followup.reason == "appended" and state.topic is not None and not states_fact:
+                # The entry that answered the topic, again, would repeat the last answer to
+                # a message that asks something more ("安全吗", "怎么办理"); a fact the
+                # investor gives ("我拿了20天") is read against that same entry.
+                resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
             typed = passages[0].confidence if passages else 0.0
             if resolved and resolved[0].confidence >= typed:
                 return followup.question, followup, resolved

@@ -35,6 +35,12 @@ _ELLIPTICAL = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
+# A bare question of a few characters ("怎么买", "安全吗", "how?") asks about the topic.
+_BARE_ASK = re.compile(
+    r"怎么|怎样|如何|咋|多少|几|哪|什么|啥|[吗么嘛]$|\b(?:how|what|where|when|which|why)\b",
+    re.IGNORECASE,
+)
+_BARE = 6
 
 
 class Topic(BaseModel):
@@ -69,8 +75,10 @@ def resolve_followup(
     matches = lexicon.find(stripped)
     content = len(re.sub(r"\s+", "", stripped))
     if not matches:
-        if led or states_fact or _ELLIPTICAL.match(text):
-            return FollowUp(f"{topic.question} {stripped or text}".strip(), "appended")
+        bare = content <= _BARE and _BARE_ASK.search(stripped) is not None
+        if led or states_fact or bare or _ELLIPTICAL.match(text):
+            about = _topic_in_language_of(stripped or text, topic, lexicon)
+            return FollowUp(f"{about} {stripped or text}".strip(), "appended")
         return None
     if not led and content > _SHORT:
         return None
@@ -88,6 +96,25 @@ def resolve_followup(
     if led or content <= _SHORT:
         return FollowUp(f"{stripped} {topic.question}", "appended")
     return None
+
+
+def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
+    """The topic as it was asked, or, when the follow-up switches language ("那怎么买" after
+    an English question), the topic's concepts named in the follow-up's language."""
+    chinese = _CJK.search(text) is not None
+    if chinese == (_CJK.search(topic.question) is not None):
+        return topic.question
+    names = []
+    for concept_id in topic.concepts:
+        concept = lexicon.concepts.get(concept_id)
+        if concept is None or concept.generic:
+            continue
+        plain = [n for n in (concept.zh if chinese else concept.en) if not n.startswith("re:")]
+        names += plain[:1]
+    return " ".join(names) or topic.question
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _same_kind(

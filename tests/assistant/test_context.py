@@ -55,3 +55,16 @@ def test_a_stated_fact_without_a_topic_of_its_own_belongs_to_the_topic() -> None
 
 def test_without_a_topic_nothing_is_a_follow_up() -> None:
     assert resolve_followup("那科创板呢", None, LEXICON) is None
+
+
+def test_a_bare_question_of_a_few_words_asks_about_the_topic() -> None:
+    followup = resolve_followup("怎么买", _topic("逆回购"), LEXICON)
+    assert followup is not None and followup.question == "逆回购 怎么买"
+    # A message of its own, however short, is not made a follow-up.
+    assert resolve_followup("你好", _topic("逆回购"), LEXICON) is None
+
+
+def test_a_follow_up_in_the_other_language_names_the_topic_in_its_own() -> None:
+    topic = Topic(question="What's the minimum amount for reverse repo?", concepts=["reverse_repo"])
+    followup = resolve_followup("那怎么买", topic, LEXICON)
+    assert followup is not None and followup.question == "国债逆回购 那怎么买"

@@ -406,3 +406,24 @@ async def test_an_investors_own_account_is_answered_from_the_account_system(
 async def test_a_general_fee_question_is_still_answered_from_knowledge(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "股票交易佣金一般是多少")
     assert reply.sources, "a question about the rules goes to the FAQ, not the account"
+
+
+async def test_a_bare_follow_up_is_answered_from_another_entry_than_the_last_answer(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "创业板开通要什么条件")
+    second = await bot.policy.respond(state, "怎么办理")
+    assert first.sources and second.sources
+    assert second.sources[0].id != first.sources[0].id
+    assert "业务办理" in second.text
+
+
+async def test_a_follow_up_after_an_english_question_is_answered_in_chinese(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "What's the minimum amount for reverse repo?")
+    reply = await bot.policy.respond(state, "那怎么买")
+    assert reply.language == "zh"
+    assert reply.sources and "逆回购" in reply.sources[0].title

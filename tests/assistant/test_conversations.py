@@ -402,8 +402,8 @@ async def test_agent_replies_are_masked_and_notes_stay_internal(service, store) 
     assert [f["type"] for f in transcript][-2:] == ["agent_joined", "agent_message"]
     assert "13812345678" not in str(transcript)
     assert "138****5678" in transcript[-1]["text"]
-    assert detail["events"][-1]["kind"] == "note"
-    assert "13812345678" not in str(detail["events"])
+    assert detail.events[-1].kind == "note"
+    assert "13812345678" not in str(detail.events)
 
 
 async def test_an_agent_reply_that_promises_returns_is_refused_and_kept_for_review(

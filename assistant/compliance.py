@@ -34,6 +34,7 @@ from assistant.incoming_signals import (
 )
 from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
+from knowledge.text import join_han
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -332,7 +333,6 @@ _REFUSAL = {
 }
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,；;：:、]")
 
@@ -341,7 +341,7 @@ def _normalise(text: str) -> str:
     """Full-width forms to ASCII, zero-width characters out, and ``稳 赚`` back to ``稳赚``,
     so trivial obfuscation does not slip a phrase past the rules."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
-    return _SPACE_BETWEEN_HAN.sub("", text)
+    return join_han(text)
 
 
 def _compact(text: str) -> str:

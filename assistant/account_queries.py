@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.accounts import CommissionProduct, StatementKind
 from assistant.boards import read_board
-from intents.flows import normalise
+from intents.flow_engine import normalise
 from knowledge.text import join_han
 
 AccountQueryKind = Literal[

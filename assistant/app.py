@@ -37,6 +37,7 @@ from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
 from assistant.api.health import Startup
 from assistant.api.security_headers import SecurityHeaders
+from assistant.assembly import Assistant, build_assistant
 from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
 from assistant.metrics import CountingDeliverer, ServiceMetrics
 from assistant.periodic import Periodic
@@ -45,7 +46,6 @@ from assistant.persistence.sql import open_store
 from assistant.pii import install_log_masking
 from assistant.proactive import ProactiveDispatcher, PushPoller
 from assistant.queue_waits import QueueWaits
-from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
 from assistant.signin_throttle import SignInThrottle, ThrottleSettings
 from assistant.staff import StaffAuth

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
     FraudSignal,
     any_of,

@@ -32,7 +32,7 @@ from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard, IncomingFindings
-from assistant.conversation import (
+from assistant.dialogue_models import (
     Action,
     BotReply,
     ConversationState,

@@ -3,7 +3,7 @@ or a flow. Kept together so compliance can review them in one place."""
 
 from __future__ import annotations
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 
 _TEMPLATES: dict[str, dict[Language, str]] = {
     "greeting": {

@@ -35,8 +35,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.accounts import EXCHANGE_TIME, InvestorProfile, JsonAccountSystem
+from assistant.assembly import build_assistant
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import ConversationState
+from assistant.dialogue_models import ConversationState
 from assistant.flows.permission_eligibility import eligibility_gaps
 from assistant.flows.rules import PERMISSION_RULES
 from assistant.persistence.records import EventKind, OutboxItem, TurnRecord
@@ -57,7 +58,6 @@ from assistant.proactive.signals import (
     SignalCollector,
 )
 from assistant.scenarios import load_scenario_utterances
-from assistant.service import build_assistant
 from assistant.settings import Settings
 from evals.scenarios import taken_route
 

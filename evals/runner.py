@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.conversation import ConversationState
-from assistant.service import Assistant
+from assistant.assembly import Assistant
+from assistant.dialogue_models import ConversationState
 from evals import metrics
 from evals.cases import EvalCase
 from evals.judge import CaseJudgment, LlmJudge

@@ -26,8 +26,8 @@ def ask(
     import asyncio
     import uuid
 
-    from assistant.conversation import ConversationState
-    from assistant.service import build_assistant
+    from assistant.assembly import build_assistant
+    from assistant.dialogue_models import ConversationState
     from intents.errors import IntentError
 
     settings = load_settings()

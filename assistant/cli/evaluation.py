@@ -40,7 +40,7 @@ def evaluate_dialogues(
     """Play the blind conversations turn by turn; label what rules can, count the rest."""
     import asyncio
 
-    from assistant.service import build_assistant
+    from assistant.assembly import build_assistant
     from evals.dialogues import load_dialogues, load_grades, run_dialogues, save_records
     from evals.dialogues import summarise as summarise_dialogues
 
@@ -80,8 +80,8 @@ def evaluate_scenarios(
     """Each scenario's utterances as first messages: the route taken, FAQ hit@1, account answers."""
     import asyncio
 
+    from assistant.assembly import build_assistant
     from assistant.scenarios import load_scenario_map, load_scenario_utterances
-    from assistant.service import build_assistant
     from evals.scenarios import run_scenarios
     from evals.scenarios import summarise as summarise_scenarios
 

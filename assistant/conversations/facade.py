@@ -9,7 +9,6 @@ from typing import Any
 
 from assistant.accounts import AccountSystem
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import Language
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.desk import Desk, DeskDetail
 from assistant.conversations.investors import Investors
@@ -17,6 +16,7 @@ from assistant.conversations.presence import ConnectListener, Presence
 from assistant.conversations.tickets import Tickets, TurnInProgress
 from assistant.conversations.turns import Turns
 from assistant.dialogue import DialoguePolicy
+from assistant.dialogue_models import Language
 from assistant.persistence.records import Conversation, Event, StaffAccount
 from assistant.persistence.repositories import Store
 from assistant.settings import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from assistant.conversation import BotReply
+from assistant.dialogue_models import BotReply
 from assistant.persistence.records import Event
 from channels.bus import Message
 from channels.protocol import (

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from assistant.conversation import EscalationDecision
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.errors import StorageBusyError
+from assistant.dialogue_models import EscalationDecision
 from assistant.flows import TicketStoreUnavailableError
 from assistant.persistence.records import Conversation, StaffAccount, Ticket, TicketStatus
 from assistant.persistence.repositories import StorageError

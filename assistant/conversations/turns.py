@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import Action, BotReply, ConversationState
 from assistant.conversations import frames
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.errors import (
@@ -19,6 +18,7 @@ from assistant.conversations.errors import (
 from assistant.conversations.streaming import ChunkRelay
 from assistant.conversations.tickets import CURRENT_TURN, Tickets, TurnInProgress
 from assistant.dialogue import DialoguePolicy
+from assistant.dialogue_models import Action, BotReply, ConversationState
 from assistant.persistence.records import ConversationStatus, Event, EventKind, TurnRecord
 from assistant.persistence.repositories import DuplicateMessageError, StorageUnavailableError
 from assistant.pii import mask_pii

@@ -1,4 +1,4 @@
-"""The brokerage's four multi-turn flows, built on the declarative engine in ``intents.flows``.
+"""The brokerage's four multi-turn flows, on the declarative engine in ``intents.flow_engine``.
 
 * ``account_opening``: what an investor needs before opening an account,
   what is missing, a suitability hint, and a watch-list screening of the name;
@@ -12,7 +12,7 @@
   to take, a password, verification code or full ID number.
 
 Each flow is a module of the same name: its slot readers, its wording and a
-function that returns its :class:`~intents.flows.FlowDefinition`. What they
+function that returns its :class:`~intents.flow_engine.FlowDefinition`. What they
 share lives beside them:
 
 * ``rules``: age limits, product labels, the risk level each product needs
@@ -24,10 +24,10 @@ share lives beside them:
 
 Async completion: the eligibility check and the complaint ticket need I/O
 (``AccountSystem``, ``TicketSink``), so their ``on_complete`` is a coroutine
-function and :meth:`intents.flows.FlowEngine.step` awaits it. The other two
+function and :meth:`intents.flow_engine.FlowEngine.step` awaits it. The other two
 complete synchronously through the same engine.
 
-Hand-overs come back from the engine as an ``intents.flows.Handoff`` (intents
+Hand-overs come back from the engine as an ``intents.flow_engine.Handoff`` (intents
 cannot import the assistant's types); :func:`escalation_for` turns one into
 the conversation's :class:`EscalationDecision`. :class:`BrokerageFlows` wraps
 engine and definitions for the dialogue policy (its ``FlowRunner``).

@@ -10,7 +10,7 @@ from typing import Protocol
 from assistant.errors import AssistantError
 from assistant.flows.guards import secret_guard
 from assistant.flows.wording import choices_from
-from intents.flows import (
+from intents.flow_engine import (
     FlowAnswers,
     FlowDefinition,
     FlowOutcome,

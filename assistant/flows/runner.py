@@ -2,14 +2,14 @@
 
 :func:`build_flows` keys every flow by the name the intent catalogue uses;
 :class:`BrokerageFlows` is the policy's ``FlowRunner``; :func:`escalation_for`
-turns an engine :class:`~intents.flows.Handoff` into the conversation's
-:class:`~assistant.conversation.EscalationDecision`.
+turns an engine :class:`~intents.flow_engine.Handoff` into the conversation's
+:class:`~assistant.dialogue_models.EscalationDecision`.
 """
 
 from __future__ import annotations
 
 from assistant.accounts import AccountSystem
-from assistant.conversation import (
+from assistant.dialogue_models import (
     ConversationState,
     EscalationDecision,
     EscalationReason,
@@ -22,7 +22,7 @@ from assistant.flows.complaint import TicketSink, complaint_flow
 from assistant.flows.password_reset import password_reset_flow
 from assistant.flows.permission_eligibility import permission_eligibility_flow
 from assistant.watchlist import WatchList
-from intents.flows import FlowDefinition, FlowEngine, FlowStep
+from intents.flow_engine import FlowDefinition, FlowEngine, FlowStep
 
 
 def build_flows(

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from assistant.conversation import Action, ConversationState, EscalationReason, Speaker
-from assistant.service import Assistant, build_assistant
+from assistant.assembly import Assistant, build_assistant
+from assistant.dialogue_models import Action, ConversationState, EscalationReason, Speaker
 from assistant.settings import Settings
 
 

@@ -11,7 +11,7 @@ from typing import get_args
 import pytest
 
 from assistant.accounts import JsonAccountSystem
-from assistant.conversation import ConversationState, EscalationReason, Language
+from assistant.dialogue_models import ConversationState, EscalationReason, Language
 from assistant.flows import (
     COMPLAINT_PRIORITY,
     PERMISSION_RULES,
@@ -24,7 +24,7 @@ from assistant.flows import (
 )
 from assistant.watchlist import WatchList
 from intents.catalogue import load_catalogue
-from intents.flows import FlowDefinition, FlowEngine, FlowState, FlowStep, HandoffReason
+from intents.flow_engine import FlowDefinition, FlowEngine, FlowState, FlowStep, HandoffReason
 
 ROOT = Path(__file__).resolve().parents[2]
 INVESTORS = ROOT / "data" / "accounts" / "investors.json"

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from assistant.app import build_app_assistant
-from assistant.service import Assistant
+from assistant.assembly import Assistant
 from assistant.settings import Settings
 from knowledge.errors import KnowledgeError
 from tests.utils.live_app import (

@@ -29,10 +29,10 @@ from websockets.exceptions import ConnectionClosed
 
 from assistant.api.deps import Runtime
 from assistant.app import build_app_assistant, create_app
+from assistant.assembly import Assistant
 from assistant.dialogue import DialoguePolicy
 from assistant.llm import LlmComposer, build_chat_model
 from assistant.persistence.records import ConversationStatus
-from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.utils.processes import free_port, wait_until
 

@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field
 from intents.errors import IntentError
 
 Language = Literal["zh", "en"]
-"""The languages every prompt is written in; the same literal as ``assistant.conversation``."""
+"""The languages every prompt is written in; the same literal as ``assistant.dialogue_models``."""
 
 SlotValue = str | int | bool
 """What a slot holds once filled: small, JSON-friendly values only."""
@@ -51,7 +51,7 @@ Extractor = Callable[[str], SlotValue | None]
 
 FlowStatus = Literal["asking", "reprompt", "completed", "cancelled", "expired", "handoff"]
 HandoffReason = Literal["flow_needs_human", "complaint"]
-"""Why a flow handed over; the values are those of ``assistant.conversation.EscalationReason``."""
+"""Why a flow handed over; the values of ``assistant.dialogue_models.EscalationReason``."""
 
 DEFAULT_CANCEL_WORDS: tuple[str, ...] = (
     "取消",

@@ -22,6 +22,7 @@ from assistant.dialogue_models import Action, BotReply, ConversationState
 from assistant.persistence.records import ConversationStatus, Event, EventKind, TurnRecord
 from assistant.persistence.repositories import DuplicateMessageError, StorageUnavailableError
 from assistant.pii import mask_pii
+from assistant.templates import template
 from channels.bus import Message
 from channels.protocol import Ack, Error, ErrorCode
 from channels.topics import STAFF_TOPIC, conversation_topic
@@ -31,13 +32,6 @@ logger = logging.getLogger(__name__)
 _REPLY_STORE_ATTEMPTS = (0.2, 0.5, 1.0)
 _PENDING_LEASE_S = 30.0  # a sweep owns a pending turn this long, then another may retry it
 MAX_TURN_ATTEMPTS = 5  # sweeps before the investor gets an apology instead of an answer
-_GIVE_UP_TEXT = {
-    "zh": "抱歉，系统繁忙，您刚才的问题没能及时回答。请再问一次，或回复“转人工”联系客服。",
-    "en": (
-        "Sorry, the system was busy and your last question could not be answered in time. "
-        "Please ask again, or reply “agent” to reach a person."
-    ),
-}
 
 
 class Turns:
@@ -249,7 +243,7 @@ class Turns:
             state = core.state_of(conversation)
             language = state.language
             apology = BotReply(
-                text=_GIVE_UP_TEXT[language],
+                text=template("turn_gave_up", language),
                 language=language,
                 action=Action.FAILED,
                 quick_replies=["转人工" if language == "zh" else "agent"],

@@ -375,7 +375,8 @@ def eligible(
     return False
 
 
-async def simulate(
+# One week's simulation, day by day, reads best as one story; its steps are the helpers above.
+async def simulate(  # noqa: C901, PLR0912, PLR0915
     count: int, seed: int, kb: Path | None, workdir: Path, days: int = 7
 ) -> WeekReport:
     rng = random.Random(seed)

@@ -16,9 +16,10 @@ from assistant.conversations.errors import (
     StorageBusyError,
 )
 from assistant.conversations.streaming import ChunkRelay
-from assistant.conversations.tickets import CURRENT_TURN, Tickets, TurnInProgress
+from assistant.conversations.tickets import Tickets, TurnInProgress
 from assistant.dialogue import DialoguePolicy
 from assistant.dialogue_models import Action, BotReply, ConversationState
+from assistant.flows import FlowContext
 from assistant.persistence.records import ConversationStatus, Event, EventKind, TurnRecord
 from assistant.persistence.repositories import DuplicateMessageError, StorageUnavailableError
 from assistant.pii import mask_pii
@@ -176,15 +177,14 @@ class Turns:
             )
             turn = TurnInProgress(self.tickets, conversation_id, conversation.investor_id)
             await core.publish(topic, frames.typing("bot", active=True))
-            token = CURRENT_TURN.set(turn)
             try:
-                reply = await self.policy.respond(state, text, stream=relay)
+                reply = await self.policy.respond(
+                    state, text, stream=relay, flow_context=FlowContext(tickets=turn)
+                )
                 event = await self._complete_turn(conversation_id, message, reply, state, relay)
             except BaseException:
                 await self._stop_typing(topic, relay)
                 raise
-            finally:
-                CURRENT_TURN.reset(token)
             if event is None:
                 # Another process answered it first (a sweep raced a slow first try).
                 await self._stop_typing(topic, relay)

@@ -25,7 +25,7 @@ import copy
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
 from assistant.accounts import AccountSystem
@@ -46,6 +46,7 @@ from assistant.dialogue_models import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
+from assistant.flows.runner import FlowRunner
 from assistant.scam_warnings import scam_warning
 from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
@@ -57,7 +58,7 @@ from knowledge.lexicon import Lexicon, bundled_lexicon
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
 
-__all__ = ["AnswerStream", "DialoguePolicy", "FlowRunner", "FlowTurn", "Retrieve", "wants_to_act"]
+__all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve", "wants_to_act"]
 
 FRAUD_FLAG = "fraud_suspected"
 INJECTION_FLAG = "prompt_injection"
@@ -94,35 +95,6 @@ def is_small_talk(text: str) -> bool:
     nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions.
     """
     return len(text.strip()) <= _SMALL_TALK_MAX_CHARS and _SMALL_TALK.search(text) is not None
-
-
-class FlowRunner(Protocol):
-    """The multi-turn flows, as the policy sees them (see :mod:`assistant.flows`)."""
-
-    def can_run(self, name: str, conversation: ConversationState) -> bool:
-        """Whether the flow exists and makes sense for this conversation."""
-        ...
-
-    async def start(
-        self,
-        name: str,
-        conversation: ConversationState,
-        text: str,
-        language: Language,
-        context: FlowContext | None = None,
-    ) -> FlowTurn: ...
-
-    async def advance(
-        self,
-        conversation: ConversationState,
-        text: str,
-        language: Language,
-        context: FlowContext | None = None,
-    ) -> FlowTurn | None:
-        """The next step of the active flow, or None if the text does not answer its question."""
-        ...
-
-    def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn: ...
 
 
 class DialoguePolicy:

@@ -8,6 +8,8 @@ turns an engine :class:`~intents.flow_engine.Handoff` into the conversation's
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from assistant.accounts import AccountSystem
 from assistant.dialogue_models import (
     ConversationState,
@@ -48,8 +50,37 @@ def escalation_for(step: FlowStep) -> EscalationDecision | None:
     )
 
 
+class FlowRunner(Protocol):
+    """The multi-turn flows, as the policy sees them (see :mod:`assistant.flows`)."""
+
+    def can_run(self, name: str, conversation: ConversationState) -> bool:
+        """Whether the flow exists and makes sense for this conversation."""
+        ...
+
+    async def start(
+        self,
+        name: str,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
+    ) -> FlowTurn: ...
+
+    async def advance(
+        self,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
+    ) -> FlowTurn | None:
+        """The next step of the active flow, or None if the text does not answer its question."""
+        ...
+
+    def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn: ...
+
+
 class BrokerageFlows:
-    """The brokerage flows as the dialogue policy runs them (``assistant.dialogue.FlowRunner``).
+    """The brokerage flows as the dialogue policy runs them (its :class:`FlowRunner`).
 
     :meth:`advance` returns ``None`` when the message answers nothing the
     flow could use, so the policy can treat it as a question of its own and

@@ -32,7 +32,8 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.accounts import CommissionProduct, StatementKind
 from assistant.boards import read_board
-from intents.flows import normalise
+from intents.flow_engine import normalise
+from knowledge.text import join_han
 
 AccountQueryKind = Literal[
     "commission", "transfers", "orders", "ipo", "permissions", "risk", "id_expiry", "statement"
@@ -350,7 +351,7 @@ _RULES: tuple[_Rule, ...] = (
 
 def _squeeze(text: str) -> str:
     """Normalised, with the spaces investors type between Chinese words taken out."""
-    return re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", normalise(text))
+    return join_han(normalise(text))
 
 
 def _fits(rule: _Rule, text: str) -> bool:

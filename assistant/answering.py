@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
 from assistant.context import FollowUp, Topic, resolve_followup
-from assistant.conversation import Action, ConversationState, Language
+from assistant.dialogue_models import Action, ConversationState, Language
 from assistant.stated_facts import read_stated_facts, what_follows
 from knowledge.documents import RetrievedPassage
 from knowledge.lexicon import Lexicon

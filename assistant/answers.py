@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from assistant.conversation import Action, Language, SourceRef
+from assistant.dialogue_models import Action, Language, SourceRef
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import RetrievedPassage, UnitKind
 from knowledge.language import has_cjk

@@ -37,7 +37,8 @@ from assistant.api.deps import Runtime
 from assistant.api.errors import install_error_handlers
 from assistant.api.health import Startup
 from assistant.api.security_headers import SecurityHeaders
-from assistant.conversations import ConversationService, PushDeliverer, TurnTicketSink
+from assistant.assembly import Assistant, build_assistant
+from assistant.conversations import ConversationService, PushDeliverer
 from assistant.metrics import CountingDeliverer, ServiceMetrics
 from assistant.periodic import Periodic
 from assistant.persistence.records import StaffRole
@@ -45,7 +46,6 @@ from assistant.persistence.sql import open_store
 from assistant.pii import install_log_masking
 from assistant.proactive import ProactiveDispatcher, PushPoller
 from assistant.queue_waits import QueueWaits
-from assistant.service import Assistant, build_assistant
 from assistant.settings import Settings, get_settings
 from assistant.signin_throttle import SignInThrottle, ThrottleSettings
 from assistant.staff import StaffAuth
@@ -61,24 +61,19 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(channels.__file__).resolve().parent / "static"
 
 
-def build_app_assistant(settings: Settings) -> Assistant:
-    """The assistant as the app runs it: complaint tickets go to the ticket store."""
-    return build_assistant(settings, tickets=TurnTicketSink())
-
-
 def create_app(
     settings: Settings | None = None,
     *,
     assistant: Assistant | None = None,
-    build: Callable[[Settings], Assistant] = build_app_assistant,
+    build: Callable[[Settings], Assistant] = build_assistant,
     on_started: Callable[[Runtime], Awaitable[None]] | None = None,
     on_failed: Callable[[BaseException], None] | None = None,
 ) -> FastAPI:
     """The FastAPI app. Nothing is built until it starts (the lifespan).
 
-    ``assistant``: an already built one to share (tests build it once); it must
-    have been built with :func:`build_app_assistant` so complaints reach the ticket
-    store, and it is not closed when the app stops; the app is ready when it starts.
+    ``assistant``: an already built one to share (tests build it once); it is not
+    closed when the app stops; the app is ready when it starts (complaints reach the
+    ticket store through each turn's flow context, whoever built it).
     Otherwise ``build`` makes it off the event loop after the server listens:
     ``/healthz`` answers at once, ``/readyz`` once it is built. ``on_started`` runs
     once everything is up (the CLI prints the URLs then); ``on_failed`` when building

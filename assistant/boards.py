@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from intents.flows import Localized, keyword_choice
+from intents.flow_engine import Localized, keyword_choice
 
 Board = Literal["chinext", "star", "bse", "margin", "stock_connect", "convertible_bond"]
 Product = Literal[

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
     FraudSignal,
     any_of,
@@ -35,6 +35,8 @@ from assistant.incoming_signals import (
 )
 from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
+from assistant.templates import template
+from knowledge.text import join_han
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -326,16 +328,8 @@ _INVESTMENT_WORDS = any_of(
     r"\b(?:stock options|portfolio|equit(?:y|ies)|securities|trading|convertible)\b",
 )
 
-_REFUSAL = {
-    "zh": "抱歉，我不能对具体证券的买卖时机或投资收益作出推荐或承诺。"
-    "如您想了解交易规则、产品风险或业务办理，我很乐意为您解答，也可以为您转接人工客服。",
-    "en": "Sorry, I can't recommend buying or selling specific securities, or promise any "
-    "returns. I'm happy to explain trading rules, product risks or account services, "
-    "or to connect you with a human agent.",
-}
 
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,；;：:、]")
 
@@ -344,7 +338,7 @@ def _normalise(text: str) -> str:
     """Full-width forms to ASCII, zero-width characters out, and ``稳 赚`` back to ``稳赚``,
     so trivial obfuscation does not slip a phrase past the rules."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
-    return _SPACE_BETWEEN_HAN.sub("", text)
+    return join_han(text)
 
 
 def _compact(text: str) -> str:
@@ -504,7 +498,7 @@ class ComplianceGuard:
         disclaimer = self._disclaimers[language]
         if any(violation.kind in BLOCKING_KINDS for violation in violations):
             return GuardedText(
-                text=f"{_REFUSAL[language]}\n\n{disclaimer}",
+                text=f"{template('advice_refused', language)}\n\n{disclaimer}",
                 violations=violations,
                 disclaimer_added=True,
                 blocked=True,

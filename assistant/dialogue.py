@@ -25,14 +25,14 @@ import copy
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
 from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard, IncomingFindings
-from assistant.conversation import (
+from assistant.dialogue_models import (
     Action,
     BotReply,
     ConversationState,
@@ -45,6 +45,8 @@ from assistant.conversation import (
     Turn,
 )
 from assistant.escalation import EscalationPolicy
+from assistant.flows.context import FlowContext
+from assistant.flows.runner import FlowRunner
 from assistant.scam_warnings import scam_warning
 from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
@@ -56,7 +58,7 @@ from knowledge.lexicon import Lexicon, bundled_lexicon
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
 
-__all__ = ["AnswerStream", "DialoguePolicy", "FlowRunner", "FlowTurn", "Retrieve", "wants_to_act"]
+__all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve", "wants_to_act"]
 
 FRAUD_FLAG = "fraud_suspected"
 INJECTION_FLAG = "prompt_injection"
@@ -93,26 +95,6 @@ def is_small_talk(text: str) -> bool:
     nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions.
     """
     return len(text.strip()) <= _SMALL_TALK_MAX_CHARS and _SMALL_TALK.search(text) is not None
-
-
-class FlowRunner(Protocol):
-    """The multi-turn flows, as the policy sees them (see :mod:`assistant.flows`)."""
-
-    def can_run(self, name: str, conversation: ConversationState) -> bool:
-        """Whether the flow exists and makes sense for this conversation."""
-        ...
-
-    async def start(
-        self, name: str, conversation: ConversationState, text: str, language: Language
-    ) -> FlowTurn: ...
-
-    async def advance(
-        self, conversation: ConversationState, text: str, language: Language
-    ) -> FlowTurn | None:
-        """The next step of the active flow, or None if the text does not answer its question."""
-        ...
-
-    def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn: ...
 
 
 class DialoguePolicy:
@@ -168,12 +150,19 @@ class DialoguePolicy:
         self.answerer.llm = llm
 
     async def respond(
-        self, state: ConversationState, text: str, *, stream: AnswerStream | None = None
+        self,
+        state: ConversationState,
+        text: str,
+        *,
+        stream: AnswerStream | None = None,
+        flow_context: FlowContext | None = None,
     ) -> BotReply:
         """Decide the reply to ``text`` and update ``state`` (turns, flow, flags, topic).
 
         With an LLM configured and a ``stream`` given, the model's answer is
-        passed to ``stream`` piece by piece as well.
+        passed to ``stream`` piece by piece as well. ``flow_context`` is what a flow
+        may touch for this conversation's turn (where a complaint ticket is filed);
+        without it a complaint goes to a person to be filed by hand.
         """
         started = time.perf_counter()
         findings = self.guard.inspect_incoming(text)
@@ -183,7 +172,9 @@ class DialoguePolicy:
         state.language = language
         prediction = await asyncio.to_thread(self.classifier.predict, masked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
-        reply = await self._decide(state, masked, language, prediction, findings, stream)
+        reply = await self._decide(
+            state, masked, language, prediction, findings, stream, flow_context
+        )
         reply = self._guard_outgoing(reply)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         state.turns.append(Turn(speaker=Speaker.BOT, text=reply.text, intent=prediction.name))
@@ -201,6 +192,7 @@ class DialoguePolicy:
         prediction: IntentPrediction,
         findings: IncomingFindings,
         stream: AnswerStream | None = None,
+        flow_context: FlowContext | None = None,
     ) -> BotReply:
         intent = IntentRef(name=prediction.name, confidence=round(prediction.confidence, 4))
         scam = findings.fraud_signals or (
@@ -251,13 +243,13 @@ class DialoguePolicy:
             )
 
         if state.flow is not None:
-            flow_turn = await self.flows.advance(state, text, language)
+            flow_turn = await self.flows.advance(state, text, language, flow_context)
             if flow_turn is not None and not self._interrupts(prediction, state.flow):
                 return self._from_flow(state, flow_turn, language, intent)
             state.suspended_flow, state.flow = state.flow, None
 
         reply = await self._by_intent(
-            state, text, language, prediction, intent, findings.advice_request, stream
+            state, text, language, prediction, intent, findings.advice_request, stream, flow_context
         )
         if state.suspended_flow is not None and reply.escalation is None and state.flow is None:
             # Answered the interruption; now pick the flow up where it stopped.
@@ -288,6 +280,7 @@ class DialoguePolicy:
         intent: IntentRef,
         advice_request: bool,
         stream: AnswerStream | None = None,
+        flow_context: FlowContext | None = None,
     ) -> BotReply:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
@@ -305,7 +298,7 @@ class DialoguePolicy:
         if prediction.name == "complaint" and (
             prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
         ):
-            return await self._complaint(state, text, language, intent)
+            return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (query := detect_account_query(text)) is not None:
             if state.investor_id is None:
                 # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
@@ -335,7 +328,7 @@ class DialoguePolicy:
             and (prediction.source == "rule" or wants_to_act(text))
             and self.flows.can_run(spec.flow, state)
         ):
-            flow_turn = await self.flows.start(spec.flow, state, text, language)
+            flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
             return self._from_flow(state, flow_turn, language, intent)
         if handler == "smalltalk" and (prediction.source == "rule" or is_small_talk(text)):
             state.low_confidence_streak = 0
@@ -387,12 +380,17 @@ class DialoguePolicy:
         )
 
     async def _complaint(
-        self, state: ConversationState, text: str, language: Language, intent: IntentRef
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        flow_context: FlowContext | None,
     ) -> BotReply:
         """Complaint intake when the flow can run, else straight to a person."""
         spec = self.catalogue.get("complaint")
         if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
-            flow_turn = await self.flows.start(spec.flow, state, text, language)
+            flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
             return self._from_flow(state, flow_turn, language, intent)
         return self._escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")
 

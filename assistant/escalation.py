@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.conversation import (
+from assistant.dialogue_models import (
     ConversationState,
     EscalationDecision,
     EscalationReason,

@@ -30,7 +30,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.answers import ComposedAnswer, not_known, source_ref
-from assistant.conversation import Action, Language
+from assistant.dialogue_models import Action, Language
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.templates import template

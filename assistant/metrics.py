@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from assistant.conversation import BotReply
+from assistant.dialogue_models import BotReply
 from assistant.persistence.records import OutboxItem
 from knowledge.caches import CacheStats
 from knowledge.question_batcher import BatchStats

@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
@@ -60,6 +59,7 @@ from knowledge.freshness import FreshnessReport
 from knowledge.language import detect_language
 from knowledge.loaders import csv_safe_cell
 from knowledge.private_files import private_file
+from knowledge.text import fold
 
 Embed = Callable[[Sequence[str]], Any]
 """Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
@@ -424,7 +424,7 @@ def cluster_questions(
     """
     by_text: dict[str, list[QuestionExample]] = {}
     for example in examples:
-        by_text.setdefault(_same_question(example.question), []).append(example)
+        by_text.setdefault(fold(example.question), []).append(example)
     texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
     vectors: np.ndarray[Any, Any] | None = None
     groups: list[list[int]] = []
@@ -555,10 +555,10 @@ def draft_faq(
         and question.seq < e.seq < answer_starts
         and e.seq in unanswered
     ]
-    similar: dict[str, str] = {_same_question(_text(question)): ""}
+    similar: dict[str, str] = {fold(_text(question)): ""}
     for text in (*in_transcript, *(q.strip() for q in also_asked)):
         if text:
-            similar.setdefault(_same_question(text), text)
+            similar.setdefault(fold(text), text)
     reply_turns = [t for t in turns if t.seq > question.seq]
     turn = min(reply_turns, key=lambda t: t.seq) if reply_turns else None
     if category is None:
@@ -693,12 +693,6 @@ def _unanswered_question_seqs(
         ):
             seqs.add(last_question)
     return seqs
-
-
-def _same_question(text: str) -> str:
-    """The form two questions are compared in: NFKC (full-width to ASCII), case-folded,
-    runs of spaces as one, so "ＥＴＦ  fees" and "etf fees" are one question."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def _text(event: Event) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.incoming_signals import FraudSignal
 
 _HEADING = {"zh": "⚠️ 防诈骗提醒：", "en": "⚠️ Anti-fraud warning: "}

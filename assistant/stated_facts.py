@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.flows.account_opening import detect_age
 from assistant.flows.rules import (
     ADULT_AGE,

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 
 SuitabilityReason = Literal[
     "matched", "level_too_low", "lowest_category", "not_assessed", "unknown_product"

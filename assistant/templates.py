@@ -1,9 +1,14 @@
-"""Policy templates: the only sentences the assistant says that are not from the knowledge base
-or a flow. Kept together so compliance can review them in one place."""
+"""Policy templates: the fixed sentences of the dialogue policy, the compliance guard and the
+turn pipeline, kept together so compliance can review them in one place (a test runs each
+through the guard).
+
+Wording that is filled in from facts lives beside those facts: the flows (``assistant/flows/``),
+account answers (``assistant/account_answers/``), advice for a described scam
+(``assistant/scam_warnings.py``) and proactive notices (``assistant/proactive/rules.py``)."""
 
 from __future__ import annotations
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 
 _TEMPLATES: dict[str, dict[Language, str]] = {
     "greeting": {
@@ -117,6 +122,20 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "zh": "这件事需要工作人员为您办理，我已为您转接人工客服，请稍候。",
         "en": "This needs one of our colleagues to handle it, so I've connected you with our "
         "staff; please wait a moment.",
+    },
+    "advice_refused": {
+        "zh": "抱歉，我不能对具体证券的买卖时机或投资收益作出推荐或承诺。"
+        "如您想了解交易规则、产品风险或业务办理，我很乐意为您解答，也可以为您转接人工客服。",
+        "en": "Sorry, I can't recommend buying or selling specific securities, or promise any "
+        "returns. I'm happy to explain trading rules, product risks or account services, "
+        "or to connect you with a human agent.",
+    },
+    "turn_gave_up": {
+        "zh": "抱歉，系统繁忙，您刚才的问题没能及时回答。请再问一次，或回复“转人工”联系客服。",
+        "en": (
+            "Sorry, the system was busy and your last question could not be answered in time. "
+            "Please ask again, or reply “agent” to reach a person."
+        ),
     },
     "escalated_waiting": {
         "zh": "您的对话已转人工，客服会尽快接入，请稍候。",

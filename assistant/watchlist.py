@@ -45,6 +45,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.errors import AssistantError
+from knowledge.language import has_cjk
 
 SPELLING_THRESHOLD = 90.0
 PINYIN_SCORE = 95.0
@@ -66,7 +67,6 @@ TRADITIONAL_TO_SIMPLIFIED = str.maketrans(
 _COMPOUND_SURNAMES = frozenset(
     {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯"}
 )
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _NAME_PUNCTUATION = re.compile(r"[\s·•・.\-_'’,，()（）]+")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 
@@ -118,7 +118,7 @@ class _Name:
 
 def _prepare(name: str) -> _Name:
     cleaned = unicodedata.normalize("NFKC", name).strip()
-    if _CJK.search(cleaned):
+    if has_cjk(cleaned):
         chinese = _NAME_PUNCTUATION.sub("", cleaned).translate(TRADITIONAL_TO_SIMPLIFIED)
         return _Name(name, chinese, frozenset(_pinyin_orders(chinese)), "")
     words = _latin_words(cleaned)

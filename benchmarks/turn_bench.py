@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.conversation import ConversationState
-from assistant.service import build_assistant
+from assistant.assembly import build_assistant
+from assistant.dialogue_models import ConversationState
 from assistant.settings import PROJECT_ROOT, Settings
 from benchmarks.knowledge_bench import machine_info, memory
 from benchmarks.measurement import Latency

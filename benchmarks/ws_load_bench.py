@@ -982,8 +982,8 @@ def turn_cost(kb_dir: Path, state_dir: Path, texts: Sequence[str]) -> TurnCost:
     """
     for name, value in OFFLINE_ENV.items():
         os.environ.setdefault(name, value)
-    from assistant.conversation import ConversationState
-    from assistant.service import build_assistant
+    from assistant.assembly import build_assistant
+    from assistant.dialogue_models import ConversationState
 
     bot = build_assistant(Settings(state_dir=state_dir, kb_dir=kb_dir))
 

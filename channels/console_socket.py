@@ -35,7 +35,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels.bus import Bus, Message
 from channels.errors import BusError, ChannelError
-from channels.protocol import ConsoleError, ConsolePong, ConsoleQueue
+from channels.protocol import ConsoleError, ConsolePong, ConsoleQueue, QueueItem
 from channels.topics import STAFF_TOPIC
 
 logger = logging.getLogger(__name__)
@@ -73,9 +73,9 @@ class ConsoleHandler(Protocol):
         :class:`ConsoleUnavailableError` when it cannot tell now."""
         ...
 
-    async def queue(self) -> list[dict[str, Any]]:
-        """The queue items (each with ``conversation_id``, ``status`` and ``agent_id``);
-        raises :class:`ConsoleUnavailableError` when it cannot read them now."""
+    async def queue(self) -> list[QueueItem]:
+        """The queue, most urgent first; raises :class:`ConsoleUnavailableError` when it
+        cannot read it now."""
         ...
 
     async def agent_typing(self, agent: ConsoleAgent, conversation_id: str) -> None:
@@ -142,9 +142,9 @@ class ConsoleSocket:
                 items = await self.handler.queue()
                 held.clear()
                 held.update(
-                    str(item["conversation_id"])
+                    item.conversation_id
                     for item in items
-                    if item.get("agent_id") == agent.id and item.get("status") == "agent"
+                    if item.agent_id == agent.id and item.status == "agent"
                 )
                 await connection.send(ConsoleQueue(items=items))
                 await stale.wait()

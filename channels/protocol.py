@@ -356,11 +356,28 @@ class InvestorTyping(_Frame):
     conversation_id: str
 
 
+class QueueItem(_Frame):
+    """One conversation waiting for a person or held by one, as the console lists it."""
+
+    conversation_id: str
+    investor_id: str
+    status: str = Field(description="``queued`` (waiting) or ``agent`` (held by ``agent_id``)")
+    priority: int
+    reason: str | None = Field(description="why it was handed to a person")
+    summary: str | None
+    escalated_at: str | None = Field(description="ISO 8601, when it was handed over")
+    waiting_s: float = Field(description="seconds since it was handed over (or last changed)")
+    agent_id: str | None
+    agent_name: str | None
+    language: str
+    last_message: str | None = Field(description="the investor's last message, masked")
+
+
 class ConsoleQueue(_Frame):
     """The whole queue, on connect and after every ``queue_changed``."""
 
     type: Literal["queue"] = "queue"
-    items: list[dict[str, Any]] = Field(description="as ``GET /api/console/queue`` lists them")
+    items: list[QueueItem] = Field(description="as ``GET /api/console/queue`` lists them")
 
 
 class ConsolePong(_Frame):

@@ -20,7 +20,7 @@ SECTIONS: tuple[tuple[str, Any], ...] = (
 )
 """Each section lists the models of one union, in the union's order."""
 
-PARTS: tuple[type[BaseModel], ...] = (protocol.Source, protocol.StaffEvent)
+PARTS: tuple[type[BaseModel], ...] = (protocol.Source, protocol.StaffEvent, protocol.QueueItem)
 
 
 def members(union: Any) -> tuple[type[BaseModel], ...]:

@@ -35,7 +35,7 @@ from evals.errors import CaseFileError, LineProblem
 from evals.metrics import phrases_found
 
 if TYPE_CHECKING:
-    from assistant.service import Assistant
+    from assistant.assembly import Assistant
 
 Expect = Literal[
     "answer",
@@ -138,7 +138,7 @@ def load_dialogues(path: Path, split: str | None = None) -> list[Dialogue]:
 
 async def run_dialogues(bot: Assistant, dialogues: Sequence[Dialogue]) -> list[DialogueRecord]:
     """Play every dialogue in a fresh conversation and record each reply."""
-    from assistant.conversation import ConversationState
+    from assistant.dialogue_models import ConversationState
 
     records: list[DialogueRecord] = []
     for dialogue in dialogues:

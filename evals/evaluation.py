@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.service import Assistant, build_assistant
+from assistant.assembly import Assistant, build_assistant
 from assistant.settings import Settings
 from evals.cases import EvalCase, load_cases
 from evals.compare import ComparisonReport, MetricThreshold, compare, compare_cases

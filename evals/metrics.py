@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from evals.errors import MetricInputError
+from knowledge.text import fold
 
 Similarity = Callable[[str, str], float]
 """Scores how well a passage supports a sentence; higher means more support."""
@@ -227,19 +228,14 @@ def mean_ndcg_at_k(
     return _mean_defined(ndcg_at_k(r, rel, k) for r, rel in zip(rankings, relevant, strict=True))
 
 
-def normalise_text(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed: the form every text comparison here uses."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def phrases_found(answer: str, phrases: Iterable[str]) -> list[str]:
     """The phrases (as given) that occur in the answer as normalised substrings.
 
     Substring, not word, matching: "guarantee" is found in "guaranteed", which
     is what a forbidden-phrase check wants.
     """
-    text = normalise_text(answer)
-    return [phrase for phrase in phrases if normalise_text(phrase) in text]
+    text = fold(answer)
+    return [phrase for phrase in phrases if fold(phrase) in text]
 
 
 def includes_all(answer: str, phrases: Sequence[str]) -> bool:
@@ -319,7 +315,7 @@ def missing_key_facts(answer: str, reference: str) -> list[KeyFact]:
     answer_numbers_by_value: set[str] = {
         value for kind, value, _ in answer_quantities if kind == "number"
     }
-    normalised_answer = normalise_text(answer)
+    normalised_answer = fold(answer)
     missing = []
     for fact in key_facts(reference):
         if fact.kind == "term":
@@ -564,7 +560,7 @@ def _terms(text: str) -> list[KeyFact]:
         if len(words) >= 2:
             found.append((start, " ".join(words)))
     found.sort(key=lambda item: item[0])
-    return [KeyFact("term", term, normalise_text(term)) for _, term in found]
+    return [KeyFact("term", term, fold(term)) for _, term in found]
 
 
 def _term_in(term: str, normalised_text: str) -> bool:

@@ -35,8 +35,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.accounts import EXCHANGE_TIME, InvestorProfile, JsonAccountSystem
+from assistant.assembly import build_assistant
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import ConversationState
+from assistant.dialogue_models import ConversationState
 from assistant.flows.permission_eligibility import eligibility_gaps
 from assistant.flows.rules import PERMISSION_RULES
 from assistant.persistence.records import EventKind, OutboxItem, TurnRecord
@@ -57,7 +58,6 @@ from assistant.proactive.signals import (
     SignalCollector,
 )
 from assistant.scenarios import load_scenario_utterances
-from assistant.service import build_assistant
 from assistant.settings import Settings
 from evals.scenarios import taken_route
 
@@ -375,7 +375,8 @@ def eligible(
     return False
 
 
-async def simulate(
+# One week's simulation, day by day, reads best as one story; its steps are the helpers above.
+async def simulate(  # noqa: C901, PLR0912, PLR0915
     count: int, seed: int, kb: Path | None, workdir: Path, days: int = 7
 ) -> WeekReport:
     rng = random.Random(seed)

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.conversation import ConversationState
-from assistant.service import Assistant
+from assistant.assembly import Assistant
+from assistant.dialogue_models import ConversationState
 from evals import metrics
 from evals.cases import EvalCase
 from evals.judge import CaseJudgment, LlmJudge
@@ -169,15 +169,28 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
         lang=case.lang,
         split=case.split,
     )
-    checks = [
-        outcome.expected_intent is None or outcome.predicted_intent == outcome.expected_intent,
-        outcome.expect_escalation is None or outcome.escalated == outcome.expect_escalation,
-        outcome.must_include_ok is not False,
-        outcome.must_not_include_ok is not False,
-        not outcome.violations,
-        not outcome.expected_sources or bool(set(ranked[:5]) & set(outcome.expected_sources)),
-    ]
+    checks = list(case_checks(outcome).values())
     return outcome.model_copy(update={"passed": all(checks), "score": sum(checks) / len(checks)})
+
+
+def case_checks(outcome: CaseOutcome) -> dict[str, bool]:
+    """Whether a case met each of its checks, by name, always in this order; a check the
+    case does not ask for (no expected intent, no phrases, ...) counts as met.
+
+    The one definition of a case's pass/fail: the runner's ``passed`` and ``score`` and the
+    report's failed checks both come from it.
+    """
+    return {
+        "intent": outcome.expected_intent is None
+        or outcome.predicted_intent == outcome.expected_intent,
+        "escalation": outcome.expect_escalation is None
+        or outcome.escalated == outcome.expect_escalation,
+        "must include": outcome.must_include_ok is not False,
+        "must not include": outcome.must_not_include_ok is not False,
+        "compliance": not outcome.violations,
+        "sources": not outcome.expected_sources
+        or bool(set(outcome.ranked_sources[:5]) & set(outcome.expected_sources)),
+    }
 
 
 def judgeable(outcome: CaseOutcome) -> bool:

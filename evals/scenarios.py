@@ -28,8 +28,8 @@ from pydantic import BaseModel
 from assistant.scenarios import Route, ScenarioMap, ScenarioUtterance
 
 if TYPE_CHECKING:
-    from assistant.conversation import BotReply
-    from assistant.service import Assistant
+    from assistant.assembly import Assistant
+    from assistant.dialogue_models import BotReply
 
 Taken = Literal["faq", "flow", "account", "handoff", "none"]
 INVESTOR = "INV-1001"
@@ -81,7 +81,7 @@ def taken_route(reply: BotReply) -> Taken:
 async def run_scenarios(
     bot: Assistant, scenarios: ScenarioMap, utterances: Sequence[ScenarioUtterance]
 ) -> list[ScenarioOutcome]:
-    from assistant.conversation import ConversationState
+    from assistant.dialogue_models import ConversationState
 
     outcomes: list[ScenarioOutcome] = []
     for utterance in utterances:

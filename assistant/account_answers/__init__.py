@@ -43,9 +43,9 @@ from assistant.account_queries import (
     detect_account_query,
 )
 from assistant.accounts import EXCHANGE_TIME, AccountSystem, AccountSystemError
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.pii import mask_pii
-from intents.flows import Localized
+from intents.flow_engine import Localized
 
 __all__ = [
     "ACCOUNT_QUERY_KINDS",

@@ -18,7 +18,7 @@ from assistant.account_answers.drafting import (
 from assistant.account_queries import AccountQuery
 from assistant.accounts import EXCHANGE_TIME, AccountSystem, BankTransfer, IpoSubscription, Order
 from assistant.boards import LABELS
-from intents.flows import Localized
+from intents.flow_engine import Localized
 
 _DIRECTIONS = {
     "bank_to_securities": Localized("银行转证券", "bank → brokerage"),

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 from assistant.account_queries import AccountQueryKind, DateWord
 from assistant.accounts import EXCHANGE_TIME, BankTransfer, IpoSubscription, Order
-from assistant.conversation import Language
-from intents.flows import Localized
+from assistant.dialogue_models import Language
+from intents.flow_engine import Localized
 
 _R = TypeVar("_R", BankTransfer, Order, IpoSubscription)
 _S = TypeVar("_S", Order, IpoSubscription)

@@ -10,7 +10,7 @@ from assistant.account_answers.drafting import WHERE_IN_APP, Context, Draft, joi
 from assistant.account_queries import AccountQuery
 from assistant.accounts import AccountSystem, CommissionProduct, IdDocument
 from assistant.boards import LABELS
-from intents.flows import Localized
+from intents.flow_engine import Localized
 
 _PRODUCT_LABELS: Mapping[CommissionProduct, Localized] = {
     "a_share": Localized("A股", "A-shares"),

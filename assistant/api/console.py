@@ -47,6 +47,7 @@ from assistant.api.schemas import (
     QueueResponse,
     SeqResponse,
     StaffChangeRequest,
+    StaffEvent,
     StaffListResponse,
     StaffView,
     TextRequest,
@@ -129,7 +130,8 @@ async def me(
 @router.get("/queue", response_model=QueueResponse)
 async def queue(staff: StaffDep, service: ServiceDep) -> QueueResponse:
     """Conversations waiting for a person or held by one, most urgent first."""
-    return QueueResponse(items=[QueueItem.model_validate(i) for i in await service.queue()])
+    items = await service.queue()
+    return QueueResponse(items=[QueueItem.model_validate(item.model_dump()) for item in items])
 
 
 @router.post("/conversations/{conversation_id}/claim", response_model=ConversationResponse)
@@ -147,8 +149,11 @@ async def conversation_detail(
 ) -> ConversationDetail:
     """The transcript with internal notes, the investor's profile and the tickets."""
     detail = await service.detail(conversation_id)
-    return ConversationDetail.model_validate(
-        {**detail, "conversation": ConversationView.of(detail["conversation"])}
+    return ConversationDetail(
+        conversation=ConversationView.of(detail.conversation),
+        events=[StaffEvent.model_validate(event.model_dump()) for event in detail.events],
+        profile=detail.profile,
+        tickets=detail.tickets,
     )
 
 

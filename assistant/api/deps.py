@@ -12,12 +12,12 @@ from fastapi import Cookie, Depends, Header, Request
 from starlette.requests import HTTPConnection
 
 from assistant.api.errors import ApiError
+from assistant.assembly import Assistant
 from assistant.conversations import ConversationService
 from assistant.metrics import ServiceMetrics
 from assistant.persistence.records import StaffAccount, StaffRole
 from assistant.persistence.repositories import Store
 from assistant.proactive import ProactiveDispatcher
-from assistant.service import Assistant
 from assistant.settings import Settings, origin_of
 from assistant.staff import CsrfError, StaffAuth, require_role
 from channels.bus import Bus

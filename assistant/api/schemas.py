@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.conversations.desk import ProfileView
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -182,20 +183,6 @@ class StaffEvent(BaseModel):
     kind: str
     payload: dict[str, Any]
     created_at: datetime
-
-
-class Holding(BaseModel):
-    code: str
-    name: str
-    quantity: int
-
-
-class ProfileView(BaseModel):
-    investor_id: str
-    name: str
-    risk_level: str | None
-    permissions: list[str]
-    holdings: list[Holding]
 
 
 class ConversationDetail(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
@@ -19,7 +18,16 @@ from assistant.staff import StaffAuth, StaffError
 from channels.bus import Message
 from channels.console_socket import ConsoleAgent, ConsoleRefusedError, ConsoleUnavailableError
 from channels.investor_socket import OpenedConversation, RefusedError
-from channels.protocol import Ack, ClientTyping, ErrorCode, Feedback, Hello, Mute, UserMessage
+from channels.protocol import (
+    Ack,
+    ClientTyping,
+    ErrorCode,
+    Feedback,
+    Hello,
+    Mute,
+    QueueItem,
+    UserMessage,
+)
 
 router = APIRouter()
 
@@ -138,7 +146,7 @@ class ConsoleChannel:
             raise refusal from exc
         return ConsoleAgent(account.id, account.username, account.display_name)
 
-    async def queue(self) -> list[dict[str, Any]]:
+    async def queue(self) -> list[QueueItem]:
         with _console_storage():
             return await self.service.queue()
 

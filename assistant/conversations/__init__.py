@@ -53,7 +53,6 @@ from assistant.conversations.errors import (
 from assistant.conversations.facade import ConversationService
 from assistant.conversations.frames import frame_of, staff_event
 from assistant.conversations.presence import PushDeliverer
-from assistant.conversations.tickets import TurnTicketSink
 
 __all__ = [
     "AlreadyClaimedError",
@@ -70,7 +69,6 @@ __all__ = [
     "ReplyDelayedError",
     "SeqOutOfRangeError",
     "StorageBusyError",
-    "TurnTicketSink",
     "frame_of",
     "staff_event",
 ]

@@ -11,7 +11,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from assistant.conversation import ConversationState
 from assistant.conversations import frames
 from assistant.conversations.concurrency import BackgroundTasks, ConversationLocks
 from assistant.conversations.errors import (
@@ -19,6 +18,7 @@ from assistant.conversations.errors import (
     NotYourConversationError,
     StorageBusyError,
 )
+from assistant.dialogue_models import ConversationState
 from assistant.persistence.records import Conversation, ConversationStatus, Event, EventKind
 from assistant.persistence.repositories import StorageUnavailableError, Store
 from channels.bus import Bus, Message

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+
+from pydantic import BaseModel
 
 from assistant.accounts import AccountSystem
 from assistant.compliance import BLOCKING_KINDS, ComplianceGuard
@@ -25,12 +26,43 @@ from assistant.persistence.records import (
     Event,
     EventKind,
     StaffAccount,
+    Ticket,
     TicketStatus,
 )
 from assistant.pii import mask_pii
+from channels.protocol import QueueItem, StaffEvent
 from channels.topics import STAFF_TOPIC
 
 logger = logging.getLogger(__name__)
+
+
+class Holding(BaseModel):
+    """One position in an investor's account, as the console shows it."""
+
+    code: str
+    name: str
+    quantity: int
+
+
+class ProfileView(BaseModel):
+    """What the console shows of the investor beside the transcript."""
+
+    investor_id: str
+    name: str
+    risk_level: str | None
+    permissions: list[str]
+    holdings: list[Holding]
+
+
+class DeskDetail(BaseModel):
+    """One conversation as the desk reads it: the record, the transcript with notes, the
+    investor's profile (``None`` when the account system does not know them) and the
+    tickets."""
+
+    conversation: Conversation
+    events: list[StaffEvent]
+    profile: ProfileView | None
+    tickets: list[Ticket]
 
 
 class Desk:
@@ -48,7 +80,7 @@ class Desk:
         self.guard = guard
         self.accounts = accounts
 
-    async def queue(self) -> list[dict[str, Any]]:
+    async def queue(self) -> list[QueueItem]:
         """Waiting and held conversations, most urgent first, as the console lists them."""
         core = self.core
         async with core.storage():
@@ -58,24 +90,24 @@ class Desk:
         for conversation in conversations:
             since = conversation.escalated_at or conversation.updated_at
             items.append(
-                {
-                    "conversation_id": conversation.id,
-                    "investor_id": conversation.investor_id,
-                    "status": conversation.status.value,
-                    "priority": conversation.priority,
-                    "reason": conversation.escalation_reason,
-                    "summary": conversation.summary,
-                    "escalated_at": _iso(conversation.escalated_at),
-                    "waiting_s": round(max(0.0, (now - since).total_seconds()), 1),
-                    "agent_id": conversation.agent_id,
-                    "agent_name": await core.agent_name(conversation.agent_id),
-                    "language": conversation.language,
-                    "last_message": await self._last_investor_text(conversation),
-                }
+                QueueItem(
+                    conversation_id=conversation.id,
+                    investor_id=conversation.investor_id,
+                    status=conversation.status.value,
+                    priority=conversation.priority,
+                    reason=conversation.escalation_reason,
+                    summary=conversation.summary,
+                    escalated_at=_iso(conversation.escalated_at),
+                    waiting_s=round(max(0.0, (now - since).total_seconds()), 1),
+                    agent_id=conversation.agent_id,
+                    agent_name=await core.agent_name(conversation.agent_id),
+                    language=conversation.language,
+                    last_message=await self._last_investor_text(conversation),
+                )
             )
         return items
 
-    async def detail(self, conversation_id: str) -> dict[str, Any]:
+    async def detail(self, conversation_id: str) -> DeskDetail:
         """Everything the console shows for one conversation, notes included."""
         core = self.core
         conversation = await core.get(conversation_id)
@@ -85,20 +117,23 @@ class Desk:
             )
             tickets = await core.store.tickets.for_conversation(conversation_id)
         profile = await self.accounts.profile(conversation.investor_id)
-        return {
-            "conversation": conversation,
-            "events": [frames.staff_event(event) for event in events],
-            "profile": None
+        return DeskDetail(
+            conversation=conversation,
+            events=[frames.staff_event(event) for event in events],
+            profile=None
             if profile is None
-            else {
-                "investor_id": profile.investor_id,
-                "name": profile.name,
-                "risk_level": profile.risk_level,
-                "permissions": sorted(profile.permissions),
-                "holdings": [holding.model_dump(mode="json") for holding in profile.holdings],
-            },
-            "tickets": tickets,
-        }
+            else ProfileView(
+                investor_id=profile.investor_id,
+                name=profile.name,
+                risk_level=profile.risk_level,
+                permissions=sorted(profile.permissions),
+                holdings=[
+                    Holding(code=holding.code, name=holding.name, quantity=holding.quantity)
+                    for holding in profile.holdings
+                ],
+            ),
+            tickets=tickets,
+        )
 
     async def claim(self, staff: StaffAccount, conversation_id: str) -> Conversation:
         """Take a queued conversation; exactly one of several simultaneous claimers wins."""

@@ -9,19 +9,19 @@ from typing import Any
 
 from assistant.accounts import AccountSystem
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import Language
 from assistant.conversations.core import ConversationCore
-from assistant.conversations.desk import Desk
+from assistant.conversations.desk import Desk, DeskDetail
 from assistant.conversations.investors import Investors
 from assistant.conversations.presence import ConnectListener, Presence
 from assistant.conversations.tickets import Tickets, TurnInProgress
 from assistant.conversations.turns import Turns
 from assistant.dialogue import DialoguePolicy
+from assistant.dialogue_models import Language
 from assistant.persistence.records import Conversation, Event, StaffAccount
 from assistant.persistence.repositories import Store
 from assistant.settings import Settings
 from channels.bus import Bus, Message
-from channels.protocol import Ack
+from channels.protocol import Ack, QueueItem
 
 
 class ConversationService:
@@ -141,10 +141,10 @@ class ConversationService:
 
     # staff desk --------------------------------------------------------------------
 
-    async def queue(self) -> list[dict[str, Any]]:
+    async def queue(self) -> list[QueueItem]:
         return await self.desk.queue()
 
-    async def detail(self, conversation_id: str) -> dict[str, Any]:
+    async def detail(self, conversation_id: str) -> DeskDetail:
         return await self.desk.detail(conversation_id)
 
     async def claim(self, staff: StaffAccount, conversation_id: str) -> Conversation:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from assistant.conversation import BotReply
+from assistant.dialogue_models import BotReply
 from assistant.persistence.records import Event
 from channels.bus import Message
 from channels.protocol import (
@@ -33,14 +33,21 @@ def frame_of(event: Event) -> Message:
     return frame.model_dump(mode="json")
 
 
-def staff_event(event: Event) -> Message:
+def staff_event(event: Event) -> StaffEvent:
     """An event as the console receives it."""
-    return _staff_event(event).model_dump(mode="json")
+    return StaffEvent.model_validate(
+        {
+            "seq": event.seq,
+            "kind": event.kind.value,
+            "payload": event.payload,
+            "created_at": event.created_at.isoformat(),
+        }
+    )
 
 
 def staff_notice(conversation_id: str, event: Event) -> Message:
     """An event of one conversation, on the staff topic."""
-    notice = EventNotice(conversation_id=conversation_id, event=_staff_event(event))
+    notice = EventNotice(conversation_id=conversation_id, event=staff_event(event))
     return notice.model_dump(mode="json")
 
 
@@ -82,14 +89,3 @@ def reply_payload(reply: BotReply, reply_to: str | None, stream_id: str | None) 
         "quick_replies": reply.quick_replies,
         "flags": reply.flags,
     }
-
-
-def _staff_event(event: Event) -> StaffEvent:
-    return StaffEvent.model_validate(
-        {
-            "seq": event.seq,
-            "kind": event.kind.value,
-            "payload": event.payload,
-            "created_at": event.created_at.isoformat(),
-        }
-    )

@@ -8,10 +8,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from assistant.conversation import Language
 from assistant.conversations import frames
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.investors import Investors
+from assistant.dialogue_models import Language
 from assistant.persistence.records import ConversationStatus, EventKind, OutboxItem
 from assistant.persistence.repositories import DuplicateMessageError
 from assistant.proactive.events import PushPayload

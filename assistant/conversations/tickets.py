@@ -4,14 +4,13 @@ history entry for every step a person takes on the conversation."""
 from __future__ import annotations
 
 import secrets
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from assistant.conversation import EscalationDecision
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.errors import StorageBusyError
+from assistant.dialogue_models import EscalationDecision
 from assistant.flows import TicketStoreUnavailableError
 from assistant.persistence.records import Conversation, StaffAccount, Ticket, TicketStatus
 from assistant.persistence.repositories import StorageError
@@ -30,36 +29,21 @@ class ComplaintFiler(Protocol):
 
 @dataclass
 class TurnInProgress:
-    """What the ticket sink needs to know about the turn in progress."""
+    """One conversation's turn, as the complaint flow's :class:`assistant.flows.TicketSink`:
+    the service hands it to the dialogue policy in the turn's
+    :class:`assistant.flows.FlowContext`, and the ticket it files is remembered here so
+    that the turn's escalation reuses it."""
 
     service: ComplaintFiler
     conversation_id: str
     investor_id: str
     ticket_id: str | None = None
 
-
-CURRENT_TURN: ContextVar[TurnInProgress | None] = ContextVar(
-    "brokerdesk_current_turn", default=None
-)
-
-
-class TurnTicketSink:
-    """The complaint flow's :class:`assistant.flows.TicketSink`, filing into the ticket store.
-
-    The flow's ``open_ticket`` names no conversation (the flows are shared by
-    every conversation), so the service marks the turn in progress with a
-    context variable and this sink reads it. Outside a service turn (the CLI's
-    ``ask``) there is no store, and the flow hands the complaint to a person.
-    """
-
     async def open_ticket(
         self, category: str, description: str, contact: str, priority: int
     ) -> str:
-        turn = CURRENT_TURN.get()
-        if turn is None:
-            raise TicketStoreUnavailableError("no conversation turn in progress")
-        return await turn.service.open_complaint_ticket(
-            turn, category=category, description=description, contact=contact, priority=priority
+        return await self.service.open_complaint_ticket(
+            self, category=category, description=description, contact=contact, priority=priority
         )
 
 

@@ -8,7 +8,6 @@ import logging
 from datetime import timedelta
 
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import Action, BotReply, ConversationState
 from assistant.conversations import frames
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.errors import (
@@ -17,11 +16,14 @@ from assistant.conversations.errors import (
     StorageBusyError,
 )
 from assistant.conversations.streaming import ChunkRelay
-from assistant.conversations.tickets import CURRENT_TURN, Tickets, TurnInProgress
+from assistant.conversations.tickets import Tickets, TurnInProgress
 from assistant.dialogue import DialoguePolicy
+from assistant.dialogue_models import Action, BotReply, ConversationState
+from assistant.flows import FlowContext
 from assistant.persistence.records import ConversationStatus, Event, EventKind, TurnRecord
 from assistant.persistence.repositories import DuplicateMessageError, StorageUnavailableError
 from assistant.pii import mask_pii
+from assistant.templates import template
 from channels.bus import Message
 from channels.protocol import Ack, Error, ErrorCode
 from channels.topics import STAFF_TOPIC, conversation_topic
@@ -31,13 +33,6 @@ logger = logging.getLogger(__name__)
 _REPLY_STORE_ATTEMPTS = (0.2, 0.5, 1.0)
 _PENDING_LEASE_S = 30.0  # a sweep owns a pending turn this long, then another may retry it
 MAX_TURN_ATTEMPTS = 5  # sweeps before the investor gets an apology instead of an answer
-_GIVE_UP_TEXT = {
-    "zh": "抱歉，系统繁忙，您刚才的问题没能及时回答。请再问一次，或回复“转人工”联系客服。",
-    "en": (
-        "Sorry, the system was busy and your last question could not be answered in time. "
-        "Please ask again, or reply “agent” to reach a person."
-    ),
-}
 
 
 class Turns:
@@ -182,15 +177,14 @@ class Turns:
             )
             turn = TurnInProgress(self.tickets, conversation_id, conversation.investor_id)
             await core.publish(topic, frames.typing("bot", active=True))
-            token = CURRENT_TURN.set(turn)
             try:
-                reply = await self.policy.respond(state, text, stream=relay)
+                reply = await self.policy.respond(
+                    state, text, stream=relay, flow_context=FlowContext(tickets=turn)
+                )
                 event = await self._complete_turn(conversation_id, message, reply, state, relay)
             except BaseException:
                 await self._stop_typing(topic, relay)
                 raise
-            finally:
-                CURRENT_TURN.reset(token)
             if event is None:
                 # Another process answered it first (a sweep raced a slow first try).
                 await self._stop_typing(topic, relay)
@@ -249,7 +243,7 @@ class Turns:
             state = core.state_of(conversation)
             language = state.language
             apology = BotReply(
-                text=_GIVE_UP_TEXT[language],
+                text=template("turn_gave_up", language),
                 language=language,
                 action=Action.FAILED,
                 quick_replies=["转人工" if language == "zh" else "agent"],

@@ -1,4 +1,4 @@
-"""The brokerage's four multi-turn flows, built on the declarative engine in ``intents.flows``.
+"""The brokerage's four multi-turn flows, on the declarative engine in ``intents.flow_engine``.
 
 * ``account_opening``: what an investor needs before opening an account,
   what is missing, a suitability hint, and a watch-list screening of the name;
@@ -12,7 +12,7 @@
   to take, a password, verification code or full ID number.
 
 Each flow is a module of the same name: its slot readers, its wording and a
-function that returns its :class:`~intents.flows.FlowDefinition`. What they
+function that returns its :class:`~intents.flow_engine.FlowDefinition`. What they
 share lives beside them:
 
 * ``rules``: age limits, product labels, the risk level each product needs
@@ -24,10 +24,12 @@ share lives beside them:
 
 Async completion: the eligibility check and the complaint ticket need I/O
 (``AccountSystem``, ``TicketSink``), so their ``on_complete`` is a coroutine
-function and :meth:`intents.flows.FlowEngine.step` awaits it. The other two
-complete synchronously through the same engine.
+function and :meth:`intents.flow_engine.FlowEngine.step` awaits it. The other two
+complete synchronously through the same engine. What a flow may touch for one
+conversation's turn (where its ticket goes) comes with each step as a
+:class:`~assistant.flows.context.FlowContext`.
 
-Hand-overs come back from the engine as an ``intents.flows.Handoff`` (intents
+Hand-overs come back from the engine as an ``intents.flow_engine.Handoff`` (intents
 cannot import the assistant's types); :func:`escalation_for` turns one into
 the conversation's :class:`EscalationDecision`. :class:`BrokerageFlows` wraps
 engine and definitions for the dialogue policy (its ``FlowRunner``).
@@ -37,11 +39,8 @@ Risk levels come from the one suitability table, :mod:`assistant.suitability`;
 (assets, trading experience).
 """
 
-from assistant.flows.complaint import (
-    COMPLAINT_PRIORITY,
-    TicketSink,
-    TicketStoreUnavailableError,
-)
+from assistant.flows.complaint import COMPLAINT_PRIORITY, TicketStoreUnavailableError
+from assistant.flows.context import FlowContext, TicketSink
 from assistant.flows.guards import find_secret
 from assistant.flows.rules import PERMISSION_RULES, Product, read_board, required_risk_level
 from assistant.flows.runner import BrokerageFlows, build_flows, escalation_for
@@ -50,6 +49,7 @@ __all__ = [
     "COMPLAINT_PRIORITY",
     "PERMISSION_RULES",
     "BrokerageFlows",
+    "FlowContext",
     "Product",
     "TicketSink",
     "TicketStoreUnavailableError",

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 
 from assistant.accounts import RISK_LEVELS
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.flows.guards import secret_guard
 from assistant.flows.rules import (
     ADULT_AGE,
@@ -26,7 +26,7 @@ from assistant.flows.rules import (
 )
 from assistant.flows.wording import bullets
 from assistant.watchlist import WatchList
-from intents.flows import (
+from intents.flow_engine import (
     FlowAnswers,
     FlowDefinition,
     FlowOutcome,

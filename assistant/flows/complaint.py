@@ -1,16 +1,17 @@
 """The ``complaint`` flow: category, description and contact preference, then a
-ticket through a :class:`TicketSink` and a hand-over to a person."""
+ticket through the turn's :class:`~assistant.flows.context.TicketSink` and a hand-over to a
+person."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Protocol
 
 from assistant.errors import AssistantError
+from assistant.flows.context import context_of
 from assistant.flows.guards import secret_guard
 from assistant.flows.wording import choices_from
-from intents.flows import (
+from intents.flow_engine import (
     FlowAnswers,
     FlowDefinition,
     FlowOutcome,
@@ -28,19 +29,6 @@ class TicketStoreUnavailableError(AssistantError):
 
     code = "ticket_store_unavailable"
     internal = True
-
-
-class TicketSink(Protocol):
-    """Where complaint tickets are filed (the ticket store, a CRM)."""
-
-    async def open_ticket(
-        self, category: str, description: str, contact: str, priority: int
-    ) -> str:
-        """File a ticket and return its id.
-
-        Raises :class:`TicketStoreUnavailableError` when the store cannot take it.
-        """
-        ...
 
 
 read_complaint_category = keyword_choice(
@@ -127,14 +115,16 @@ _CONTACTS: Mapping[str, Localized] = {
 }
 
 
-def complaint_flow(tickets: TicketSink | None) -> FlowDefinition:
-    """Takes a complaint, files a ticket through ``tickets`` and hands over to a person.
+def complaint_flow() -> FlowDefinition:
+    """Takes a complaint, files a ticket through the step's context (its ``tickets``) and
+    hands over to a person.
 
-    Without a ticket store (``None``) or with one that is down, the complaint
-    still reaches a person, whose summary says to file it by hand.
+    Without a ticket store (no context, or one without ``tickets``) or with one that is
+    down, the complaint still reaches a person, whose summary says to file it by hand.
     """
 
     async def complete(answers: FlowAnswers) -> FlowOutcome:
+        tickets = context_of(answers.context).tickets
         category = str(answers.slots["category"])
         description = str(answers.slots["description"])
         contact = str(answers.slots["contact"])

@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from assistant.conversation import Language
-from intents.flows import Localized, normalise
+from assistant.dialogue_models import Language
+from intents.flow_engine import Localized, normalise
 
 SecretKind = Literal["id_number", "password", "code"]
 

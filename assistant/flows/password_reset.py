@@ -8,7 +8,14 @@ from collections.abc import Mapping
 
 from assistant.flows.guards import password_guard
 from assistant.flows.wording import choices_from
-from intents.flows import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot, keyword_choice
+from intents.flow_engine import (
+    FlowAnswers,
+    FlowDefinition,
+    FlowOutcome,
+    Localized,
+    Slot,
+    keyword_choice,
+)
 
 read_password_kind = keyword_choice(
     {

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from assistant.accounts import AccountSystem, InvestorProfile
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.flows.guards import secret_guard
 from assistant.flows.rules import (
     ADULT_AGE,
@@ -24,7 +24,7 @@ from assistant.flows.rules import (
     risk_at_least,
 )
 from assistant.flows.wording import bullets
-from intents.flows import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot
+from intents.flow_engine import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot
 
 
 def _money(amount: Decimal, language: Language) -> str:

@@ -19,7 +19,7 @@ from assistant.boards import Board as Board
 from assistant.boards import Product as Product
 from assistant.boards import read_board as read_board
 from assistant.suitability import PRODUCT_RISK
-from intents.flows import Localized
+from intents.flow_engine import Localized
 
 ADULT_AGE = 18
 MIN_ACCOUNT_AGE = 16

@@ -2,14 +2,16 @@
 
 :func:`build_flows` keys every flow by the name the intent catalogue uses;
 :class:`BrokerageFlows` is the policy's ``FlowRunner``; :func:`escalation_for`
-turns an engine :class:`~intents.flows.Handoff` into the conversation's
-:class:`~assistant.conversation.EscalationDecision`.
+turns an engine :class:`~intents.flow_engine.Handoff` into the conversation's
+:class:`~assistant.dialogue_models.EscalationDecision`.
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from assistant.accounts import AccountSystem
-from assistant.conversation import (
+from assistant.dialogue_models import (
     ConversationState,
     EscalationDecision,
     EscalationReason,
@@ -18,21 +20,20 @@ from assistant.conversation import (
     Language,
 )
 from assistant.flows.account_opening import account_opening_flow
-from assistant.flows.complaint import TicketSink, complaint_flow
+from assistant.flows.complaint import complaint_flow
+from assistant.flows.context import FlowContext
 from assistant.flows.password_reset import password_reset_flow
 from assistant.flows.permission_eligibility import permission_eligibility_flow
 from assistant.watchlist import WatchList
-from intents.flows import FlowDefinition, FlowEngine, FlowStep
+from intents.flow_engine import FlowDefinition, FlowEngine, FlowStep
 
 
-def build_flows(
-    accounts: AccountSystem, watchlist: WatchList, tickets: TicketSink | None = None
-) -> dict[str, FlowDefinition]:
+def build_flows(accounts: AccountSystem, watchlist: WatchList) -> dict[str, FlowDefinition]:
     """Every brokerage flow, keyed by the ``flow`` name the intent catalogue uses."""
     flows = (
         account_opening_flow(watchlist),
         permission_eligibility_flow(accounts),
-        complaint_flow(tickets),
+        complaint_flow(),
         password_reset_flow(),
     )
     return {flow.name: flow for flow in flows}
@@ -49,8 +50,37 @@ def escalation_for(step: FlowStep) -> EscalationDecision | None:
     )
 
 
+class FlowRunner(Protocol):
+    """The multi-turn flows, as the policy sees them (see :mod:`assistant.flows`)."""
+
+    def can_run(self, name: str, conversation: ConversationState) -> bool:
+        """Whether the flow exists and makes sense for this conversation."""
+        ...
+
+    async def start(
+        self,
+        name: str,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
+    ) -> FlowTurn: ...
+
+    async def advance(
+        self,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
+    ) -> FlowTurn | None:
+        """The next step of the active flow, or None if the text does not answer its question."""
+        ...
+
+    def resume_prompt(self, flow: FlowState, language: Language) -> FlowTurn: ...
+
+
 class BrokerageFlows:
-    """The brokerage flows as the dialogue policy runs them (``assistant.dialogue.FlowRunner``).
+    """The brokerage flows as the dialogue policy runs them (its :class:`FlowRunner`).
 
     :meth:`advance` returns ``None`` when the message answers nothing the
     flow could use, so the policy can treat it as a question of its own and
@@ -63,10 +93,9 @@ class BrokerageFlows:
         *,
         accounts: AccountSystem,
         watchlist: WatchList,
-        tickets: TicketSink | None = None,
         engine: FlowEngine | None = None,
     ) -> None:
-        self.definitions = build_flows(accounts, watchlist, tickets)
+        self.definitions = build_flows(accounts, watchlist)
         self._engine = engine or FlowEngine()
 
     # An eligibility check reads the investor's account; an anonymous visitor
@@ -79,15 +108,29 @@ class BrokerageFlows:
         return conversation.investor_id is not None or name not in self.NEEDS_INVESTOR
 
     async def start(
-        self, name: str, conversation: ConversationState, text: str, language: Language
+        self,
+        name: str,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
     ) -> FlowTurn:
         step = await self._engine.step(
-            self.definitions[name], None, text, language, investor_id=conversation.investor_id
+            self.definitions[name],
+            None,
+            text,
+            language,
+            investor_id=conversation.investor_id,
+            context=context,
         )
         return _turn(step)
 
     async def advance(
-        self, conversation: ConversationState, text: str, language: Language
+        self,
+        conversation: ConversationState,
+        text: str,
+        language: Language,
+        context: FlowContext | None = None,
     ) -> FlowTurn | None:
         state = conversation.flow
         if state is None or state.name not in self.definitions:
@@ -96,7 +139,7 @@ class BrokerageFlows:
         if not self._engine.accepts(definition, state, text):
             return None
         step = await self._engine.step(
-            definition, state, text, language, investor_id=conversation.investor_id
+            definition, state, text, language, investor_id=conversation.investor_id, context=context
         )
         return _turn(step)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from intents.flows import Localized
+from intents.flow_engine import Localized
 
 
 def bullets(lines: list[str]) -> str:

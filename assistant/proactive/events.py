@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from assistant.accounts import InvestorProfile, RiskLevel
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from channels.protocol import RuleKind as RuleKind
 from channels.protocol import SuggestionKind as SuggestionKind
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.proactive.errors import ProactiveConfigError, PushRefusedError
 from assistant.proactive.events import ProactiveEvent, PushPayload, PushText, SuggestionKind
 from assistant.proactive.rules import QUIET_EXEMPT_KINDS

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from assistant.accounts import JsonAccountSystem
+from assistant.assembly import build_account_system
 from assistant.compliance import ComplianceGuard
 from assistant.proactive.errors import ProactiveDataError, PushRefusedError
 from assistant.proactive.events import PushPayload
@@ -23,7 +24,6 @@ from assistant.proactive.policy import PushPolicy, aware
 from assistant.proactive.rules import RuleSource
 from assistant.proactive.signals import JsonPortfolioFeed, QuestionLog, SignalCollector
 from assistant.proactive.sources import EventSource, exchange_date, sources_from_paths
-from assistant.service import build_account_system
 
 if TYPE_CHECKING:
     from assistant.accounts import AccountSystem

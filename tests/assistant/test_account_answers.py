@@ -26,7 +26,7 @@ from assistant.account_answers import (
 from assistant.account_queries import ACCOUNT_QUERY_KINDS
 from assistant.accounts import EXCHANGE_TIME, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.pii import find_pii
 from tests.utils.account_records import transfer_record
 

@@ -268,7 +268,7 @@ def test_a_url_that_is_not_http_is_refused_at_construction() -> None:
 
 
 def test_the_settings_choose_the_http_system_only_when_its_url_is_set(tmp_path: Path) -> None:
-    from assistant.service import build_account_system
+    from assistant.assembly import build_account_system
 
     sample = build_account_system(Settings(state_dir=tmp_path))
     remote = build_account_system(

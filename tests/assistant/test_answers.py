@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.answers import GroundedComposer, asks_yes_no
-from assistant.conversation import Action
+from assistant.dialogue_models import Action
 from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 
 

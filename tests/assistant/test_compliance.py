@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.compliance import BLOCKING_KINDS, ComplianceGuard
-from assistant.conversation import Language
+from assistant.dialogue_models import Language
 from assistant.settings import Settings
 from assistant.templates import template, template_names
 from intents.catalogue import load_catalogue

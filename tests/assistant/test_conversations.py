@@ -22,9 +22,8 @@ from assistant.conversations import (
     PushDeliverer,
     ReplyDelayedError,
     SeqOutOfRangeError,
-    TurnTicketSink,
 )
-from assistant.conversations.tickets import CURRENT_TURN, TurnInProgress
+from assistant.conversations.tickets import TurnInProgress
 from assistant.conversations.turns import MAX_TURN_ATTEMPTS
 from assistant.persistence.records import (
     ConversationStatus,
@@ -266,15 +265,11 @@ async def test_a_message_that_fails_every_try_gets_an_apology(
 
 async def test_a_complaint_filed_again_by_a_retried_turn_keeps_one_ticket(service, store) -> None:
     conversation = await service.open_conversation("INV-1001")
-    sink = TurnTicketSink()
 
     async def file(description: str) -> str:
         # What the complaint flow does inside a turn; a sweep's retry does it again.
-        token = CURRENT_TURN.set(TurnInProgress(service, conversation.id, "INV-1001"))
-        try:
-            return await sink.open_ticket("service", description, "phone", 80)
-        finally:
-            CURRENT_TURN.reset(token)
+        turn = TurnInProgress(service, conversation.id, "INV-1001")
+        return await turn.open_ticket("service", description, "phone", 80)
 
     first = await file("客服态度差，电话13812345678")
     again = await file("客服态度差，电话13812345678")
@@ -402,8 +397,8 @@ async def test_agent_replies_are_masked_and_notes_stay_internal(service, store) 
     assert [f["type"] for f in transcript][-2:] == ["agent_joined", "agent_message"]
     assert "13812345678" not in str(transcript)
     assert "138****5678" in transcript[-1]["text"]
-    assert detail["events"][-1]["kind"] == "note"
-    assert "13812345678" not in str(detail["events"])
+    assert detail.events[-1].kind == "note"
+    assert "13812345678" not in str(detail.events)
 
 
 async def test_an_agent_reply_that_promises_returns_is_refused_and_kept_for_review(

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
-from assistant.conversation import Action, ConversationState, EscalationReason, Speaker
-from assistant.service import Assistant, build_assistant
+from assistant.assembly import Assistant, build_assistant
+from assistant.dialogue_models import Action, ConversationState, EscalationReason, Speaker
+from assistant.flows import FlowContext
 from assistant.settings import Settings
 
 
@@ -170,6 +171,38 @@ async def test_complaint_intake_ends_with_a_ticket_and_priority_escalation(
     assert reply.escalation is not None
     assert reply.escalation.reason is EscalationReason.COMPLAINT
     assert reply.escalation.priority >= 80
+
+
+class FilingSink:
+    """A ticket store that keeps what it was given: our own boundary, implemented for real."""
+
+    def __init__(self) -> None:
+        self.filed: list[tuple[str, str, str, int]] = []
+
+    async def open_ticket(
+        self, category: str, description: str, contact: str, priority: int
+    ) -> str:
+        self.filed.append((category, description, contact, priority))
+        return f"TK-{len(self.filed)}"
+
+
+async def test_a_complaint_is_filed_through_the_turns_flow_context(bot: Assistant) -> None:
+    state = conversation("INV-1001")
+    sink = FilingSink()
+    context = FlowContext(tickets=sink)
+    reply = await bot.policy.respond(state, "我要投诉你们的客服态度", flow_context=context)
+    turns = 0
+    while reply.action is Action.FLOW and turns < 5:
+        answer = (
+            reply.quick_replies[0] if reply.quick_replies else "上周打电话客服一直推诿，问题没解决"
+        )
+        reply = await bot.policy.respond(state, answer, flow_context=context)
+        turns += 1
+
+    assert [category for category, *_ in sink.filed] == ["service"]
+    assert reply.escalation is not None
+    assert "TK-1" in reply.escalation.summary
+    assert "TICKET NOT FILED" not in reply.escalation.summary
 
 
 def test_the_metric_adapter_is_off_unless_configured(bot: Assistant, sample_kb, tmp_path) -> None:

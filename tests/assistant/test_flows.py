@@ -11,11 +11,13 @@ from typing import get_args
 import pytest
 
 from assistant.accounts import JsonAccountSystem
-from assistant.conversation import ConversationState, EscalationReason, Language
+from assistant.dialogue_models import ConversationState, EscalationReason, Language
 from assistant.flows import (
     COMPLAINT_PRIORITY,
     PERMISSION_RULES,
     BrokerageFlows,
+    FlowContext,
+    TicketSink,
     TicketStoreUnavailableError,
     build_flows,
     escalation_for,
@@ -24,7 +26,7 @@ from assistant.flows import (
 )
 from assistant.watchlist import WatchList
 from intents.catalogue import load_catalogue
-from intents.flows import FlowDefinition, FlowEngine, FlowState, FlowStep, HandoffReason
+from intents.flow_engine import FlowDefinition, FlowEngine, FlowState, FlowStep, HandoffReason
 
 ROOT = Path(__file__).resolve().parents[2]
 INVESTORS = ROOT / "data" / "accounts" / "investors.json"
@@ -62,8 +64,8 @@ def tickets() -> RecordingTicketSink:
 
 
 @pytest.fixture
-def flows(tickets: RecordingTicketSink) -> dict[str, FlowDefinition]:
-    return build_flows(JsonAccountSystem(INVESTORS), WatchList.from_csv(WATCHLIST), tickets)
+def flows() -> dict[str, FlowDefinition]:
+    return build_flows(JsonAccountSystem(INVESTORS), WatchList.from_csv(WATCHLIST))
 
 
 @pytest.fixture
@@ -82,11 +84,15 @@ async def converse(
     messages: Sequence[str],
     language: Language = "zh",
     investor_id: str | None = None,
+    tickets: TicketSink | None = None,
 ) -> list[FlowStep]:
     steps: list[FlowStep] = []
     state = None
+    context = FlowContext(tickets=tickets)
     for text in messages:
-        step = await engine.step(flow, state, text, language, investor_id=investor_id)
+        step = await engine.step(
+            flow, state, text, language, investor_id=investor_id, context=context
+        )
         steps.append(step)
         state = step.state
     return steps
@@ -389,6 +395,7 @@ async def test_a_complaint_opens_a_ticket_and_hands_over(
         engine,
         flows["complaint"],
         ["我要投诉", "费用", "短", "上个月佣金被多收了200元，要求退还", "电话"],
+        tickets=tickets,
     )
 
     assert [step.status for step in steps] == ["asking", "asking", "reprompt", "asking", "handoff"]
@@ -415,6 +422,7 @@ async def test_a_complaint_that_names_its_category_skips_that_question(
             "email",
         ],
         "en",
+        tickets=tickets,
     )
 
     assert steps[0].slots == {"category": "trading_system"}
@@ -448,6 +456,7 @@ async def test_a_complaint_is_not_lost_when_the_ticket_store_is_down(
         engine,
         flows["complaint"],
         ["投诉", "人员行为", "客户经理推销时承诺保本，结果亏损", "App消息"],
+        tickets=tickets,
     )
 
     final = steps[-1]
@@ -598,11 +607,10 @@ async def test_an_english_resume_names_the_flow(
 
 
 @pytest.fixture
-def runner(tickets: RecordingTicketSink, clock: Clock) -> BrokerageFlows:
+def runner(clock: Clock) -> BrokerageFlows:
     return BrokerageFlows(
         accounts=JsonAccountSystem(INVESTORS),
         watchlist=WatchList.from_csv(WATCHLIST),
-        tickets=tickets,
         engine=FlowEngine(clock=clock),
     )
 

@@ -12,8 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from assistant.app import build_app_assistant
-from assistant.service import Assistant
+from assistant.assembly import Assistant, build_assistant
 from assistant.settings import Settings
 from knowledge.errors import KnowledgeError
 from tests.utils.live_app import (
@@ -62,7 +61,7 @@ def test_readyz_is_not_ready_until_the_models_load(small_kb: Path, tmp_path: Pat
     def slow_build(_: Settings) -> Assistant:
         # Its own assistant: the app closes what it built when it stops.
         loaded.wait(120)
-        return build_app_assistant(Settings(state_dir=INTENT_CACHE_HOME, kb_dir=small_kb))
+        return build_assistant(Settings(state_dir=INTENT_CACHE_HOME, kb_dir=small_kb))
 
     app = LiveApp(app_settings(tmp_path, small_kb), build=slow_build).start()
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant.conversation import Action
+from assistant.dialogue_models import Action
 from assistant.llm import LlmComposer, LlmUnavailableError, build_chat_model, build_llm_composer
 from assistant.settings import Settings
 from assistant.templates import template

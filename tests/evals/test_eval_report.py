@@ -15,21 +15,16 @@ import pytest
 
 from evals.compare import MetricThreshold, compare
 from evals.errors import EvalError
-from evals.report import (
-    REPORT_FILE,
-    element,
-    escape,
+from evals.report import REPORT_FILE, render_report, write_report
+from evals.report import main as report_main
+from evals.report.charts import histogram
+from evals.report.markup import element, escape
+from evals.report.rankings import (
     failed_checks,
-    histogram,
     intent_rows,
     missed_phrases,
-    render_report,
     slowest_cases,
     worst_cases,
-    write_report,
-)
-from evals.report import (
-    main as report_main,
 )
 from evals.runner import PassageView, summarise
 from tests.utils.eval_outcomes import case_outcome

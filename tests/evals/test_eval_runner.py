@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evals.runner import CaseOutcome, summarise
+from evals.report.rankings import failed_checks
+from evals.runner import CaseOutcome, case_checks, summarise
 from tests.utils.eval_outcomes import case_outcome
 
 
@@ -46,3 +47,42 @@ def test_in_scope_accuracy_is_not_measured_without_in_scope_cases() -> None:
 
     assert summary["intent.in_scope_accuracy"] is None
     assert summary["intent.oos_recall"] == 1.0
+
+
+def test_a_check_the_case_does_not_ask_for_counts_as_met() -> None:
+    unasked = case_outcome("plain", expected_intent=None, predicted_intent="balance")
+
+    assert all(case_checks(unasked).values())
+    assert failed_checks(unasked) == []
+
+
+def test_the_sources_check_looks_at_the_top_five_retrieved_only() -> None:
+    sixth = case_outcome(
+        "deep",
+        ranked_sources=["a", "b", "c", "d", "e", "faq-fees"],
+        expected_sources=["faq-fees"],
+    )
+    fifth = sixth.model_copy(update={"ranked_sources": ["a", "b", "c", "d", "faq-fees"]})
+
+    assert case_checks(sixth)["sources"] is False
+    assert case_checks(fifth)["sources"] is True
+
+
+def test_the_report_names_the_checks_the_runner_failed_in_the_runner_order() -> None:
+    broken = case_outcome(
+        "broken",
+        predicted_intent="balance",
+        expect_escalation=True,
+        must_not_include_ok=False,
+        violations=["return_promise"],
+    )
+
+    assert list(case_checks(broken)) == [
+        "intent",
+        "escalation",
+        "must include",
+        "must not include",
+        "compliance",
+        "sources",
+    ]
+    assert failed_checks(broken) == ["intent", "escalation", "must not include", "compliance"]

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from assistant.service import build_assistant
+from assistant.assembly import build_assistant
 from assistant.settings import PROJECT_ROOT, Settings
 from evals.cases import load_cases
 from evals.compare import compare, compare_cases, load_thresholds

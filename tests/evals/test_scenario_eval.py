@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from assistant.conversation import Action, BotReply, EscalationDecision, EscalationReason, SourceRef
+from assistant.dialogue_models import (
+    Action,
+    BotReply,
+    EscalationDecision,
+    EscalationReason,
+    SourceRef,
+)
 from evals.scenarios import ScenarioOutcome, summarise, taken_route
 
 

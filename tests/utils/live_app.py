@@ -28,11 +28,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from assistant.api.deps import Runtime
-from assistant.app import build_app_assistant, create_app
+from assistant.app import create_app
+from assistant.assembly import Assistant, build_assistant
 from assistant.dialogue import DialoguePolicy
 from assistant.llm import LlmComposer, build_chat_model
 from assistant.persistence.records import ConversationStatus
-from assistant.service import Assistant
 from assistant.settings import Settings
 from tests.utils.processes import free_port, wait_until
 
@@ -47,7 +47,7 @@ INTENT_CACHE_HOME = Path(__file__).resolve().parents[2] / "var" / "test-cache"
 @cache
 def shared_assistant(kb_dir: Path) -> Assistant:
     """One assistant per session, built as the app builds it (complaints reach the store)."""
-    return build_app_assistant(Settings(state_dir=INTENT_CACHE_HOME, kb_dir=kb_dir))
+    return build_assistant(Settings(state_dir=INTENT_CACHE_HOME, kb_dir=kb_dir))
 
 
 def with_llm(assistant: Assistant, base_url: str, timeout_s: float = 10.0) -> Assistant:

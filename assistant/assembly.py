@@ -16,7 +16,7 @@ from assistant.compliance import ComplianceGuard
 from assistant.components import build_retriever, open_knowledge_base, out_of_scope_texts
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
-from assistant.flows import BrokerageFlows, TicketSink
+from assistant.flows import BrokerageFlows
 from assistant.settings import Settings
 from assistant.turn_caches import AnswerCache, CachedIntentClassifier
 from assistant.watchlist import WatchList
@@ -95,7 +95,6 @@ def build_assistant(
     *,
     kb_dir: Path | None = None,
     catalogue_path: Path | None = None,
-    tickets: TicketSink | None = None,
     accounts: AccountSystem | None = None,
 ) -> Assistant:
     """Open the knowledge base, train the intent classifier (cached embeddings), wire the policy."""
@@ -122,7 +121,6 @@ def build_assistant(
     flows = BrokerageFlows(
         accounts=accounts,
         watchlist=WatchList.from_csv(settings.watchlist_file),
-        tickets=tickets,
     )
 
     def search(text: str) -> list[RetrievedPassage]:

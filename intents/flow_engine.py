@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field
 from intents.errors import IntentError
 
 Language = Literal["zh", "en"]
-"""The languages every prompt is written in; the same literal as ``assistant.conversation``."""
+"""The languages every prompt is written in; the same literal as ``assistant.dialogue_models``."""
 
 SlotValue = str | int | bool
 """What a slot holds once filled: small, JSON-friendly values only."""
@@ -51,7 +51,7 @@ Extractor = Callable[[str], SlotValue | None]
 
 FlowStatus = Literal["asking", "reprompt", "completed", "cancelled", "expired", "handoff"]
 HandoffReason = Literal["flow_needs_human", "complaint"]
-"""Why a flow handed over; the values are those of ``assistant.conversation.EscalationReason``."""
+"""Why a flow handed over; the values of ``assistant.dialogue_models.EscalationReason``."""
 
 DEFAULT_CANCEL_WORDS: tuple[str, ...] = (
     "取消",
@@ -142,12 +142,23 @@ class FlowOutcome(BaseModel):
 
 @dataclass(frozen=True)
 class FlowAnswers:
-    """Everything ``on_complete`` gets: the filled slots and who is asking."""
+    """Everything ``on_complete`` gets: the filled slots, who is asking, and the context the
+    caller passed with the step (what the flow may touch for this turn, such as where to
+    file a ticket; the engine never looks inside it)."""
 
     flow: str
     slots: Mapping[str, SlotValue]
     language: Language
     investor_id: str | None = None
+    context: object | None = None
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """Who a step is for and what they let the flow touch, carried to ``on_complete``."""
+
+    investor_id: str | None
+    context: object | None
 
 
 OnComplete = Callable[[FlowAnswers], FlowOutcome | Awaitable[FlowOutcome]]
@@ -292,21 +303,24 @@ class FlowEngine:
         language: Language,
         *,
         investor_id: str | None = None,
+        context: object | None = None,
     ) -> FlowStep:
         """Advance ``definition`` by one investor message.
 
-        With ``state=None`` the message opens the flow. ``investor_id`` is
-        passed through to ``on_complete`` (an account lookup needs it).
+        With ``state=None`` the message opens the flow. ``investor_id`` and ``context``
+        are passed through to ``on_complete`` (an account lookup needs the one, filing a
+        ticket the other).
         """
+        caller = _Caller(investor_id, context)
         if state is None:
-            return await self._start(definition, text, language, investor_id)
+            return await self._start(definition, text, language, caller)
         if state.name != definition.name:
             raise FlowDefinitionError(
                 f"state belongs to flow {state.name!r}, not {definition.name!r}"
             )
         if self.is_expired(definition, state):
             notice = self._expired_notice(definition, language)
-            return await self._start(definition, text, language, investor_id, notice=notice)
+            return await self._start(definition, text, language, caller, notice=notice)
         if is_cancel(text, definition.cancel_words):
             reply = _CANCELLED.text(language).format(title=definition.title.text(language))
             return FlowStep(status="cancelled", reply=reply, state=None, slots=dict(state.slots))
@@ -327,7 +341,7 @@ class FlowEngine:
         if not new:
             return self._reprompt(definition, state, language)
         return await self._advance(
-            definition, state, filled, language, investor_id, notes=_comments(new, filled, language)
+            definition, state, filled, language, caller, notes=_comments(new, filled, language)
         )
 
     def resume(self, definition: FlowDefinition, state: FlowState, language: Language) -> FlowStep:
@@ -367,7 +381,7 @@ class FlowEngine:
         definition: FlowDefinition,
         text: str,
         language: Language,
-        investor_id: str | None,
+        caller: _Caller,
         notice: str | None = None,
     ) -> FlowStep:
         now = self._clock()
@@ -383,7 +397,7 @@ class FlowEngine:
         if definition.intro is not None and definition.next_slot(filled) is not None:
             notes.append(definition.intro.text(language))
         notes += _comments(new, filled, language)
-        step = await self._advance(definition, state, filled, language, investor_id, notes)
+        step = await self._advance(definition, state, filled, language, caller, notes)
         return step.model_copy(update={"status": status}) if step.status == "asking" else step
 
     async def _advance(
@@ -392,7 +406,7 @@ class FlowEngine:
         state: FlowState,
         filled: dict[str, SlotValue],
         language: Language,
-        investor_id: str | None,
+        caller: _Caller,
         notes: list[str],
     ) -> FlowStep:
         """Ask the next wanted slot, or complete when none is left."""
@@ -400,7 +414,9 @@ class FlowEngine:
             updated = state.model_copy(update={"slots": filled, "reprompts": 0})
             return self._ask(definition, updated, language, notes)
 
-        answers = FlowAnswers(definition.name, dict(filled), language, investor_id)
+        answers = FlowAnswers(
+            definition.name, dict(filled), language, caller.investor_id, caller.context
+        )
         result = definition.on_complete(answers)
         outcome: FlowOutcome = await result if inspect.isawaitable(result) else result
         return FlowStep(

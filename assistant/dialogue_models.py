@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.context import Topic
-from intents.flows import FlowState as FlowState  # re-exported: moved, stays importable here
+from intents.flow_engine import FlowState as FlowState  # re-exported: moved, stays importable here
 
 Language = Literal["zh", "en"]
 

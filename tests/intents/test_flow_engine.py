@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from intents.flows import (
+from intents.flow_engine import (
     FlowAnswers,
     FlowDefinition,
     FlowDefinitionError,
@@ -302,7 +302,7 @@ async def test_an_async_completion_is_awaited(engine: FlowEngine) -> None:
 
 
 async def test_a_completion_may_hand_over_to_a_person(engine: FlowEngine) -> None:
-    from intents.flows import Handoff
+    from intents.flow_engine import Handoff
 
     handoff = Handoff(reason="complaint", priority=80, summary="angry about sizes")
     flow = _shoe_flow(
@@ -386,8 +386,8 @@ def test_flow_state_survives_a_json_round_trip_with_its_types() -> None:
 
 
 def test_the_conversation_stores_this_flow_state() -> None:
-    from assistant.conversation import ConversationState
-    from assistant.conversation import FlowState as ConversationFlowState
+    from assistant.dialogue_models import ConversationState
+    from assistant.dialogue_models import FlowState as ConversationFlowState
 
     assert ConversationFlowState is FlowState
     conversation = ConversationState(conversation_id="c1", flow=FlowState(name="shoe_order"))

@@ -73,3 +73,10 @@ class KnowledgeBaseOutOfStepError(KnowledgeError):
 
     code = "knowledge_base_out_of_step"
     http_status = 503
+
+
+class ManifestUnavailableError(KnowledgeError):
+    """The manifest shared in PostgreSQL could not be reached or read."""
+
+    code = "manifest_unavailable"
+    http_status = 503

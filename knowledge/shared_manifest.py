@@ -26,7 +26,7 @@ from typing import Any, Final
 import psycopg
 
 from knowledge.documents import KnowledgeUnit
-from knowledge.errors import VectorStoreError
+from knowledge.errors import ManifestUnavailableError
 from knowledge.manifest import StoredUnit, UnitRecord, unit_row
 
 SCHEMA: Final = "knowledge_manifest"
@@ -73,30 +73,54 @@ class SharedManifest:
         self.where = f"PostgreSQL ({SCHEMA}, knowledge base {name!r})"
         self._conninfo = conninfo
         self._guard = threading.RLock()  # one connection: one statement (or transaction) at once
-        try:
-            self._db = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+        with self._translated():
+            self._db = self._connect()
             with self._db.transaction():
                 # Concurrent CREATE ... IF NOT EXISTS can still collide: one host at a time.
                 self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key("ddl", SCHEMA),))
                 self._db.execute(_DDL)
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        return psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        """psycopg's errors as the knowledge package's."""
+        try:
+            yield
         except psycopg.Error as exc:
-            raise VectorStoreError(
-                f"the shared manifest in PostgreSQL is unavailable: {exc}"
+            raise ManifestUnavailableError(
+                f"the knowledge base's manifest in PostgreSQL is unavailable: {exc}"
             ) from exc
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        """The connection, opened again if it was lost (what it was doing was rolled back)."""
+        with self._guard, self._translated():
+            if self._db.closed or self._db.broken:
+                self._db = self._connect()
+            yield self._db
 
     def close(self) -> None:
         self._db.close()
 
+    def backend_pid(self) -> int:
+        """The PostgreSQL server process of this manifest's connection."""
+        return int(self._rows("SELECT pg_backend_pid()")[0][0])
+
     @contextlib.contextmanager
     def writer(self) -> Iterator[None]:
         """Held for a whole ingest or deletion: one writer per knowledge base, any host."""
-        with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as lock:
-            lock.execute("SELECT pg_advisory_lock(%s)", (_lock_key("writer", self.name),))
+        with self._translated():
+            lock = self._connect()
+        with lock:
+            with self._translated():
+                lock.execute("SELECT pg_advisory_lock(%s)", (_lock_key("writer", self.name),))
             yield  # the session's end releases the lock, whatever happened
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._guard:
-            return self._db.execute(sql, params).fetchall()
+        with self._session() as db:
+            return db.execute(sql, params).fetchall()
 
     def get_meta(self, key: str) -> str | None:
         rows = self._rows(
@@ -105,8 +129,8 @@ class SharedManifest:
         return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._guard:
-            self._db.execute(
+        with self._session() as db:
+            db.execute(
                 f"INSERT INTO {SCHEMA}.meta (kb, key, value) VALUES (%s, %s, %s) "
                 "ON CONFLICT (kb, key) DO UPDATE SET value = excluded.value",
                 (self.name, key, value),
@@ -164,7 +188,7 @@ class SharedManifest:
     ) -> None:
         """Record one source's new state in a single transaction."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._guard, self._db.transaction(), self._db.cursor() as cursor:
+        with self._session() as db, db.transaction(), db.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {SCHEMA}.sources (kb, source, file_hash, ingested_at) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT (kb, source) DO UPDATE SET "
@@ -189,21 +213,21 @@ class SharedManifest:
             )
 
     def delete_source(self, source: str) -> list[str]:
-        with self._guard, self._db.transaction():
-            rows = self._db.execute(
+        with self._session() as db, db.transaction():
+            rows = db.execute(
                 f"DELETE FROM {SCHEMA}.units WHERE kb = %s AND source = %s RETURNING vector_ids",
                 (self.name, source),
             ).fetchall()
-            self._db.execute(
+            db.execute(
                 f"DELETE FROM {SCHEMA}.sources WHERE kb = %s AND source = %s", (self.name, source)
             )
         return [v for (ids,) in rows for v in json.loads(ids)]
 
     def clear(self) -> None:
         """Forget the whole knowledge base (a rebuild)."""
-        with self._guard, self._db.transaction():
+        with self._session() as db, db.transaction():
             for table in ("units", "sources", "meta"):
-                self._db.execute(f"DELETE FROM {SCHEMA}.{table} WHERE kb = %s", (self.name,))
+                db.execute(f"DELETE FROM {SCHEMA}.{table} WHERE kb = %s", (self.name,))
 
     def all_units(self) -> Iterator[tuple[KnowledgeUnit, list[str]]]:
         rows = self._rows(

@@ -90,10 +90,15 @@ class AdvisoryLocks:
         try:
             try:
                 await connection.execute(text("SELECT pg_advisory_lock(:key)"), key)
-            except (DBAPIError, OSError, TimeoutError) as exc:
-                raise StorageUnavailableError(
-                    "the conversation is busy on another process, or the database is away"
-                ) from exc
+            except BaseException as exc:
+                # A wait cut short (cancelled, timed out) may still have been granted: the
+                # session is dropped rather than pooled, so no lock outlives this block.
+                await connection.invalidate()
+                if isinstance(exc, DBAPIError | OSError | TimeoutError):
+                    raise StorageUnavailableError(
+                        "the conversation is busy on another process, or the database is away"
+                    ) from exc
+                raise
             try:
                 yield
             finally:

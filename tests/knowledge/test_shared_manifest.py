@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from knowledge.errors import KnowledgeBaseOutOfStepError
+from knowledge.errors import KnowledgeBaseOutOfStepError, ManifestUnavailableError
 from knowledge.index import KnowledgeBase
 from knowledge.retrieval import HybridRetriever
+from knowledge.shared_manifest import SharedManifest
 from tests.knowledge.test_index import ROWS
-from tests.utils.databases import postgres_database
+from tests.utils.databases import postgres_database, terminate_backend
 from tests.utils.files import write_csv
-from tests.utils.processes import ChromaServer
+from tests.utils.processes import ChromaServer, free_port
 
 pytestmark = pytest.mark.postgres
 
@@ -152,3 +153,26 @@ def test_a_host_with_its_own_manifest_is_refused_instead_of_finding_nothing(
     )
     with pytest.raises(KnowledgeBaseOutOfStepError, match="lists none"):
         alone.check_in_step()
+
+
+def test_an_unreachable_manifest_database_is_a_typed_error(tmp_path, e5, chroma_server) -> None:
+    with pytest.raises(ManifestUnavailableError):
+        KnowledgeBase(
+            tmp_path / "kb",
+            e5,
+            chroma_url=chroma_server.url,
+            shared_manifest=f"postgresql://root@127.0.0.1:{free_port()}/nowhere",
+        )
+
+
+def test_a_lost_manifest_connection_is_opened_again(
+    tmp_path, e5, chroma_server, manifest_database, folders
+) -> None:
+    kb = host(tmp_path, e5, chroma_server, manifest_database, "a")
+    kb.ingest([folders[0]])
+    manifest = kb.manifest
+    assert isinstance(manifest, SharedManifest)
+    terminate_backend(manifest_database, manifest.backend_pid())
+    with pytest.raises(ManifestUnavailableError):
+        kb.units(["t-1"])  # the statement that found the connection gone
+    assert set(kb.units(["t-1"])) == {"t-1"}

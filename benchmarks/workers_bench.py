@@ -99,16 +99,20 @@ def _database_url(admin_url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+def paired_ratio(one: list[float], two: list[float]) -> float | None:
+    """The median of round-by-round ratios two / one (rounds where either answered nothing
+    are left out): each pair ran back to back, under the same outside load."""
+    ratios = [b / a for a, b in zip(one, two, strict=False) if a > 0 and b > 0]
+    return round(statistics.median(ratios), 2) if ratios else None
+
+
 def summarise(rounds: list[Round]) -> dict[str, Any]:
     by_size = {size: [r.level for r in rounds if r.workers == size] for size in SIZES}
     rates = {size: [level.replies_per_s for level in levels] for size, levels in by_size.items()}
-    paired = [
-        two / one for one, two in zip(rates[1], rates[2], strict=False) if one > 0 and two > 0
-    ]
     return {
         "replies_per_s_median": {str(s): round(statistics.median(v), 2) for s, v in rates.items()},
         "replies_per_s_all": {str(s): v for s, v in rates.items()},
-        "ratio_2_to_1_median": round(statistics.median(paired), 2) if paired else None,
+        "ratio_2_to_1_median": paired_ratio(rates[1], rates[2]),
         "reply_p50_ms_median": {
             str(s): round(statistics.median(lv.reply.p50_ms for lv in levels if lv.reply), 0)
             for s, levels in by_size.items()

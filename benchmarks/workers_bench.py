@@ -118,9 +118,13 @@ def summarise(rounds: list[Round]) -> dict[str, Any]:
             for s, levels in by_size.items()
             if any(lv.reply for lv in levels)
         },
+        # Unsent or unanswered messages; an investor handed to a person stops asking.
         "errors": {
-            str(s): sum(lv.messages.planned - lv.messages.replied for lv in levels)
+            str(s): sum(sum(lv.message_errors.values()) + lv.messages.unsent for lv in levels)
             for s, levels in by_size.items()
+        },
+        "load_average_before": {
+            str(s): [lv.load_average_before[0] for lv in levels] for s, levels in by_size.items()
         },
         "statuses": {str(s): [lv.status for lv in levels] for s, levels in by_size.items()},
     }
@@ -140,14 +144,16 @@ def render(report: WorkersReport) -> str:
         f"{report.config['questions']} questions, think {report.config['think_s']} s, "
         "Zipf mix; PostgreSQL + Redis, sample knowledge base on disk.",
         "",
-        "| workers | replies/s (median) | each round | reply p50 ms (median) | unanswered |",
-        "|---|---|---|---|---|",
+        "| workers | replies/s (median) | each round | reply p50 ms (median) | unanswered "
+        "| load average before each round |",
+        "|---|---|---|---|---|---|",
     ]
     for size in map(str, SIZES):
         lines.append(
             f"| {size} | {summary['replies_per_s_median'][size]} | "
             f"{summary['replies_per_s_all'][size]} | "
-            f"{summary['reply_p50_ms_median'].get(size, '-')} | {summary['errors'][size]} |"
+            f"{summary['reply_p50_ms_median'].get(size, '-')} | {summary['errors'][size]} | "
+            f"{summary['load_average_before'][size]} |"
         )
     lines += ["", f"Paired ratio, 2 workers / 1 (median): **{summary['ratio_2_to_1_median']}**"]
     return "\n".join(lines) + "\n"

@@ -141,7 +141,7 @@ async def _open_storage(settings: Settings, startup: Startup, stack: AsyncExitSt
         max_overflow=settings.database_max_overflow,
     )
     stack.push_async_callback(store.close)
-    bus = open_bus(settings.bus_url, namespace=settings.redis_prefix)
+    bus = open_bus(settings.bus_url, namespace=settings.redis_namespace)
     stack.push_async_callback(bus.close)
     startup.store, startup.bus = store, bus
 
@@ -188,7 +188,7 @@ async def _start(
     assert startup.store is not None and startup.bus is not None, "storage opens first"
     store, bus, metrics = startup.store, startup.bus, startup.metrics
     # Rate limits and sign-in throttling count in Redis when the processes share one.
-    limit_store = LimitStore.open(settings.bus_url, prefix=settings.redis_prefix)
+    limit_store = LimitStore.open(settings.bus_url, prefix=settings.redis_namespace)
     stack.push_async_callback(limit_store.close)
     metrics.report_caches(assistant)
     service = ConversationService(

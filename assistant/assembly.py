@@ -99,6 +99,7 @@ def build_assistant(
 ) -> Assistant:
     """Open the knowledge base, train the intent classifier (cached embeddings), wire the policy."""
     kb = open_knowledge_base(settings, kb_dir)
+    kb.check_in_step()  # never serve a base that would silently find less than it holds
     if len(kb) == 0:
         raise KnowledgeError(
             f"the knowledge base at {kb.directory} is empty: "

@@ -55,6 +55,7 @@ def open_knowledge_base(settings: Settings, kb_dir: Path | None = None) -> Knowl
         build_embedder(settings),
         chroma_url=settings.chroma_url,
         collection=settings.chroma_collection,
+        shared_manifest=settings.knowledge_manifest_url,
         max_source_bytes=settings.max_source_mb * 1024 * 1024,
     )
 

@@ -7,13 +7,15 @@ fresh clone: the sample knowledge in ``data/`` and run-time state in ``var/``.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import math
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,7 +101,9 @@ class Settings(BaseSettings):
         None, description="http://host:port of a `chroma run` server; default: Chroma on disk"
     )
     chroma_collection: str | None = Field(
-        None, description="collection name (default: from KB dir)"
+        None,
+        description="collection name (default: from KB dir; with a manifest shared in "
+        "PostgreSQL, kb-<KB dir name>, the same on every host)",
     )
     max_source_mb: int = Field(50, ge=1, description="largest source file ingest accepts")
     knowledge_max_age_days: int = Field(
@@ -225,12 +229,14 @@ class Settings(BaseSettings):
         description="redis://127.0.0.1:6379/0 to share events between server processes; "
         "None: in-process only. CLI: --bus-url",
     )
-    redis_prefix: str = Field(
-        "brokerdesk:",
+    redis_prefix: str | None = Field(
+        None,
         min_length=1,
         max_length=64,
         description="prefix of every Redis channel and key (bus topics, shared rate limits), "
-        "so deployments and test runs can share one Redis",
+        "so deployments and test runs can share one Redis; default brokerdesk:REDISDB:NAME-HASH: "
+        "from the Redis database number and the conversation database (its name and a hash "
+        "of its address), so two deployments share a namespace only when they share a database",
     )
     host: str = Field("127.0.0.1", description="interface `assistant serve` listens on")
     port: int = Field(8000, ge=1, le=65535, description="port `assistant serve` listens on")
@@ -434,6 +440,22 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite+aiosqlite:///{self.state_dir / 'brokerdesk.db'}"
 
     @property
+    def knowledge_manifest_url(self) -> str | None:
+        """Where the knowledge base's manifest is shared by every host: the PostgreSQL
+        database (as a libpq URL), when the vectors are on a Chroma server and DATABASE_URL
+        is PostgreSQL; None keeps it in KB_DIR/manifest.sqlite."""
+        database = urlsplit(self.database)
+        if not self.chroma_url or not database.scheme.startswith("postgres"):
+            return None
+        return urlunsplit(database._replace(scheme="postgresql"))
+
+    @property
+    def redis_namespace(self) -> str:
+        """The prefix of everything this deployment puts in Redis: REDIS_PREFIX, or one
+        derived from the Redis database number and the conversation database."""
+        return self.redis_prefix or default_redis_namespace(self.bus_url, self.database)
+
+    @property
     def faq_drafts_sheet(self) -> Path:
         """Where FAQ drafts go: FAQ_DRAFTS, or faq-drafts.csv under STATE_DIR."""
         return self.faq_drafts or self.state_dir / "faq-drafts.csv"
@@ -471,6 +493,23 @@ class Settings(BaseSettings):
     @property
     def docs_enabled(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.mode == "development"
+
+
+def default_redis_namespace(bus_url: str | None, database_url: str) -> str:
+    """``brokerdesk:DB:NAME-HASH:``: the Redis database number (pub/sub ignores it, so it
+    must be in the channel names) and the conversation database: its name, readable, and
+    a hash of its driver-free address (host, port, name or file path; never the password)."""
+    redis_db = "0"
+    if bus_url:
+        parts = urlsplit(bus_url)
+        redis_db = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    database = urlsplit(database_url)
+    backend = database.scheme.split("+")[0]
+    where = f"{backend}://{database.hostname or ''}:{database.port or ''}{database.path}"
+    name = Path(database.path).stem if backend == "sqlite" else database.path.strip("/")
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:24] or backend
+    digest = hashlib.blake2b(where.encode(), digest_size=4).hexdigest()
+    return f"brokerdesk:{redis_db}:{readable}-{digest}:"
 
 
 def origin_of(url: str) -> str:

@@ -65,3 +65,18 @@ class IndexLayoutError(KnowledgeError):
 
     code = "index_layout_outdated"
     http_status = 409
+
+
+class KnowledgeBaseOutOfStepError(KnowledgeError):
+    """The manifest and the vector store disagree (another host's vectors, another Chroma
+    server or collection): searching would silently find less, so nothing is searched."""
+
+    code = "knowledge_base_out_of_step"
+    http_status = 503
+
+
+class ManifestUnavailableError(KnowledgeError):
+    """The manifest shared in PostgreSQL could not be reached or read."""
+
+    code = "manifest_unavailable"
+    http_status = 503

@@ -34,13 +34,15 @@ from knowledge.embedders import TextEmbedder
 from knowledge.errors import (
     EmbedderMismatchError,
     IndexLayoutError,
+    KnowledgeBaseOutOfStepError,
     KnowledgeError,
     SourceError,
     UnknownSourceError,
 )
 from knowledge.keyword import KeywordIndex, tokenize
 from knowledge.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_source
-from knowledge.manifest import Manifest, UnitRecord
+from knowledge.manifest import Manifest, ManifestStore, UnitRecord
+from knowledge.shared_manifest import SharedManifest
 from knowledge.vectorstore import (
     PartitionedVectorStore,
     VectorStore,
@@ -138,15 +140,28 @@ class KnowledgeBase:
         *,
         chroma_url: str | None = None,
         collection: str | None = None,
+        shared_manifest: str | None = None,
         max_source_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
+        """``shared_manifest``: a PostgreSQL URL where the manifest lives for every host
+        (with ``chroma_url``); its rows are keyed by the collection name, which is then
+        ``collection`` or ``kb-<directory name>``, the same on every host."""
         self.directory = directory
         self.embedder = embedder
         self.max_source_bytes = max_source_bytes
-        self.manifest = Manifest(directory / "manifest.sqlite")
+        self.manifest: ManifestStore = (
+            SharedManifest(shared_manifest, shared_name(directory, collection))
+            if shared_manifest
+            else Manifest(directory / "manifest.sqlite")
+        )
         self._check_embedder()
         self._check_layout()
-        name = collection or self.manifest.get_meta("collection") or _collection_name(directory)
+        name = (
+            collection
+            or self.manifest.get_meta("collection")
+            or (shared_name(directory, None) if shared_manifest else _collection_name(directory))
+        )
+        self._vectors_at = f"the Chroma server at {chroma_url}" if chroma_url else "local Chroma"
         client = (
             open_chroma_client(url=chroma_url)
             if chroma_url
@@ -158,22 +173,35 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self._unit_ids: list[str] = []
         self._attributes: dict[str, np.ndarray[Any, Any]] = {}
+        self._loaded_version = ""
         self._reload_keywords()
 
     @staticmethod
-    def erase(directory: Path, *, chroma_url: str | None = None) -> None:
+    def erase(
+        directory: Path,
+        *,
+        chroma_url: str | None = None,
+        shared_manifest: str | None = None,
+        collection: str | None = None,
+    ) -> None:
         """Delete a knowledge base: its manifest, its local Chroma store, its server collection."""
         manifest_path = directory / "manifest.sqlite"
-        if manifest_path.exists():
+        name: str | None = None
+        if shared_manifest:
+            shared = SharedManifest(shared_manifest, shared_name(directory, collection))
+            name = shared.get_meta("collection")
+            shared.clear()
+            shared.close()
+        elif manifest_path.exists():
             manifest = Manifest(manifest_path)
             name = manifest.get_meta("collection")
             manifest.close()
-            if chroma_url and name:
-                client = open_chroma_client(url=chroma_url)
-                # The partitions, and the single collection of the layout before them.
-                for collection in (*partition_collections(name).values(), name):
-                    with contextlib.suppress(Exception):  # absent collection: nothing to delete
-                        client.delete_collection(collection)
+        if name and chroma_url:
+            client = open_chroma_client(url=chroma_url)
+            # The partitions, and the single collection of the layout before them.
+            for partition in (*partition_collections(name).values(), name):
+                with contextlib.suppress(Exception):  # absent collection: nothing to delete
+                    client.delete_collection(partition)
         for leftover in ("manifest.sqlite", "manifest.sqlite-wal", "manifest.sqlite-shm"):
             (directory / leftover).unlink(missing_ok=True)
         shutil.rmtree(directory / "chroma", ignore_errors=True)
@@ -208,7 +236,40 @@ class KnowledgeBase:
             f"Rebuild it: assistant ingest SOURCES --kb {self.directory} --rebuild"
         )
 
+    def check_in_step(self) -> None:
+        """Raise :class:`KnowledgeBaseOutOfStepError` when the manifest and the vectors
+        disagree so that searches would silently find less: the manifest lists vectors
+        the store does not hold, or the store holds vectors this manifest knows nothing of
+        (another host's local manifest, with the vectors on a shared Chroma server)."""
+        self.vectors.forget_counts()
+        listed = len(self.manifest.vector_ids())
+        stored = self.vectors.count()
+        if listed > stored:
+            raise KnowledgeBaseOutOfStepError(
+                f"the manifest ({self.manifest.where}) lists {listed} vectors but "
+                f"{self._vectors_at} holds {stored}: this process sees another vector store "
+                "than the one its knowledge base was built in. Point BROKERDESK_CHROMA_URL and "
+                "BROKERDESK_CHROMA_COLLECTION where it was built, or re-ingest with --rebuild"
+            )
+        if listed == 0 and stored > 0:
+            raise KnowledgeBaseOutOfStepError(
+                f"{self._vectors_at} holds {stored} vectors of this knowledge base, but its "
+                f"manifest ({self.manifest.where}) lists none: the knowledge base was built "
+                "from another host. Several hosts share one manifest in PostgreSQL: set "
+                "BROKERDESK_DATABASE_URL to the deployment's PostgreSQL database"
+            )
+
+    def refresh(self) -> bool:
+        """Reload the keyword index if the content changed since it was loaded (an ingest
+        in another process, or on another host); whether it did."""
+        if self.version == self._loaded_version:
+            return False
+        self.vectors.forget_counts()
+        self._reload_keywords()
+        return True
+
     def _reload_keywords(self) -> None:
+        version = self.version
         ids: list[str] = []
         tokens: list[list[str]] = []
         columns: dict[str, list[Any]] = {
@@ -224,6 +285,7 @@ class KnowledgeBase:
             columns["updated_at"].append(_day_number(unit.updated_at))
         with self._lock:
             self.keywords.build(ids, tokens)
+            self._loaded_version = version
             self._unit_ids = ids
             self._attributes = {
                 name: np.asarray(values, dtype=np.int64 if name == "updated_at" else object)
@@ -298,6 +360,17 @@ class KnowledgeBase:
         ``on_progress`` the number just embedded, for a progress bar. With
         ``prune``, sources that no longer exist under the given folders are removed.
         """
+        with self.manifest.writer():
+            self.vectors.forget_counts()  # another host may have written before the lock
+            return self._ingest(paths, on_plan, on_progress, prune)
+
+    def _ingest(
+        self,
+        paths: Sequence[Path],
+        on_plan: Callable[[int], None] | None,
+        on_progress: ProgressCallback | None,
+        prune: bool,
+    ) -> IngestReport:
         report = IngestReport()
         plans: list[_Plan] = []
         seen_sources: set[str] = set()
@@ -471,8 +544,9 @@ class KnowledgeBase:
 
     def delete_source(self, source: str) -> int:
         """Remove a source and everything indexed from it; returns the number of units removed."""
-        removed = self._delete(source)
-        self._content_changed()
+        with self.manifest.writer():
+            removed = self._delete(source)
+            self._content_changed()
         self._reload_keywords()
         return removed
 
@@ -494,6 +568,12 @@ def _file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def shared_name(directory: Path, collection: str | None) -> str:
+    """The knowledge base's name on every host: ``collection``, or ``kb-<directory name>``
+    (never the absolute path, which differs from host to host)."""
+    return collection or f"kb-{directory.name}"
 
 
 def _collection_name(directory: Path) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from knowledge.documents import KnowledgeUnit
 from knowledge.private_files import private_file
@@ -54,10 +55,75 @@ class UnitRecord:
     vector_ids: list[str]
 
 
+def unit_row(source: str, record: UnitRecord) -> tuple[str, str, str, str, str, str]:
+    """A unit as the manifests store it: id, source, content hash, payload, tokens and
+    vector ids (JSON text)."""
+    return (
+        record.unit.id,
+        source,
+        record.unit.content_hash,
+        record.unit.model_dump_json(),
+        json.dumps(record.tokens, ensure_ascii=False),
+        json.dumps(record.vector_ids),
+    )
+
+
+class ManifestStore(Protocol):
+    """What the knowledge base keeps about itself: in SQLite beside the vectors
+    (:class:`Manifest`), or in PostgreSQL for many hosts
+    (:class:`knowledge.shared_manifest.SharedManifest`)."""
+
+    where: str
+
+    def close(self) -> None: ...
+
+    def writer(self) -> AbstractContextManager[None]:
+        """Held for a whole ingest or deletion, so writers never interleave."""
+        ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def has_units(self) -> bool: ...
+
+    def source_hash(self, source: str) -> str | None: ...
+
+    def sources(self) -> list[tuple[str, str, int]]: ...
+
+    def units_of(self, source: str) -> dict[str, StoredUnit]: ...
+
+    def kind_counts(self, source: str) -> dict[str, int]: ...
+
+    def owners(self, unit_ids: list[str]) -> dict[str, str]: ...
+
+    def replace_source(
+        self,
+        source: str,
+        file_hash: str,
+        written: list[UnitRecord],
+        removed: list[str],
+        reordered: list[KnowledgeUnit],
+    ) -> None: ...
+
+    def delete_source(self, source: str) -> list[str]: ...
+
+    def all_units(self) -> Iterator[tuple[KnowledgeUnit, list[str]]]: ...
+
+    def units(self, unit_ids: list[str]) -> dict[str, KnowledgeUnit]: ...
+
+    def content_hashes(self, unit_ids: list[str]) -> dict[str, str]: ...
+
+    def vector_ids(self) -> set[str]: ...
+
+
 class Manifest:
+    """The manifest in ``KB_DIR/manifest.sqlite``: one host's."""
+
     def __init__(self, path: Path) -> None:
         private_file(path)  # the knowledge base's source of truth: this user's only
         self.path = path
+        self.where = str(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -65,6 +131,10 @@ class Manifest:
 
     def close(self) -> None:
         self._db.close()
+
+    def writer(self) -> AbstractContextManager[None]:
+        # One host: each write is its own IMMEDIATE transaction, which is enough.
+        return nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -145,17 +215,7 @@ class Manifest:
             db.executemany(
                 "INSERT OR REPLACE INTO units"
                 "(id, source, content_hash, payload, tokens, vector_ids) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        r.unit.id,
-                        source,
-                        r.unit.content_hash,
-                        r.unit.model_dump_json(),
-                        json.dumps(r.tokens, ensure_ascii=False),
-                        json.dumps(r.vector_ids),
-                    )
-                    for r in written
-                ],
+                [unit_row(source, r) for r in written],
             )
             db.executemany(
                 "UPDATE units SET payload = ? WHERE id = ?",

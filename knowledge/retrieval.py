@@ -116,6 +116,7 @@ class HybridRetriever:
     ) -> list[tuple[RetrievedPassage, Evidence]]:
         """:meth:`search`, with the answerability evidence behind each result."""
         query = query.strip()
+        self.kb.refresh()  # another process's (or host's) ingest: its units are searched too
         if not query or len(self.kb) == 0:
             return []
         evidence: dict[str, _Evidence] = {}

@@ -113,6 +113,10 @@ class VectorStore(Protocol):
         """Vectors per Chroma collection."""
         ...
 
+    def forget_counts(self) -> None:
+        """Count again on the next call: another process or host wrote."""
+        ...
+
     def add(
         self, ids: Sequence[str], vectors: np.ndarray[Any, Any], metadatas: Sequence[Metadata]
     ) -> None:
@@ -201,6 +205,9 @@ class ChromaVectorStore:
             )
         self._batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
         self._count: int | None = None  # cached: asked on every query, changed only by writes
+
+    def forget_counts(self) -> None:
+        self._count = None
 
     def count(self) -> int:
         if self._count is None:
@@ -292,6 +299,10 @@ class PartitionedVectorStore:
     def counts(self) -> dict[str, int]:
         """Chroma collection name → vectors in it."""
         return {store.name: store.count() for store in self.partitions.values()}
+
+    def forget_counts(self) -> None:
+        for store in self.partitions.values():
+            store.forget_counts()
 
     def add(
         self, ids: Sequence[str], vectors: np.ndarray[Any, Any], metadatas: Sequence[Metadata]

@@ -42,7 +42,12 @@ def ingest(
         raise typer.Exit(2)
     try:
         if rebuild:
-            KnowledgeBase.erase(directory, chroma_url=settings.chroma_url)
+            KnowledgeBase.erase(
+                directory,
+                chroma_url=settings.chroma_url,
+                shared_manifest=settings.knowledge_manifest_url,
+                collection=settings.chroma_collection,
+            )
         base = open_knowledge_base(settings, directory)
         with Progress(
             TextColumn("embedding"),

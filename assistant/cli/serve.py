@@ -23,12 +23,16 @@ def serve(
         bool,
         typer.Option(help="development only: make sure console account agent1 exists, print it"),
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="server processes on the port (more than 1: PostgreSQL and Redis)")
+    ] = 1,
 ) -> None:
     """Serve the chat widget, the agent console and the API (uvicorn)."""
     import uvicorn
 
     from assistant.api.deps import Runtime
     from assistant.app import DemoAgentError, create_app, ensure_demo_agent
+    from assistant.serving import run_workers, workers_refusal
     from assistant.settings import is_loopback
 
     overrides: dict[str, Any] = {
@@ -52,6 +56,16 @@ def serve(
     if demo_agent and not settings.development_features:
         errors.print("[red]error[/red]: --demo-agent is for development mode only")
         raise typer.Exit(2)
+    if refusal := workers_refusal(settings, workers, demo_agent=demo_agent):
+        errors.print(f"[red]error[/red]: {refusal}")
+        raise typer.Exit(2)
+    if workers > 1:
+        console.print(f"[bold]Widget demo:[/bold]   {settings.base_url}/demo ({workers} workers)")
+        chosen = {key: value for key, value in overrides.items() if value is not None}
+        if failure := run_workers(settings, workers, chosen):
+            errors.print(f"[red]error[/red]: the assistant could not start: {failure}")
+            raise typer.Exit(1)
+        return
 
     async def announce(runtime: Runtime) -> None:
         base = settings.base_url

@@ -1,5 +1,6 @@
-"""What runs at once: one lock per conversation, and the service's background tasks (turns
-in flight among them), so a turn outlives the caller that started it and runs only once."""
+"""What runs at once: one lock per conversation (over every process on the database), and
+the service's background tasks (turns in flight among them), so a turn outlives the caller
+that started it and runs only once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+from assistant.persistence.repositories import Store
 from channels.bus import Message
 
 logger = logging.getLogger(__name__)
@@ -18,9 +20,12 @@ MessageKey = tuple[str, str]
 
 
 class ConversationLocks:
-    """One asyncio lock per conversation in use, forgotten when nobody waits on it."""
+    """One lock per conversation in use: an asyncio lock in this process, forgotten when
+    nobody waits on it, then the store's lock over every process sharing the database
+    (taken second, so each process holds at most one database lock per conversation)."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
@@ -28,7 +33,7 @@ class ConversationLocks:
         lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
         self._locks[conversation_id] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._store.locks.hold(conversation_id):
                 yield
         finally:
             lock, users = self._locks[conversation_id]

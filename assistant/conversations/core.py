@@ -37,7 +37,7 @@ class ConversationCore:
         self.store = store
         self.bus = bus
         self.clock = clock
-        self.locks = ConversationLocks()
+        self.locks = ConversationLocks(store)
         self.tasks = BackgroundTasks()
         self._staff_names: dict[str, str] = {}
 

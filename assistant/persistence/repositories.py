@@ -11,6 +11,7 @@ Errors: a database that cannot be reached raises :class:`StorageUnavailableError
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -303,6 +304,17 @@ class OutboxRepository(Protocol):
         ...
 
 
+class CrossProcessLocks(Protocol):
+    """One lock per conversation over every process that shares the store."""
+
+    def hold(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
+        """Held until the block ends; raises :class:`StorageUnavailableError` when the
+        lock cannot be had (the database is away, or the wait passed its limit)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class Store(Protocol):
     """All repositories over one database."""
 
@@ -310,5 +322,6 @@ class Store(Protocol):
     tickets: TicketRepository
     staff: StaffRepository
     outbox: OutboxRepository
+    locks: CrossProcessLocks
 
     async def close(self) -> None: ...

@@ -46,6 +46,7 @@ from assistant.persistence.database import (
     upgrade_schema,
     utc_now,
 )
+from assistant.persistence.locks import AdvisoryLocks, SingleProcessLocks
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -66,6 +67,7 @@ from assistant.persistence.records import (
 from assistant.persistence.repositories import (
     ConflictError,
     ConversationRepository,
+    CrossProcessLocks,
     DuplicateMessageError,
     NotFoundError,
     OutboxRepository,
@@ -873,7 +875,13 @@ class SqlOutboxRepository:
 class SqlStore:
     """Every repository over one engine. Build it with :func:`open_store`."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Clock = utc_now,
+        locks: CrossProcessLocks | None = None,
+    ) -> None:
         self.engine = engine
         db = Database(engine, clock)
         self._db = db
@@ -882,6 +890,9 @@ class SqlStore:
         self.tickets: TicketRepository = SqlTicketRepository(db)
         self.staff: StaffRepository = SqlStaffRepository(db)
         self.outbox: OutboxRepository = SqlOutboxRepository(db)
+        # Without a lock pool (SQLite, or a store used by one process) the service's
+        # in-process lock is the only one.
+        self.locks: CrossProcessLocks = locks or SingleProcessLocks()
 
     @property
     def dialect(self) -> str:
@@ -890,6 +901,7 @@ class SqlStore:
 
     async def close(self) -> None:
         """Close every pooled connection."""
+        await self.locks.close()
         await self._db.close()
 
 
@@ -908,6 +920,9 @@ async def open_store(
 
     Raises :class:`StorageUnavailableError` when migrating and the database cannot be
     reached. Without migrating nothing connects until the first call.
+
+    On PostgreSQL the store's ``locks`` serialise each conversation's turns over every
+    process on the database, on a pool of their own of the same size.
     """
     engine = create_engine(
         database_url,
@@ -921,7 +936,14 @@ async def open_store(
     except BaseException:
         await engine.dispose()
         raise
-    return SqlStore(engine, clock=clock)
+    locks: CrossProcessLocks | None = None
+    if engine.dialect.name == "postgresql":
+        locks = AdvisoryLocks.for_url(
+            engine.url.render_as_string(hide_password=False),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+        )
+    return SqlStore(engine, clock=clock, locks=locks)
 
 
 if TYPE_CHECKING:

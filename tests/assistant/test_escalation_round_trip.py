@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from tests.utils.live_app import (
     app_settings,
     shared_assistant,
 )
-from tests.utils.processes import ServerProcess, create_staff_account
+from tests.utils.processes import ServerProcess, create_staff_account, shared_deployment_env
 from tests.utils.redis_server import RedisServer
 
 PASSWORD = "correct-horse-42"
@@ -456,15 +455,12 @@ async def test_the_console_socket_answers_an_unreadable_frame_with_bad_frame(
 def test_an_agent_on_one_server_answers_an_investor_on_another(sample_kb, tmp_path: Path) -> None:
     with migrated_postgres_database() as database_url:
         redis = RedisServer().start()
-        env = {
-            **os.environ,
-            "BROKERDESK_STATE_DIR": str(INTENT_CACHE_HOME),
-            "BROKERDESK_KB_DIR": str(sample_kb.directory),
-            "BROKERDESK_DATABASE_URL": database_url,
-            "BROKERDESK_BUS_URL": redis.url,
-            "BROKERDESK_PUSH_POLL_S": "0",
-            "BROKERDESK_SECRET_KEY": "shared-between-the-two-servers",
-        }
+        env = shared_deployment_env(
+            kb_dir=sample_kb.directory,
+            state_dir=INTENT_CACHE_HOME,
+            database_url=database_url,
+            bus_url=redis.url,
+        )
         create_staff_account(env, "agent-x", "客服小西", PASSWORD)
         servers = [ServerProcess(env, tmp_path / f"server-{n}.log") for n in ("a", "b")]
         try:

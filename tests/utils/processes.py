@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -79,6 +80,22 @@ class ChromaServer:
 
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def shared_deployment_env(
+    *, kb_dir: Path, state_dir: Path, database_url: str, bus_url: str
+) -> dict[str, str]:
+    """The environment of server processes that make one deployment: one PostgreSQL
+    database, one Redis, one secret, no periodic pushes."""
+    return {
+        **os.environ,
+        "BROKERDESK_STATE_DIR": str(state_dir),
+        "BROKERDESK_KB_DIR": str(kb_dir),
+        "BROKERDESK_DATABASE_URL": database_url,
+        "BROKERDESK_BUS_URL": bus_url,
+        "BROKERDESK_PUSH_POLL_S": "0",
+        "BROKERDESK_SECRET_KEY": "shared-between-the-two-servers",
+    }
 
 
 def create_staff_account(env: dict[str, str], username: str, name: str, password: str) -> None:

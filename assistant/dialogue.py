@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -47,6 +46,12 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
+from assistant.message_reading import (
+    is_small_talk,
+    names_our_business,
+    outside_product,
+    wants_to_act,
+)
 from assistant.scam_warnings import scam_warning
 from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
@@ -58,43 +63,13 @@ from knowledge.lexicon import Lexicon, bundled_lexicon
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
 
-__all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve", "wants_to_act"]
+__all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 FRAUD_FLAG = "fraud_suspected"
 INJECTION_FLAG = "prompt_injection"
 URGENT_PRIORITY = 90
 # A complaint the classifier is this sure of takes the complaint intake, whatever the wording.
 COMPLAINT_AT = 0.5
-# "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
-_WISH = re.compile(
-    r"(我想|我要|想要|打算|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
-    r"\bhelp me\b|\bi need to\b)",
-    re.IGNORECASE,
-)
-
-
-def wants_to_act(text: str) -> bool:
-    """Whether the investor asks to *do* something rather than asks about it."""
-    return _WISH.search(text) is not None
-
-
-_SMALL_TALK = re.compile(
-    r"你好|您好|在吗|在不在|哈喽|嗨|早上好|下午好|晚上好|谢谢|多谢|感谢|辛苦|好的|好滴|知道了|明白了|"
-    r"嗯+|再见|拜拜|没事了|没有了|就这样|不用了|没问题了|"
-    r"\b(?:hi|hello|hey|thanks?|thank you|thx|ty|bye|goodbye|see you|good (?:morning|"
-    r"afternoon|evening)|ok|okay|cheers|got it|that'?s all|no more)\b",
-    re.IGNORECASE,
-)
-_SMALL_TALK_MAX_CHARS = 16
-
-
-def is_small_talk(text: str) -> bool:
-    """Whether ``text`` is only a greeting, thanks or goodbye: short, with such a word.
-
-    The classifier is sure of "greeting" or "goodbye" for many short messages that are
-    nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions.
-    """
-    return len(text.strip()) <= _SMALL_TALK_MAX_CHARS and _SMALL_TALK.search(text) is not None
 
 
 class DialoguePolicy:
@@ -411,13 +386,13 @@ class DialoguePolicy:
             language,
             category=spec.name if spec else None,
             stream=stream,
-            strict=off_topic and not self._names_our_business(text),
+            strict=off_topic and not names_our_business(self.lexicon, text),
         )
-        composed = answered.composed
-        if not composed.confident and off_topic and not self._names_our_business(answered.question):
+        composed, about = answered.composed, answered.question
+        if not composed.confident and off_topic and not names_our_business(self.lexicon, about):
             # Nothing answers and it is not about our business: decline, offer nothing,
             # and say plainly when it names something a brokerage does not offer.
-            outside = self._outside_product(answered.question)
+            outside = outside_product(self.lexicon, about)
             text = (
                 template("not_offered", language).format(product=outside)
                 if outside
@@ -473,21 +448,6 @@ class DialoguePolicy:
             and bool(reply.sources)
             and reply.sources[0].confidence >= self.composer.sure_at
         )
-
-    def _outside_product(self, text: str) -> str | None:
-        """The words naming a product a securities firm does not offer (比特币, a mortgage)."""
-        for match in self.lexicon.find(text):
-            if match.concept.not_offered:
-                return match.surface
-        return None
-
-    def _names_our_business(self, text: str) -> bool:
-        """Whether the question is about something a brokerage serves (it names one of its
-        specific concepts, none of them outside the business)."""
-        concepts = self.lexicon.concepts_of(text)
-        named = [self.lexicon.concepts[c] for c in concepts.named]
-        specific = [c for c in named if not c.generic]
-        return bool(specific) and not any(c.outside for c in named)
 
     def _miss(
         self,

@@ -1338,12 +1338,17 @@ def serve(
         bool,
         typer.Option(help="development only: make sure console account agent1 exists, print it"),
     ] = False,
+    log_format: Annotated[
+        str | None,
+        typer.Option("--log-format", help="text or json (default: settings log_format)"),
+    ] = None,
 ) -> None:
     """Serve the chat widget, the agent console and the API (uvicorn)."""
     import uvicorn
 
     from assistant.api.deps import Runtime
     from assistant.app import DemoAgentError, create_app, ensure_demo_agent
+    from assistant.log_output import server_log_config
     from assistant.settings import is_loopback
 
     overrides: dict[str, Any] = {
@@ -1352,6 +1357,7 @@ def serve(
         "kb_dir": kb,
         "database_url": database_url,
         "bus_url": bus_url,
+        "log_format": log_format,
     }
     # Validated again (model_copy would not): the served address decides the origins.
     settings = _settings(**{key: value for key, value in overrides.items() if value is not None})
@@ -1395,6 +1401,7 @@ def serve(
         # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
         ws_max_size=max(4 * settings.max_frame_bytes, 65536),
         log_level="info",
+        log_config=server_log_config(settings.log_format),
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     if failures:

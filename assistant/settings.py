@@ -392,6 +392,12 @@ class Settings(BaseSettings):
         description="anti-fraud alerts pushed to all investors or a segment; None: off",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`assistant serve`'s log lines: `text`, or `json` (one object a line: ts, "
+        "level, logger, message, exc); personal data masked in both",
+    )
+
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
         description="signs investor session tokens and console CSRF tokens; production needs "

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.settings import Settings, get_settings
+from assistant.step_progress import StepProgress
 from knowledge.errors import KnowledgeError
 
 app = typer.Typer(
@@ -399,8 +400,11 @@ def evaluate_dialogues(
     except KnowledgeError as exc:
         _fail(exc)
         return
+    chosen = load_dialogues(dialogues, split)
     try:
-        records = asyncio.run(run_dialogues(bot, load_dialogues(dialogues, split)))
+        with StepProgress(errors, enabled=not as_json) as progress:
+            played = progress.step("dialogues", len(chosen))
+            records = asyncio.run(run_dialogues(bot, chosen, on_dialogue=played))
     finally:
         bot.close()
     if out is not None:
@@ -447,7 +451,11 @@ def evaluate_scenarios(
         _fail(exc)
         return
     try:
-        outcomes = asyncio.run(run_scenarios(bot, load_scenario_map(scenarios), chosen))
+        with StepProgress(errors, enabled=not as_json) as progress:
+            asked = progress.step("utterances", len(chosen))
+            outcomes = asyncio.run(
+                run_scenarios(bot, load_scenario_map(scenarios), chosen, on_utterance=asked)
+            )
     finally:
         bot.close()
     if out is not None:
@@ -547,24 +555,15 @@ def evaluate_cases(
         )
 
     async def run_all() -> list[Any]:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=errors,
-            transient=True,
-            disable=not errors.is_terminal,
-        ) as progress:
-            task = progress.add_task("cases", total=len(selected))
-            judging: list[Any] = []
+        with StepProgress(errors, enabled=not as_json) as progress:
+            judging: list[Callable[[], None]] = []
             return await run_cases(
                 bot,
                 selected,
                 judge,
-                on_case=lambda: progress.advance(task),
-                on_judging=lambda total: judging.append(progress.add_task("judging", total=total)),
-                on_judged=lambda: progress.advance(judging[0]),
+                on_case=progress.step("cases", len(selected)),
+                on_judging=lambda total: judging.append(progress.step("judging", total)),
+                on_judged=lambda: judging[0](),
             )
 
     outcomes = asyncio.run(run_all())

@@ -42,7 +42,14 @@ import numpy as np
 from intents.adapter import AdapterSettings, MetricAdapter, fit_metric_adapter, prefer_adapted
 from intents.calibration import combine, fit_view_weights
 from intents.catalogue import IntentCatalogue
-from intents.encoders import EmbeddingCache, Matrix, QuestionEncoder, normalise_rows
+from intents.encoders import (
+    SHIPPED_VECTORS_DIR,
+    EmbeddingCache,
+    Matrix,
+    QuestionEncoder,
+    ShippedVectors,
+    normalise_rows,
+)
 from intents.errors import ClassifierNotFittedError, ClassifierTrainingError
 from intents.features import NgramFeatures
 from intents.model_store import FittedModelStore
@@ -201,7 +208,9 @@ class EmbeddingIntentClassifier:
     """Safety rules, then a calibrated three-view model on frozen sentence embeddings.
 
     ``encoder`` embeds questions (any :class:`~intents.encoders.QuestionEncoder`);
-    ``cache_dir`` keeps example embeddings between runs; ``threshold`` is the
+    ``cache_dir`` keeps example embeddings between runs; ``shipped_vectors`` is
+    the folder of vectors that come with the code (:class:`~intents.encoders.ShippedVectors`,
+    ``None``: embed every example); ``threshold`` is the
     confidence below which an utterance is out of scope; ``rules`` are checked
     first (the default :class:`~intents.rules.SafetyRules` unless given;
     ``use_rules=False`` turns them off). ``use_ngrams`` and ``use_neighbours``
@@ -218,6 +227,7 @@ class EmbeddingIntentClassifier:
         encoder: QuestionEncoder,
         *,
         cache_dir: str | Path | None = None,
+        shipped_vectors: str | Path | None = SHIPPED_VECTORS_DIR,
         threshold: float = 0.5,
         rules: SafetyRules | None = None,
         use_rules: bool = True,
@@ -236,7 +246,11 @@ class EmbeddingIntentClassifier:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold}")
         self.encoder = encoder
-        self.cache = EmbeddingCache(encoder, cache_dir)
+        self.cache = EmbeddingCache(
+            encoder,
+            cache_dir,
+            ShippedVectors(shipped_vectors) if shipped_vectors is not None else None,
+        )
         self._models = FittedModelStore(cache_dir) if cache_dir is not None else None
         # Whether the last fit loaded a model kept on disk instead of training.
         self.loaded_from_disk = False
@@ -448,6 +462,10 @@ class EmbeddingIntentClassifier:
         )
         self.threshold = choice.threshold
         return choice
+
+    def example_texts(self, catalogue: IntentCatalogue) -> list[str]:
+        """The texts a fit on ``catalogue`` embeds (examples, and descriptions if used)."""
+        return self._training_set(catalogue)[0]
 
     def _training_set(self, catalogue: IntentCatalogue) -> tuple[list[str], list[str]]:
         pairs = catalogue.examples()

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -580,10 +581,19 @@ def _single_threaded_blas() -> AbstractContextManager[object]:
     a busy two-core host they thrash: a 770-example fit took 9.5 s with two
     BLAS threads and 0.6 s with one.
     """
-    from threadpoolctl import threadpool_limits
-
-    limits: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    limits: AbstractContextManager[object] = _threadpools().limit(limits=1, user_api="blas")
     return limits
+
+
+@cache
+def _threadpools() -> Any:
+    """The process's thread-pool libraries, found once: finding them walks every loaded
+    library, which cost milliseconds on each prediction. scikit-learn is imported first,
+    so that the BLAS it brings (through SciPy) is among them."""
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _readable(name: str) -> str:

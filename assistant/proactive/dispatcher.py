@@ -94,7 +94,7 @@ class Outbox:
         for investor_id in investor_ids:
             item = OutboxItem(
                 investor_id=investor_id,
-                dedupe_key=payload.event_id,
+                dedupe_key=payload.dedupe_key,
                 kind=payload.kind,
                 payload=payload.model_dump(mode="json"),
                 created_at=now,

@@ -1,14 +1,17 @@
 """The server's log configuration, applied for real in a fresh interpreter."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from assistant.log_output import server_log_config
 from assistant.settings import Settings
+from tests.utils.processes import ASSISTANT, free_port
 
 # Logs what a server would: a product logger with a phone number in an argument and in an
 # ``extra`` field, a failure whose traceback names an ID number, and an access line whose
@@ -88,3 +91,31 @@ def test_the_log_format_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert chosen == "json"
     formatters = server_log_config(chosen)["formatters"]
     assert formatters == {"json": {"()": "assistant.log_output.JsonLogFormatter"}}
+
+
+def test_serve_with_json_logs_writes_its_own_failure_as_a_json_line(tmp_path: Path) -> None:
+    """`serve --log-format json` on an empty knowledge base: uvicorn's lines and the
+    assistant's own report of the failed start come out as JSON objects."""
+    env = {
+        **os.environ,
+        "BROKERDESK_STATE_DIR": str(tmp_path / "state"),
+        "BROKERDESK_KB_DIR": str(tmp_path / "empty-kb"),
+        "BROKERDESK_PUSH_POLL_S": "0",
+    }
+    served = subprocess.run(
+        [ASSISTANT, "serve", "--port", str(free_port()), "--log-format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    entries = [json.loads(line) for line in served.stderr.splitlines() if line.startswith("{")]
+    assert served.returncode != 0, served.stderr[-2000:]
+    loggers = {entry["logger"] for entry in entries}
+    assert "uvicorn.error" in loggers  # "Started server process", "Waiting for ..."
+    (failure,) = [e for e in entries if e["logger"] == "assistant.app"]
+    assert failure["level"] == "error"
+    assert "the knowledge base at" in failure["message"] and "is empty" in failure["message"]
+    assert "KnowledgeError" in failure["exc"]

@@ -393,9 +393,23 @@ class Settings(BaseSettings):
         description="the portfolio feed (holdings' value, rating and ST flags, margin ratio, "
         "unfinished applications) the rules read; None: rules off",
     )
+    push_portfolio_feed_url: str | None = Field(
+        None,
+        description="root URL of the brokerage's portfolio feed speaking docs/portfolio-feed.md; "
+        "set, it is read instead of PUSH_PORTFOLIO_FEED",
+    )
+    push_portfolio_feed_token: SecretStr | None = Field(
+        None, description="bearer token sent to the portfolio feed"
+    )
     push_fraud_alerts: Path | None = Field(
         PROJECT_ROOT / "data" / "proactive" / "fraud_alerts.json",
         description="anti-fraud alerts pushed to all investors or a segment; None: off",
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`assistant serve`'s log lines: `text`, or `json` (one object a line: ts, "
+        "level, logger, message, exc); personal data masked in both",
     )
 
     secret_key: SecretStr = Field(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -136,8 +136,14 @@ def load_dialogues(path: Path, split: str | None = None) -> list[Dialogue]:
     return [d for d in dialogues if split in (None, "all", d.split)]
 
 
-async def run_dialogues(bot: Assistant, dialogues: Sequence[Dialogue]) -> list[DialogueRecord]:
-    """Play every dialogue in a fresh conversation and record each reply."""
+async def run_dialogues(
+    bot: Assistant,
+    dialogues: Sequence[Dialogue],
+    *,
+    on_dialogue: Callable[[], None] = lambda: None,
+) -> list[DialogueRecord]:
+    """Play every dialogue in a fresh conversation and record each reply; ``on_dialogue`` is
+    called after each dialogue."""
     from assistant.dialogue_models import ConversationState
 
     records: list[DialogueRecord] = []
@@ -181,6 +187,7 @@ async def run_dialogues(bot: Assistant, dialogues: Sequence[Dialogue]) -> list[D
                 turns=turns,
             )
         )
+        on_dialogue()
     return records
 
 

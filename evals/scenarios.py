@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
@@ -79,14 +79,20 @@ def taken_route(reply: BotReply) -> Taken:
 
 
 async def run_scenarios(
-    bot: Assistant, scenarios: ScenarioMap, utterances: Sequence[ScenarioUtterance]
+    bot: Assistant,
+    scenarios: ScenarioMap,
+    utterances: Sequence[ScenarioUtterance],
+    *,
+    on_utterance: Callable[[], None] = lambda: None,
 ) -> list[ScenarioOutcome]:
+    """Each utterance as a first message; ``on_utterance`` is called after each one."""
     from assistant.dialogue_models import ConversationState
 
     outcomes: list[ScenarioOutcome] = []
     for utterance in utterances:
         scenario = scenarios.get(utterance.scenario)
         if scenario is None:
+            on_utterance()
             continue
         state = ConversationState(
             conversation_id=f"scenario-{uuid.uuid4().hex[:8]}", investor_id=INVESTOR
@@ -117,6 +123,7 @@ async def run_scenarios(
                 and "account_system_unavailable" not in reply.flags
             )
         outcomes.append(outcome)
+        on_utterance()
     return outcomes
 
 

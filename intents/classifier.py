@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -42,7 +43,14 @@ import numpy as np
 from intents.adapter import AdapterSettings, MetricAdapter, fit_metric_adapter, prefer_adapted
 from intents.calibration import combine, fit_view_weights
 from intents.catalogue import IntentCatalogue
-from intents.encoders import EmbeddingCache, Matrix, QuestionEncoder, normalise_rows
+from intents.encoders import (
+    SHIPPED_VECTORS_DIR,
+    EmbeddingCache,
+    Matrix,
+    QuestionEncoder,
+    ShippedVectors,
+    normalise_rows,
+)
 from intents.errors import ClassifierNotFittedError, ClassifierTrainingError
 from intents.features import NgramFeatures
 from intents.model_store import FittedModelStore
@@ -201,7 +209,9 @@ class EmbeddingIntentClassifier:
     """Safety rules, then a calibrated three-view model on frozen sentence embeddings.
 
     ``encoder`` embeds questions (any :class:`~intents.encoders.QuestionEncoder`);
-    ``cache_dir`` keeps example embeddings between runs; ``threshold`` is the
+    ``cache_dir`` keeps example embeddings between runs; ``shipped_vectors`` is
+    the folder of vectors that come with the code (:class:`~intents.encoders.ShippedVectors`,
+    ``None``: embed every example); ``threshold`` is the
     confidence below which an utterance is out of scope; ``rules`` are checked
     first (the default :class:`~intents.rules.SafetyRules` unless given;
     ``use_rules=False`` turns them off). ``use_ngrams`` and ``use_neighbours``
@@ -218,6 +228,7 @@ class EmbeddingIntentClassifier:
         encoder: QuestionEncoder,
         *,
         cache_dir: str | Path | None = None,
+        shipped_vectors: str | Path | None = SHIPPED_VECTORS_DIR,
         threshold: float = 0.5,
         rules: SafetyRules | None = None,
         use_rules: bool = True,
@@ -236,7 +247,11 @@ class EmbeddingIntentClassifier:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must lie in [0, 1], not {threshold}")
         self.encoder = encoder
-        self.cache = EmbeddingCache(encoder, cache_dir)
+        self.cache = EmbeddingCache(
+            encoder,
+            cache_dir,
+            ShippedVectors(shipped_vectors) if shipped_vectors is not None else None,
+        )
         self._models = FittedModelStore(cache_dir) if cache_dir is not None else None
         # Whether the last fit loaded a model kept on disk instead of training.
         self.loaded_from_disk = False
@@ -449,6 +464,10 @@ class EmbeddingIntentClassifier:
         self.threshold = choice.threshold
         return choice
 
+    def example_texts(self, catalogue: IntentCatalogue) -> list[str]:
+        """The texts a fit on ``catalogue`` embeds (examples, and descriptions if used)."""
+        return self._training_set(catalogue)[0]
+
     def _training_set(self, catalogue: IntentCatalogue) -> tuple[list[str], list[str]]:
         pairs = catalogue.examples()
         if self.label_examples:
@@ -562,10 +581,19 @@ def _single_threaded_blas() -> AbstractContextManager[object]:
     a busy two-core host they thrash: a 770-example fit took 9.5 s with two
     BLAS threads and 0.6 s with one.
     """
-    from threadpoolctl import threadpool_limits
-
-    limits: AbstractContextManager[object] = threadpool_limits(limits=1, user_api="blas")
+    limits: AbstractContextManager[object] = _threadpools().limit(limits=1, user_api="blas")
     return limits
+
+
+@cache
+def _threadpools() -> Any:
+    """The process's thread-pool libraries, found once: finding them walks every loaded
+    library, which cost milliseconds on each prediction. scikit-learn is imported first,
+    so that the BLAS it brings (through SciPy) is among them."""
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _readable(name: str) -> str:

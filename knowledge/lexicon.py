@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -158,20 +159,51 @@ class Lexicon:
 
 
 def _compile(surfaces: Mapping[str, Concept], patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
-    """One alternation, longest surface first, then the patterns; Latin words only at word
-    boundaries."""
-    parts: list[str] = []
-    for surface in sorted(surfaces, key=len, reverse=True):
-        escaped = re.escape(surface)
-        if surface[:1].isascii() and surface[:1].isalnum():
-            escaped = rf"(?<![a-z0-9]){escaped}"
-        if surface[-1:].isascii() and surface[-1:].isalpha():
-            escaped = rf"{escaped}(?:s|es)?(?![a-z])"
-        elif surface[-1:].isascii() and surface[-1:].isdigit():
-            escaped = rf"{escaped}(?![0-9])"
-        parts.append(escaped)
+    """The longest surface at the leftmost place, then the patterns; Latin words only at word
+    boundaries.
+
+    The surfaces go in as a trie (``创业板|创业板指`` as ``创业板(?:指)?``): at each place the
+    engine follows the text down one path, longest first, instead of trying every surface
+    in turn, which made matching a long passage cost milliseconds per thousand surfaces.
+    """
+    trie: dict[str, Any] = {}
+    for surface in surfaces:
+        node = trie
+        for char in surface:
+            node = node.setdefault(char, {})
+        node[_END] = _ending(surface)
+    branches = [
+        (r"(?<![a-z0-9])" if char.isascii() and char.isalnum() else "")
+        + re.escape(char)
+        + _trie_pattern(child)
+        for char, child in trie.items()
+    ]
+    parts = [f"(?:{'|'.join(branches)})"] if branches else []
     parts += [f"(?:{p.pattern})" for p in patterns]
-    return re.compile("|".join(parts))
+    return re.compile("|".join(parts) or "(?!)")
+
+
+_END = ""  # the trie key marking where a surface ends (no character is empty)
+
+
+def _ending(surface: str) -> str:
+    """What must follow ``surface``: an optional plural and no more letters after a Latin
+    word, no more digits after a number, nothing after the rest."""
+    if surface[-1:].isascii() and surface[-1:].isalpha():
+        return "(?:s|es)?(?![a-z])"
+    if surface[-1:].isascii() and surface[-1:].isdigit():
+        return "(?![0-9])"
+    return ""
+
+
+def _trie_pattern(node: Mapping[str, Any]) -> str:
+    """``node``'s continuations, longer ones first: where a surface ends is tried last."""
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in node.items() if char]
+    if _END in node:
+        branches.append(node[_END])
+    if len(branches) == 1:
+        return branches[0]
+    return f"(?:{'|'.join(branches)})"
 
 
 def _concept(raw: Mapping[str, object]) -> Concept:

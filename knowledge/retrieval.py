@@ -25,7 +25,7 @@ the caller filtered by language.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from knowledge.answerability import (
@@ -178,23 +178,21 @@ class HybridRetriever:
             base.chroma_where(with_lang=False),
             languages=base.lang,
         )
+        scored = [(h.similarity, h) for h in hits]
         if self.cross_lingual_bonus and not base.lang:
             language = detect_language(query)
-            hits = [
-                h
-                if h.partition == language
-                else replace(h, similarity=h.similarity + self.cross_lingual_bonus)
-                for h in hits
-            ]
-            hits.sort(key=lambda h: h.similarity, reverse=True)
+            bonus = self.cross_lingual_bonus
+            # (score, hit) pairs rather than copies of hundreds of hits a search.
+            scored = [(s if h.partition == language else s + bonus, h) for s, h in scored]
+            scored.sort(key=lambda pair: pair[0], reverse=True)
         current = self.kb.content_hashes([h.unit_id for h in hits])
         rank = 0
-        for hit in hits:
+        for similarity, hit in scored:
             if current.get(hit.unit_id, "")[:12] != hit.content_hash:
                 continue  # an orphan left by an interrupted write
             ev = evidence.setdefault(hit.unit_id, _Evidence())
             if ev.dense is None:
-                ev.dense, ev.dense_rank, ev.vector_id = hit.similarity, rank, hit.vector_id
+                ev.dense, ev.dense_rank, ev.vector_id = similarity, rank, hit.vector_id
                 rank += 1
 
     def _keyword(

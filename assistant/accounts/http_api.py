@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)
 
 # One path segment, never "." or "..": an id from elsewhere cannot reach another endpoint.
-_INVESTOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+INVESTOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 class HttpAccountSystem:
@@ -57,13 +57,8 @@ class HttpAccountSystem:
     """
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout_s: float = 3.0) -> None:
-        url = httpx.URL(base_url)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"the account system URL must be http(s)://host...: {base_url!r}")
-        self.base_url = base_url.rstrip("/")
-        self._headers = {"Accept": "application/json", "User-Agent": "brokerdesk-accounts/1"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+        self.base_url = http_root(base_url, "the account system")
+        self._headers = json_headers("brokerdesk-accounts/1", token)
         self._timeout_s = timeout_s
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
@@ -148,7 +143,7 @@ class HttpAccountSystem:
         endpoint = BY_NAME[name]
         if endpoint.response is not model:
             raise TypeError(f"{name} answers {endpoint.response.__name__}, not {model.__name__}")
-        if investor_id is not None and not _INVESTOR_ID.fullmatch(investor_id):
+        if investor_id is not None and not INVESTOR_ID.fullmatch(investor_id):
             return None
         path = endpoint.path.format(investor_id=quote(investor_id or "", safe=""))
         try:
@@ -160,7 +155,7 @@ class HttpAccountSystem:
             raise self._failed(name, f"no answer within {self._timeout_s:g} s") from error
         except httpx.HTTPError as error:
             raise self._failed(name, f"unreachable ({type(error).__name__})") from error
-        if response.status_code == 404 and _error_code(response) == "investor_not_found":
+        if response.status_code == 404 and error_code(response) == "investor_not_found":
             return None
         if response.status_code in (401, 403):
             raise self._failed(name, f"HTTP {response.status_code}: check the bearer token")
@@ -179,7 +174,24 @@ class HttpAccountSystem:
         return AccountSystemError(f"account system {name}: {reason}")
 
 
-def _error_code(response: httpx.Response) -> str | None:
+def http_root(base_url: str, what: str) -> str:
+    """``base_url`` without its trailing slash; anything but http(s)://host... is refused."""
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{what} URL must be http(s)://host...: {base_url!r}")
+    return base_url.rstrip("/")
+
+
+def json_headers(user_agent: str, token: str | None) -> dict[str, str]:
+    """What every call to a brokerage system sends: JSON wanted, who asks, the bearer token."""
+    headers = {"Accept": "application/json", "User-Agent": user_agent}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def error_code(response: httpx.Response) -> str | None:
+    """The ``error.code`` of a contract error body, or None."""
     try:
         return ErrorBody.model_validate_json(response.content).error.code
     except ValidationError:

@@ -1,11 +1,11 @@
 """The evaluation commands: eval, eval-dialogues, eval-scenarios (evals is imported inside them)."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from assistant.cli.common import (
@@ -18,6 +18,7 @@ from assistant.cli.common import (
     load_settings,
     print_json,
 )
+from assistant.step_progress import StepProgress
 from knowledge.errors import KnowledgeError
 
 DEFAULT_DIALOGUES = PROJECT_ROOT / "evals/data/dialogues.jsonl"
@@ -51,7 +52,10 @@ def evaluate_dialogues(
         fail(exc)
         return
     try:
-        records = asyncio.run(run_dialogues(bot, load_dialogues(dialogues, split)))
+        chosen = load_dialogues(dialogues, split)
+        with StepProgress(errors, enabled=not as_json) as progress:
+            played = progress.step("dialogues", len(chosen))
+            records = asyncio.run(run_dialogues(bot, chosen, on_dialogue=played))
     finally:
         bot.close()
     if out is not None:
@@ -94,7 +98,11 @@ def evaluate_scenarios(
         fail(exc)
         return
     try:
-        outcomes = asyncio.run(run_scenarios(bot, load_scenario_map(scenarios), chosen))
+        with StepProgress(errors, enabled=not as_json) as progress:
+            asked = progress.step("utterances", len(chosen))
+            outcomes = asyncio.run(
+                run_scenarios(bot, load_scenario_map(scenarios), chosen, on_utterance=asked)
+            )
     finally:
         bot.close()
     if out is not None:
@@ -193,24 +201,15 @@ def evaluate_cases(
         )
 
     async def run_all() -> list[Any]:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=errors,
-            transient=True,
-            disable=not errors.is_terminal,
-        ) as progress:
-            task = progress.add_task("cases", total=len(selected))
-            judging: list[Any] = []
+        with StepProgress(errors, enabled=not as_json) as progress:
+            judging: list[Callable[[], None]] = []
             return await run_cases(
                 bot,
                 selected,
                 judge,
-                on_case=lambda: progress.advance(task),
-                on_judging=lambda total: judging.append(progress.add_task("judging", total=total)),
-                on_judged=lambda: progress.advance(judging[0]),
+                on_case=progress.step("cases", len(selected)),
+                on_judging=lambda total: judging.append(progress.step("judging", total)),
+                on_judged=lambda: judging[0](),
             )
 
     outcomes = asyncio.run(run_all())

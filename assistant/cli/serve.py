@@ -26,12 +26,17 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="server processes on the port (more than 1: PostgreSQL and Redis)")
     ] = 1,
+    log_format: Annotated[
+        str | None,
+        typer.Option("--log-format", help="text or json (default: settings log_format)"),
+    ] = None,
 ) -> None:
     """Serve the chat widget, the agent console and the API (uvicorn)."""
     import uvicorn
 
     from assistant.api.deps import Runtime
     from assistant.app import DemoAgentError, create_app, ensure_demo_agent
+    from assistant.log_output import server_log_config
     from assistant.serving import run_workers, workers_refusal
     from assistant.settings import is_loopback
 
@@ -41,6 +46,7 @@ def serve(
         "kb_dir": kb,
         "database_url": database_url,
         "bus_url": bus_url,
+        "log_format": log_format,
     }
     # Validated again (model_copy would not): the served address decides the origins.
     settings = load_settings(
@@ -96,6 +102,7 @@ def serve(
         # Frames up to this size get a typed frame_too_large error; beyond it, close 1009.
         ws_max_size=max(4 * settings.max_frame_bytes, 65536),
         log_level="info",
+        log_config=server_log_config(settings.log_format),
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     if failures:

@@ -44,6 +44,7 @@ from assistant.proactive.dispatcher import (
     RunReport,
 )
 from assistant.proactive.errors import (
+    PortfolioFeedError,
     ProactiveConfigError,
     ProactiveDataError,
     ProactiveError,
@@ -63,6 +64,7 @@ from assistant.proactive.events import (
     listing_of,
 )
 from assistant.proactive.policy import PushPolicy, QuietHours
+from assistant.proactive.portfolio_feeds import HttpPortfolioFeed, build_portfolio_feed
 from assistant.proactive.rules import RULES, Notice, Rule, RuleSource
 from assistant.proactive.signals import (
     InvestorSignals,
@@ -89,6 +91,7 @@ __all__ = [
     "EventSource",
     "FraudAlertSource",
     "HoldingsNoticeSource",
+    "HttpPortfolioFeed",
     "InvestorSignals",
     "IpoCalendarSource",
     "IpoEligible",
@@ -96,6 +99,7 @@ __all__ = [
     "Notice",
     "Outbox",
     "PortfolioFeed",
+    "PortfolioFeedError",
     "PortfolioSnapshot",
     "ProactiveConfigError",
     "ProactiveDataError",
@@ -116,6 +120,7 @@ __all__ = [
     "SignalCollector",
     "SuggestionContent",
     "SuggestionKind",
+    "build_portfolio_feed",
     "estimated_market_value",
     "ipo_eligible",
     "listing_of",

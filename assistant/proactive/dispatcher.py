@@ -24,8 +24,9 @@ from assistant.persistence.records import OutboxItem
 from assistant.proactive.errors import ProactiveDataError, ProactiveError, PushRefusedError
 from assistant.proactive.events import ProactiveEvent, PushPayload, Segment
 from assistant.proactive.policy import PushPolicy, aware
+from assistant.proactive.portfolio_feeds import build_portfolio_feed
 from assistant.proactive.rules import RuleSource
-from assistant.proactive.signals import JsonPortfolioFeed, QuestionLog, SignalCollector
+from assistant.proactive.signals import QuestionLog, SignalCollector
 from assistant.proactive.sources import Campaign, EventSource, sources_from_paths
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Outbox:
         for investor_id in investor_ids:
             item = OutboxItem(
                 investor_id=investor_id,
-                dedupe_key=payload.event_id,
+                dedupe_key=payload.dedupe_key,
                 kind=payload.kind,
                 payload=payload.model_dump(mode="json"),
                 created_at=now,
@@ -188,11 +189,10 @@ class ProactiveDispatcher:
         sources = sources_from_paths(
             settings.push_ipo_calendar, settings.push_holding_notices, settings.push_fraud_alerts
         )
-        if settings.push_portfolio_feed is not None:
+        feed = build_portfolio_feed(settings)
+        if feed is not None:
             collector = SignalCollector(
-                accounts,
-                JsonPortfolioFeed(settings.push_portfolio_feed),
-                QuestionLog(questions) if questions is not None else None,
+                accounts, feed, QuestionLog(questions) if questions is not None else None
             )
             sources.append(RuleSource(accounts, collector, mutes=outbox))
         return cls(

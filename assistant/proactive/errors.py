@@ -22,6 +22,14 @@ class ProactiveDataError(ProactiveError):
     http_status = 500
 
 
+class PortfolioFeedError(ProactiveError):
+    """The portfolio feed did not answer as its contract says; the rules skip that investor's
+    holdings this run."""
+
+    code = "portfolio_feed_unavailable"
+    http_status = 503
+
+
 class ProactiveConfigError(ProactiveError):
     """The push settings do not make sense (an unknown time zone, say)."""
 

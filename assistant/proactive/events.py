@@ -16,7 +16,7 @@ need no market value, only the permission.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -154,6 +154,11 @@ class ProactiveEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: EventId = Field(description="stable: the outbox sends it once per investor, ever")
+    topic: EventId | None = Field(
+        None,
+        description="the news it tells, when other sources may tell it too (a holding's risk "
+        "warning: the notices file and the portfolio rules): one push a topic per investor",
+    )
     kind: SuggestionKind
     zh: PushText
     en: PushText
@@ -185,11 +190,17 @@ class PushPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: EventId
+    topic: EventId | None = None
     kind: SuggestionKind
     zh: PushText
     en: PushText
     expires_at: AwareDatetime | None = None
     priority: int = DEFAULT_PRIORITY
+
+    @property
+    def dedupe_key(self) -> str:
+        """What the outbox sends once per investor: the topic, else the event."""
+        return self.topic or self.event_id
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -204,3 +215,9 @@ class PushPayload(BaseModel):
             quick_replies=list(text.quick_replies),
             why=text.why,
         )
+
+
+def risk_warning_topic(code: str, effective: date) -> str:
+    """The news that ``code`` comes under a risk warning (ST, *ST) on ``effective``: told by
+    the holding-notices file and by the ST rule alike, pushed to a holder once."""
+    return f"risk_warning:{code}:{effective.isoformat()}"

@@ -168,6 +168,7 @@ class PushPolicy:
             raise PushRefusedError(event.event_id, reasons)
         return PushPayload(
             event_id=event.event_id,
+            topic=event.topic,
             kind=event.kind,
             zh=wordings["zh"],
             en=wordings["en"],

@@ -21,8 +21,9 @@ from assistant.compliance import ComplianceGuard
 from assistant.proactive.errors import ProactiveDataError, PushRefusedError
 from assistant.proactive.events import PushPayload
 from assistant.proactive.policy import PushPolicy, aware
+from assistant.proactive.portfolio_feeds import build_portfolio_feed
 from assistant.proactive.rules import RuleSource
-from assistant.proactive.signals import JsonPortfolioFeed, QuestionLog, SignalCollector
+from assistant.proactive.signals import QuestionLog, SignalCollector
 from assistant.proactive.sources import EventSource, exchange_date, sources_from_paths
 
 if TYPE_CHECKING:
@@ -146,8 +147,8 @@ async def preview_from_settings(settings: Settings, at: datetime, store: Store) 
     sources = sources_from_paths(
         settings.push_ipo_calendar, settings.push_holding_notices, settings.push_fraud_alerts
     )
-    if settings.push_portfolio_feed is not None:
-        feed = JsonPortfolioFeed(settings.push_portfolio_feed, today=lambda: day)
+    feed = build_portfolio_feed(settings, today=lambda: day)
+    if feed is not None:
         collector = SignalCollector(accounts, feed, QuestionLog(store.conversations))
         # Without the mutes: a muted kind is shown as muted rather than left out.
         sources.append(RuleSource(accounts, collector))

@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.accounts import EXCHANGE_TIME, RISK_LEVELS
 from assistant.flows.permission_eligibility import eligibility_gaps
 from assistant.flows.rules import PERMISSION_RULES
-from assistant.proactive.events import ProactiveEvent, PushText, RuleKind, Segment
+from assistant.proactive.events import (
+    ProactiveEvent,
+    PushText,
+    RuleKind,
+    Segment,
+    risk_warning_topic,
+)
 from assistant.proactive.signals import InvestorSignals, PositionState
 
 if TYPE_CHECKING:
@@ -99,6 +105,8 @@ class Notice:
     zh: PushText
     en: PushText
     expires_at: datetime
+    topic: str | None = None
+    """The news it tells when another source may tell it too (see ``ProactiveEvent.topic``)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class Rule:
         return [
             ProactiveEvent(
                 event_id=f"{self.kind}:{signals.investor_id}:{notice.key}",
+                topic=notice.topic,
                 kind=self.kind,
                 zh=notice.zh,
                 en=notice.en,
@@ -192,6 +201,11 @@ def st_risk(signals: InvestorSignals) -> list[Notice]:
                     why=f"You hold {position.code}, which came under {flag_en} on {day}.",
                 ),
                 expires_at=end_of(position.flagged_on + timedelta(days=ST_NOTICE_DAYS)),
+                topic=(
+                    None
+                    if position.risk_flag == "delisting_period"
+                    else risk_warning_topic(position.code, position.flagged_on)
+                ),
             )
         )
     return notices

@@ -39,7 +39,7 @@ from assistant.accounts import (
     RiskAssessment,
     exchange_today,
 )
-from assistant.proactive.errors import ProactiveDataError
+from assistant.proactive.errors import PortfolioFeedError, ProactiveDataError
 from assistant.proactive.files import ReloadingFile
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ class SignalCollector:
         investor_id = profile.investor_id
         today = now.astimezone(EXCHANGE_TIME).date()
         snapshot, transfers, ipo, risk, documents = await asyncio.gather(
-            self._feed.snapshot(investor_id) if self._feed else _none(),
+            self._snapshot(investor_id),
             self._accounts.transfers(investor_id, today),
             self._accounts.ipo_subscriptions(investor_id, today - timedelta(days=10)),
             self._accounts.risk_assessment(investor_id),
@@ -283,6 +283,12 @@ class SignalCollector:
             asked=list(asked),
         )
 
-
-async def _none() -> None:
-    return None
+    async def _snapshot(self, investor_id: str) -> PortfolioSnapshot | None:
+        """The feed's snapshot; when the feed fails, none this run (the rules on holdings stay
+        silent rather than guess, the next run asks again)."""
+        if self._feed is None:
+            return None
+        try:
+            return await self._feed.snapshot(investor_id)
+        except PortfolioFeedError:
+            return None

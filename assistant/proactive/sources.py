@@ -37,6 +37,7 @@ from assistant.proactive.events import (
     SecurityCode,
     Segment,
     listing_of,
+    risk_warning_topic,
 )
 from assistant.proactive.files import ReloadingFile
 from assistant.proactive.policy import aware
@@ -326,6 +327,9 @@ def _notice_event(row: HoldingNotice) -> ProactiveEvent:
     )
     return ProactiveEvent(
         event_id=f"notice:{row.code}:{row.type}:{row.effective_date.isoformat()}",
+        topic=risk_warning_topic(row.code, row.effective_date)
+        if row.type == "st_warning"
+        else None,
         kind="holding_notice",
         zh=PushText(
             title=f"{title_zh}：{row.name}（{row.code}）",

@@ -30,6 +30,7 @@ from assistant.persistence.sql import SqlStore, open_store
 from assistant.proactive import (
     EventSource,
     FraudAlertSource,
+    HoldingsNoticeSource,
     ProactiveDataError,
     ProactiveDispatcher,
     PushPolicy,
@@ -741,3 +742,30 @@ async def test_outcomes_count_deliveries_follow_ups_quick_replies_and_mutes(
         {"kind": "fraud_alert", "delivered": 3, "followed": 2, "quick_replies": 1, "muted": 0},
         {"kind": "campaign", "delivered": 0, "followed": 0, "quick_replies": 0, "muted": 1},
     ]
+
+
+async def test_a_holdings_risk_warning_told_by_two_sources_is_pushed_once(
+    store: SqlStore, policy: PushPolicy
+) -> None:
+    """The notices file announces 300001's *ST for 2026-12-15 and the feed flags it that day:
+    INV-1002, who holds it, gets the notice, not the rule's second telling of it."""
+    notices = HoldingsNoticeSource(ROOT / "data" / "proactive" / "holding_notices.csv")
+    dispatcher = ProactiveDispatcher(
+        sources=[notices, sample_source(store)],
+        accounts=JsonAccountSystem(SAMPLE_INVESTORS, today=lambda: SAMPLE_DAY),
+        outbox=store.outbox,
+        policy=policy,
+        deliverer=RecordingDeliverer(store),
+        clock=Clock(NOW),
+    )
+    told = [e for e in await sample_source().events(NOW) if e.kind == "st_risk"]
+    assert [e.topic for e in told] == ["risk_warning:300001:2026-12-15"]
+
+    await dispatcher.run_once(NOW)
+    await dispatcher.run_once(NOW + timedelta(hours=1))
+
+    pending = await store.outbox.pending("INV-1002", NOW + timedelta(hours=1))
+    about_300001 = [item.dedupe_key for item in pending if "300001" in item.dedupe_key]
+    assert about_300001 == ["risk_warning:300001:2026-12-15"]
+    assert [item.kind for item in pending if "300001" in item.dedupe_key] == ["holding_notice"]
+    assert "concentration" in [item.kind for item in pending]  # other news still goes out

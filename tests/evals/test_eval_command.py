@@ -161,6 +161,10 @@ def test_a_clinc_split_file_runs_through_the_eval_command(
     said = "".join(as_text.stdout.split())  # as printed, however Rich wrapped it
     expected = f"in-scope accuracy {right / 6:.2%} (6 cases), out-of-scope recall {caught / 2:.2%}"
     assert "".join(f"{expected} (2 cases)".split()) in said
+    # Not a terminal: progress as lines on stderr, none with --json.
+    assert "cases: 8 to do" in as_text.stderr
+    assert "cases: 8/8 (100%)" in as_text.stderr
+    assert "cases:" not in as_json.stderr
     unnamed = runner.invoke(
         app, ["eval", f"{data}#val+oos_val", "--intents", str(data), "--kb", str(kb)]
     )

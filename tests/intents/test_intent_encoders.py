@@ -9,8 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant.settings import get_settings
 from intents.calibration import combine, expected_calibration_error, fit_view_weights
-from intents.encoders import EmbeddingCache, normalise_rows
+from intents.catalogue import load_catalogue
+from intents.classifier import EmbeddingIntentClassifier
+from intents.encoders import EmbeddingCache, ShippedVectors, normalise_rows
 from intents.features import NgramFeatures
 
 
@@ -102,3 +105,44 @@ def test_expected_calibration_error_is_zero_when_confidence_matches_accuracy() -
 
     assert expected_calibration_error(probabilities, right_three_times) == pytest.approx(0.0)
     assert expected_calibration_error(probabilities, always_right) == pytest.approx(0.25)
+
+
+def test_shipped_vectors_spare_the_encoder_all_but_new_texts(
+    counting_encoder: Any, e5: Any, tmp_path: Path
+) -> None:
+    shipped = ShippedVectors(tmp_path / "shipped")
+    known = ["我想开户", "open an account"]
+    shipped.write(e5.model_id, known, e5.encode_questions(known))
+    texts = ["open an account", "忘记交易密码了", "我想开户"]
+
+    vectors = EmbeddingCache(counting_encoder, tmp_path / "state", shipped).encode(texts)
+
+    assert counting_encoder.texts == 1  # only the text the shipped file lacks
+    np.testing.assert_allclose(vectors, normalise_rows(e5.encode_questions(texts)), atol=1e-6)
+    assert vectors.dtype == np.float32
+
+
+def test_shipped_vectors_of_another_model_are_not_used(
+    make_counting_encoder: Callable[[str], Any], e5: Any, tmp_path: Path
+) -> None:
+    shipped = ShippedVectors(tmp_path)
+    written = shipped.write("another-model", ["我想开户"], e5.encode_questions(["我想开户"]))
+    written.rename(shipped.path(e5.model_id))  # a file under the wrong name
+    encoder = make_counting_encoder(e5.model_id)
+
+    EmbeddingCache(encoder, None, shipped).encode(["我想开户"])
+
+    assert shipped.table(e5.model_id) == {}
+    assert encoder.texts == 1
+
+
+def test_the_shipped_catalogue_has_the_vectors_of_every_example(counting_encoder: Any) -> None:
+    """Fails when the catalogue changed after its vectors were written: run
+    `python -m assistant.catalogue_vectors` (a fresh start would embed the new examples)."""
+    catalogue = load_catalogue(get_settings().intents_catalogue)
+    texts = EmbeddingIntentClassifier(counting_encoder).example_texts(catalogue)
+
+    missing = set(texts) - set(ShippedVectors().table(counting_encoder.model_id))
+
+    assert missing == set()
+    assert counting_encoder.calls == 0

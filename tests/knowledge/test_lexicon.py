@@ -63,3 +63,30 @@ def test_every_sample_faq_entry_is_about_some_concept(lexicon: Lexicon, sample_k
     entries = [unit for unit, _ in sample_kb.manifest.all_units() if unit.kind.value == "faq"]
     about_nothing = [u.id for u in entries if not lexicon.concepts_of("\n".join(u.questions))]
     assert about_nothing == []
+
+
+def test_the_longest_surface_at_the_leftmost_place_wins_then_shorter_ones_on_a_miss() -> None:
+    lexicon = Lexicon(
+        [
+            Concept("board", "product", zh=("创业板",), en=("gem",)),
+            Concept("index", "product", zh=("创业板指",), en=("gem index",)),
+            Concept("fee", "cost", zh=("费",), en=("fee",)),
+            Concept("fund", "product", zh=("基金",), en=("etf", "etf50")),
+            Concept("code", "product", en=("re:\\d{6}",)),
+        ]
+    )
+
+    def found(text: str) -> list[tuple[str, str]]:
+        return [(m.surface, m.concept.id) for m in lexicon.find(text)]
+
+    assert found("创业板指涨了，创业板呢") == [("创业板指", "index"), ("创业板", "board")]
+    assert found("the gem index fees") == [("gem index", "index"), ("fees", "fee")]
+    assert found("gems and gemstones") == [("gems", "board")]  # a word, not inside one
+    # etf50 is not inside etf500 (a digit follows), so the shorter etf is taken there.
+    assert found("etf500 etf50 etfs 159915") == [
+        ("etf", "fund"),
+        ("etf50", "fund"),
+        ("etfs", "fund"),
+        ("159915", "code"),
+    ]
+    assert found("coffee") == []

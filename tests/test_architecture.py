@@ -102,8 +102,8 @@ OVERSIZED = {
     # Mostly tables: patterns, rule declarations, settings fields.
     "assistant/account_queries.py": 546,
     "assistant/compliance.py": 547,
-    "assistant/proactive/rules.py": 725,
-    "assistant/settings.py": 567,
+    "assistant/proactive/rules.py": 739,
+    "assistant/settings.py": 581,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 560,
     "assistant/persistence/sql.py": 952,

@@ -212,8 +212,11 @@ _FIRM_CAUSED_LOSS = any_of(
 
 
 _CHASE_UP = any_of(
-    # An earlier complaint or request that nobody answered: a second intake would be a third
-    # contact about the same thing, so a person takes it at once.
+    # An earlier complaint or request that nobody answered, or the same thing failing again and
+    # again: another round of questions would be one more contact about the same thing, so a
+    # person takes it at once.
+    r"(?:又|再次|第[二三四五六七八九十两\d]+次)[^。？?，,]{0,6}"
+    r"(?:被驳回|驳回|失败|不通过|没通过|被拒|审核不过)(?:了|啦)?",
     r"(?:上次|上周|上个月|之前|前几天|前两天|早就|已经|好几次)[^。？?]{0,12}"
     r"(?:反映|投诉|说过|提过|问过|反馈|报过|登记)[^。？?]{0,16}"
     r"(?:没人|没有人|还没|都没|一直没|也没|迟迟没|至今没|到现在)[^。？?]{0,4}"
@@ -221,6 +224,7 @@ _CHASE_UP = any_of(
     r"\b(?:complained|reported|raised|asked)\b[^.?]{0,40}\b(?:last\s+week|days?\s+ago|already|before|"
     r"weeks?\s+ago)\b[^.?]{0,40}\b(?:no\s+(?:one|reply|response|answer)|nobody|never\s+heard|"
     r"still\s+(?:no|not|waiting))\b",
+    r"\b(?:rejected|failed|declined)\s+(?:again|(?:for\s+)?the\s+(?:second|third|fourth)\s+time)\b",
 )
 
 
@@ -235,7 +239,7 @@ def reports_firm_caused_loss(text: str) -> bool:
 
 
 def chases_up_earlier_contact(text: str) -> bool:
-    """Whether the investor says an earlier complaint or request has gone unanswered."""
+    """Whether the investor is back about something that went unanswered or failed again."""
     return _CHASE_UP.search(text) is not None
 
 

@@ -112,11 +112,11 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "see it all.",
     },
     "handoff_chase_up": {
-        "zh": "非常抱歉，您之前反映的问题到现在还没有得到答复。我已为您转接人工客服，"
-        "接手的同事会先查看您之前的记录，再和您确认处理进度。",
-        "en": "I'm very sorry that nobody has come back to you about this yet. I've passed you "
-        "to our staff; the colleague who takes over will look at your earlier contact first and "
-        "tell you where it stands.",
+        "zh": "非常抱歉，这件事让您反复费心了。我已为您转接人工客服，接手的同事会先查看您之前的记录"
+        "和这段对话，再和您确认怎么处理。",
+        "en": "I'm very sorry you've had to come back about this again. I've passed you to our "
+        "staff; the colleague who takes over will read your earlier contact and this chat first "
+        "and tell you how it will be handled.",
     },
     "handoff_after_answer": {
         "zh": "这件事需要工作人员为您办理，我已为您转接人工客服，请稍候。",

@@ -292,6 +292,13 @@ async def test_a_complaint_nobody_answered_goes_to_a_person_without_a_second_int
     assert "之前的记录" in reply.text
 
 
+async def test_the_same_thing_failing_again_goes_to_a_person(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "我的开户申请被驳回了")
+    reply = await bot.policy.respond(state, "又驳回了 第三次了")
+    assert reply.escalation is not None and "chase_up" in reply.flags
+
+
 async def test_a_question_about_the_hotline_is_answered_not_handed_over(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "你们的官方客服电话是多少 我怕接到假的")
     assert reply.escalation is None

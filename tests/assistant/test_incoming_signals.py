@@ -64,6 +64,9 @@ def test_a_double_charge_is_money_gone_from_the_account(text: str) -> None:
         "上周反映的问题到现在都没人回复",
         "我之前投诉过一次 一直没人处理",
         "I complained last week and nobody has replied",
+        "又驳回了 第三次了",
+        "开户审核又失败了",
+        "my application was rejected again",
     ],
 )
 def test_an_earlier_contact_nobody_answered_is_a_chase_up(text: str) -> None:
@@ -71,7 +74,16 @@ def test_an_earlier_contact_nobody_answered_is_a_chase_up(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["我要投诉客户经理", "投诉一般多久回复", "How long does a complaint take to answer?"]
+    "text",
+    [
+        "我要投诉客户经理",
+        "投诉一般多久回复",
+        "How long does a complaint take to answer?",
+        "开户申请被驳回了怎么办",
+        "转账失败了",
+        "登录一直失败怎么办",
+        "试了好几次都失败",
+    ],
 )
 def test_a_first_complaint_or_a_question_about_complaints_is_not_a_chase_up(text: str) -> None:
     assert not chases_up_earlier_contact(text)

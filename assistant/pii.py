@@ -340,6 +340,11 @@ class PiiMaskingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple):
+            # Uvicorn's access formatter unpacks the arguments (client, method, path, HTTP
+            # version, status): each is masked in place and the shape kept.
+            record.args = tuple(_masked_argument(arg) for arg in record.args)
+            return True
         try:
             rendered = record.getMessage()
         except (TypeError, ValueError):
@@ -356,6 +361,12 @@ class PiiMaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_pii(record.stack_info)
         return True
+
+
+def _masked_argument(argument: object) -> object:
+    """``argument`` itself when it holds no personal data (a status code stays an int)."""
+    masked = mask_pii(str(argument))
+    return argument if masked == str(argument) else masked
 
 
 def install_log_masking(logger: logging.Logger | None = None) -> None:

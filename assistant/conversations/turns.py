@@ -20,7 +20,13 @@ from assistant.conversations.tickets import Tickets, TurnInProgress
 from assistant.dialogue import DialoguePolicy
 from assistant.dialogue_models import Action, BotReply, ConversationState
 from assistant.flows import FlowContext
-from assistant.persistence.records import ConversationStatus, Event, EventKind, TurnRecord
+from assistant.persistence.records import (
+    Conversation,
+    ConversationStatus,
+    Event,
+    EventKind,
+    TurnRecord,
+)
 from assistant.persistence.repositories import DuplicateMessageError, StorageUnavailableError
 from assistant.pii import mask_pii
 from assistant.templates import template
@@ -133,14 +139,17 @@ class Turns:
         return sum(1 for result in results if not isinstance(result, BaseException))
 
     async def _answer(self, conversation_id: str, text: str, message: Event) -> list[Message]:
-        conversation = await self.core.get(conversation_id)
-        echo = frames.frame_of(message)
-        await self.core.publish(conversation_topic(conversation_id), echo)
-        if conversation.status is not ConversationStatus.BOT:
-            await self._to_staff(conversation_id, message)
-            await self.core.queue_changed()
-            return [echo]
-        return [echo, *await self._turn(conversation_id, text, message)]
+        # The lock is taken first, in the order the turns were started, so replies follow
+        # the order the investor's messages were accepted in.
+        async with self.core.locks.hold(conversation_id):
+            conversation = await self.core.get(conversation_id)
+            echo = frames.frame_of(message)
+            await self.core.publish(conversation_topic(conversation_id), echo)
+            if conversation.status is not ConversationStatus.BOT:
+                await self._to_staff(conversation_id, message)
+                await self.core.queue_changed()
+                return [echo]
+            return [echo, *await self._turn(conversation, text, message)]
 
     async def _answer_or_tell(self, conversation_id: str, text: str, ack: Ack) -> None:
         try:
@@ -159,43 +168,39 @@ class Turns:
         await self.core.publish(STAFF_TOPIC, frames.staff_notice(conversation_id, message))
         await self.core.store.conversations.settle_turn(conversation_id, str(message.client_msg_id))
 
-    async def _turn(self, conversation_id: str, text: str, message: Event) -> list[Message]:
-        """One bot turn, serialised with the conversation's other turns."""
+    async def _turn(self, conversation: Conversation, text: str, message: Event) -> list[Message]:
+        """One bot turn of a conversation the bot holds; the caller holds its lock (so an
+        earlier message that escalated it has been seen)."""
         core = self.core
-        async with core.locks.hold(conversation_id):
-            conversation = await core.get(conversation_id)
-            if conversation.status is not ConversationStatus.BOT:
-                # Escalated by an earlier message while this one waited.
-                await self._to_staff(conversation_id, message)
-                return []
-            topic = conversation_topic(conversation_id)
-            state = core.state_of(conversation)
-            relay = (
-                ChunkRelay(core.publish, conversation_id, self.guard)
-                if self.policy.llm is not None
-                else None
+        conversation_id = conversation.id
+        topic = conversation_topic(conversation_id)
+        state = core.state_of(conversation)
+        relay = (
+            ChunkRelay(core.publish, conversation_id, self.guard)
+            if self.policy.llm is not None
+            else None
+        )
+        turn = TurnInProgress(self.tickets, conversation_id, conversation.investor_id)
+        await core.publish(topic, frames.typing("bot", active=True))
+        try:
+            reply = await self.policy.respond(
+                state, text, stream=relay, flow_context=FlowContext(tickets=turn)
             )
-            turn = TurnInProgress(self.tickets, conversation_id, conversation.investor_id)
-            await core.publish(topic, frames.typing("bot", active=True))
-            try:
-                reply = await self.policy.respond(
-                    state, text, stream=relay, flow_context=FlowContext(tickets=turn)
-                )
-                event = await self._complete_turn(conversation_id, message, reply, state, relay)
-            except BaseException:
-                await self._stop_typing(topic, relay)
-                raise
-            if event is None:
-                # Another process answered it first (a sweep raced a slow first try).
-                await self._stop_typing(topic, relay)
-                return []
-            if reply.escalation is not None:
-                # Queued before the investor reads "connecting you": the console has it first.
-                await self.tickets.escalate(conversation, reply.escalation, turn.ticket_id)
-            frame = frames.frame_of(event)
-            await core.publish(topic, frame)
-            await core.publish(topic, frames.typing("bot", active=False))
-            return [frame]
+            event = await self._complete_turn(conversation_id, message, reply, state, relay)
+        except BaseException:
+            await self._stop_typing(topic, relay)
+            raise
+        if event is None:
+            # Another process answered it first (a sweep raced a slow first try).
+            await self._stop_typing(topic, relay)
+            return []
+        if reply.escalation is not None:
+            # Queued before the investor reads "connecting you": the console has it first.
+            await self.tickets.escalate(conversation, reply.escalation, turn.ticket_id)
+        frame = frames.frame_of(event)
+        await core.publish(topic, frame)
+        await core.publish(topic, frames.typing("bot", active=False))
+        return [frame]
 
     async def _stop_typing(self, topic: str, relay: ChunkRelay | None) -> None:
         """No stored reply from this try: what it streamed is withdrawn, the bot stops typing."""

@@ -77,6 +77,9 @@ def test_text_logs_mask_the_same_personal_data() -> None:
     output = "\n".join(lines)
     assert "callback to 138****5678" in output
     assert "ValueError: no account for 110105********002X" in output
+    # Uvicorn's access formatter unpacks the line's arguments: they stay a tuple, masked.
+    assert "Logging error" not in output
+    assert '"GET /api?mail=li****@example.com HTTP/1.1" 200' in output
     for raw in _RAW:
         assert raw not in output
     with pytest.raises(json.JSONDecodeError):

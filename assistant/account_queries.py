@@ -334,8 +334,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\bexpir\w*|\bstill valid\b|\bvalid until\b|\bout of date\b",
         ),
         veto=_any(
-            r"更新|上传|换|补办|影响|还能|能不能|交易|限制|受限|冻结",
-            r"\brestrict|\bfrozen\b|\bblocked\b|\bsuspended\b",
+            r"更新|上传|换|补办|影响|还能|能不能|交易|被(?:限制|冻结)了|受限了",
+            r"\b(?:got|is|was|been|has been) (?:restricted|frozen|blocked|suspended)\b",
             r"\bupdate\b|\bupload\b|\brenew|\breplace\b|\bcan i\b|\baccepted\b|\bwhich\b|\btrade\b",
         ),
         needs_status=True,

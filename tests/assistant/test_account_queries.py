@@ -75,6 +75,7 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("我前几天申购了哪些新股", "ipo"),
     ("我上周申购的那只基金确认了吗", "orders"),
     ("我下的单子在委托里看不到了", "orders"),
+    ("我的身份证有效期到哪天 怕过期被限制", "id_expiry"),
 ]
 
 ZH_OTHER_QUESTIONS: list[str] = [

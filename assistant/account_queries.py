@@ -110,6 +110,8 @@ _NOT_MINE = _any(
     r"设置|修改|改|取消|获得|打印|下载|弄|重做|重新|补|预约|避免|防止|处理|解决|确定|选)",
     r"\bhow (?:do|can|could|should|would) (?:i|you|we|one)\b|\bhow to\b|\bhow (?:is|are|does|do)\b",
     r"\bwhere (?:can|do|should) i\b|\bsteps?\b|\bprocedure\b",
+    r"哪个菜单|(?:在|去)?(?:app|软件|手机)(?:里|上)?(?:哪|在哪)|(?:在哪|哪里)(?:里)?(?:看|查|找|撤|签|设置|申请)",
+    r"\bwhich menu\b|\bwhere (?:in|on) the app\b",
     # definitions and rules in general
     r"什么是|是什么意思|啥意思|什么意思|指的是|含义",
     r"\bwhat(?:'s| is| are) an?\b|\bwhat does\b[^?]*\bmean\b|\bmeaning\b|\bexplain\b|\bdefin",
@@ -170,6 +172,9 @@ _RULES: tuple[_Rule, ...] = (
             r"降|调低|调整|优惠|打折|谈|砍|太高|太贵|贵了|便宜|减免|能不能少|少收|为什么这么|比别人",
             r"\blower\b|\breduce\b|\bnegotiat|\bdiscount|\bcheaper\b|\btoo high\b|\bwaive|\bcut\b",
             r"\bexpensive\b",
+            r"(?:那|这)笔|收了(?:我)?多少|扣了(?:我)?多少|为什么[^，,。？?]{0,12}(?:收|扣)",
+            r"多收|退给我|退钱|退还|不认|\brefund\b|\bovercharg",
+            r"\bwhy was i charged\b|\bon (?:a|that|this|one) (?:\w+ )?trade\b|\b5 yuan\b",
             r"转账|转托管|销户|开户费|证明|对账单|提现|出金|入金|利率|利息|印花税|过户费",
             r"\btransfer|\bwithdraw|\bdeposit|\bstamp duty\b|\binterest\b|\bmargin rate\b",
         ),
@@ -178,13 +183,15 @@ _RULES: tuple[_Rule, ...] = (
         "transfers",
         topic=_any(
             r"银证|转账|转入|转出|转进|转过来|转到|转的钱|打的钱|打进|存进|存入|入金|出金|划转|到账|提现|"
-            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)",
+            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)|转[0-9一二三四五六七八九十百千万块元w]+(?:进|出|到|入)",
             r"\btransfers?\b|\btransferred\b|\bdeposits?\b|\bdeposited\b|\bwithdraw(?:al|als|n)?\b",
             r"\bwithdrew\b|\bmoney (?:i )?(?:sent|moved)\b|\bcash out\b|\bmy money\b",
         ),
         status=_any(
             r"到了吗|到了没|到没到|到账了吗|到账没|到账了没|没到|没有到|未到账|成功了吗|成功没|成功了没|"
             r"失败了|没成功|不成功|转不出|转不进|转不了|被退|退回|怎么还|为什么还|咋还|哪去了|去哪了|钱在哪",
+            r"(?:最后|最近|上)一(?:次|笔)|转了多少|\b(?:last|latest|most recent) (?:bank )?"
+            r"(?:transfer|deposit|withdrawal)\b",
             r"\bhas(?:n't| not)? (?:it |my [a-z]+ |the [a-z]+ )?(?:arrived|gone through|cleared|"
             r"landed|come through)",
             r"\bhave(?:n't| not)? (?:arrived|gone through|cleared)",
@@ -196,12 +203,17 @@ _RULES: tuple[_Rule, ...] = (
         veto=_any(
             r"手续费|费用|收费|利息|分红|股息|红利|退款|中签|新股|打新|申购|缴款|转托管|转户|佣金",
             r"\bfees?\b|\bdividend|\bipo\b|\ballot|\bcommission|\bcustody\b",
+            r"余额|现金|可用资金|可取(?:金额|资金)|(?:能|可以)取(?:出来)?多少|有多少钱|还剩多少|密码",
+            r"\bbalance\b|\bhow much cash\b|\bpassword\b|\bpin\b",
+            r"卖(?:了|的|出)[^，,。？?]{0,8}(?:钱|资金|美元|港币)|交收|t\+\d|逆回购|回购",
+            r"\bsale proceeds\b|\bafter selling\b|\bsold\b|\bsettle|\brepos?\b|\bmatur",
         ),
     ),
     _Rule(
         "orders",
         topic=_any(
             r"委托|订单|单子|挂单|挂的|下的单|下单|的单|成交|撤单|撤了|被撤|废单|买单|卖单",
+            r"基金[^，,。？?]{0,6}(?:确认|申购|赎回)|(?:申购|赎回)的?[^，,。？?]{0,4}基金",
             r"\borders?\b|\bfilled\b|\bfill\b|\bexecuted\b|\bcancell?ed\b|\brejected\b",
             r"\bmy (?:buy|sell|trade|trades)\b",
         ),
@@ -209,14 +221,18 @@ _RULES: tuple[_Rule, ...] = (
             r"成交了吗|成交了没|成交没|成交了么|有没有成交|成没成交|没成交|没有成交|未成交|成交了多少|"
             r"成交了一部分|部分成交了|只成交了|撤了|被撤了|被撤掉|撤掉了|撤单了|给撤了|废单|被拒|失败了|"
             r"不成功|买到了吗|买到没|买成了吗|卖掉了吗|卖出去了吗|卖出了吗|卖成了吗|怎么还|为什么还|"
-            r"为什么(?:没|被|是)|怎么(?:没|被|是|成了)",
+            r"为什么(?:没|被|是)|怎么(?:没|被|是|成了)|确认了(?:吗|没)|找不到|看不到|不见了|没(?:有)?显示",
+            r"\bcan'?t (?:find|see)\b|\bnot showing\b|\bmissing\b",
             r"\bis (?:it|my [a-z0-9 ]{0,20}order) (?:filled|executed|done|cancell?ed)\b",
             r"\b(?:was|has|did|were|have|is)\b[^.?]{0,30}\b(?:filled|executed|cancell?ed|rejected|"
             r"go through|gone through)\b",
             r"\bwhy (?:was|did|is|has|were)\b|\bnot filled\b|\bunfilled\b",
         ),
         veto=_any(
-            r"申购|中签|新股|新债|打新|条件单|预埋单|\bipo\b|\ballot|\bsubscri",
+            r"申购(?!的?[^，,。？?]{0,4}基金)|中签|新股|新债|打新|条件单|预埋单|\bipo\b|\ballot|\bsubscri",
+            r"申请|揭示书|签署|不能撤|集合竞价|冻结|解冻|明天|下一?个?交易日|继续(?:挂|有效)|重新下",
+            r"\bappl(?:y|ied|ication)\b|\bsign\b|\bdisclosure\b|\bauction\b|\bcan'?t cancel\b",
+            r"\bfrozen\b|\bfreeze\b|\btomorrow\b|\bnext day\b|\bcarry over\b",
             r"转账|银证|对账单|交割单|证明|\btransfer|\bstatements?\b|\bconfirmations?\b|\bproof\b",
             r"\bcertificate",
         ),
@@ -238,7 +254,9 @@ _RULES: tuple[_Rule, ...] = (
             r"\bhow many (?:shares|lots) did i (?:apply|subscribe)",
         ),
         veto=_any(
-            r"中签率|概率|几率|技巧|提高|市值|额度|日历|今天有什么|哪些新股|什么新股|上市|申购规则",
+            r"中签率|概率|几率|技巧|提高|市值|额度|日历|今天有什么|(?<!了)哪些新股|(?<!了)什么新股|上市|申购规则",
+            r"基金|权限|能(?:不能)?申购|可以申购|什么时候能知道|会(?:发|有)短信",
+            r"\bfunds?\b|\bpermission|\bcan i (?:subscribe|apply)\b|\bwhen will i know\b",
             r"\bchances?\b|\bodds\b|\bimprove\b|\bincrease\b|\btips?\b|\bquota\b|\bcalendar\b",
             r"\bwhich ipos\b|\bwhat ipos\b|\blist(?:ed|ing)? (?:date|day)\b",
         ),
@@ -256,7 +274,8 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:开通|开)[^，,。？?]{0,8}?(?:了吗|了没|了么|了嘛|了不)|开没开|开通没|(?:开通|开)[^，,。？?]{0,6}?没有?$",
             r"有没有[^，,。？?]{0,6}(?:权限|开通|开)|是否(?:已经?)?开通|已经开通了?吗|开通成功|开好了|通过了吗|"
             r"审核(?:通过)?了吗|什么时候开(?:通)?的|哪天开(?:通)?的|开通日期|开通时间",
-            r"\b(?:which|what) permissions\b|\bmy (?:[a-z ]{0,20})?(?:permissions?|access)\b",
+            r"\b(?:which|what) (?:[a-z]+ )?permissions\b",
+            r"\bmy (?:[a-z ]{0,20})?(?:permissions?|access)\b",
             r"\bdo i have\b|\bhave i (?:got|been (?:granted|approved|given))\b",
             r"\b(?:is|are)\b[^.?]{0,30}\b(?:enabled|activated|opened|open|active|approved)\b",
             r"\bhas my\b[^.?]{0,30}\b(?:approved|granted|activated|enabled)\b",
@@ -290,6 +309,8 @@ _RULES: tuple[_Rule, ...] = (
         ),
         veto=_any(
             r"能买|可以买|能投|重新测评|重做|重测|再测",
+            r"匹配|买不了|不能买|低一档|产品|知识测评|知识测试|考试|及格|多少分",
+            r"\bmismatch|\bproduct\b|\bknowledge test\b|\bexam\b|\bpass\b",
             r"\bbuy\b|\binvest in\b|\bredo\b|\bretake\b|\bre-?do\b|\bagain\b",
         ),
         needs_status=True,
@@ -316,7 +337,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\bexpir\w*|\bstill valid\b|\bvalid until\b|\bout of date\b",
         ),
         veto=_any(
-            r"更新|上传|换|补办|影响|还能|能不能|交易",
+            r"更新|上传|换|补办|影响|还能|能不能|交易|被(?:限制|冻结)了|受限了",
+            r"\b(?:got|is|was|been|has been) (?:restricted|frozen|blocked|suspended)\b",
             r"\bupdate\b|\bupload\b|\brenew|\breplace\b|\bcan i\b|\baccepted\b|\bwhich\b|\btrade\b",
         ),
         needs_status=True,
@@ -342,6 +364,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         veto=_any(
             r"在哪|哪里|收费|多少钱|要钱吗|看不懂|什么内容|有什么用|多久|几天",
+            r"多收|退给我|退钱|退还|不认|投诉|\brefund\b|\bovercharg",
             r"\bwhere\b|\bfees?\b|\bcost\b|\bcharge\b|\bwhat does\b|\bhow long\b",
         ),
         needs_status=True,

@@ -70,6 +70,12 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("给我发一下今年的交割单", "statement"),
     ("我需要一份资产证明 办签证用", "statement"),
     ("麻烦出个资产证明", "statement"),
+    ("帮我看下我上一笔银证转账转了多少", "transfers"),
+    ("转3000出去提示失败了", "transfers"),
+    ("我前几天申购了哪些新股", "ipo"),
+    ("我上周申购的那只基金确认了吗", "orders"),
+    ("我下的单子在委托里看不到了", "orders"),
+    ("我的身份证有效期到哪天 怕过期被限制", "id_expiry"),
 ]
 
 ZH_OTHER_QUESTIONS: list[str] = [
@@ -124,6 +130,24 @@ ZH_OTHER_QUESTIONS: list[str] = [
     "你好",
     "我想销户",
     "如果转账失败了怎么办",
+    # a cash balance, a sale's proceeds, a repo's maturity: not a transfer record
+    "我账户里还有多少现金能取",
+    "今天卖了股票的钱能转到银行吗",
+    "我的逆回购到期了钱什么时候能转出",
+    # one trade's charge, or where the rate is shown: the FAQ's
+    "这笔交易收了多少佣金",
+    "佣金费率在app哪个菜单看",
+    # order rules: cancelling near the close, carrying over, frozen cash, a missing signature
+    "下午收盘前为什么不能撤单了",
+    "我的单子没成交 明天还会继续挂着吗",
+    "我买单没成交 资金被冻结了 什么时候解冻",
+    "我委托被拒了说要签风险揭示书",
+    # a product mismatch or a knowledge test is not the risk assessment on file
+    "我买基金提示风险等级跟产品不匹配",
+    "我科创板知识测试没及格 能再考吗",
+    "我没开创业板权限能申购创业板新股吗",
+    # a disputed charge is a complaint, not a statement request
+    "交割单上佣金多收了 要退给我",
 ]
 
 EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
@@ -180,6 +204,7 @@ EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("can you send me an account statement", "statement"),
     ("please issue an asset certificate for me", "statement"),
     ("I'd like my trade confirmations for this year", "statement"),
+    ("what trading permissions are on my account", "permissions"),
 ]
 
 EN_OTHER_QUESTIONS: list[str] = [
@@ -226,6 +251,10 @@ EN_OTHER_QUESTIONS: list[str] = [
     "hello",
     "should I buy more shares",
     "what is stamp duty",
+    "my account is restricted because my ID expired",
+    "I forgot the password I use for bank transfers",
+    "why was I charged 5 yuan on one small trade",
+    "my ChiNext application got rejected",
 ]
 
 MIXED_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [

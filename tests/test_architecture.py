@@ -100,7 +100,7 @@ MODULE_LINES = 500
 
 OVERSIZED = {
     # Mostly tables: patterns, rule declarations, settings fields.
-    "assistant/account_queries.py": 546,
+    "assistant/account_queries.py": 569,
     "assistant/compliance.py": 547,
     "assistant/proactive/rules.py": 739,
     "assistant/settings.py": 581,

@@ -201,6 +201,10 @@ class DialoguePolicy:
                 priority=URGENT_PRIORITY,
                 flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
             )
+        if self.escalation.is_angry(text):
+            return self._escalate(
+                state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
+            )
         if findings.chase_up:
             # A second intake for something nobody answered the first time would be a third
             # contact: a person takes it now, with the history in front of them.
@@ -211,10 +215,6 @@ class DialoguePolicy:
                 EscalationReason.COMPLAINT,
                 "handoff_chase_up",
                 flags=["chase_up"],
-            )
-        if self.escalation.is_angry(text):
-            return self._escalate(
-                state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
             )
 
         if state.flow is not None:

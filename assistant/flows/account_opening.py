@@ -175,6 +175,28 @@ _ID_DOCUMENTS: Mapping[str, Localized] = {
 }
 
 
+_DOCUMENT_NOTES = {
+    "resident_id": Localized(
+        "好的，用本人有效期内的二代居民身份证开户。",
+        "Good: you will open it with your own second-generation resident ID card, within its "
+        "validity.",
+    ),
+    "hmt_residence_permit": Localized(
+        "好的，用港澳台居民居住证开户。", "Good: you will open it with your residence permit."
+    ),
+    "foreign_permanent_residence": Localized(
+        "好的，用外国人永久居留身份证开户。",
+        "Good: you will open it with your foreign permanent residence ID.",
+    ),
+}
+
+
+def _document_comment(value: SlotValue, language: Language) -> str | None:
+    """Says back which document the investor will use, so a slip is caught now."""
+    note = _DOCUMENT_NOTES.get(str(value))
+    return note.text(language) if note else None
+
+
 def _age_comment(value: SlotValue, language: Language) -> str | None:
     if not isinstance(value, int):
         return None
@@ -376,6 +398,7 @@ def account_opening_flow(watchlist: WatchList) -> FlowDefinition:
                 ),
                 extract=read_id_document,
                 detect=read_id_document,
+                comment=_document_comment,
                 choices=(
                     Localized("二代身份证", "Resident ID card"),
                     Localized("港澳台居民居住证", "HK-Macao-Taiwan residence permit"),

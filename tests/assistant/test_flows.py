@@ -144,6 +144,8 @@ async def test_account_opening_walks_through_each_step_and_lists_what_is_ready(
         "name": "李明",
     }
     assert "二代身份证（已具备）" in final.reply
+    # The document given is said back at once, before the next question.
+    assert steps[2].reply.startswith("好的，用本人有效期内的二代居民身份证开户。")
     assert "您需要准备的都齐了" in final.reply
     assert "达到沪深A股要求的C3" in final.reply
     assert escalation_for(final) is None

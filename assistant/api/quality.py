@@ -15,11 +15,10 @@ from fastapi import APIRouter, Query
 from assistant.accounts import exchange_today
 from assistant.api.deps import RuntimeDep, StaffDep, SupervisorWriterDep
 from assistant.api.schemas import ErrorResponse, FaqDraftRequest, FaqDraftResponse
+from assistant.faq_drafts import append_drafts, draft_from_conversation
 from assistant.proactive.outcomes import push_outcomes
 from assistant.quality import (
     QualityReport,
-    append_drafts,
-    draft_from_conversation,
     knowledge_intents,
     parse_window,
     quality_report,

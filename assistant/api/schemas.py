@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.conversations.desk import ProfileView
+from assistant.faq_drafts import FaqDraft
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -15,7 +16,6 @@ from assistant.persistence.records import (
     Ticket,
     TicketEvent,
 )
-from assistant.quality import FaqDraft
 from channels.protocol import Ack, ClientMessageId, Lang, SequencedFrame, SuggestionKind
 
 

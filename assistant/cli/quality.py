@@ -160,9 +160,10 @@ def faq_draft(
     """Turn an investor's question and the agent's reply into a draft FAQ row for review."""
     import asyncio
 
+    from assistant.faq_drafts import append_drafts, draft_from_conversation
     from assistant.persistence.repositories import StorageError
     from assistant.persistence.sql import open_store
-    from assistant.quality import QualityError, append_drafts, draft_from_conversation
+    from assistant.quality import QualityError
 
     settings = load_settings()
     url = database_url or settings.database

@@ -16,6 +16,16 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.faq_drafts import (
+    DRAFT_COLUMNS,
+    DraftSheetError,
+    DraftSourceNotFoundError,
+    FaqDraft,
+    NothingToDraftError,
+    append_drafts,
+    draft_faq,
+    draft_from_conversation,
+)
 from assistant.persistence.records import (
     Conversation,
     ConversationStatus,
@@ -26,19 +36,11 @@ from assistant.persistence.records import (
 )
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.quality import (
-    DRAFT_COLUMNS,
-    DraftSheetError,
-    DraftSourceNotFoundError,
-    FaqDraft,
     InvalidWindowError,
-    NothingToDraftError,
     QuestionExample,
-    append_drafts,
     attention_reason,
     build_quality_report,
     cluster_questions,
-    draft_faq,
-    draft_from_conversation,
     group_by_similarity,
     parse_window,
     quality_report,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
 from assistant.context import FollowUp, Topic, resolve_followup
 from assistant.dialogue_models import Action, ConversationState, Language
+from assistant.message_reading import asks_something
 from assistant.stated_facts import read_stated_facts, what_follows
 from knowledge.documents import RetrievedPassage
 from knowledge.lexicon import Lexicon
@@ -122,6 +123,7 @@ class Answerer:
         knowledge base answers best (a short message may be a follow-up; a long one may
         wrap its question in a story: "…卖给别人吗 我老接到推销电话")."""
         passages = await asyncio.to_thread(self.retrieve, text)
+        typed = passages[0].confidence if passages else 0.0
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
         if followup is not None:
             resolved = await asyncio.to_thread(self.retrieve, followup.question)
@@ -130,13 +132,11 @@ class Answerer:
                 # a message that asks something more ("安全吗", "怎么办理"); a fact the
                 # investor gives ("我拿了20天") is read against that same entry.
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
-            typed = passages[0].confidence if passages else 0.0
             if resolved and resolved[0].confidence >= typed:
                 return followup.question, followup, resolved
         asked = self.asking_part(text)
         if asked is not None:
             narrowed = await asyncio.to_thread(self.retrieve, asked)
-            typed = passages[0].confidence if passages else 0.0
             if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
                 return asked, None, narrowed
         return text, None, passages
@@ -153,7 +153,7 @@ class Answerer:
 
     @staticmethod
     def _asks(clause: str) -> bool:
-        return bool(_ASKING.search(clause) or asks_yes_no(clause))
+        return asks_something(clause) or asks_yes_no(clause)
 
     async def _from_llm(
         self,
@@ -211,14 +211,6 @@ class Answerer:
 _CLAUSE_BREAK = re.compile(
     r"[，,。！!？?；;…~～]+\s*|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
     r"|(?<=[.])\s+(?=[A-Za-z])"
-)
-# A clause that asks: a question word ("好几次" counts times, it does not ask them) or a
-# question particle at its end.
-_ASKING = re.compile(
-    r"怎么|怎样|如何|咋|什么|啥|多少|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
-    r"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|"
-    r"\b(?:what|how|why|when|where|which|who)\b",
-    re.IGNORECASE,
 )
 _SHORTEST_QUESTION = 4
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from assistant.message_reading import asks_something
+from knowledge.language import has_cjk
 from knowledge.lexicon import ConceptMatch, Lexicon
 
 # "那…呢", "还有…", "what about …": the message leans on what came before.
@@ -35,11 +37,7 @@ _ELLIPTICAL = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
-# A bare question of a few characters ("怎么买", "安全吗", "how?") asks about the topic.
-_BARE_ASK = re.compile(
-    r"怎么|怎样|如何|咋|多少|几|哪|什么|啥|[吗么嘛]$|\b(?:how|what|where|when|which|why)\b",
-    re.IGNORECASE,
-)
+# A bare question of a few characters ("怎么买", "安全吗") asks about the topic.
 _BARE = 6
 
 
@@ -75,7 +73,7 @@ def resolve_followup(
     matches = lexicon.find(stripped)
     content = len(re.sub(r"\s+", "", stripped))
     if not matches:
-        bare = content <= _BARE and _BARE_ASK.search(stripped) is not None
+        bare = content <= _BARE and asks_something(stripped)
         if led or states_fact or bare or _ELLIPTICAL.match(text):
             about = _topic_in_language_of(stripped or text, topic, lexicon)
             return FollowUp(f"{about} {stripped or text}".strip(), "appended")
@@ -101,8 +99,8 @@ def resolve_followup(
 def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
     """The topic as it was asked, or, when the follow-up switches language ("那怎么买" after
     an English question), the topic's concepts named in the follow-up's language."""
-    chinese = _CJK.search(text) is not None
-    if chinese == (_CJK.search(topic.question) is not None):
+    chinese = has_cjk(text)
+    if chinese == has_cjk(topic.question):
         return topic.question
     names = []
     for concept_id in topic.concepts:
@@ -112,9 +110,6 @@ def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
         plain = [n for n in (concept.zh if chinese else concept.en) if not n.startswith("re:")]
         names += plain[:1]
     return " ".join(names) or topic.question
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _same_kind(

@@ -1,4 +1,5 @@
-"""What a message is, read from its words alone: a wish to act, small talk, our business or not.
+"""What a message is, read from its words alone: a wish to act, small talk, a question, our
+business or not.
 
 The dialogue policy asks these before it asks the knowledge base; each is a cheap reading of
 the text (patterns, the brokerage lexicon), never a model.
@@ -57,3 +58,19 @@ def names_our_business(lexicon: Lexicon, text: str) -> bool:
     named = [lexicon.concepts[c] for c in concepts.named]
     specific = [c for c in named if not c.generic]
     return bool(specific) and not any(c.outside for c in named)
+
+
+# A clause that asks: a question word ("好几次" counts times, it does not ask them) or a
+# question particle at its end.
+_ASKING = re.compile(
+    r"怎么|怎样|如何|咋|什么|啥|多少|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
+    r"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|"
+    r"\b(?:what|how|why|when|where|which|who)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_something(text: str) -> bool:
+    """Whether ``text`` asks something by a question word or a closing particle (a yes-no
+    question led by an English auxiliary is :func:`assistant.answers.asks_yes_no`'s)."""
+    return _ASKING.search(text) is not None

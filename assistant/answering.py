@@ -21,7 +21,7 @@ from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not
 from assistant.context import FollowUp, Topic, resolve_followup
 from assistant.dialogue_models import Action, ConversationState, Language
 from assistant.message_reading import asks_something
-from assistant.stated_facts import read_stated_facts, what_follows
+from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import RetrievedPassage
 from knowledge.lexicon import Lexicon
 
@@ -81,14 +81,19 @@ class Answerer:
         stream: AnswerStream | None = None,
         strict: bool = False,
     ) -> Answered:
-        """``strict``: the question looks off topic; answer only from a clearly fitting entry."""
-        facts = read_stated_facts(text)
-        question, followup, passages = await self._reading(state, text, bool(facts))
+        """``strict``: the question looks off topic; answer only from a clearly fitting entry.
+
+        What the investor says about themselves ("我炒股3个月了") is kept with the
+        conversation: a follow-up ("资产有80万", "那科创板呢") is read against all of it."""
+        said = read_stated_facts(text)
+        known = StatedFacts.from_record(state.stated_facts).updated_by(said)
+        state.stated_facts = known.to_record()
+        question, followup, passages = await self._reading(state, text, bool(said))
+        about = passages[0].unit.category if passages else category
+        if followup is not None and state.topic is not None and state.topic.intent:
+            about = state.topic.intent  # "那我还要等多久" is still about the topic's permission
         preface = what_follows(
-            facts,
-            question,
-            passages[0].unit.category if passages else category,
-            language,
+            known if said or followup is not None else said, question, about, language
         )
         composed: ComposedAnswer | None = None
         if self.llm is not None and passages and passages[0].confidence >= self.composer.clarify_at:
@@ -97,7 +102,7 @@ class Answerer:
             # A follow-up of a topic already answered is about our business, whatever the
             # classifier made of its few words; but a few words put after the topic are weak
             # evidence, so only an entry that clearly answers is given for them.
-            appended = followup is not None and followup.reason == "appended" and not facts
+            appended = followup is not None and followup.reason == "appended" and not said
             composed = self.composer.compose(
                 passages,
                 language,
@@ -107,12 +112,19 @@ class Answerer:
             )
         elif preface and composed.confident:
             composed = _prefaced(composed, preface)
-        answered = composed.action is Action.ANSWER and composed.confident and bool(passages)
+        if preface and followup is not None and not composed.confident:
+            # What the facts the investor gave mean is itself the answer ("那我还要等多久"
+            # after "我炒股一年了"), though no entry adds to it.
+            composed = ComposedAnswer(preface, Action.ANSWER, [], [], True)
+        answered = (
+            composed.action is Action.ANSWER and composed.confident and bool(composed.sources)
+        )
+        kept = state.topic.intent if followup is not None and state.topic else None
         state.topic = Topic(
             question=question,
             concepts=sorted(self.lexicon.concepts_of(question).named),
             unit_id=passages[0].unit.id if answered else None,
-            intent=(passages[0].unit.category if answered else None) or category,
+            intent=(passages[0].unit.category if answered else None) or kept or category,
         )
         return Answered(composed, passages, question, followup)
 
@@ -132,7 +144,14 @@ class Answerer:
                 # a message that asks something more ("安全吗", "怎么办理"); a fact the
                 # investor gives ("我拿了20天") is read against that same entry.
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
-            if resolved and resolved[0].confidence >= typed:
+            # A message that names nothing of its own ("几点前交钱", "I have 600k") can only
+            # mean something together with the topic, unless as typed it surely asks
+            # something else.
+            leans = not followup.own_subject and typed < self.composer.sure_at
+            if resolved and (resolved[0].confidence >= typed or leans):
+                if states_fact and state.topic is not None and not self._asks(text):
+                    # Only a fact ("资产有80万"): it answers to the entry just given.
+                    resolved = _first(resolved, state.topic.unit_id)
                 return followup.question, followup, resolved
         asked = self.asking_part(text)
         if asked is not None:
@@ -235,6 +254,12 @@ def _supported(drafted: ComposedAnswer, passages: Sequence[RetrievedPassage]) ->
         for figure in _FIGURE.findall(f"{p.unit.title}\n{p.unit.text}")
     }
     return all(f.replace(",", "") in known for f in _FIGURE.findall(body))
+
+
+def _first(passages: list[RetrievedPassage], unit_id: str | None) -> list[RetrievedPassage]:
+    """``passages`` with the one from entry ``unit_id`` first, where it is among them."""
+    chosen = [p for p in passages if p.unit.id == unit_id]
+    return chosen[:1] + [p for p in passages if p not in chosen[:1]]
 
 
 def _prefaced(composed: ComposedAnswer, preface: str) -> ComposedAnswer:

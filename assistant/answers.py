@@ -70,6 +70,7 @@ def not_known(language: Language) -> ComposedAnswer:
 # entry's own question, which may not be the one asked.
 _POLARITY_LEAD = re.compile(
     r"^\s*(?:不会|会的?|不能|能|可以|不可以|需要|不需要|不用|有|没有|是的?|不是|不一定|一般不会|"
+    r"要交|不交|不用交|要收|不收|收取|免收|要的|不要|行|不行|对|不对|"
     r"yes|no|not necessarily|usually not)\s*[。，,.!！;；]\s*",
     re.IGNORECASE,
 )

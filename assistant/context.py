@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from assistant.message_reading import asks_something
+from assistant.message_reading import asks_something, without_pleasantries
 from knowledge.language import has_cjk
 from knowledge.lexicon import ConceptMatch, Lexicon
 
 # "那…呢", "还有…", "what about …": the message leans on what came before.
 _LEAD = re.compile(
-    r"^\s*(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
-    r"不对|不是|错了|我说的是|我问的是|我是说|我指的是|"
-    r"what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
-    r"no,? i mean|i mean|i meant|actually)\b\s*",
+    r"^\s*(?:(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
+    r"不对|不是|错了|我说的是|我问的是|我是说|我指的是)"
+    r"|(?:what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
+    r"no,? i mean|i mean|i meant|actually)\b)\s*",
     re.IGNORECASE,
 )
 _TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何)\s*[?？。!！]*\s*$|\?\s*$")
@@ -48,6 +48,9 @@ class Topic(BaseModel):
     concepts: list[str] = Field(default_factory=list)
     unit_id: str | None = Field(None, description="the entry that answered it; None: unanswered")
     intent: str | None = None
+    account_kind: str | None = Field(
+        None, description="the part of the investor's account it was answered from, if any"
+    )
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class FollowUp:
 
     question: str
     reason: str  # "replaced", "narrowed", "appended"
+    # Whether the message names a subject of its own ("怎么销户" does, "几点前交钱" does not):
+    # one that does may be a new question after all, one that does not can only lean on the topic.
+    own_subject: bool = True
 
 
 def resolve_followup(
@@ -67,16 +73,20 @@ def resolve_followup(
     means something together with the topic."""
     if topic is None:
         return None
+    text = without_pleasantries(text) or text  # "谢谢 那深市呢" follows up like "那深市呢"
     stripped = _LEAD.sub("", text, count=1)
     stripped = _TAIL.sub("", stripped).strip(" ，,。.?？!！")
     led = stripped != text.strip(" ，,。.?？!！")
-    matches = lexicon.find(stripped)
     content = len(re.sub(r"\s+", "", stripped))
+    # Only facts about the investor ("我炒股一年多了 资产有二十万"): an answer to the topic,
+    # whatever concepts its figures happen to name.
+    only_facts = states_fact and not asks_something(stripped)
+    matches = [] if only_facts else lexicon.find(stripped)
     if not matches:
         bare = content <= _BARE and asks_something(stripped)
         if led or states_fact or bare or _ELLIPTICAL.match(text):
             about = _topic_in_language_of(stripped or text, topic, lexicon)
-            return FollowUp(f"{about} {stripped or text}".strip(), "appended")
+            return FollowUp(f"{about} {stripped or text}".strip(), "appended", own_subject=False)
         return None
     if not led and content > _SHORT:
         return None

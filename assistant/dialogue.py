@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
+from assistant.account_turns import account_question, account_reply
 from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
@@ -47,13 +47,14 @@ from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
 from assistant.message_reading import (
+    asks_to_go_on,
     is_small_talk,
     names_our_business,
     outside_product,
     wants_to_act,
 )
 from assistant.scam_warnings import scam_warning
-from assistant.templates import PERSON_OPTION, template
+from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
@@ -221,6 +222,10 @@ class DialoguePolicy:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
             if flow_turn is not None and not self._interrupts(prediction, state.flow):
                 return self._from_flow(state, flow_turn, language, intent)
+            if flow_turn is None and asks_to_go_on(text):
+                # "行 那接着弄吧" after a question in between: the pending question again.
+                resume = self.flows.resume_prompt(state.flow, language)
+                return self._from_flow(state, resume, language, intent)
             state.suspended_flow, state.flow = state.flow, None
 
         reply = await self._by_intent(
@@ -274,7 +279,7 @@ class DialoguePolicy:
             prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
         ):
             return await self._complaint(state, text, language, intent, flow_context)
-        if self.accounts is not None and (query := detect_account_query(text)) is not None:
+        if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
                 # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
                 # signing in is only the answer when the knowledge base has nothing.
@@ -282,7 +287,7 @@ class DialoguePolicy:
                 if self._surely_answered(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
-            return await self._from_account(state, query, language, intent)
+            return await account_reply(self.accounts, state, asked, language, intent, self.lexicon)
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or
             # security, such as "will you sell my data?", is answered from knowledge.
@@ -328,31 +333,6 @@ class DialoguePolicy:
             )
         off_topic = handler in ("out_of_scope", "smalltalk") or prediction.out_of_scope
         return await self._answer(state, text, language, intent, off_topic, stream)
-
-    async def _from_account(
-        self,
-        state: ConversationState,
-        query: AccountQuery,
-        language: Language,
-        intent: IntentRef,
-    ) -> BotReply:
-        """The investor's own facts from the account system (or how to sign in to see them)."""
-        assert self.accounts is not None
-        answer = await answer_account_query(query, state.investor_id, self.accounts, language)
-        state.low_confidence_streak = 0
-        flags = [f"account_{answer.kind}", *(f"fact:{fact}" for fact in answer.facts_used)]
-        if answer.needs_sign_in:
-            flags.append("needs_sign_in")
-        if answer.failed:
-            flags.append("account_system_unavailable")
-        return BotReply(
-            text=answer.text,
-            language=language,
-            action=Action.ANSWER,
-            intent=intent,
-            flags=flags,
-            quick_replies=[PERSON_OPTION[language]] if answer.failed else [],
-        )
 
     async def _complaint(
         self,

@@ -86,6 +86,11 @@ class ConversationState(BaseModel):
     flags: set[str] = Field(default_factory=set, description="e.g. fraud_suspected")
     escalated: bool = False
     topic: Topic | None = Field(None, description="the last question answered from knowledge")
+    stated_facts: dict[str, str] = Field(
+        default_factory=dict,
+        description="what the investor said about themselves (trading experience, assets, age, "
+        "holding period), for the questions that follow",
+    )
 
 
 @dataclass(frozen=True)

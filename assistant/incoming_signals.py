@@ -47,6 +47,11 @@ _FRAUD_PATTERNS: dict[FraudSignal, re.Pattern[str]] = {
         r"(?:荐股|股票|炒股|牛股|投资|理财|内部|vip)群|推荐股票的群|群[^，,。]{0,6}晒收益",
         r"\b(?:stock|trading|investment)\s+(?:tips?\s+)?(?:group|chat|club)\b",
         r"\b(?:whatsapp|telegram)\s+group\b|\bgroup\b[^.]{0,20}\bshowing\s+profits\b",
+        # Someone in a chat vouching that a stock will surely rise is the tip group's bait.
+        r"(?:群里|群主|老师|大师|博主|主播|网友|陌生人)[^。？?]{0,12}(?:肯定|一定|必定?|稳|保证|百分百)"
+        r"[^，,。]{0,4}(?:涨停|大涨|翻倍|拉升|暴涨|会?涨)",
+        r"\b(?:group|teacher|mentor|guru|influencer|stranger)\b[^.?]{0,40}\b(?:guaranteed|definitely|"
+        r"surely|sure\s+to|100%)\b[^.?]{0,20}\b(?:rise|go\s+up|hit\s+(?:the\s+)?limit|double|soar)",
     ),
     FraudSignal.SIGNAL_CALLING: any_of(
         r"带单|喊单|跟单", r"\bcopy[- ]?trad\w*|\bcall(?:s|ing)?\s+signals?\b"

@@ -33,14 +33,47 @@ _SMALL_TALK = re.compile(
 )
 _SMALL_TALK_MAX_CHARS = 16
 
+# Thanks or an acknowledgement put before the next question: "谢谢 那深市呢", "好吧 那我还要等多久",
+# "ok 那汇率怎么算". A bare "好" counts only when something follows it ("好 继续吧").
+_PLEASANTRY_LEAD = re.compile(
+    r"^(?:\s*(?:谢谢(?:你|您|啦|了)?|多谢|感谢|好的|好吧|好滴|好嘞|好|行吧?|嗯+|哦+|噢+|喔|"
+    r"明白了?|知道了|了解了|懂了|收到|ok(?:ay)?|thanks?(?: you)?|thx|got it|sure|alright|i see)"
+    r"(?=[\s，,。.!！~～]|那|$)[\s，,。.!！~～]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_pleasantries(text: str) -> str:
+    """``text`` without the thanks or acknowledgement it opens with ("谢谢 那深市呢")."""
+    return _PLEASANTRY_LEAD.sub("", text, count=1)
+
 
 def is_small_talk(text: str) -> bool:
     """Whether ``text`` is only a greeting, thanks or goodbye: short, with such a word.
 
     The classifier is sure of "greeting" or "goodbye" for many short messages that are
-    nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions.
+    nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions,
+    and so must a question put after thanks ("谢谢 那深市呢").
     """
-    return len(text.strip()) <= _SMALL_TALK_MAX_CHARS and _SMALL_TALK.search(text) is not None
+    if len(text.strip()) > _SMALL_TALK_MAX_CHARS or _SMALL_TALK.search(text) is None:
+        return False
+    rest = without_pleasantries(text)
+    return rest == text or not asks_something(rest)
+
+
+# "行 那接着弄吧", "继续", "go on": back to what we were doing, nothing more.
+_GO_ON = re.compile(
+    r"^(?:那|就)?(?:继续|接着|接下来|下一步|往下)(?:弄|办|办理|开通|开|填|来|说|走)?(?:吧|啊|呀|呗|了)?$|"
+    r"^(?:let'?s\s+)?(?:go on|continue|carry on|next step|next|keep going|proceed)$",
+    re.IGNORECASE,
+)
+
+
+def asks_to_go_on(text: str) -> bool:
+    """Whether the investor only asks to carry on with what was under way."""
+    plain = re.sub(r"[\s，,。.!！~～]+", "", without_pleasantries(text)).lower()
+    spaced = re.sub(r"[，,。.!！~～]+", "", without_pleasantries(text)).strip().lower()
+    return bool(_GO_ON.match(plain) or _GO_ON.match(spaced))
 
 
 def outside_product(lexicon: Lexicon, text: str) -> str | None:
@@ -63,7 +96,7 @@ def names_our_business(lexicon: Lexicon, text: str) -> bool:
 # A clause that asks: a question word ("好几次" counts times, it does not ask them) or a
 # question particle at its end.
 _ASKING = re.compile(
-    r"怎么|怎样|如何|咋|什么|啥|多少|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
+    r"怎么|怎样|如何|咋|什么|啥|多少|多久|多长时间|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
     r"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|"
     r"\b(?:what|how|why|when|where|which|who)\b",
     re.IGNORECASE,

@@ -80,9 +80,11 @@ _ADVICE: dict[FraudSignal, dict[Language, str]] = {
         "no money.",
     },
     FraudSignal.STOCK_TIP_GROUP: {
-        "zh": "荐股群里“晒收益”的截图多为伪造，拉人进群荐股是常见的诈骗开端，请退群并提高警惕。",
-        "en": "Profit screenshots in stock-tip groups are usually fake, and such groups are a "
-        "common start of investment scams; leave the group.",
+        "zh": "没有人能保证一只股票一定会涨。荐股群里“晒收益”的截图多为伪造，先推几只“准的”"
+        "让人尝到甜头、再诱导满仓或转账，是常见的诈骗套路，请退群并提高警惕。",
+        "en": "Nobody can promise that a stock will rise. Profit screenshots in stock-tip "
+        "groups are usually fake, and a few “right” tips are the usual bait before the "
+        "push to go all in or send money; leave the group.",
     },
     FraudSignal.SIGNAL_CALLING: {
         "zh": "“带单”“喊单”是荐股诈骗的常见形式，跟单操作可能让您亏损并被诱导充值。",

@@ -11,8 +11,9 @@ the question. It only ever compares figures; it never guesses the investor's acc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, astuple, dataclass
 from decimal import Decimal
+from typing import Any
 
 from assistant.dialogue_models import Language
 from assistant.flows.account_opening import detect_age
@@ -23,6 +24,7 @@ from assistant.flows.rules import (
     PERMISSION_RULES,
     read_board,
 )
+from knowledge.text import CHINESE_NUMBER, chinese_number
 
 _CN_NUMBERS: dict[str, float] = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_NUMBERS |= {"七": 7, "八": 8}
@@ -40,7 +42,7 @@ _EXPERIENCE_EN = re.compile(
 )
 _ASSETS_ZH = re.compile(
     r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值)[^，,。？?]{0,3}?"
-    r"(\d+(?:\.\d+)?)\s*(万|w|千)"
+    rf"(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
 )
 _ASSETS_EN = re.compile(
     r"(?:have|got|assets?\s+of|about|around)\s+(?:cny|rmb|¥)?\s*"
@@ -76,6 +78,32 @@ class StatedFacts:
             v is not None for v in (self.months_trading, self.assets, self.age, self.holding_days)
         )
 
+    def updated_by(self, newer: StatedFacts) -> StatedFacts:
+        """These facts with what ``newer`` says instead, where it says something."""
+        return StatedFacts(
+            *(
+                new if new is not None else old
+                for old, new in zip(astuple(self), astuple(newer), strict=True)
+            )
+        )
+
+    def to_record(self) -> dict[str, str]:
+        """The stated facts as strings, to keep with the conversation."""
+        return {k: str(v) for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_record(cls, record: dict[str, str]) -> StatedFacts:
+        def read(name: str, kind: type[float] | type[int] | type[Decimal]) -> Any:
+            value = record.get(name)
+            return kind(value) if value is not None else None
+
+        return cls(
+            read("months_trading", float),
+            read("assets", Decimal),
+            read("age", int),
+            read("holding_days", int),
+        )
+
 
 def _number(token: str) -> float:
     return float(token) if token[0].isdigit() else float(_CN_NUMBERS[token])
@@ -92,7 +120,9 @@ def read_stated_facts(text: str) -> StatedFacts:
         months = float(amount) * (12 if unit.lower().startswith("year") else 1)
     assets: Decimal | None = None
     if match := _ASSETS_ZH.search(text):
-        assets = Decimal(match[1]) * (10_000 if match[2] in ("万", "w") else 1_000)
+        amount = match[1] if match[1][0].isdigit() else chinese_number(match[1])
+        if amount is not None:
+            assets = Decimal(amount) * (10_000 if match[2] in ("万", "w") else 1_000)
     elif (match := _ASSETS_EN.search(text)) and match[2]:
         scale = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
         assets = Decimal(match[1].replace(",", "")) * scale[match[2].lower()]

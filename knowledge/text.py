@@ -2,7 +2,8 @@
 
 :func:`fold` is the form for equality (a question seen before, a phrase in an answer);
 :func:`join_han` undoes the spaces investors type between Chinese words ("稳 赚") before
-patterns are matched. Language detection lives in :mod:`knowledge.language`.
+patterns are matched; :func:`chinese_number` reads the numbers investors write in characters
+("二十万", "七十二岁"). Language detection lives in :mod:`knowledge.language`.
 """
 
 from __future__ import annotations
@@ -22,3 +23,27 @@ def fold(text: str) -> str:
 def join_han(text: str) -> str:
     """``text`` with the whitespace between two Chinese characters taken out."""
     return _SPACE_BETWEEN_HAN.sub("", text)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CHINESE_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
+
+
+def chinese_number(text: str) -> int | None:
+    """The value of a number written in characters below ten thousand ("十七", "二十",
+    "两百", "一千五百"), or None when ``text`` is not one."""
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
+        return None
+    total, digit = 0, None
+    for char in text:
+        if char in _CN_DIGITS:
+            if digit and _CN_DIGITS[char]:
+                return None  # two digits in a row ("二三") is not a number
+            digit = _CN_DIGITS[char]
+            continue
+        unit = _CN_UNITS[char]
+        total += (1 if digit is None else digit) * unit
+        digit = None
+    return total + (digit or 0)

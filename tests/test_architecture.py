@@ -105,7 +105,7 @@ OVERSIZED = {
     "assistant/proactive/rules.py": 739,
     "assistant/settings.py": 581,
     # Waiting to be split along their own seams; they may shrink, never grow.
-    "assistant/dialogue.py": 560,
+    "assistant/dialogue.py": 537,
     "assistant/persistence/sql.py": 952,
     "assistant/quality.py": 519,
     "assistant/scenarios.py": 613,

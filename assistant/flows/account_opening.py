@@ -38,6 +38,7 @@ from intents.flow_engine import (
     normalise,
     yes_no,
 )
+from knowledge.text import chinese_number
 
 SCREENING_PRIORITY = 90
 
@@ -46,26 +47,12 @@ def _as_str(value: SlotValue | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = r"[一二两三四五六七八九十]{1,3}"
 _AGE_STATED = re.compile(
     rf"(\d{{1,3}}|{_CN_NUMBER})\s*(周岁|岁|歲)"
     r"|(?<![a-z])(\d{1,3})\s*(years?|yrs?)[\s-]*old"
     r"|(?<![a-z])(?:i'?m|i am|aged?|年龄|年齡)\s*:?\s*(\d{1,3})(?!\d)"
 )
-
-
-def _chinese_number(text: str) -> int | None:
-    """一 to 九十九 ("十七", "七十二", "二十"): enough for an age."""
-    if "十" not in text:
-        return _CN_DIGITS.get(text) if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    tens_value = _CN_DIGITS.get(tens, None) if tens else 1
-    ones_value = _CN_DIGITS.get(ones, None) if ones else 0
-    if tens_value is None or ones_value is None:
-        return None
-    return tens_value * 10 + ones_value
 
 
 def _plausible_age(value: int | None) -> int | None:
@@ -78,7 +65,7 @@ def detect_age(text: str) -> int | None:
     if match is None:
         return None
     number = next(group for group in (match[1], match[3], match[5]) if group)
-    return _plausible_age(int(number) if number.isdigit() else _chinese_number(number))
+    return _plausible_age(int(number) if number.isdigit() else chinese_number(number))
 
 
 def read_age(text: str) -> int | None:
@@ -90,7 +77,7 @@ def read_age(text: str) -> int | None:
     if len(numbers) == 1:
         return _plausible_age(int(numbers[0]))
     if not numbers and (word := re.fullmatch(rf"\W*({_CN_NUMBER})\W*", cleaned)):
-        return _plausible_age(_chinese_number(word[1]))
+        return _plausible_age(chinese_number(word[1]))
     return None
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.settings import get_settings
+from assistant.assembly import Assistant, build_assistant
+from assistant.settings import Settings, get_settings
 
 
 @pytest.fixture
@@ -19,3 +20,11 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def bot(sample_kb, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The assembled assistant over the sample knowledge base (real classifier, retrieval,
+    flows and the sample account system), one per test module."""
+    state_dir = tmp_path_factory.mktemp("state")
+    return build_assistant(Settings(state_dir=state_dir), kb_dir=sample_kb.directory)

@@ -67,4 +67,23 @@ def test_a_bare_question_of_a_few_words_asks_about_the_topic() -> None:
 def test_a_follow_up_in_the_other_language_names_the_topic_in_its_own() -> None:
     topic = Topic(question="What's the minimum amount for reverse repo?", concepts=["reverse_repo"])
     followup = resolve_followup("那怎么买", topic, LEXICON)
-    assert followup is not None and followup.question == "国债逆回购 那怎么买"
+    assert followup is not None and followup.question == "国债逆回购 怎么买"
+
+
+def test_thanks_or_an_acknowledgement_before_a_follow_up_does_not_hide_it() -> None:
+    followup = resolve_followup("好吧 那我还要等多久", _topic("创业板开通要什么条件"), LEXICON)
+    assert followup is not None
+    assert followup.question == "创业板开通要什么条件 我还要等多久"
+    assert not followup.own_subject, "it names nothing of its own: it can only mean the topic"
+    replaced = resolve_followup("谢谢 那科创板呢", _topic("创业板开通要什么条件"), LEXICON)
+    assert replaced is not None and replaced.question == "科创板开通要什么条件"
+
+
+def test_only_facts_about_the_investor_answer_to_the_topic() -> None:
+    # "二十万" contains "十万", a figure the lexicon knows: still only a fact, not a new subject.
+    followup = resolve_followup(
+        "我炒股一年多了 资产有二十万", _topic("创业板开通要什么条件"), LEXICON, states_fact=True
+    )
+    assert followup is not None and followup.reason == "appended"
+    assert followup.question.startswith("创业板开通要什么条件")
+    assert not followup.own_subject

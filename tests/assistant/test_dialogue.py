@@ -12,12 +12,6 @@ from assistant.flows import FlowContext
 from assistant.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def bot(sample_kb, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    state_dir = tmp_path_factory.mktemp("state")
-    return build_assistant(Settings(state_dir=state_dir), kb_dir=sample_kb.directory)
-
-
 def conversation(investor: str | None = None) -> ConversationState:
     return ConversationState(conversation_id=uuid.uuid4().hex, investor_id=investor)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.stated_facts import read_stated_facts, what_follows
+from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,8 @@ from assistant.stated_facts import read_stated_facts, what_follows
     [
         ("我炒股3个月了 能开两融吗", 3.0, None, None, None),
         ("炒了两年股 有30万 能开科创板吗", 24.0, Decimal(300_000), None, None),
+        ("我炒股一年多了 资产有二十万", 12.0, Decimal(200_000), None, None),
+        ("I have 600k but only traded 1 year", 12.0, Decimal(600_000), None, None),
         ("I've been trading for 2 years, can I get margin?", 24.0, None, None, None),
         ("我儿子15岁可以开户吗", None, None, 15, None),
         ("这只股票我拿了20天", None, None, None, 20),
@@ -68,3 +70,15 @@ def test_a_minor_is_told_what_their_age_means_for_opening_an_account() -> None:
 
 def test_no_stated_fact_means_nothing_to_add() -> None:
     assert what_follows(read_stated_facts("两融开通条件"), "两融开通条件", None, "zh") is None
+
+
+def test_a_later_fact_replaces_the_same_fact_and_keeps_the_others() -> None:
+    earlier = read_stated_facts("我炒股3个月了 资产有20万")
+    later = earlier.updated_by(read_stated_facts("资产有80万"))
+    assert (later.months_trading, later.assets) == (3.0, Decimal(800_000))
+
+
+def test_stated_facts_survive_being_kept_with_the_conversation() -> None:
+    facts = read_stated_facts("炒了两年股 有30万 这只股票我拿了20天")
+    assert StatedFacts.from_record(facts.to_record()) == facts
+    assert StatedFacts.from_record({}) == StatedFacts()

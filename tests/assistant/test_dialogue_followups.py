@@ -1,0 +1,83 @@
+"""The conversation carried across turns: facts remembered, thanks before a follow-up, the
+investor's own account asked about again, a flow picked up on "继续"; real classifier,
+retrieval, flows and the sample account system."""
+
+from __future__ import annotations
+
+import uuid
+
+from assistant.assembly import Assistant
+from assistant.dialogue_models import Action, ConversationState, EscalationReason
+
+
+def conversation(investor: str | None = None) -> ConversationState:
+    return ConversationState(conversation_id=uuid.uuid4().hex, investor_id=investor)
+
+
+async def test_a_fact_given_later_is_read_with_the_facts_given_before(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "我炒股3个月了 能开两融吗")
+    reply = await bot.policy.respond(state, "资产够的 有80万")
+    assert "交易经验3个月，暂时还不满足" in reply.text, "the experience said earlier still counts"
+    assert "资产80万元，达到" in reply.text
+
+
+async def test_facts_alone_after_a_question_about_conditions_are_checked_against_them(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "创业板开通要什么条件")
+    reply = await bot.policy.respond(state, "我炒股一年多了 资产有二十万")
+    assert reply.action is Action.ANSWER
+    assert "暂时还不满足创业板要求的2年交易经验" in reply.text
+    assert "资产20万元，达到创业板" in reply.text
+    later = await bot.policy.respond(state, "好吧 那我还要等多久")
+    assert "还差约1年" in later.text, "how long is answered from what the investor said"
+
+
+async def test_english_facts_after_an_english_question_get_the_verdict(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "What are the requirements for STAR market?")
+    reply = await bot.policy.respond(state, "I have 600k but only traded 1 year")
+    assert reply.language == "en"
+    assert "Not yet" in reply.text and "1 year short" in reply.text
+    assert "not_answered" not in reply.flags
+
+
+async def test_a_question_after_thanks_is_answered_not_thanked(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "逆回购最少多少钱")
+    reply = await bot.policy.respond(state, "谢谢 那深市的代码呢")
+    assert "不客气" not in reply.text
+    assert "131810" in reply.text
+
+
+async def test_the_investors_own_account_is_asked_about_again_in_few_words(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "我中签了吗")
+    assert "account_ipo" in first.flags
+    for follow_up in ("那我要交多少钱", "什么时候交"):
+        reply = await bot.policy.respond(state, follow_up)
+        assert "account_ipo" in reply.flags, follow_up
+        assert reply.text == first.text
+
+
+async def test_a_flow_is_picked_up_when_the_investor_asks_to_go_on(bot: Assistant) -> None:
+    state = conversation()
+    opening = await bot.policy.respond(state, "我想开户")
+    await bot.policy.respond(state, "等下 视频见证要多久")
+    reply = await bot.policy.respond(state, "行 那接着弄吧")
+    assert reply.action is Action.FLOW
+    assert opening.text.splitlines()[-1] in reply.text, "the pending question, asked again"
+    assert "超出" not in reply.text and "not_answered" not in reply.flags
+
+
+async def test_a_chat_tip_vouched_to_rise_is_warned_of_as_the_bait_it_is(bot: Assistant) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "群里老师说明天有个票肯定涨停 让我今天满仓 靠谱吗"
+    )
+    assert reply.escalation is not None
+    assert reply.escalation.reason is EscalationReason.FRAUD
+    assert "没有人能保证" in reply.text

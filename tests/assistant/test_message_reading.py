@@ -1,0 +1,50 @@
+"""Readings of a message from its words alone: thanks before a question, small talk, going on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.message_reading import asks_to_go_on, is_small_talk, without_pleasantries
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("谢谢 那深市呢", "那深市呢"),
+        ("好吧那我还要等多久", "那我还要等多久"),
+        ("ok 那汇率怎么算", "那汇率怎么算"),
+        ("thanks, and what about Shenzhen?", "and what about Shenzhen?"),
+        # Words that only begin like an acknowledgement are kept whole.
+        ("行情怎么看", "行情怎么看"),
+        ("好久不见", "好久不见"),
+        ("了解一下科创板", "了解一下科创板"),
+    ],
+)
+def test_thanks_or_an_acknowledgement_before_the_question_is_set_aside(
+    text: str, rest: str
+) -> None:
+    assert without_pleasantries(text) == rest
+
+
+@pytest.mark.parametrize("text", ["谢谢", "好的谢谢", "ok thanks", "嗯嗯 知道了", "谢谢你啊孩子"])
+def test_thanks_alone_is_small_talk(text: str) -> None:
+    assert is_small_talk(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["谢谢 那深市呢", "好的 那港股通呢", "thanks, how long does it take?"]
+)
+def test_a_question_after_thanks_is_not_small_talk(text: str) -> None:
+    assert not is_small_talk(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["行 那接着弄吧", "好 继续开通吧", "继续", "go on", "ok, continue"]
+)
+def test_asking_to_carry_on_is_read_as_such(text: str) -> None:
+    assert asks_to_go_on(text)
+
+
+@pytest.mark.parametrize("text", ["继续开通需要什么", "下一步怎么办", "接着上次的投诉说"])
+def test_a_question_that_starts_like_carrying_on_is_a_question(text: str) -> None:
+    assert not asks_to_go_on(text)

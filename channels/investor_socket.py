@@ -23,7 +23,8 @@ and the dialogue must not have to know about:
 
 What a message *means* is the :class:`InvestorHandler`'s business (the
 assistant's conversation service implements it). The handler refuses with
-:class:`RefusedError`, which carries the protocol's error code.
+:class:`RefusedError`, which carries the protocol's error code; both are in
+:mod:`channels.investor_handler`.
 """
 
 from __future__ import annotations
@@ -33,27 +34,34 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels.bus import Bus, Message
-from channels.errors import BusError, ChannelError, TokenError
+from channels.errors import BusError, TokenError
+from channels.investor_handler import (
+    DEFAULT_FATAL_CLOSE,
+    InvestorHandler,
+    OpenedConversation,
+    RefusedError,
+    VerifyToken,
+)
 from channels.protocol import (
     CLIENT_FRAME,
     CLIENT_TYPES,
     CLOSE_CODES,
     PROTOCOL_VERSION,
-    Ack,
     ClientTyping,
     Error,
     ErrorCode,
     Feedback,
     Hello,
     Mute,
+    Opened,
     Ping,
     Pong,
     UserMessage,
@@ -66,85 +74,6 @@ logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_CODE = 1001
 """Close code for a client that stopped sending pings ("going away")."""
-_DEFAULT_FATAL_CLOSE = 4400
-
-
-class RefusedError(ChannelError):
-    """The handler refuses a frame; the socket answers with an ``error`` frame.
-
-    ``fatal`` refusals close the connection with the code from ``CLOSE_CODES``.
-    """
-
-    def __init__(
-        self,
-        error_code: ErrorCode,
-        message: str,
-        *,
-        fatal: bool = False,
-        retry_after_s: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.code = error_code.value
-        self.fatal = fatal
-        self.retry_after_s = retry_after_s
-        self.close_code = CLOSE_CODES.get(error_code, _DEFAULT_FATAL_CLOSE)
-
-
-@dataclass(frozen=True)
-class OpenedConversation:
-    """The conversation a ``hello`` opened, as the socket needs to know it."""
-
-    conversation_id: str
-    investor_id: str
-    last_seq: int
-    agent_name: str | None = None
-
-
-class InvestorHandler(Protocol):
-    """What the socket asks of the service behind it.
-
-    Sequenced frames are the JSON objects of :data:`channels.protocol.SequencedFrame`
-    (each with ``seq``), oldest first. Any method may raise :class:`RefusedError`.
-    """
-
-    async def open(self, investor_id: str, hello: Hello) -> OpenedConversation:
-        """Resume ``hello.conversation_id`` or open the investor's current conversation."""
-        ...
-
-    async def backlog(self, conversation: OpenedConversation, after_seq: int) -> list[Message]:
-        """The sequenced frames after ``after_seq``."""
-        ...
-
-    async def message(self, conversation: OpenedConversation, frame: UserMessage) -> Ack:
-        """Store the message (masked) and return its ack; nothing is answered yet."""
-        ...
-
-    def answer(self, conversation: OpenedConversation, frame: UserMessage, ack: Ack) -> None:
-        """Answer a stored message in the background; replies arrive over the bus.
-
-        Called once the ack was sent, or failed to send: the turn never depends
-        on this connection staying open.
-        """
-        ...
-
-    async def feedback(self, conversation: OpenedConversation, frame: Feedback) -> None: ...
-
-    async def mute(self, conversation: OpenedConversation, frame: Mute) -> None:
-        """No more suggestions of ``frame.kind`` for this investor."""
-        ...
-
-    async def typing(self, conversation: OpenedConversation, frame: ClientTyping) -> None: ...
-
-    async def connected(self, conversation: OpenedConversation) -> None:
-        """The socket is live (welcome and backlog sent)."""
-        ...
-
-    async def disconnected(self, conversation: OpenedConversation) -> None: ...
-
-
-VerifyToken = Callable[[str], str]
-"""Returns the investor id of a valid token; raises :class:`channels.errors.TokenError`."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +133,7 @@ class _Connection:
         with contextlib.suppress(_ClosedError):
             await self.send(frame)
         if fatal:
-            await self.close(close_code or CLOSE_CODES.get(code, _DEFAULT_FATAL_CLOSE), code.value)
+            await self.close(close_code or CLOSE_CODES.get(code, DEFAULT_FATAL_CLOSE), code.value)
             raise _ClosedError
 
     async def close(self, code: int, reason: str = "") -> None:
@@ -448,6 +377,9 @@ class InvestorSocket:
         elif isinstance(frame, Mute):
             await self._check_writes(connection, conversation, connection_key)
             await self.handler.mute(conversation, frame)
+        elif isinstance(frame, Opened):
+            await self._check_writes(connection, conversation, connection_key)
+            await self.handler.opened(conversation, frame)
         elif isinstance(frame, ClientTyping):
             # A typing notice is advisory: beyond its limit it is dropped, not refused.
             if (await self.limits.typing(connection_key)).allowed:
@@ -505,7 +437,7 @@ class InvestorSocket:
                 ErrorCode.BAD_FRAME,
                 "frames are JSON objects",
                 fatal=before_hello,
-                close_code=_DEFAULT_FATAL_CLOSE,
+                close_code=DEFAULT_FATAL_CLOSE,
             )
             return {}
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
@@ -513,7 +445,7 @@ class InvestorSocket:
                 ErrorCode.BAD_FRAME,
                 'frames are JSON objects with a "type"',
                 fatal=before_hello,
-                close_code=_DEFAULT_FATAL_CLOSE,
+                close_code=DEFAULT_FATAL_CLOSE,
             )
             return {}
         return data
@@ -528,7 +460,7 @@ class InvestorSocket:
                 ErrorCode.UNKNOWN_TYPE,
                 f"unknown frame type {str(data['type'])[:40]!r}",
                 fatal=before_hello,
-                close_code=_DEFAULT_FATAL_CLOSE,
+                close_code=DEFAULT_FATAL_CLOSE,
             )
             return None
         try:
@@ -539,7 +471,7 @@ class InvestorSocket:
                 _describe(exc),
                 client_msg_id=_client_msg_id(data),
                 fatal=before_hello,
-                close_code=_DEFAULT_FATAL_CLOSE,
+                close_code=DEFAULT_FATAL_CLOSE,
             )
             return None
         return frame

@@ -18,6 +18,9 @@ Delivery rules (what the models alone cannot say):
   per conversation. Gaps are normal: entries the investor never sees (staff notes)
   take numbers too. Transient frames (``typing``, ``reply_chunk``, ``queue_status``,
   ``pong``, ``ack``, ``error``) carry none and are never replayed.
+- ``opened`` names a ``suggestion`` of this conversation by its ``seq``. A seq the
+  server never sent is refused with ``out_of_order``, one that is not a suggestion
+  with ``not_found``; neither records anything.
 - An ``error`` frame names a stable ``code``; ``fatal: true`` means the server
   closes the socket next (with the close code in ``CLOSE_CODES``).
 """
@@ -97,16 +100,25 @@ class Mute(_Frame):
     kind: SuggestionKind
 
 
+class Opened(_Frame):
+    """A suggestion was in view in the open chat panel: the investor saw the push. Sent once
+    per suggestion; sending it again changes nothing."""
+
+    type: Literal["opened"] = "opened"
+    seq: Seq = Field(description="the suggestion's seq in this conversation")
+
+
 class Ping(_Frame):
     type: Literal["ping"] = "ping"
     nonce: str | None = Field(None, max_length=64)
 
 
 ClientFrame = Annotated[
-    Hello | UserMessage | ClientTyping | Feedback | Mute | Ping, Field(discriminator="type")
+    Hello | UserMessage | ClientTyping | Feedback | Mute | Opened | Ping,
+    Field(discriminator="type"),
 ]
 CLIENT_FRAME = TypeAdapter[ClientFrame](ClientFrame)
-CLIENT_TYPES = frozenset({"hello", "message", "typing", "feedback", "mute", "ping"})
+CLIENT_TYPES = frozenset({"hello", "message", "typing", "feedback", "mute", "opened", "ping"})
 
 
 # server -> client -------------------------------------------------------------------
@@ -249,8 +261,8 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"  # missing, malformed or forged token
     TOKEN_EXPIRED = "token_expired"
     FORBIDDEN = "forbidden"  # someone else's conversation; origin not allowed
-    NOT_FOUND = "not_found"
-    OUT_OF_ORDER = "out_of_order"  # last_seq or a rated seq the server never sent
+    NOT_FOUND = "not_found"  # no such conversation, or an opened seq that is no suggestion
+    OUT_OF_ORDER = "out_of_order"  # last_seq, a rated or opened seq the server never sent
     RATE_LIMITED = "rate_limited"
     CONVERSATION_CLOSED = "conversation_closed"
     STORAGE_UNAVAILABLE = "storage_unavailable"  # not stored, not acked: send it again

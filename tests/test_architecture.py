@@ -106,10 +106,10 @@ OVERSIZED = {
     "assistant/settings.py": 581,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 537,
-    "assistant/persistence/sql.py": 952,
+    "assistant/persistence/sql.py": 820,
     "assistant/quality.py": 519,
     "assistant/scenarios.py": 613,
-    "channels/investor_socket.py": 573,
+    "channels/investor_socket.py": 505,
     "evals/metrics.py": 715,
     "evals/proactive_week.py": 541,
 }

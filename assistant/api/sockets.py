@@ -17,7 +17,7 @@ from assistant.queue_waits import QueueWaits
 from assistant.staff import StaffAuth, StaffError
 from channels.bus import Message
 from channels.console_socket import ConsoleAgent, ConsoleRefusedError, ConsoleUnavailableError
-from channels.investor_socket import OpenedConversation, RefusedError
+from channels.investor_handler import OpenedConversation, RefusedError
 from channels.protocol import (
     Ack,
     ClientTyping,
@@ -25,6 +25,7 @@ from channels.protocol import (
     Feedback,
     Hello,
     Mute,
+    Opened,
     QueueItem,
     UserMessage,
 )
@@ -45,7 +46,7 @@ def _refusals(*, fatal: bool = False) -> Iterator[None]:
 
 
 class InvestorChannel:
-    """:class:`channels.investor_socket.InvestorHandler` over the conversation service."""
+    """:class:`channels.investor_handler.InvestorHandler` over the conversation service."""
 
     def __init__(self, service: ConversationService) -> None:
         self.service = service
@@ -101,6 +102,12 @@ class InvestorChannel:
             )
         except StorageUnavailableError as exc:
             raise RefusedError(ErrorCode.STORAGE_UNAVAILABLE, "try again shortly") from exc
+
+    async def opened(self, conversation: OpenedConversation, frame: Opened) -> None:
+        with _refusals():
+            await self.service.push_opened(
+                conversation.investor_id, conversation.conversation_id, frame.seq
+            )
 
     async def typing(self, conversation: OpenedConversation, frame: ClientTyping) -> None:
         if frame.active:

@@ -107,7 +107,8 @@ def _print_quality_report(report: Any) -> None:
         pushes = report.pushes
         summary.add_row(
             "proactive pushes",
-            f"{pushes.delivered} delivered, {pct(pushes.followed_share)} followed, "
+            f"{pushes.delivered} delivered, {pct(pushes.opened_share)} opened, "
+            f"{pct(pushes.followed_share)} followed, "
             f"{pct(pushes.quick_reply_share)} quick replies, {pushes.muted} muted",
         )
     console.print(summary)

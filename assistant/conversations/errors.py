@@ -32,6 +32,13 @@ class SeqOutOfRangeError(ConversationError):
     http_status = 409
 
 
+class NotAPushError(ConversationError):
+    """The entry named as an opened push is not a suggestion delivered to this investor."""
+
+    code = "not_found"
+    http_status = 404
+
+
 class ConversationClosedError(ConversationError):
     """The conversation was resolved; the investor starts a new one."""
 

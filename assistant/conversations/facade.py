@@ -139,6 +139,9 @@ class ConversationService:
     ) -> tuple[str, int | None]:
         return await self.presence.deliver_push(investor_id, content, dedupe_key=dedupe_key)
 
+    async def push_opened(self, investor_id: str, conversation_id: str, seq: int) -> bool:
+        return await self.presence.push_opened(investor_id, conversation_id, seq)
+
     # staff desk --------------------------------------------------------------------
 
     async def queue(self) -> list[QueueItem]:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from assistant.conversations import frames
 from assistant.conversations.core import ConversationCore
+from assistant.conversations.errors import NotAPushError, SeqOutOfRangeError
 from assistant.conversations.investors import Investors
 from assistant.dialogue_models import Language
 from assistant.persistence.records import ConversationStatus, EventKind, OutboxItem
@@ -85,6 +86,35 @@ class Presence:
             return conversation.id, None
         await self.core.publish_event(conversation, event)
         return conversation.id, event.seq
+
+    async def push_opened(self, investor_id: str, conversation_id: str, seq: int) -> bool:
+        """The investor saw the suggestion at ``seq`` of their conversation: its outbox item
+        is marked opened, once. True when this was the first time.
+
+        Raises :class:`SeqOutOfRangeError` for a seq never sent and :class:`NotAPushError`
+        when the entry there is not a push delivered to this investor.
+        """
+        conversation = await self.core.owned(investor_id, conversation_id)
+        if seq > conversation.last_seq:
+            raise SeqOutOfRangeError(f"no seq {seq} in this conversation")
+        async with self.core.storage():
+            found = await self.core.store.conversations.events_after(conversation_id, seq - 1)
+            event = found[0] if found else None
+            if event is None or event.seq != seq or event.kind is not EventKind.SUGGESTION:
+                raise NotAPushError(f"seq {seq} is not a suggestion")
+            outbox = self.core.store.outbox
+            # The transcript names the push by its message id (push/<dedupe key>).
+            push = next(
+                (
+                    item
+                    for item in await outbox.delivered_in(investor_id, conversation_id)
+                    if _push_message_id(item.dedupe_key) == event.client_msg_id
+                ),
+                None,
+            )
+            if push is None:
+                raise NotAPushError(f"seq {seq} is not a push delivered to you")
+            return await outbox.mark_opened(investor_id, push.dedupe_key, self.core.clock())
 
     async def investor_typing(self, investor_id: str, conversation_id: str) -> None:
         """Show the agent holding the conversation that the investor is typing."""

@@ -170,6 +170,7 @@ class OutboxItem(BaseModel):
     expires_at: datetime | None = Field(None, description="never delivered from then on")
     delivered_at: datetime | None = None
     conversation_id: str | None = None
+    opened_at: datetime | None = Field(None, description="first seen in the open chat panel")
 
 
 class PushMute(BaseModel):

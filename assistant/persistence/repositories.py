@@ -279,6 +279,16 @@ class OutboxRepository(Protocol):
 
     async def mark_delivered(self, item_id: int, conversation_id: str, at: datetime) -> None: ...
 
+    async def delivered_in(self, investor_id: str, conversation_id: str) -> list[OutboxItem]:
+        """The investor's pushes delivered into that conversation, oldest first."""
+        ...
+
+    async def mark_opened(self, investor_id: str, dedupe_key: str, at: datetime) -> bool:
+        """The investor saw their push ``dedupe_key``: True when that set ``opened_at``;
+        False (nothing changed) when it was opened already, was never delivered, or is
+        not theirs."""
+        ...
+
     async def discard_expired(self, now: datetime) -> int:
         """Delete undelivered pushes whose ``expires_at`` has passed; how many."""
         ...

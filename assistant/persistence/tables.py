@@ -230,6 +230,8 @@ outbox = Table(
     Column("expires_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     _id("conversation_id", ForeignKey("conversations.id", ondelete="SET NULL")),
+    # First seen in the widget's open chat panel (the widget's ``opened`` frame).
+    Column("opened_at", UtcDateTime),
     UniqueConstraint("investor_id", "dedupe_key"),
     Index(None, "investor_id", "delivered_at"),
 )

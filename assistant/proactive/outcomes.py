@@ -1,17 +1,19 @@
-"""What became of the pushes in a window: delivered, answered with a quick reply, followed by
-a conversation, muted. Shown in the console's Quality view next to CSAT and containment.
+"""What became of the pushes in a window: delivered, opened, answered with a quick reply,
+followed by a conversation, muted. Shown in the console's Quality view next to CSAT and
+containment.
 
 Definitions (per kind and overall):
 
 - **delivered**: pushes the outbox marked delivered in the window;
+- **opened**: of those, the ones the investor had in view in the widget's open chat panel
+  (the widget's ``opened`` frame; recorded once per push, whenever it came);
 - **followed**: delivered suggestions after which the investor wrote in that conversation
   within :data:`FOLLOW_WINDOW` (before any later suggestion);
 - **quick reply**: of those, the ones where the investor's message was one of the
   suggestion's quick replies;
 - **muted**: kinds investors muted in the window (from the widget).
 
-Whether an investor opened (read) a suggestion is not recorded: the widget sends no
-read receipt.
+A push delivered before opens were recorded (schema revision 0006) counts as not opened.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ FOLLOW_WINDOW = timedelta(minutes=30)
 class KindOutcomes(BaseModel):
     kind: str
     delivered: int = 0
+    opened: int = 0
     followed: int = 0
     quick_replies: int = 0
     muted: int = 0
@@ -42,6 +45,7 @@ class PushOutcomes(BaseModel):
     """Proactive pushes over the report's window."""
 
     delivered: int
+    opened_share: float | None = Field(description="opened / delivered")
     followed_share: float | None = Field(description="followed / delivered")
     quick_reply_share: float | None = Field(description="quick replies / delivered")
     muted: int
@@ -57,7 +61,9 @@ async def push_outcomes(store: Store, since: datetime, until: datetime) -> PushO
     delivered = await store.outbox.delivered_between(since, until)
     counts: dict[str, Counter[str]] = {}
     for item in delivered:
-        counts.setdefault(item.kind, Counter())["delivered"] += 1
+        tally = counts.setdefault(item.kind, Counter())
+        tally["delivered"] += 1
+        tally["opened"] += item.opened_at is not None
     conversation_ids = dict.fromkeys(i.conversation_id for i in delivered if i.conversation_id)
     for conversation_id in conversation_ids:
         events = await store.conversations.events_after(conversation_id, 0)
@@ -74,6 +80,7 @@ async def push_outcomes(store: Store, since: datetime, until: datetime) -> PushO
     total = sum(k.delivered for k in by_kind)
     return PushOutcomes(
         delivered=total,
+        opened_share=_share(sum(k.opened for k in by_kind), total),
         followed_share=_share(sum(k.followed for k in by_kind), total),
         quick_reply_share=_share(sum(k.quick_replies for k in by_kind), total),
         muted=sum(k.muted for k in by_kind),

@@ -81,8 +81,8 @@
         thumbs: "回答评价", attention: "未答好占比", volume: "会话量", pushes: "主动提醒"
       },
       pushesValue: function (n) { return "送达 " + n + " 条"; },
-      pushesDetail: function (followed, quick, muted) {
-        return "后续对话 " + followed + " · 快捷回复 " + quick + " · 屏蔽 " + muted + " 次";
+      pushesDetail: function (opened, followed, quick, muted) {
+        return "已查看 " + opened + " · 后续对话 " + followed + " · 快捷回复 " + quick + " · 屏蔽 " + muted + " 次";
       },
       containedOf: function (n, total) { return n + " / " + total + " 个会话无需人工"; },
       escalatedCount: function (n) { return n + " 个会话转人工"; },
@@ -177,8 +177,9 @@
         thumbs: "Reply ratings", attention: "Not answered well", volume: "Volume", pushes: "Proactive pushes"
       },
       pushesValue: function (n) { return n + " delivered"; },
-      pushesDetail: function (followed, quick, muted) {
-        return followed + " followed by a conversation · " + quick + " quick replies · " + muted + " muted";
+      pushesDetail: function (opened, followed, quick, muted) {
+        return opened + " opened · " + followed + " followed by a conversation · " + quick + " quick replies · " +
+          muted + " muted";
       },
       containedOf: function (n, total) { return n + " of " + total + " conversations without a person"; },
       escalatedCount: function (n) { return n + " handed to a person"; },
@@ -1278,7 +1279,8 @@
     var pushes = report.pushes;
     if (pushes) {
       box.appendChild(metricCard("pushes", pushes.delivered, t.pushesValue(pushes.delivered),
-        t.pushesDetail(percent(pushes.followed_share), percent(pushes.quick_reply_share), pushes.muted)));
+        t.pushesDetail(percent(pushes.opened_share), percent(pushes.followed_share),
+          percent(pushes.quick_reply_share), pushes.muted)));
     }
   }
 

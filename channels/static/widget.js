@@ -40,8 +40,9 @@
  *                                   also data-client-msg-id and data-state=pending|sent|failed;
  *                                   bot entries data-streaming="true" while chunks arrive,
  *                                   data-action, data-intent, data-flags (space-separated);
- *                                   suggestion entries data-suggestion-kind; system entries
- *                                   (agent joined/left) data-tone="agent" on joins
+ *                                   suggestion entries data-suggestion-kind and, once seen in
+ *                                   the open panel (the opened frame sent), data-opened="true";
+ *                                   system entries (agent joined/left) data-tone="agent" on joins
  *   [data-testid=bdw-message-text]  the text of a message
  *   [data-testid=bdw-suggestion-title]  a suggestion card's title
  *   [data-testid=bdw-source]        one citation chip (data-source-id, title attribute = source)
@@ -571,7 +572,9 @@
   var saved = loadSaved();
 
   function emptySaved() {
-    return { conversationId: null, lastSeq: 0, frames: [], outbox: [], thumbs: {}, rated: {}, muted: {} };
+    return {
+      conversationId: null, lastSeq: 0, frames: [], outbox: [], thumbs: {}, rated: {}, muted: {}, opened: {}
+    };
   }
 
   function loadSaved() {
@@ -1081,6 +1084,56 @@
     return el("div", { class: "bdw-card-foot" }, why, mute);
   }
 
+  // --- opened pushes: a suggestion counts as seen once half of it (or half the transcript's
+  // height, for a card taller than that) is in view in the open panel, the page visible.
+
+  var openedWatch = { cards: new Map(), observer: null };
+
+  function watchOpened(card, seq) {
+    if (typeof seq !== "number") return;
+    if (saved.opened[seq]) card.setAttribute("data-opened", "true");
+    if (saved.opened[seq] || !("IntersectionObserver" in window)) return;
+    if (!openedWatch.observer) {
+      openedWatch.observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          var root = entry.rootBounds;
+          var seen = entry.intersectionRatio >= 0.5 ||
+            (root && entry.intersectionRect.height >= root.height / 2);
+          if (entry.isIntersecting && seen) markOpened(Number(entry.target.getAttribute("data-seq")));
+        });
+      }, { root: ui.body, threshold: [0, 0.25, 0.5, 0.75, 1] });
+    }
+    openedWatch.cards.set(seq, card);
+    openedWatch.observer.observe(card);
+  }
+
+  function markOpened(seq) {
+    var card = openedWatch.cards.get(seq);
+    if (!card || !view.open || document.visibilityState !== "visible") return;
+    openedWatch.cards.delete(seq);
+    openedWatch.observer.unobserve(card);
+    card.setAttribute("data-opened", "true");
+    if (saved.opened[seq]) return;
+    saved.opened[seq] = true;
+    persist();
+    conn.feedback({ type: "opened", seq: seq });
+  }
+
+  /** The panel opened or the page came back: look again at the cards not yet seen (observing
+   * anew reports where each stands now). */
+  function recheckOpened() {
+    if (!openedWatch.observer) return;
+    openedWatch.cards.forEach(function (card) {
+      openedWatch.observer.unobserve(card);
+      openedWatch.observer.observe(card);
+    });
+  }
+
+  function forgetOpened() {
+    openedWatch.cards.forEach(function (card) { openedWatch.observer.unobserve(card); });
+    openedWatch.cards.clear();
+  }
+
   function ratingCard(f) {
     var card = el("div", {
       class: "bdw-card bdw-rating", "data-testid": "bdw-message", "data-kind": "rating", "data-seq": f.seq
@@ -1297,10 +1350,13 @@
         append(agentRow(f), { live: live });
         if (live) announce(f.seq, T.said(lang === "zh" ? zhAgent(f.agent_name) : f.agent_name, f.text));
         break;
-      case "suggestion":
-        append(suggestionCard(f), { live: live });
+      case "suggestion": {
+        var card = suggestionCard(f);
+        append(card, { live: live });
+        watchOpened(card, f.seq);
         if (live) announce(f.seq, T.said(T.suggestionKinds[f.kind] || f.kind, f.title + "\n" + f.text));
         break;
+      }
       case "rating_request":
         append(ratingCard(f), { live: live });
         if (live) announce(f.seq, T.ratingTitle);
@@ -1736,7 +1792,9 @@
       saved.frames = [];
       saved.thumbs = {};
       saved.rated = {};
+      saved.opened = {};
       persist();
+      forgetOpened();
       view.streams.clear();
       view.finishedStreams.clear();
       view.announced.clear();
@@ -1816,6 +1874,7 @@
     conn.start();
     fitToViewport();
     scrollToBottom();
+    recheckOpened();
     // On a touch screen the keyboard would cover half the chat before the investor reads it:
     // the dialog takes the focus there, the input everywhere else.
     var touch = window.matchMedia("(pointer: coarse)").matches;
@@ -1859,6 +1918,7 @@
       if (!conn.welcomed) conn.setStatus("offline");
     });
     document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") recheckOpened();
       if (document.visibilityState === "visible" && !conn.socket && !conn.connecting &&
           !conn.stopped && conn.status !== "idle") {
         conn.scheduleReconnect(0);
@@ -1897,6 +1957,7 @@
     reset: function () {
       saved = emptySaved();
       persist();
+      forgetOpened();
       clearTranscript();
       conn.restart();
     }

@@ -164,7 +164,7 @@ async def _check_fresh_migration(url: str) -> None:
     try:
         async with first.engine.connect() as connection:
             assert await connection.run_sync(_diff_against_tables) == []
-        assert await schema_revision(first.engine) == head_revision() == "0005"
+        assert await schema_revision(first.engine) == head_revision() == "0006"
     finally:
         await first.close()
         await second.close()
@@ -847,6 +847,39 @@ async def test_muted_kinds_and_the_outbox_read_for_reports(store: SqlStore) -> N
     assert await store.outbox.delivered_between(T0, T0 + timedelta(minutes=5)) == []
 
 
+async def test_a_delivered_push_is_opened_once_and_only_by_its_investor(store: SqlStore) -> None:
+    # The same campaign key reaches two investors; each row is its investor's own.
+    for investor_id in ("INV-1", "INV-2"):
+        await store.outbox.put(_push(investor_id, "campaign:1", created_at=T0))
+    await store.outbox.put(_push("INV-1", "never-delivered", created_at=T0))
+    conversation = await store.conversations.create("INV-1", "zh")
+    first = (await store.outbox.pending("INV-1", T0))[0]
+    assert first.dedupe_key == "campaign:1" and first.id is not None
+    delivered_at = T0 + timedelta(minutes=1)
+    await store.outbox.mark_delivered(first.id, conversation.id, delivered_at)
+    opened_at = delivered_at + timedelta(seconds=30)
+
+    # Another investor marking INV-1's push: refused, and INV-2's own undelivered row too.
+    assert await store.outbox.mark_opened("INV-2", "campaign:1", opened_at) is False
+    # Never delivered: nothing to have seen.
+    assert await store.outbox.mark_opened("INV-1", "never-delivered", opened_at) is False
+    assert await store.outbox.mark_opened("INV-1", "no-such-key", opened_at) is False
+    assert await store.outbox.mark_opened("INV-1", "campaign:1", opened_at) is True
+    # A second "opened" changes nothing: the first sight stands.
+    later = opened_at + timedelta(hours=1)
+    assert await store.outbox.mark_opened("INV-1", "campaign:1", later) is False
+
+    mine = await store.outbox.delivered_in("INV-1", conversation.id)
+    assert [(i.dedupe_key, i.opened_at) for i in mine] == [("campaign:1", opened_at)]
+    assert await store.outbox.delivered_in("INV-2", conversation.id) == []
+    window = await store.outbox.delivered_between(T0, T0 + timedelta(hours=2))
+    assert [(i.investor_id, i.opened_at) for i in window] == [("INV-1", opened_at)]
+    others = {i.dedupe_key: i.opened_at for i in await store.outbox.pending("INV-2", later)}
+    assert others == {"campaign:1": None}
+    untouched = {i.dedupe_key: i.opened_at for i in await store.outbox.pending("INV-1", later)}
+    assert untouched == {"never-delivered": None}
+
+
 async def test_an_expired_push_is_never_pending_and_is_discarded_unless_delivered(
     store: SqlStore,
 ) -> None:
@@ -1033,7 +1066,7 @@ def test_db_upgrade_migrates_the_configured_database(cli: CliRunner, tmp_path: P
     result = cli.invoke(app, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert "is at revision 0005" in result.output
+    assert "is at revision 0006" in result.output
     assert (tmp_path / "state" / "brokerdesk.db").is_file()
 
 

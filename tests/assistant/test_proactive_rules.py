@@ -702,7 +702,7 @@ def test_the_preview_says_who_gets_what_at_a_time_and_sends_nothing(
 # outcomes -------------------------------------------------------------------------------
 
 
-async def test_outcomes_count_deliveries_follow_ups_quick_replies_and_mutes(
+async def test_outcomes_count_deliveries_opens_follow_ups_quick_replies_and_mutes(
     tmp_path: Path,
 ) -> None:
     moment = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -728,6 +728,13 @@ async def test_outcomes_count_deliveries_follow_ups_quick_replies_and_mutes(
         await say("INV-1002", "谢谢提醒", timedelta(minutes=29))  # followed, in its own words
         await say("INV-1003", "转人工客服", timedelta(minutes=31))  # too late to count
         await dispatcher.mute("INV-1003", "campaign", moment)
+        # INV-1002 had the alert in view in the widget (the opened frame).
+        (seen,) = [
+            i
+            for i in await store.outbox.delivered_between(moment, moment + timedelta(minutes=1))
+            if i.investor_id == "INV-1002"
+        ]
+        assert await store.outbox.mark_opened("INV-1002", seen.dedupe_key, moment)
 
         outcomes = await push_outcomes(
             store, moment - timedelta(hours=1), moment + timedelta(hours=1)
@@ -736,11 +743,26 @@ async def test_outcomes_count_deliveries_follow_ups_quick_replies_and_mutes(
         await store.close()
 
     assert (outcomes.delivered, outcomes.muted) == (3, 1)
+    assert outcomes.opened_share == pytest.approx(1 / 3)
     assert outcomes.followed_share == pytest.approx(2 / 3)
     assert outcomes.quick_reply_share == pytest.approx(1 / 3)
     assert [k.model_dump() for k in outcomes.by_kind] == [
-        {"kind": "fraud_alert", "delivered": 3, "followed": 2, "quick_replies": 1, "muted": 0},
-        {"kind": "campaign", "delivered": 0, "followed": 0, "quick_replies": 0, "muted": 1},
+        {
+            "kind": "fraud_alert",
+            "delivered": 3,
+            "opened": 1,
+            "followed": 2,
+            "quick_replies": 1,
+            "muted": 0,
+        },
+        {
+            "kind": "campaign",
+            "delivered": 0,
+            "opened": 0,
+            "followed": 0,
+            "quick_replies": 0,
+            "muted": 1,
+        },
     ]
 
 

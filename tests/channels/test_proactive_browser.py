@@ -1,12 +1,14 @@
 """A suggestion from the investor's own holdings in real Chromium, against the real app:
 a holding turns ST while the investor is away, the notice is in the widget when they come
-back, and once they mute that kind no more of it arrives (other pushes still do)."""
+back (recorded as opened once seen in the open panel), and once they mute that kind no more
+of it arrives (other pushes still do; one that arrives while the panel is closed is opened
+when the investor opens it)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -17,7 +19,6 @@ from assistant.accounts import EXCHANGE_TIME
 from assistant.api.deps import Runtime
 from assistant.persistence.records import StaffRole
 from assistant.proactive import RunReport, Segment
-from knowledge.index import KnowledgeBase
 from tests.channels.test_console_quality_browser import (
     AGENT,
     NAME,
@@ -25,10 +26,8 @@ from tests.channels.test_console_quality_browser import (
     api_report,
     signed_in_console,
 )
-from tests.knowledge.test_index import ROWS
 from tests.utils.browser import BrowserSession
-from tests.utils.files import write_csv
-from tests.utils.live_app import LiveApp, app_settings, shared_assistant
+from tests.utils.live_app import LiveApp, faq_app
 from tests.utils.processes import wait_until
 
 pytestmark = pytest.mark.browser
@@ -58,21 +57,13 @@ def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def live(e5, tmp_path_factory: pytest.TempPathFactory, feed: Path) -> Iterator[LiveApp]:
-    # A few FAQ entries are knowledge enough: nothing here is asked.
-    sources = tmp_path_factory.mktemp("faq")
-    write_csv(sources / "faq.csv", ROWS)
-    kb_dir = tmp_path_factory.mktemp("kb")
-    kb = KnowledgeBase(kb_dir, e5)
-    kb.ingest([sources])
-    kb.close()
-    settings = app_settings(
-        tmp_path_factory.mktemp("proactive-app"),
-        kb_dir,
+    app = faq_app(
+        e5,
+        tmp_path_factory,
         push_portfolio_feed=feed,
         push_quiet_start="00:00",  # no quiet hours, whenever the suite runs
         push_quiet_end="00:00",
     )
-    app = LiveApp(settings, shared_assistant(kb_dir))
     yield app.start()
     app.stop()
 
@@ -94,6 +85,18 @@ def muted(live: LiveApp) -> set[str]:
 def online(live: LiveApp) -> bool:
     async def work(runtime: Runtime) -> bool:
         return runtime.conversations.is_connected(INVESTOR)
+
+    return live.call(work)
+
+
+def opened_kinds(live: LiveApp) -> dict[str, bool]:
+    """The investor's pushes delivered in the last day: kind -> whether opened."""
+
+    async def work(runtime: Runtime) -> dict[str, bool]:
+        now = datetime.now(EXCHANGE_TIME)
+        outbox = runtime.conversations.store.outbox
+        pushes = await outbox.delivered_between(now - timedelta(days=1), now + timedelta(hours=1))
+        return {i.kind: i.opened_at is not None for i in pushes if i.investor_id == INVESTOR}
 
     return live.call(work)
 
@@ -135,16 +138,24 @@ def test_a_holding_turning_st_reaches_the_widget_on_reconnect_until_muted(
     why.locator("summary").click()
     expect(why).to_contain_text("您的账户持有样例创新（虚构）")
     assert queued_kinds(live) == []
+    # Shown in the open panel: the widget says so, once, and the server records it.
+    expect(card).to_have_attribute("data-opened", "true")
+    wait_until(
+        lambda: opened_kinds(live) == {"st_risk": True}, timeout=10, what="the open to be stored"
+    )
 
     card.get_by_test_id("bdw-mute").click()
     expect(card.get_by_test_id("bdw-mute")).to_be_disabled()
     wait_until(lambda: muted(live) == {"st_risk"}, timeout=10, what="the mute to be stored")
 
     # The other holding turns ST too: no notice is made for this investor; a campaign sent
-    # at the same time still arrives, so the widget is listening.
+    # at the same time still arrives, so the widget is listening. The panel is closed: the
+    # campaign is delivered, not seen, until the investor opens the chat.
     write_feed(feed, **{"300001": "star_st", "600001": "st"})
     run_rules(live)
     assert queued_kinds(live) == []
+    page.get_by_test_id("bdw-close").click()
+    expect(page.get_by_test_id("bdw-panel")).to_have_attribute("data-open", "false")
 
     async def announce(runtime: Runtime) -> None:
         await runtime.dispatcher.campaign(
@@ -154,8 +165,19 @@ def test_a_holding_turning_st_reaches_the_widget_on_reconnect_until_muted(
         )
 
     live.call(announce)
-    expect(page.locator('[data-kind=suggestion][data-suggestion-kind="campaign"]')).to_have_count(1)
+    campaign = page.locator('[data-kind=suggestion][data-suggestion-kind="campaign"]')
+    expect(campaign).to_have_count(1)
     expect(page.locator('[data-kind=suggestion][data-suggestion-kind="st_risk"]')).to_have_count(1)
+    expect(page.get_by_test_id("bdw-unread")).to_have_text("1")
+    assert opened_kinds(live) == {"st_risk": True, "campaign": False}
+    expect(campaign).not_to_have_attribute("data-opened", "true")
+    page.get_by_test_id("bdw-bubble").click()
+    expect(campaign).to_have_attribute("data-opened", "true")
+    wait_until(
+        lambda: opened_kinds(live) == {"st_risk": True, "campaign": True},
+        timeout=10,
+        what="the campaign's open to be stored",
+    )
     session.screenshot(page, "muted")
 
 
@@ -199,3 +221,7 @@ def test_the_console_quality_view_shows_what_became_of_the_pushes(
     # Muted so far: st_risk from the widget, concentration over REST.
     assert pushes["muted"] == 2
     expect(metric.get_by_test_id("quality-metric-detail")).to_contain_text("屏蔽 2 次")
+    # Opened: both pushes of the first test, seen in the widget's open panel.
+    assert pushes["opened_share"] == 2 / pushes["delivered"]
+    detail = f"已查看 {100 * pushes['opened_share']:.1f}%"
+    expect(metric.get_by_test_id("quality-metric-detail")).to_contain_text(detail)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -34,6 +35,8 @@ from assistant.dialogue import DialoguePolicy
 from assistant.llm import LlmComposer, build_chat_model
 from assistant.persistence.records import ConversationStatus
 from assistant.settings import Settings
+from knowledge.index import KnowledgeBase
+from tests.utils.files import write_csv
 from tests.utils.processes import free_port, wait_until
 
 T = TypeVar("T")
@@ -162,6 +165,21 @@ class LiveApp:
     async def _serve(self, server: uvicorn.Server) -> None:
         self._loop = asyncio.get_running_loop()
         await server.serve()
+
+
+def faq_app(e5: Any, directories: pytest.TempPathFactory, **overrides: Any) -> LiveApp:
+    """An app (not started) over a knowledge base of a few FAQ entries, for tests where what
+    is asked does not matter; ``overrides`` as for :func:`app_settings`."""
+    from tests.knowledge.test_index import ROWS
+
+    sources = directories.mktemp("faq")
+    write_csv(sources / "faq.csv", ROWS)
+    kb_dir = directories.mktemp("kb")
+    kb = KnowledgeBase(kb_dir, e5)
+    kb.ingest([sources])
+    kb.close()
+    settings = app_settings(directories.mktemp("app"), kb_dir, **overrides)
+    return LiveApp(settings, shared_assistant(kb_dir))
 
 
 class InvestorClient:

@@ -38,6 +38,7 @@ from intents.flow_engine import (
     normalise,
     yes_no,
 )
+from text.language import CJK_CHARACTERS
 
 SCREENING_PRIORITY = 90
 
@@ -154,7 +155,7 @@ _NAME_PREFIX = re.compile(
     r"my name is|my name's|name is|name[:：]|i am|i'm)\s*",
     re.IGNORECASE,
 )
-_CHINESE_NAME = re.compile(r"[\u3400-\u9fff]{2,6}(·[\u3400-\u9fff]{1,10})?")
+_CHINESE_NAME = re.compile(rf"[{CJK_CHARACTERS}]{{2,6}}(·[{CJK_CHARACTERS}]{{1,10}})?")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'\-]{1,58}[A-Za-z.]")
 
 

@@ -38,6 +38,7 @@ from intents.flow_engine import (
     normalise,
     yes_no,
 )
+from intents.handover import EscalationReason
 from text.language import CJK_CHARACTERS
 
 SCREENING_PRIORITY = 90
@@ -356,7 +357,7 @@ def account_opening_flow(watchlist: WatchList) -> FlowDefinition:
                     "I'm connecting you now, please wait a moment.",
                 ).text(language),
                 handoff=Handoff(
-                    reason="flow_needs_human",
+                    reason=EscalationReason.FLOW_NEEDS_HUMAN,
                     priority=SCREENING_PRIORITY,
                     summary=(
                         "Account-opening pre-check: the applicant's name needs compliance review "

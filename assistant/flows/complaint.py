@@ -20,6 +20,7 @@ from intents.flow_engine import (
     Slot,
     keyword_choice,
 )
+from intents.handover import EscalationReason
 from text.language import count_cjk
 
 COMPLAINT_PRIORITY = 80
@@ -154,7 +155,7 @@ def complaint_flow() -> FlowDefinition:
         return FlowOutcome(
             message=message.text(answers.language),
             handoff=Handoff(
-                reason="complaint",
+                reason=EscalationReason.COMPLAINT,
                 priority=COMPLAINT_PRIORITY,
                 summary=f"{summary}, contact by {contact}: {description[:300]}",
             ),

@@ -57,7 +57,7 @@ from assistant.proactive.signals import (
     QuestionLog,
     SignalCollector,
 )
-from assistant.scenarios import load_scenario_utterances
+from assistant.scenario_utterances import load_scenario_utterances
 from assistant.settings import Settings
 from evals.scenarios import taken_route
 

@@ -43,14 +43,13 @@ from assistant.flows.rules import PERMISSION_RULES
 from assistant.persistence.records import EventKind, OutboxItem, TurnRecord
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.proactive import ProactiveDispatcher, PushPayload, PushPolicy
-from assistant.proactive.policy import QuietHours
-from assistant.proactive.rules import (
+from assistant.proactive.holding_rules import (
     CONCENTRATION_MIN_VALUE,
     CONCENTRATION_SHARE,
     MARGIN_WARNING_LINE,
-    QUIET_EXEMPT_KINDS,
-    RuleSource,
 )
+from assistant.proactive.policy import QuietHours
+from assistant.proactive.rules import QUIET_EXEMPT_KINDS, RuleSource
 from assistant.proactive.signals import (
     PERMISSION_INTENTS,
     JsonPortfolioFeed,

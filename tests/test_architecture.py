@@ -104,7 +104,7 @@ OVERSIZED = {
     # Mostly tables: patterns, rule declarations, settings fields.
     "assistant/account_queries.py": 569,
     "assistant/compliance.py": 547,
-    "assistant/settings.py": 581,
+    "assistant/settings.py": 508,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 560,
     "assistant/quality.py": 519,

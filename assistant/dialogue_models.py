@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from assistant.context import Topic
 from intents.flow_engine import FlowState as FlowState  # re-exported: moved, stays importable here
+from intents.handover import EscalationReason as EscalationReason  # declared there, once
 
 Language = Literal["zh", "en"]
 
@@ -41,15 +42,6 @@ class Turn(BaseModel):
     text: str = Field(description="as stored: personal data already masked")
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     intent: str | None = None
-
-
-class EscalationReason(StrEnum):
-    REQUESTED = "requested_human"
-    COMPLAINT = "complaint"
-    FRAUD = "fraud"
-    LOW_CONFIDENCE = "low_confidence"
-    NEGATIVE_SENTIMENT = "negative_sentiment"
-    FLOW_NEEDS_HUMAN = "flow_needs_human"
 
 
 class EscalationDecision(BaseModel):

@@ -27,10 +27,10 @@ from assistant.quality import (
     question_at,
     unanswered_question_seqs,
 )
-from knowledge.language import detect_language
 from knowledge.loaders import csv_safe_cell
 from knowledge.private_files import private_file
 from knowledge.text import fold
+from text.language import detect_language
 
 DRAFT_COLUMNS = ("question", "answer", "similar_questions", "category", "lang")
 """The drafts sheet's header: the FAQ columns ``assistant ingest`` reads."""

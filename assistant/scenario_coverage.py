@@ -6,7 +6,8 @@ evaluation utterances; ``assistant kb coverage`` prints it. A *gap* is work for
 someone, not an error: a faq-routed scenario with no entry (the content team),
 an intent with no examples (whoever edits the catalogue), a scenario with fewer
 than :data:`MIN_UTTERANCES` evaluation utterances (whoever writes them). Broken
-references (an entry id, flow or intent that does not exist) are errors.
+references (an entry id, flow or intent that does not exist) are errors, found by
+:func:`check_references`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from assistant.scenario_utterances import ScenarioUtterances
 from assistant.scenarios import (
     PRIORITIES,
+    PROPOSED_INTENTS_FILE,
     ROUTES,
+    Location,
     Scenario,
     ScenarioMap,
     ScenarioProblem,
-    ScenarioUtterances,
-    check_references,
 )
 from assistant.settings import PROJECT_ROOT
 from knowledge.documents import UnitKind
@@ -281,3 +283,62 @@ def build_coverage(
             ),
         ],
     )
+
+
+def check_references(
+    scenario_map: ScenarioMap,
+    *,
+    faq_ids: Collection[str],
+    flows: Collection[str],
+    catalogue_intents: Collection[str],
+) -> list[ScenarioProblem]:
+    """What the map points at, checked against the knowledge base, the flows and the catalogue.
+
+    Errors: an entry that is no FAQ id of ``faq_ids``, a flow not in ``flows``,
+    an intent neither in ``catalogue_intents`` nor proposed. Warnings: a
+    proposed intent the catalogue now has (remove it from the proposals), or
+    one no scenario uses. Account-query kinds are checked when the map loads.
+    """
+    problems: list[ScenarioProblem] = []
+    known_faq = set(faq_ids)
+    known_flows = set(flows)
+    catalogue = set(catalogue_intents)
+    proposed = scenario_map.proposed_intent_names
+    for scenario in scenario_map.scenarios:
+        place = scenario_map.locations.get(scenario.id, Location(file=scenario_map.directory))
+        messages: list[str] = []
+        missing = [entry for entry in scenario.entries if entry not in known_faq]
+        if missing:
+            messages.append(f"no FAQ entry with id {', '.join(missing)} in the knowledge base")
+        if scenario.flow is not None and scenario.flow not in known_flows:
+            messages.append(f"no flow {scenario.flow!r} (flows: {', '.join(sorted(known_flows))})")
+        if scenario.intent not in catalogue and scenario.intent not in proposed:
+            messages.append(
+                f"intent {scenario.intent!r} is neither in the intent catalogue nor proposed in "
+                f"{PROPOSED_INTENTS_FILE}"
+            )
+        problems.extend(
+            ScenarioProblem(file=place.file, line=place.line, where=scenario.id, message=message)
+            for message in messages
+        )
+    used = {scenario.intent for scenario in scenario_map.scenarios}
+    for intent in scenario_map.proposed_intents:
+        place = scenario_map.locations.get(
+            f"intent:{intent.name}", Location(file=PROPOSED_INTENTS_FILE)
+        )
+        if intent.name in catalogue:
+            message = "is in the intent catalogue now: remove it from the proposals"
+        elif intent.name not in used:
+            message = "no scenario uses this proposed intent"
+        else:
+            continue
+        problems.append(
+            ScenarioProblem(
+                file=place.file,
+                line=place.line,
+                where=intent.name,
+                message=message,
+                severity="warning",
+            )
+        )
+    return problems

@@ -18,18 +18,14 @@ or one *proposed* in ``proposed_intents.yaml`` for the catalogue to add.
 The map lives in a folder (``data/scenarios/``), one YAML file per category
 (the file is named after its ``category``), plus ``proposed_intents.yaml``.
 :func:`load_scenario_map` reads it and reports every bad file, line and field
-at once (:class:`ScenarioMapError`); :func:`check_references` then checks what
-the map points at (FAQ ids, flows, intents) against the running configuration.
-
-Evaluation utterances per scenario are kept in a JSONL file (one
-``{"scenario", "text", "lang", "split"}`` object a line, see
-:class:`ScenarioUtterance`), read by :func:`load_scenario_utterances`.
+at once (:class:`ScenarioMapError`);
+:func:`assistant.scenario_coverage.check_references` then checks what the map points at
+(FAQ ids, flows, intents) against the running configuration. The evaluation utterances of
+each scenario are read by :mod:`assistant.scenario_utterances`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -236,7 +232,7 @@ def load_scenario_map(directory: str | Path) -> ScenarioMap:
     if not files:
         problems.append(ScenarioProblem(file=str(folder), message="no scenario files (*.yaml)"))
     for path in files:
-        shown = _shown(path)
+        shown = shown_path(path)
         parsed = _parse_yaml(path, shown, problems)
         if parsed is None:
             continue
@@ -252,7 +248,7 @@ def load_scenario_map(directory: str | Path) -> ScenarioMap:
     if problems:
         raise ScenarioMapError(problems)
     return ScenarioMap(
-        directory=_shown(folder),
+        directory=shown_path(folder),
         categories=categories,
         scenarios=scenarios,
         proposed_intents=proposed,
@@ -260,7 +256,7 @@ def load_scenario_map(directory: str | Path) -> ScenarioMap:
     )
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as problems show it: relative to the working directory when under it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -315,7 +311,8 @@ def _line_of(root: yaml.Node, path: tuple[int | str, ...]) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _path_text(path: tuple[int | str, ...]) -> str:
+def field_path(path: tuple[int | str, ...]) -> str:
+    """A validation error's location as problems show it: ``scenarios[2].route``."""
     text = ""
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
@@ -335,8 +332,8 @@ def _validation_problems(
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field"
-        field = _path_text(tuple(item["loc"]))
-        label = f"{where}.{field}" if where and field else (where or _path_text(loc))
+        field = field_path(tuple(item["loc"]))
+        label = f"{where}.{field}" if where and field else (where or field_path(loc))
         found.append(
             ScenarioProblem(file=shown, line=_line_of(root, loc), where=label, message=message)
         )
@@ -386,12 +383,12 @@ def _read_category(
                 ScenarioProblem(
                     file=shown,
                     line=_line_of(root, at),
-                    where=_path_text(at),
+                    where=field_path(at),
                     message="a scenario is a mapping of fields",
                 )
             )
             continue
-        label = str(item.get("id") or _path_text(at))
+        label = str(item.get("id") or field_path(at))
         if "category" in item and item["category"] != category:
             problems.append(
                 ScenarioProblem(
@@ -482,132 +479,3 @@ def _check_unique_categories(
                 )
             )
         seen.setdefault(category.name, category.source)
-
-
-# Referential checks ---------------------------------------------------------
-
-
-def check_references(
-    scenario_map: ScenarioMap,
-    *,
-    faq_ids: Collection[str],
-    flows: Collection[str],
-    catalogue_intents: Collection[str],
-) -> list[ScenarioProblem]:
-    """What the map points at, checked against the knowledge base, the flows and the catalogue.
-
-    Errors: an entry that is no FAQ id of ``faq_ids``, a flow not in ``flows``,
-    an intent neither in ``catalogue_intents`` nor proposed. Warnings: a
-    proposed intent the catalogue now has (remove it from the proposals), or
-    one no scenario uses. Account-query kinds are checked when the map loads.
-    """
-    problems: list[ScenarioProblem] = []
-    known_faq = set(faq_ids)
-    known_flows = set(flows)
-    catalogue = set(catalogue_intents)
-    proposed = scenario_map.proposed_intent_names
-    for scenario in scenario_map.scenarios:
-        place = scenario_map.locations.get(scenario.id, Location(file=scenario_map.directory))
-        messages: list[str] = []
-        missing = [entry for entry in scenario.entries if entry not in known_faq]
-        if missing:
-            messages.append(f"no FAQ entry with id {', '.join(missing)} in the knowledge base")
-        if scenario.flow is not None and scenario.flow not in known_flows:
-            messages.append(f"no flow {scenario.flow!r} (flows: {', '.join(sorted(known_flows))})")
-        if scenario.intent not in catalogue and scenario.intent not in proposed:
-            messages.append(
-                f"intent {scenario.intent!r} is neither in the intent catalogue nor proposed in "
-                f"{PROPOSED_INTENTS_FILE}"
-            )
-        problems.extend(
-            ScenarioProblem(file=place.file, line=place.line, where=scenario.id, message=message)
-            for message in messages
-        )
-    used = {scenario.intent for scenario in scenario_map.scenarios}
-    for intent in scenario_map.proposed_intents:
-        place = scenario_map.locations.get(
-            f"intent:{intent.name}", Location(file=PROPOSED_INTENTS_FILE)
-        )
-        if intent.name in catalogue:
-            message = "is in the intent catalogue now: remove it from the proposals"
-        elif intent.name not in used:
-            message = "no scenario uses this proposed intent"
-        else:
-            continue
-        problems.append(
-            ScenarioProblem(
-                file=place.file,
-                line=place.line,
-                where=intent.name,
-                message=message,
-                severity="warning",
-            )
-        )
-    return problems
-
-
-# Evaluation utterances ------------------------------------------------------
-
-
-class ScenarioUtterance(BaseModel):
-    """One way an investor might say a scenario, for evaluation.
-
-    A line of ``evals/data/scenario_utterances.jsonl``:
-    ``{"scenario": "bank_transfer.not_arrived", "text": "我昨天转的钱怎么还没到",
-    "lang": "zh", "split": "heldout"}``. Other keys are kept for the evaluator and
-    ignored here.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    scenario: Text
-    text: Text
-    lang: Literal["zh", "en"]
-    split: Literal["dev", "heldout"]
-
-
-class ScenarioUtterances(BaseModel):
-    """The utterances read from one file, and the lines that could not be used."""
-
-    path: str
-    present: bool = Field(description="False when the file does not exist (yet)")
-    utterances: list[ScenarioUtterance] = Field(default_factory=list)
-    problems: list[ScenarioProblem] = Field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """scenario id -> number of utterances."""
-        found: dict[str, int] = {}
-        for utterance in self.utterances:
-            found[utterance.scenario] = found.get(utterance.scenario, 0) + 1
-        return found
-
-
-def load_scenario_utterances(path: str | Path) -> ScenarioUtterances:
-    """Read the evaluation utterances; a missing file is not an error (nothing written yet),
-    and a bad line is reported with its number while the rest still count."""
-    file = Path(path)
-    shown = _shown(file)
-    if not file.exists():
-        return ScenarioUtterances(path=shown, present=False)
-    read = ScenarioUtterances(path=shown, present=True)
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        read.problems.append(ScenarioProblem(file=shown, message=f"cannot read: {exc}"))
-        return read
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            read.utterances.append(ScenarioUtterance.model_validate(json.loads(line)))
-        except json.JSONDecodeError as exc:
-            read.problems.append(
-                ScenarioProblem(file=shown, line=number, message=f"invalid JSON ({exc.msg})")
-            )
-        except ValidationError as exc:
-            for item in exc.errors():
-                field = _path_text(tuple(item["loc"])) or "line"
-                read.problems.append(
-                    ScenarioProblem(file=shown, line=number, where=field, message=item["msg"])
-                )
-    return read

@@ -8,10 +8,7 @@ fresh clone: the sample knowledge in ``data/`` and run-time state in ``var/``.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import math
 import re
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,37 +17,16 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "dev-secret"
-# Refused in production whatever their length: the development default and the
-# placeholders people paste from examples (compared lower-cased, punctuation kept).
-_PLACEHOLDER_SECRETS = frozenset(
-    {
-        "",
-        DEV_SECRET,
-        "x",
-        "password",
-        "passw0rd",
-        "secret",
-        "secret-key",
-        "secret_key",
-        "change-me",
-        "changeme",
-        "change_me",
-        "please-change-me",
-        "your-secret-key",
-        "test",
-        "admin",
-        "brokerdesk",
-    }
+from assistant.secret_strength import (
+    DEV_SECRET,
+    MIN_SECRET_CHARS,
+    PLACEHOLDER_SECRETS,
+    SECRET_HINT,
+    secret_weakness,
 )
-MIN_SECRET_CHARS = 32
-# Shannon entropy of the secret's own characters times its length: no defence against a
-# dictionary, but it refuses "aaaa…" and "abcabc…". Random secrets clear it easily: of
-# 200,000 token_hex(16) (32 characters) the lowest estimate was 92 bits; token_urlsafe(32)
-# estimates at ~200.
-MIN_SECRET_BITS = 80.0
-SECRET_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+from assistant.web_origins import is_loopback, is_unspecified, origin_of, url_host
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
@@ -438,7 +414,7 @@ class Settings(BaseSettings):
                 )
             if self.accounts_url is not None:
                 token = self.accounts_token.get_secret_value() if self.accounts_token else ""
-                if token.strip().lower() in _PLACEHOLDER_SECRETS:
+                if token.strip().lower() in PLACEHOLDER_SECRETS:
                     raise ValueError(
                         "BROKERDESK_ACCOUNTS_TOKEN must be set to a real token in production"
                     )
@@ -477,17 +453,17 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         """Where browsers reach the server."""
-        return (self.public_url or f"http://{_url_host(self.host)}:{self.port}").rstrip("/")
+        return (self.public_url or f"http://{url_host(self.host)}:{self.port}").rstrip("/")
 
     @property
     def served_origins(self) -> list[str]:
         """The origins of the server's own pages (demo, console): PUBLIC_URL's, and
         HOST:PORT as served (every loopback name when it listens on loopback or everywhere)."""
         origins = [origin_of(self.base_url)]
-        if is_loopback(self.host) or _unspecified(self.host):
+        if is_loopback(self.host) or is_unspecified(self.host):
             names = ["127.0.0.1", "localhost", "[::1]"]
         else:
-            names = [_url_host(self.host)]
+            names = [url_host(self.host)]
         origins += [f"http://{name}:{self.port}" for name in names]
         return list(dict.fromkeys(origins))
 
@@ -524,55 +500,6 @@ def default_redis_namespace(bus_url: str | None, database_url: str) -> str:
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:24] or backend
     digest = hashlib.blake2b(where.encode(), digest_size=4).hexdigest()
     return f"brokerdesk:{redis_db}:{readable}-{digest}:"
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` as a browser sends it in ``Origin`` (default ports left out)."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
-    port = parts.port
-    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or address to listen on) is this machine only."""
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _unspecified(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
-    except ValueError:
-        return False
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
-
-
-def secret_weakness(secret: str) -> str | None:
-    """Why ``secret`` is unfit to sign tokens in production, or None when it is fit."""
-    if secret.strip().lower() in _PLACEHOLDER_SECRETS:
-        return "a placeholder"
-    if len(secret) < MIN_SECRET_CHARS:
-        return f"shorter than {MIN_SECRET_CHARS} characters"
-    counts = Counter(secret)
-    bits_per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
-    if bits_per_char * len(secret) < MIN_SECRET_BITS:
-        return "too predictable (too few distinct characters)"
-    if secret in (secret + secret)[1:-1]:  # a shorter piece repeated: "passwordpassword…"
-        return "a repetition of a shorter secret"
-    return None
 
 
 @lru_cache

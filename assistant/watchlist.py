@@ -45,7 +45,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.errors import AssistantError
-from knowledge.language import has_cjk
+from text.language import has_cjk
 
 SPELLING_THRESHOLD = 90.0
 PINYIN_SCORE = 95.0

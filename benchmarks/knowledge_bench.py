@@ -53,10 +53,10 @@ from knowledge.documents import UnitKind, VectorRole
 from knowledge.embedders import E5SmallEmbeddings, Matrix, TextEmbedder
 from knowledge.index import EMBED_BATCH, KnowledgeBase, discover
 from knowledge.keyword import tokenize, warm_up
-from knowledge.language import detect_language
 from knowledge.loaders import load_source
 from knowledge.retrieval import HybridRetriever
 from knowledge.vectorstore import PartitionedVectorStore
+from text.language import detect_language
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB = PROJECT_ROOT / "data" / "knowledge"

@@ -30,6 +30,7 @@ from assistant.dialogue_models import ConversationState
 from evals import metrics
 from evals.cases import EvalCase
 from evals.judge import CaseJudgment, LlmJudge
+from evals.key_facts import key_fact_recall, missing_key_facts
 from intents.catalogue import OUT_OF_SCOPE_INTENT
 
 OUT_OF_SCOPE = OUT_OF_SCOPE_INTENT  # what the summary counts as out of scope, split files' oos rows
@@ -135,9 +136,7 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
             metrics.includes_none(answer, case.must_not_include) if case.must_not_include else None
         ),
         key_fact_recall=(
-            metrics.key_fact_recall(answer, case.reference_answer)
-            if case.reference_answer
-            else None
+            key_fact_recall(answer, case.reference_answer) if case.reference_answer else None
         ),
         similarity=similarity,
         groundedness=groundedness,
@@ -162,7 +161,7 @@ async def run_case(bot: Assistant, case: EvalCase) -> CaseOutcome:
         must_include_missing=[p for p in case.must_include if p not in found],
         must_not_include_found=metrics.phrases_found(answer, case.must_not_include),
         missing_key_facts=(
-            [f.text for f in metrics.missing_key_facts(answer, case.reference_answer)]
+            [f.text for f in missing_key_facts(answer, case.reference_answer)]
             if case.reference_answer
             else []
         ),

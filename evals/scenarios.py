@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from assistant.scenarios import Route, ScenarioMap, ScenarioUtterance
+from assistant.scenario_utterances import ScenarioUtterance
+from assistant.scenarios import Route, ScenarioMap
 
 if TYPE_CHECKING:
     from assistant.assembly import Assistant

@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from intents.errors import CatalogueError
+from text.language import has_cjk
 
 Handler = Literal["knowledge", "flow", "escalate", "smalltalk", "out_of_scope"]
 """How the assistant serves an intent once it is recognised."""
@@ -55,12 +56,10 @@ SPLIT_JOINER = "+"
 ExampleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 IntentName = Annotated[str, StringConstraints(pattern=r"^\S+$")]
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
 
 def guess_language(text: str) -> str:
     """``zh`` when the text holds any CJK ideograph, else ``en``: enough to tag examples."""
-    return "zh" if _CJK.search(text) else "en"
+    return "zh" if has_cjk(text) else "en"
 
 
 class Intent(BaseModel):

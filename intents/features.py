@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from text.language import CJK_CHARACTERS
+
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WORD_PATTERN = rf"[{_CJK}]|[^\W{_CJK}]{{2,}}"
+WORD_PATTERN = rf"[{CJK_CHARACTERS}]|[^\W{CJK_CHARACTERS}]{{2,}}"
 """One token per CJK character, otherwise runs of two or more word characters."""
 
 

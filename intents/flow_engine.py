@@ -39,6 +39,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from intents.errors import IntentError
+from intents.handover import EscalationReason
 
 Language = Literal["zh", "en"]
 """The languages every prompt is written in; the same literal as ``assistant.dialogue_models``."""
@@ -50,8 +51,8 @@ Extractor = Callable[[str], SlotValue | None]
 """Reads a slot's value out of the investor's text; ``None`` when it is not there or invalid."""
 
 FlowStatus = Literal["asking", "reprompt", "completed", "cancelled", "expired", "handoff"]
-HandoffReason = Literal["flow_needs_human", "complaint"]
-"""Why a flow handed over; the values of ``assistant.dialogue_models.EscalationReason``."""
+HandoffReason = Literal[EscalationReason.FLOW_NEEDS_HUMAN, EscalationReason.COMPLAINT]
+"""The reasons a flow may hand over for: members of :class:`intents.handover.EscalationReason`."""
 
 DEFAULT_CANCEL_WORDS: tuple[str, ...] = (
     "取消",
@@ -461,7 +462,7 @@ class FlowEngine:
             retry = state.model_copy(update={"reprompts": attempts})
             return self._ask(definition, retry, language, [], status="reprompt", rephrase=True)
         handoff = Handoff(
-            reason="flow_needs_human",
+            reason=EscalationReason.FLOW_NEEDS_HUMAN,
             priority=STUCK_PRIORITY,
             summary=(
                 f"Flow {definition.name!r} could not read slot {state.awaiting!r} after "

@@ -23,17 +23,20 @@ from typing import Any
 
 FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_TEXT_DIR = _PACKAGE_DIR.parent / "text"
+"""The shared text package: the n-gram features' idea of a Chinese character comes from it."""
 
 
 @cache
 def code_version() -> str:
-    """A hash of this package's Python source and the numerical libraries' versions."""
+    """A hash of this package's Python source, the text package's it builds on, and the
+    numerical libraries' versions."""
     import numpy
     import sklearn
 
     digest = hashlib.sha256(f"numpy {numpy.__version__} sklearn {sklearn.__version__}".encode())
-    for path in sorted(_PACKAGE_DIR.glob("*.py")):
-        digest.update(path.name.encode("utf-8"))
+    for path in [*sorted(_PACKAGE_DIR.glob("*.py")), *sorted(_TEXT_DIR.glob("*.py"))]:
+        digest.update(f"{path.parent.name}/{path.name}".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

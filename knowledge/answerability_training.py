@@ -41,8 +41,8 @@ from knowledge.answerability import (
 from knowledge.documents import KnowledgeUnit, UnitKind, VectorRole
 from knowledge.index import KnowledgeBase
 from knowledge.keyword import KeywordIndex, tokenize
-from knowledge.language import detect_language
 from knowledge.lexicon import Lexicon
+from text.language import detect_language
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge.documents import KnowledgeUnit, UnitKind
-from knowledge.language import detect_language, has_cjk
+from text.language import detect_language, has_cjk
 
 CHUNK_CHARS = 360
 OVERLAP_CHARS = 60

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-_WORD = re.compile(r"[\w\u3400-\u9fff]+", re.UNICODE)
+from text.language import CJK_CHARACTERS
+
+_WORD = re.compile(rf"[\w{CJK_CHARACTERS}]+", re.UNICODE)
 _STOPWORDS = frozenset(
     [
         "的",

@@ -1,52 +1,7 @@
-"""Language detection good enough to pick a reply language: Chinese or English."""
+"""Language detection as ``knowledge`` has always offered it; defined in :mod:`text.language`."""
 
 from __future__ import annotations
 
-import re
+from text.language import detect_language, has_cjk, reply_language
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-# Pinyin initials (kh, rg, zq) are how Chinese investors abbreviate; English words have vowels.
-_ENGLISH_WORD = re.compile(r"[A-Za-z]*[AEIOUYaeiouy][A-Za-z]*")
-
-
-def detect_language(text: str) -> str:
-    """``"zh"`` when Chinese characters carry the sentence, else ``"en"``.
-
-    A Latin word counts as two characters, so "创业板 permission 怎么开" is
-    Chinese while "what is 创业板 permission" is English.
-    """
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    if cjk == 0:
-        return "en"
-    return "zh" if cjk >= 2 * latin else "en"
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK.search(text) is not None
-
-
-# A message needs this many Latin words, and no Chinese, to switch a Chinese conversation to
-# English: "35", "C3", "ok" or a name ("Li Ming") answer in the language already spoken.
-_WORDS_TO_SWITCH = 3
-
-
-def reply_language(text: str, previous: str | None) -> str:
-    """The language to answer ``text`` in, given the conversation's language so far.
-
-    Chinese characters carry the sentence as in :func:`detect_language`; a message with
-    neither Chinese nor English words (a number, a risk level, pinyin initials such as
-    "rg", a one-word "ok") or with only a name's worth of words keeps ``previous``, and
-    opens a conversation in Chinese.
-    """
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    if cjk:
-        return "zh" if cjk >= 2 * latin else "en"
-    english = sum(1 for word in _LATIN_WORD.findall(text) if _ENGLISH_WORD.fullmatch(word))
-    if previous is None:
-        return "en" if english else "zh"
-    if english >= _WORDS_TO_SWITCH:
-        return "en"
-    return previous
+__all__ = ["detect_language", "has_cjk", "reply_language"]

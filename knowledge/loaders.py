@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from knowledge.chunking import Section, chunk_sections, sections_from_lines
 from knowledge.documents import KnowledgeUnit, UnitKind
 from knowledge.errors import SourceError
-from knowledge.language import detect_language
+from text.language import detect_language
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 

@@ -38,8 +38,8 @@ from knowledge.answerability import (
 from knowledge.answerability_training import RankingParameters, load_or_fit
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.index import KnowledgeBase, SearchFilters
-from knowledge.language import detect_language
 from knowledge.lexicon import Lexicon, bundled_lexicon
+from text.language import detect_language
 
 Mode = Literal["hybrid", "dense", "keyword"]
 Fusion = Literal["weighted", "rrf"]

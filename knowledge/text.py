@@ -3,7 +3,8 @@
 :func:`fold` is the form for equality (a question seen before, a phrase in an answer);
 :func:`join_han` undoes the spaces investors type between Chinese words ("稳 赚") before
 patterns are matched; :func:`chinese_number` reads the numbers investors write in characters
-("二十万", "七十二岁"). Language detection lives in :mod:`knowledge.language`.
+("二十万", "七十二岁"). Language detection, and what counts as a Chinese character, live in
+:mod:`text.language`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+from text.language import CJK_CHARACTERS
+
+_SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{CJK_CHARACTERS}])\s+(?=[{CJK_CHARACTERS}])")
 
 
 def fold(text: str) -> str:

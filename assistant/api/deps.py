@@ -18,8 +18,9 @@ from assistant.metrics import ServiceMetrics
 from assistant.persistence.records import StaffAccount, StaffRole
 from assistant.persistence.repositories import Store
 from assistant.proactive import ProactiveDispatcher
-from assistant.settings import Settings, origin_of
+from assistant.settings import Settings
 from assistant.staff import CsrfError, StaffAuth, require_role
+from assistant.web_origins import origin_of
 from channels.bus import Bus
 from channels.console_socket import ConsoleSocket
 from channels.investor_socket import InvestorSocket

@@ -26,7 +26,7 @@ from assistant.api.schemas import (
     TokenResponse,
     TranscriptResponse,
 )
-from assistant.settings import is_loopback
+from assistant.web_origins import is_loopback
 from channels.protocol import SEQUENCED_FRAME
 
 _ERRORS = {

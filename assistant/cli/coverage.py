@@ -50,11 +50,8 @@ def kb_coverage(
         build_coverage,
         read_faq_entries,
     )
-    from assistant.scenarios import (
-        ScenarioMapError,
-        load_scenario_map,
-        load_scenario_utterances,
-    )
+    from assistant.scenario_utterances import load_scenario_utterances
+    from assistant.scenarios import ScenarioMapError, load_scenario_map
     from intents.catalogue import load_catalogue
     from intents.errors import IntentError
 

@@ -85,7 +85,8 @@ def evaluate_scenarios(
     import asyncio
 
     from assistant.assembly import build_assistant
-    from assistant.scenarios import load_scenario_map, load_scenario_utterances
+    from assistant.scenario_utterances import load_scenario_utterances
+    from assistant.scenarios import load_scenario_map
     from evals.scenarios import run_scenarios
     from evals.scenarios import summarise as summarise_scenarios
 

@@ -38,7 +38,7 @@ def serve(
     from assistant.app import DemoAgentError, create_app, ensure_demo_agent
     from assistant.log_output import server_log_config
     from assistant.serving import run_workers, workers_refusal
-    from assistant.settings import is_loopback
+    from assistant.web_origins import is_loopback
 
     overrides: dict[str, Any] = {
         "host": host,

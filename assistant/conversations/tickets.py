@@ -10,7 +10,7 @@ from typing import Protocol
 
 from assistant.conversations.core import ConversationCore
 from assistant.conversations.errors import StorageBusyError
-from assistant.dialogue_models import EscalationDecision
+from assistant.dialogue_models import EscalationDecision, EscalationReason
 from assistant.flows import TicketStoreUnavailableError
 from assistant.persistence.records import Conversation, StaffAccount, Ticket, TicketStatus
 from assistant.persistence.repositories import StorageError
@@ -108,7 +108,7 @@ class Tickets:
                     kind="complaint",
                     category=category,
                     priority=priority,
-                    reason="complaint",
+                    reason=EscalationReason.COMPLAINT.value,
                     summary=summary,
                 )
             )

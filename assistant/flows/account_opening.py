@@ -38,7 +38,9 @@ from intents.flow_engine import (
     normalise,
     yes_no,
 )
+from intents.handover import EscalationReason
 from knowledge.text import chinese_number
+from text.language import CJK_CHARACTERS
 
 SCREENING_PRIORITY = 90
 
@@ -141,7 +143,7 @@ _NAME_PREFIX = re.compile(
     r"my name is|my name's|name is|name[:：]|i am|i'm)\s*",
     re.IGNORECASE,
 )
-_CHINESE_NAME = re.compile(r"[\u3400-\u9fff]{2,6}(·[\u3400-\u9fff]{1,10})?")
+_CHINESE_NAME = re.compile(rf"[{CJK_CHARACTERS}]{{2,6}}(·[{CJK_CHARACTERS}]{{1,10}})?")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'\-]{1,58}[A-Za-z.]")
 
 
@@ -342,7 +344,7 @@ def account_opening_flow(watchlist: WatchList) -> FlowDefinition:
                     "I'm connecting you now, please wait a moment.",
                 ).text(language),
                 handoff=Handoff(
-                    reason="flow_needs_human",
+                    reason=EscalationReason.FLOW_NEEDS_HUMAN,
                     priority=SCREENING_PRIORITY,
                     summary=(
                         "Account-opening pre-check: the applicant's name needs compliance review "

@@ -20,6 +20,8 @@ from intents.flow_engine import (
     Slot,
     keyword_choice,
 )
+from intents.handover import EscalationReason
+from text.language import count_cjk
 
 COMPLAINT_PRIORITY = 80
 
@@ -63,7 +65,6 @@ def read_description(text: str) -> str | None:
 
 # "我要投诉" names no grievance; "客户经理天天打电话推销" does, and need not be asked for again.
 _BARE_COMPLAINT_ZH = re.compile(r"我?要?(?:投诉|投訴|举报|舉報)|你们|你們|服务|服務|太差|差评")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 _BARE_WORDS = frozenset(
     [
@@ -94,7 +95,7 @@ DESCRIBED_WORDS = 6  # or English words
 
 def detect_description(text: str) -> str | None:
     """The opening message as the description, when it already says what went wrong."""
-    han = len(_HAN.findall(_BARE_COMPLAINT_ZH.sub("", text)))
+    han = count_cjk(_BARE_COMPLAINT_ZH.sub("", text))
     words = [w for w in _WORD.findall(text) if w.lower() not in _BARE_WORDS]
     if han < DESCRIBED_HAN and len(words) < DESCRIBED_WORDS:
         return None
@@ -154,7 +155,7 @@ def complaint_flow() -> FlowDefinition:
         return FlowOutcome(
             message=message.text(answers.language),
             handoff=Handoff(
-                reason="complaint",
+                reason=EscalationReason.COMPLAINT,
                 priority=COMPLAINT_PRIORITY,
                 summary=f"{summary}, contact by {contact}: {description[:300]}",
             ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,6 +64,11 @@ _UNAVAILABLE_SQLSTATES: Final = frozenset({"55000", "55006", "55P03", "40001", "
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A fresh row id: a random UUID in its text form."""
+    return str(uuid.uuid4())
 
 
 def normalise_url(database_url: str) -> str:

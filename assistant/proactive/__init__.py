@@ -63,9 +63,10 @@ from assistant.proactive.events import (
     ipo_eligible,
     listing_of,
 )
+from assistant.proactive.notices import Notice
 from assistant.proactive.policy import PushPolicy, QuietHours
 from assistant.proactive.portfolio_feeds import HttpPortfolioFeed, build_portfolio_feed
-from assistant.proactive.rules import RULES, Notice, Rule, RuleSource
+from assistant.proactive.rules import RULES, Rule, RuleSource
 from assistant.proactive.signals import (
     InvestorSignals,
     JsonPortfolioFeed,

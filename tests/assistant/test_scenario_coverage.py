@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.scenario_coverage import FaqEntry, build_coverage
-from assistant.scenarios import load_scenario_map, load_scenario_utterances
+from assistant.scenario_utterances import load_scenario_utterances
+from assistant.scenarios import load_scenario_map
 from assistant.settings import get_settings
 
 MAP = {

@@ -13,15 +13,15 @@ from assistant.account_queries import ACCOUNT_QUERY_KINDS
 from assistant.scenario_coverage import (
     DEFAULT_SCENARIOS_DIR,
     available_flows,
+    check_references,
     read_faq_entries,
 )
+from assistant.scenario_utterances import load_scenario_utterances
 from assistant.scenarios import (
     ROUTES,
     ScenarioMap,
     ScenarioMapError,
-    check_references,
     load_scenario_map,
-    load_scenario_utterances,
 )
 from assistant.settings import PROJECT_ROOT
 from intents.catalogue import load_catalogue

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.proactive_week import generate, simulate
+from evals.proactive_week import simulate
+from evals.synthetic_investors import generate
 from knowledge.index import KnowledgeBase
 from tests.knowledge.test_index import ROWS
 from tests.utils.files import write_csv

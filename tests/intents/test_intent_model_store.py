@@ -103,6 +103,24 @@ def test_changed_code_trains_again(
     assert not fit(e5, small_catalogue, tmp_path).loaded_from_disk
 
 
+def test_the_code_version_follows_the_text_package_the_features_build_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "text"
+    shared.mkdir()
+    (shared / "language.py").write_text('CJK_CHARACTERS = "一-龥"\n', "utf-8")
+    monkeypatch.setattr(model_store, "_TEXT_DIR", shared)
+    model_store.code_version.cache_clear()
+    try:
+        before = model_store.code_version()
+        (shared / "language.py").write_text('CJK_CHARACTERS = "一-鿿"\n', "utf-8")
+        model_store.code_version.cache_clear()
+
+        assert model_store.code_version() != before
+    finally:
+        model_store.code_version.cache_clear()
+
+
 def test_a_damaged_model_file_is_trained_again_and_replaced(
     e5: Any, small_catalogue: IntentCatalogue, tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.language import reply_language
+from text.language import count_cjk, detect_language, has_cjk, reply_language
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,14 @@ from knowledge.language import reply_language
 )
 def test_reply_language(text: str, previous: str | None, language: str) -> None:
     assert reply_language(text, previous) == language
+
+
+def test_every_block_of_chinese_characters_counts_as_chinese() -> None:
+    # Unified ideographs, Extension A (㐀) and a compatibility ideograph (豈).
+    assert count_cjk("开户㐀豈 ok") == 4
+    assert has_cjk("㐀") and has_cjk("豈") and not has_cjk("ＥＴＦ fees")
+
+
+def test_a_chinese_sentence_with_an_english_term_stays_chinese() -> None:
+    assert detect_language("创业板 permission 怎么开") == "zh"
+    assert detect_language("what is 创业板 permission") == "en"

@@ -1,0 +1,45 @@
+"""The hand-over reasons are declared once; everything that names them follows that declaration."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import get_args
+
+from assistant import dialogue_models
+from assistant.escalation import PRIORITY
+from intents.flow_engine import HandoffReason
+from intents.handover import EscalationReason
+
+CONSOLE = Path(__file__).resolve().parents[2] / "channels" / "static" / "console.js"
+_REASON_LABELS = re.compile(r"\breasons: \{(?P<body>[^}]*)\}")
+_KEY = re.compile(r"(\w+):")
+
+
+def _console_labels() -> list[set[str]]:
+    """The reason keys of each of the console's languages."""
+    script = CONSOLE.read_text("utf-8")
+    return [set(_KEY.findall(match["body"])) for match in _REASON_LABELS.finditer(script)]
+
+
+def test_the_dialogue_models_use_the_one_declaration() -> None:
+    assert dialogue_models.EscalationReason is EscalationReason
+
+
+def test_a_flow_hands_over_only_for_a_declared_reason() -> None:
+    reasons = get_args(HandoffReason)
+
+    assert reasons
+    assert all(isinstance(reason, EscalationReason) for reason in reasons)
+
+
+def test_every_reason_has_a_priority() -> None:
+    assert set(PRIORITY) == set(EscalationReason)
+
+
+def test_the_console_labels_exactly_the_declared_reasons_in_each_language() -> None:
+    labels = _console_labels()
+
+    assert len(labels) == 2, "one label table per console language (zh, en)"
+    for keys in labels:
+        assert keys == {reason.value for reason in EscalationReason}

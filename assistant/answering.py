@@ -144,11 +144,12 @@ class Answerer:
                 # a message that asks something more ("安全吗", "怎么办理"); a fact the
                 # investor gives ("我拿了20天") is read against that same entry.
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
-            # A message that names nothing of its own ("几点前交钱", "I have 600k") can only
-            # mean something together with the topic, unless as typed it surely asks
-            # something else.
-            leans = not followup.own_subject and typed < self.composer.sure_at
-            if resolved and (resolved[0].confidence >= typed or leans):
+            # A message that names nothing of its own ("几点前交钱") leans on the topic: read
+            # with it, unless as typed it is clearly likelier to ask something else ("钱没
+            # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
+            best = resolved[0].confidence if resolved else 0.0
+            leans = not followup.own_subject and (states_fact or best >= typed - _LEAN)
+            if resolved and (best >= typed or leans):
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
@@ -232,6 +233,7 @@ _CLAUSE_BREAK = re.compile(
     r"|(?<=[.])\s+(?=[A-Za-z])"
 )
 _SHORTEST_QUESTION = 4
+_LEAN = 0.1  # how much likelier the typed reading must be than the topic's, for a few words
 
 
 def _sure(passages: Sequence[RetrievedPassage], composer: GroundedComposer) -> bool:

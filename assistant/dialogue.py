@@ -46,6 +46,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
+from assistant.incoming_signals import addresses_us, voices_grievance
 from assistant.message_reading import (
     asks_to_go_on,
     is_small_talk,
@@ -53,7 +54,7 @@ from assistant.message_reading import (
     outside_product,
     wants_to_act,
 )
-from assistant.scam_warnings import scam_warning
+from assistant.scam_warnings import scam_reply
 from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
@@ -66,7 +67,6 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
-FRAUD_FLAG = "fraud_suspected"
 INJECTION_FLAG = "prompt_injection"
 URGENT_PRIORITY = 90
 # A complaint the classifier is this sure of takes the complaint intake, whatever the wording.
@@ -175,7 +175,9 @@ class DialoguePolicy:
             prediction.name == "fraud_report" and prediction.source == "rule"
         )
         if scam:
-            return self._warn_of_scam(state, text, language, intent, findings.fraud_signals)
+            return scam_reply(
+                state, text, language, intent, findings.fraud_signals, self.escalation
+            )
         if state.escalated:
             return BotReply(
                 text=template("escalated_waiting", language),
@@ -275,9 +277,7 @@ class DialoguePolicy:
                     return reply
                 state.low_confidence_streak = streak
             return self._escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
-        if prediction.name == "complaint" and (
-            prediction.source == "rule" or prediction.confidence >= COMPLAINT_AT
-        ):
+        if self._complains(prediction, text):
             return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
@@ -331,8 +331,24 @@ class DialoguePolicy:
                 intent=intent,
                 flags=["advice_declined"],
             )
-        off_topic = handler in ("out_of_scope", "smalltalk") or prediction.out_of_scope
+        # A "complaint" not taken as one ("我跟我老婆吵架了") is a trouble that is not ours.
+        off_topic = (
+            handler in ("out_of_scope", "smalltalk")
+            or prediction.out_of_scope
+            or prediction.name == "complaint"
+        )
         return await self._answer(state, text, language, intent, off_topic, stream)
+
+    def _complains(self, prediction: IntentPrediction, text: str) -> bool:
+        """A complaint in so many words, a grievance aired against us ("说好的礼品到现在都没收到"),
+        or one the classifier is sure of about our business ("我跟我老婆吵架了" is not ours)."""
+        if prediction.name == "complaint" and prediction.source == "rule":
+            return True
+        return voices_grievance(text) or (
+            prediction.name == "complaint"
+            and prediction.confidence >= COMPLAINT_AT
+            and (names_our_business(self.lexicon, text) or addresses_us(text))
+        )
 
     async def _complaint(
         self,
@@ -452,27 +468,6 @@ class DialoguePolicy:
             intent=intent,
             flags=["not_answered", *flags],
             quick_replies=quick_replies or [],
-        )
-
-    def _warn_of_scam(
-        self,
-        state: ConversationState,
-        text: str,
-        language: Language,
-        intent: IntentRef,
-        signals: list[str],
-    ) -> BotReply:
-        """A warning about the scam described, and a person (urgently if money is gone)."""
-        state.flags.add(FRAUD_FLAG)
-        warning = scam_warning(signals, text, language)
-        decision = self.escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
-        return BotReply(
-            text=warning.text,
-            language=language,
-            action=Action.ESCALATE,
-            intent=intent,
-            escalation=decision,
-            flags=["fraud_warning", *signals],
         )
 
     def _from_flow(

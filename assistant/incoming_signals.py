@@ -233,6 +233,34 @@ _CHASE_UP = any_of(
 )
 
 
+# Us, as an investor names us: the firm, its app, its staff.
+_US = r"(?:你们|贵公司|券商|公司|app|软件|系统|客服|经理|平台|营业部|柜台|柜员)"
+_GRIEVANCE = any_of(
+    rf"{_US}[^。？?]{{0,30}}(?:垃圾|坑人|骗人|太差|差劲|烂|离谱|恶心|忽悠|欺骗|骗子|太坑|太过分|不负责)",
+    rf"(?:垃圾|坑人|骗人|忽悠|骗子|太坑|太过分)[^。？?]{{0,12}}{_US}",
+    r"这不是(?:骗人|坑人|忽悠|欺骗)",
+    # A promise not kept: "说好的开户送礼品 到现在都没收到", "经理说佣金万一 结果收了万二点五".
+    r"说好的?[^。？?]{0,20}(?:没有?|不|还没|都没)",
+    r"(?:经理|客服|你们|工作人员|销售|业务员)[^。？?]{0,6}(?:说|承诺|答应|保证)[^。？?]{0,24}"
+    r"(?:结果|但是|可是|却|实际上?)",
+    r"\byou\s+(?:promised|said|told\s+me)\b[^.?]{0,50}\b(?:but|yet|still|instead)\b",
+    r"\b(?:your|this|the)\s+(?:app|service|company|support|platform|system)\b[^.?]{0,40}"
+    r"\b(?:terrible|awful|useless|garbage|a\s+joke|worst|ridiculous|a\s+scam|sucks)\b",
+)
+_ADDRESSES_US = any_of(_US, r"\b(?:you|your)\b")
+
+
+def voices_grievance(text: str) -> bool:
+    """Whether the investor airs a grievance against us, in whatever words: a complaint
+    though "投诉" is never said ("什么垃圾", "说好的礼品到现在都没收到")."""
+    return _GRIEVANCE.search(text) is not None
+
+
+def addresses_us(text: str) -> bool:
+    """Whether the message speaks of the firm, its app or its staff ("你们", "客服", "your app")."""
+    return _ADDRESSES_US.search(text) is not None
+
+
 def reports_missing_money(text: str) -> bool:
     """Whether the investor says money has gone from their account."""
     return _MISSING_MONEY.search(text) is not None

@@ -13,7 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.dialogue_models import Language
+from assistant.dialogue_models import (
+    Action,
+    BotReply,
+    ConversationState,
+    EscalationReason,
+    IntentRef,
+    Language,
+)
+from assistant.escalation import EscalationPolicy
 from assistant.incoming_signals import FraudSignal
 
 _HEADING = {"zh": "⚠️ 防诈骗提醒：", "en": "⚠️ Anti-fraud warning: "}
@@ -138,6 +146,31 @@ _GENERIC = {
 class ScamWarning:
     text: str
     money_or_secrets_lost: bool
+
+
+FRAUD_FLAG = "fraud_suspected"
+
+
+def scam_reply(
+    state: ConversationState,
+    text: str,
+    language: Language,
+    intent: IntentRef,
+    signals: list[str],
+    escalation: EscalationPolicy,
+) -> BotReply:
+    """The reply to an investor describing a scam: the warning for it, and a person (urgently
+    if money is gone); the conversation is flagged as suspected fraud."""
+    state.flags.add(FRAUD_FLAG)
+    decision = escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
+    return BotReply(
+        text=scam_warning(signals, text, language).text,
+        language=language,
+        action=Action.ESCALATE,
+        intent=intent,
+        escalation=decision,
+        flags=["fraud_warning", *signals],
+    )
 
 
 def scam_warning(signals: Sequence[str], text: str, language: Language) -> ScamWarning:

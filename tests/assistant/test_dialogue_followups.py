@@ -81,3 +81,15 @@ async def test_a_chat_tip_vouched_to_rise_is_warned_of_as_the_bait_it_is(bot: As
     assert reply.escalation is not None
     assert reply.escalation.reason is EscalationReason.FRAUD
     assert "没有人能保证" in reply.text
+
+
+async def test_a_grievance_against_us_is_taken_in_as_a_complaint(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "说好的开户送礼品 到现在都没收到")
+    assert reply.action is Action.FLOW
+    assert "投诉" in reply.text
+
+
+async def test_a_trouble_that_is_not_ours_is_not_taken_in_as_a_complaint(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "我跟我老婆吵架了 咋哄她")
+    assert reply.action is Action.ANSWER
+    assert "out_of_scope" in reply.flags and not reply.sources

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from assistant.incoming_signals import (
+    addresses_us,
     chases_up_earlier_contact,
+    fraud_signals,
     reports_firm_caused_loss,
     reports_missing_money,
+    voices_grievance,
 )
 
 
@@ -87,3 +90,56 @@ def test_an_earlier_contact_nobody_answered_is_a_chase_up(text: str) -> None:
 )
 def test_a_first_complaint_or_a_question_about_complaints_is_not_a_chase_up(text: str) -> None:
     assert not chases_up_earlier_contact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们app的bug太多了 每次登录都要重新输密码 什么垃圾",
+        "说好的开户送礼品 到现在都没收到",
+        "开户的时候经理说佣金万一 结果我一看收了万二点五",
+        "这不是骗人吗",
+        "the app keeps logging me out, this is ridiculous",
+        "you promised a callback yesterday but nobody called",
+    ],
+)
+def test_a_grievance_against_us_is_heard_without_the_word_complaint(text: str) -> None:
+    assert voices_grievance(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "垃圾股能买吗",
+        "这只股票太坑了",
+        "系统说我资料不全",
+        "你们的服务挺好的",
+        "我跟我老婆吵架了 咋哄她",
+    ],
+)
+def test_words_about_securities_or_praise_are_no_grievance(text: str) -> None:
+    assert not voices_grievance(text)
+
+
+def test_a_message_about_the_firm_is_told_from_one_about_something_else() -> None:
+    assert addresses_us("客服电话一直打不通") and addresses_us("is your app down?")
+    assert not addresses_us("我跟同事吵架了 怎么办")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "群里老师说明天有个票肯定涨停 让我今天满仓 靠谱吗",
+        "群主说这只票稳涨 要不要跟",
+        "someone in a telegram group said this stock will definitely go up tomorrow",
+    ],
+)
+def test_a_stock_vouched_to_rise_in_a_chat_is_the_tip_groups_bait(text: str) -> None:
+    assert "stock_tip_group" in fraud_signals(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["这只股票明天肯定涨停吗", "科创板新股肯定涨吗", "老师说明天大盘会涨吗"]
+)
+def test_asking_whether_a_stock_will_rise_is_not_a_tip_group(text: str) -> None:
+    assert "stock_tip_group" not in fraud_signals(text)

@@ -177,6 +177,12 @@ async def run_dialogues(
             turns.append(
                 record.model_copy(update={"mechanical": label, "mechanical_reason": reason})
             )
+            if state.escalated:
+                # The cases' later turns are written as if the chat went on with the assistant
+                # (evals/data/RUBRIC.md §4.6): a colleague hands the conversation back, as the
+                # console's hand-back does, and the next message is the assistant's again.
+                state.escalated = False
+                state.low_confidence_streak = 0
         records.append(
             DialogueRecord(
                 id=dialogue.id,

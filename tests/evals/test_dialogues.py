@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from evals.dialogues import (
+    Dialogue,
     DialogueRecord,
     Grade,
     TurnRecord,
     load_dialogues,
     mechanical_label,
+    run_dialogues,
     summarise,
 )
 from evals.errors import CaseFileError
@@ -110,3 +112,32 @@ def test_summary_counts_readers_grades_over_mechanical_ones() -> None:
     assert summary.multi_turn == 1 and summary.multi_turn_fully_resolved == 1.0
     assert summary.uncovered_turns == 2 and summary.uncovered_nearest_entry == 0.5
     assert summary.covered_turns == 1 and summary.covered_needless_handoff == 0.0
+
+
+async def test_turns_after_a_hand_off_are_played_with_the_assistant_again(
+    sample_kb, tmp_path: Path
+) -> None:
+    # The cases' later turns are written as if a colleague handed the chat back (RUBRIC §4.6).
+    from assistant.assembly import build_assistant
+    from assistant.settings import Settings
+
+    bot = build_assistant(Settings(state_dir=tmp_path), kb_dir=sample_kb.directory)
+    dialogue = Dialogue.model_validate(
+        {
+            "id": "t-1",
+            "lang": "zh",
+            "category": "human_request",
+            "turns": [
+                {"text": "转人工", "expect": "handoff"},
+                {"text": "卖股票印花税多少", "expect": "answer"},
+            ],
+        }
+    )
+    try:
+        (record,) = await run_dialogues(bot, [dialogue])
+    finally:
+        bot.close()
+    handoff, question = record.turns
+    assert handoff.action == "escalate"
+    assert question.action == "answer" and question.sources
+    assert "0.05%" in question.reply

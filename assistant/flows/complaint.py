@@ -35,11 +35,12 @@ class TicketStoreUnavailableError(AssistantError):
 
 read_complaint_category = keyword_choice(
     {
-        "service": "服务|服務|客服|热线|service|customer service|hotline",
+        "service": "服务|服務|客服|热线|礼品|活动|奖励|返现|福利|营销短信|营销|短信"
+        "|service|customer service|hotline|gift|promotion|marketing",
         "trading_system": "交易系统|系统|系統|app|软件|闪退|卡顿|崩溃|宕机|下单失败"
         "|trading system|system|crash|outage|bug",
         "fees": "费用|費用|收费|佣金|手续费|扣费|fee|fees|commission",
-        "staff_conduct": "人员|员工|客户经理|工作人员|态度|销售"
+        "staff_conduct": "人员|员工|经理|工作人员|态度|销售|柜员|业务员"
         "|staff|employee|conduct|rude|adviser|advisor",
         "other": "其他|其它|other",
     }
@@ -100,6 +101,15 @@ def detect_description(text: str) -> str | None:
     if han < DESCRIBED_HAN and len(words) < DESCRIBED_WORDS:
         return None
     return read_description(text)
+
+
+def detect_category(text: str) -> str | None:
+    """The category the opening message names; "other" when it says what went wrong in words
+    that name none ("说好的开户送礼品 到现在都没收到" is not asked what it is about)."""
+    named = read_complaint_category(text)
+    if named is None and detect_description(text) is not None:
+        return "other"
+    return named if isinstance(named, str) else None
 
 
 _CATEGORIES: Mapping[str, Localized] = {
@@ -180,7 +190,7 @@ def complaint_flow() -> FlowDefinition:
                     "请从下面选择投诉类别。", "Please choose one of the categories below."
                 ),
                 extract=read_complaint_category,
-                detect=read_complaint_category,
+                detect=detect_category,
                 choices=choices_from(_CATEGORIES),
             ),
             Slot(

@@ -449,6 +449,20 @@ async def test_a_complaint_that_already_says_what_happened_is_not_asked_again(
     assert step.reply.endswith("处理结果希望我们通过哪种方式联系您？")
 
 
+async def test_a_complaint_that_says_what_went_wrong_is_not_asked_its_category(
+    engine: FlowEngine, flows: dict[str, FlowDefinition]
+) -> None:
+    [step] = await converse(engine, flows["complaint"], ["说好的开户送礼品 到现在都没收到"], "zh")
+    assert step.slots["category"] == "service", "a promised gift is a service matter"
+    [step] = await converse(
+        engine, flows["complaint"], ["经理说佣金万一 结果我一看收了万二点五"], "zh"
+    )
+    assert step.slots["category"] == "other", "fees and staff both named: a colleague sorts it"
+    assert step.reply.endswith("处理结果希望我们通过哪种方式联系您？")
+    [step] = await converse(engine, flows["complaint"], ["我要投诉"], "zh")
+    assert step.reply.endswith("请问您要投诉的是哪方面？"), "nothing said yet: asked"
+
+
 async def test_a_complaint_is_not_lost_when_the_ticket_store_is_down(
     engine: FlowEngine, flows: dict[str, FlowDefinition], tickets: RecordingTicketSink
 ) -> None:

@@ -91,14 +91,21 @@ def resolve_followup(
     if not led and content > _SHORT:
         return None
     question = topic.question
-    topic_matches = lexicon.find(question)
+    named = {match.concept.id for match in matches}
+    # A concept the follow-up names itself stays ("and for ST stocks on ChiNext?" keeps ChiNext).
+    topic_matches = [m for m in lexicon.find(question) if m.concept.id not in named]
     replaced = False
     for match in matches:
         target = _same_kind(match, topic_matches, lexicon)
         if target is None:
             continue
-        question = question.replace(target.surface, match.surface, 1)
+        surface = re.compile(re.escape(target.surface), re.IGNORECASE)
+        question = surface.sub(match.surface, question, count=1)
         replaced = True
+    if replaced and has_cjk(stripped) != has_cjk(topic.question):
+        # "那深市呢" after an English question: the topic in the follow-up's language.
+        about = _topic_in_language_of(stripped, topic, lexicon)
+        return FollowUp(f"{about} {stripped}", "replaced")
     if replaced:
         return FollowUp(question, "replaced")
     if led or content <= _SHORT:
@@ -135,6 +142,10 @@ def _same_kind(
         if candidate.concept.id in concept.implies:
             return candidate
     for candidate in in_topic:
-        if candidate.concept.kind == concept.kind and not candidate.concept.generic:
+        # A generic concept is replaced only by one of its kind that is generic too (深市 for
+        # 沪市), never by a specific one ("账户" is not "创业板").
+        if candidate.concept.kind == concept.kind and (
+            not candidate.concept.generic or concept.generic
+        ):
             return candidate
     return None

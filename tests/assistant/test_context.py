@@ -87,3 +87,20 @@ def test_only_facts_about_the_investor_answer_to_the_topic() -> None:
     assert followup is not None and followup.reason == "appended"
     assert followup.question.startswith("创业板开通要什么条件")
     assert not followup.own_subject
+
+
+def test_a_follow_up_in_chinese_after_an_english_question_is_read_in_chinese() -> None:
+    topic = Topic(
+        question="What's the reverse repo code in Shanghai?", concepts=["reverse_repo", "shanghai"]
+    )
+    followup = resolve_followup("谢谢 那深市呢", topic, LEXICON)
+    assert followup is not None and followup.reason == "replaced"
+    assert followup.question == "国债逆回购 深市", "the exchange replaced, in the follow-up's words"
+
+
+def test_a_concept_the_follow_up_names_again_is_kept_and_case_does_not_matter() -> None:
+    followup = resolve_followup(
+        "and for ST stocks on ChiNext?", _topic("whats the ChiNext price limit"), LEXICON
+    )
+    assert followup is not None
+    assert "chinext" in followup.question.lower() and "st stocks" in followup.question.lower()

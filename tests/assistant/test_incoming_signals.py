@@ -99,6 +99,7 @@ def test_a_first_complaint_or_a_question_about_complaints_is_not_a_chase_up(text
         "说好的开户送礼品 到现在都没收到",
         "开户的时候经理说佣金万一 结果我一看收了万二点五",
         "这不是骗人吗",
+        "到底什么意思你们 玩我呢",
         "the app keeps logging me out, this is ridiculous",
         "you promised a callback yesterday but nobody called",
     ],

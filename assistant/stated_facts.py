@@ -177,13 +177,15 @@ def what_follows(
             lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
         if facts.assets is not None:
             lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
+        if lines:
+            lines.append(_what_else(facts, rule.min_assets, rule.min_months, language))
     elif facts.age is not None and (category == "account_opening" or "开户" in question):
         lines.append(_age_line(facts.age, language))
     elif facts.holding_days is not None and (
         category == "dividend_tax" or _DIVIDEND.search(question) is not None
     ):
         lines.append(_dividend_tax_line(facts.holding_days, language))
-    return "\n".join(lines) or None
+    return "\n".join(line for line in lines if line) or None
 
 
 def _dividend_tax_line(days: int, language: Language) -> str:
@@ -205,11 +207,8 @@ def _experience_line(months: float, required: int, label: str, language: Languag
     have, need = _months(months, language), _months(required, language)
     if months >= required:
         if language == "zh":
-            return f"按您说的交易经验{have}，已满足{label}要求的{need}交易经验，其他条件见下文。"
-        return (
-            f"With {have} of trading, you meet the {need} of experience {label} requires; "
-            "the other conditions are below."
-        )
+            return f"按您说的交易经验{have}，已满足{label}要求的{need}交易经验。"
+        return f"With {have} of trading, you meet the {need} of experience {label} requires."
     short = _months(required - months, language)
     if language == "zh":
         return f"按您说的交易经验{have}，暂时还不满足{label}要求的{need}交易经验，还差约{short}。"
@@ -217,6 +216,27 @@ def _experience_line(months: float, required: int, label: str, language: Languag
         f"Not yet: {label} requires {need} of trading experience and you have {have}, "
         f"about {short} short."
     )
+
+
+def _what_else(facts: StatedFacts, min_assets: Decimal, min_months: int, language: Language) -> str:
+    """What the stated facts leave open: the other figure, or, with both met, the steps the
+    application itself checks."""
+    months, assets = facts.months_trading, facts.assets
+    if assets is None:
+        need = _money(min_assets, language)
+        if language == "zh":
+            return f"另需申请前20个交易日日均资产不低于{need}。"
+        return f"You also need a daily average of at least {need} over the 20 trading days before."
+    if months is None and min_months:
+        need = _months(min_months, language)
+        return (
+            f"另需交易经验满{need}。" if language == "zh" else f"You also need {need} of trading."
+        )
+    if assets >= min_assets and (months is None or months >= min_months):
+        if language == "zh":
+            return "风险测评、签署风险揭示书等其余要求，以申请时系统校验为准。"
+        return "The rest (risk assessment, signing the risk disclosure) is checked when you apply."
+    return ""
 
 
 def _assets_line(assets: Decimal, required: Decimal, label: str, language: Language) -> str:

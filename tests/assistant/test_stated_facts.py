@@ -82,3 +82,21 @@ def test_stated_facts_survive_being_kept_with_the_conversation() -> None:
     facts = read_stated_facts("炒了两年股 有30万 这只股票我拿了20天")
     assert StatedFacts.from_record(facts.to_record()) == facts
     assert StatedFacts.from_record({}) == StatedFacts()
+
+
+def test_what_the_stated_facts_leave_open_is_named() -> None:
+    months_only = what_follows(
+        read_stated_facts("炒了两年股"), "能开创业板吗", "permission_chinext", "zh"
+    )
+    assert months_only is not None and months_only.endswith(
+        "另需申请前20个交易日日均资产不低于10万元。"
+    )
+    assets_only = what_follows(read_stated_facts("资产有80万"), "两融", "permission_margin", "zh")
+    assert assets_only is not None and assets_only.endswith("另需交易经验满6个月。")
+    both = what_follows(
+        read_stated_facts("我这20天平均有15万 炒股3年了"), "", "permission_convertible_bond", "zh"
+    )
+    assert both is not None and both.endswith("以申请时系统校验为准。")
+    assert "见下文" not in both, (
+        "nothing below may be promised: the answer can be these lines alone"
+    )

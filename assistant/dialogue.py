@@ -46,7 +46,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
-from assistant.incoming_signals import addresses_us, voices_grievance
+from assistant.incoming_signals import addresses_us, fraud_signals, voices_grievance
 from assistant.message_reading import (
     asks_to_go_on,
     is_small_talk,
@@ -54,7 +54,7 @@ from assistant.message_reading import (
     outside_product,
     wants_to_act,
 )
-from assistant.scam_warnings import scam_reply
+from assistant.scam_warnings import SCAM_TOPIC, scam_reply
 from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
@@ -175,25 +175,13 @@ class DialoguePolicy:
             prediction.name == "fraud_report" and prediction.source == "rule"
         )
         if scam:
-            return scam_reply(
-                state, text, language, intent, findings.fraud_signals, self.escalation
-            )
+            signals = findings.fraud_signals
+            return scam_reply(state, text, language, intent, signals, self.escalation)
         if state.escalated:
-            return BotReply(
-                text=template("escalated_waiting", language),
-                language=language,
-                action=Action.ESCALATE,
-                intent=intent,
-            )
+            return _said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
             state.flags.add(INJECTION_FLAG)
-            return BotReply(
-                text=template("injection_declined", language),
-                language=language,
-                action=Action.ANSWER,
-                intent=intent,
-                flags=[INJECTION_FLAG],
-            )
+            return _said("injection_declined", language, intent, flags=[INJECTION_FLAG])
         if findings.missing_money or findings.firm_caused_loss:
             return self._escalate(
                 state,
@@ -317,20 +305,9 @@ class DialoguePolicy:
                 if prediction.name in {"greeting", "thanks", "goodbye"}
                 else "greeting"
             )
-            return BotReply(
-                text=template(name, language),
-                language=language,
-                action=Action.ANSWER,
-                intent=intent,
-            )
+            return _said(name, language, intent)
         if advice_request:
-            return BotReply(
-                text=template("no_advice", language),
-                language=language,
-                action=Action.ANSWER,
-                intent=intent,
-                flags=["advice_declined"],
-            )
+            return _said("no_advice", language, intent, flags=["advice_declined"])
         # A "complaint" not taken as one ("我跟我老婆吵架了") is a trouble that is not ours.
         off_topic = (
             handler in ("out_of_scope", "smalltalk")
@@ -376,6 +353,7 @@ class DialoguePolicy:
     ) -> BotReply:
         """An answer from knowledge when an entry answers; otherwise say so honestly."""
         spec = self.catalogue.get(intent.name)
+        scam = state.topic.question if state.topic and state.topic.intent == SCAM_TOPIC else None
         answered = await self.answerer.answer(
             state,
             text,
@@ -386,6 +364,10 @@ class DialoguePolicy:
         )
         composed, about = answered.composed, answered.question
         if not composed.confident and off_topic and not names_our_business(self.lexicon, about):
+            if scam is not None:
+                # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
+                signals = fraud_signals(scam)
+                return scam_reply(state, scam, language, intent, signals, self.escalation)
             # Nothing answers and it is not about our business: decline, offer nothing,
             # and say plainly when it names something a brokerage does not offer.
             outside = outside_product(self.lexicon, about)
@@ -530,3 +512,21 @@ class DialoguePolicy:
             reply.flags.append("blocked_by_guard")
             reply.sources = []
         return reply
+
+
+def _said(
+    name: str,
+    language: Language,
+    intent: IntentRef,
+    *,
+    action: Action = Action.ANSWER,
+    flags: list[str] | None = None,
+) -> BotReply:
+    """A reply in the bot's own words: the template ``name``."""
+    return BotReply(
+        text=template(name, language),
+        language=language,
+        action=action,
+        intent=intent,
+        flags=flags or [],
+    )

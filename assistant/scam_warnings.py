@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.context import Topic
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -23,6 +24,7 @@ from assistant.dialogue_models import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.incoming_signals import FraudSignal
+from assistant.templates import PERSON_OPTION
 
 _HEADING = {"zh": "⚠️ 防诈骗提醒：", "en": "⚠️ Anti-fraud warning: "}
 
@@ -118,9 +120,11 @@ _ADVICE: dict[FraudSignal, dict[Language, str]] = {
 
 _ALREADY_LOST = re.compile(
     r"已经(?:转|打|汇|付|交|给)|转了|打了钱|付了钱|交了钱|被骗了|骗走|骗了\d|损失了|钱没了|"
+    r"(?:取|提)不出|提现不了|"
     r"告诉了?(?:他|她|对方)|给了?(?:他|她|对方)验证码|"
     r"\b(?:already|i've|i have|i)\s+(?:sent|paid|transferred|wired|gave|shared|told)\b|"
-    r"\b(?:lost|scammed|defrauded)\b",
+    r"\b(?:lost|scammed|defrauded)\b|\bwithdrawals?\s+(?:are|is|were|was|got)\s+(?:frozen|"
+    r"blocked|stuck)\b|\bcan'?t\s+withdraw\b",
     re.IGNORECASE,
 )
 
@@ -135,6 +139,23 @@ _PERSON = {
     "zh": "我已为您转接人工客服，可以帮您进一步核实。",
     "en": "I'm connecting you with our staff, who can help you check further.",
 }
+_PERSON_OFFERED = {
+    "zh": "如需同事帮您进一步核实，可以点“转人工”。",
+    "en": "If you'd like a colleague to check it with you, tap “Talk to a person”.",
+}
+# Scams an investor only asks about ("群里老师荐股 靠谱吗"): the warning answers them. The others
+# are being worked on them now (a transfer, a code, a screen, a fee asked for), and a person
+# takes those at once, as any scam where money or secrets are already gone.
+_ASKED_ABOUT = frozenset(
+    {
+        FraudSignal.TEACHER_GROUP,
+        FraudSignal.STOCK_TIP_GROUP,
+        FraudSignal.SIGNAL_CALLING,
+        FraudSignal.INSIDER_INFO,
+        FraudSignal.GUARANTEED_PROFIT_GROUP,
+        FraudSignal.PRE_IPO_SHARES,
+    }
+)
 _GENERIC = {
     "zh": "本公司不会通过私人群组荐股，不会要求您向个人账户转账，也不会索要密码或验证码。",
     "en": "We never recommend stocks in private groups, never ask you to pay into a personal "
@@ -146,9 +167,11 @@ _GENERIC = {
 class ScamWarning:
     text: str
     money_or_secrets_lost: bool
+    needs_person: bool = True
 
 
 FRAUD_FLAG = "fraud_suspected"
+SCAM_TOPIC = "fraud_report"
 
 
 def scam_reply(
@@ -159,16 +182,30 @@ def scam_reply(
     signals: list[str],
     escalation: EscalationPolicy,
 ) -> BotReply:
-    """The reply to an investor describing a scam: the warning for it, and a person (urgently
-    if money is gone); the conversation is flagged as suspected fraud."""
+    """The reply to an investor describing a scam: the warning for it, and a person when the
+    scam is under way or has cost them (a scam only asked about gets the warning and a person
+    offered); the conversation is flagged as suspected fraud either way."""
     state.flags.add(FRAUD_FLAG)
-    decision = escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
+    # The scam is what the conversation is about now: an investor who argues with the
+    # warning ("但是他前几次推的都涨了啊") is warned again, not told it is off topic.
+    state.topic = Topic(question=text, intent=SCAM_TOPIC)
+    warning = scam_warning(signals, text, language)
+    if warning.needs_person:
+        decision = escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
+        return BotReply(
+            text=warning.text,
+            language=language,
+            action=Action.ESCALATE,
+            intent=intent,
+            escalation=decision,
+            flags=["fraud_warning", *signals],
+        )
     return BotReply(
-        text=scam_warning(signals, text, language).text,
+        text=warning.text,
         language=language,
-        action=Action.ESCALATE,
+        action=Action.ANSWER,
         intent=intent,
-        escalation=decision,
+        quick_replies=[PERSON_OPTION[language]],
         flags=["fraud_warning", *signals],
     )
 
@@ -178,6 +215,7 @@ def scam_warning(signals: Sequence[str], text: str, language: Language) -> ScamW
     known = [FraudSignal(s) for s in signals if s in FraudSignal.__members__.values()]
     lines = [_ADVICE[s][language] for s in _ADVICE if s in known][:3] or [_GENERIC[language]]
     lost = _ALREADY_LOST.search(text) is not None
-    lines.append((_POLICE if lost else _PERSON)[language])
+    needs_person = lost or not known or not set(known) <= _ASKED_ABOUT
+    lines.append((_POLICE if lost else _PERSON if needs_person else _PERSON_OFFERED)[language])
     separator = "" if language == "zh" else " "
-    return ScamWarning(_HEADING[language] + separator.join(lines), lost)
+    return ScamWarning(_HEADING[language] + separator.join(lines), lost, needs_person)

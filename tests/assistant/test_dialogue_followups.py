@@ -75,12 +75,27 @@ async def test_a_flow_is_picked_up_when_the_investor_asks_to_go_on(bot: Assistan
 
 
 async def test_a_chat_tip_vouched_to_rise_is_warned_of_as_the_bait_it_is(bot: Assistant) -> None:
-    reply = await bot.policy.respond(
-        conversation(), "群里老师说明天有个票肯定涨停 让我今天满仓 靠谱吗"
-    )
+    state = conversation()
+    reply = await bot.policy.respond(state, "群里老师说明天有个票肯定涨停 让我今天满仓 靠谱吗")
+    assert "fraud_warning" in reply.flags and "没有人能保证" in reply.text
+    # Only asked about, nothing paid or shared: the warning answers it, a person is offered.
+    assert reply.escalation is None and reply.quick_replies == ["转人工"]
+    assert "fraud_suspected" in state.flags
+    argued = await bot.policy.respond(state, "但是他前几次推的都涨了啊")
+    assert "fraud_warning" in argued.flags, "arguing with the warning is warned again"
+    assert "尝到甜头" in argued.text
+
+
+async def test_a_scam_under_way_goes_to_a_person_at_once(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "有人让我把钱转到个人账户买股票")
     assert reply.escalation is not None
     assert reply.escalation.reason is EscalationReason.FRAUD
-    assert "没有人能保证" in reply.text
+
+
+async def test_fearing_a_scam_is_not_reporting_one(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "怎么确认你们正规的app和客服热线 怕被骗")
+    assert "fraud_warning" not in reply.flags and reply.escalation is None
+    assert reply.sources
 
 
 async def test_a_grievance_against_us_is_taken_in_as_a_complaint(bot: Assistant) -> None:

@@ -37,3 +37,20 @@ def test_an_unknown_signal_falls_back_to_the_general_warning() -> None:
     text = scam_warning(["not_a_signal"], "something odd", "zh").text
     assert "不会索要密码或验证码" in text
     assert FraudSignal.PHISHING_LINK.value == "phishing_link"
+
+
+def test_a_person_is_needed_when_the_scam_is_under_way_or_has_cost_them() -> None:
+    def person(text: str) -> bool:
+        return scam_warning(fraud_signals(text), text, "zh").needs_person
+
+    # Only asked about: the warning answers it.
+    assert not person("有个老师拉我进群带炒股 靠谱吗")
+    assert not person("有人推销原始股")
+    # Asked to move money, share a code or a screen, pay a fee: under way.
+    assert person("让我把钱转到个人账户买股票")
+    assert person("对方让我共享屏幕")
+    # Already paid, or money stuck on the scammer's platform.
+    assert person("有人推销原始股 我已经交了一万定金")
+    assert person("老师带我在一个平台炒股 现在提现提不出来")
+    # A report with no pattern known (the intent rule's "我妈被骗了") goes to a person.
+    assert scam_warning([], "我妈被骗去炒股了", "zh").needs_person

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from assistant.dialogue_models import Action, Language, SourceRef
+from assistant.dialogue_models import Action, BotReply, Language, SourceRef
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import RetrievedPassage, UnitKind
 from knowledge.language import has_cjk
@@ -115,6 +115,14 @@ class GroundedComposer:
         self.ambiguity_margin = ambiguity_margin
         self.lexicon = lexicon or bundled_lexicon()
         self.today: Callable[[], date] = today or exchange_today
+
+    def surely_answers(self, reply: BotReply) -> bool:
+        """Whether ``reply`` answers from an entry this composer is sure of."""
+        return (
+            reply.action is Action.ANSWER
+            and bool(reply.sources)
+            and reply.sources[0].confidence >= self.sure_at
+        )
 
     def answerable(self, passages: Sequence[RetrievedPassage]) -> bool:
         """Whether the best passage answers well enough to be given outright."""

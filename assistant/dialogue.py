@@ -46,15 +46,16 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
-from assistant.incoming_signals import addresses_us, fraud_signals, voices_grievance
+from assistant.incoming_signals import fraud_signals
 from assistant.message_reading import (
     asks_to_go_on,
+    is_complaint,
     is_small_talk,
     names_our_business,
     outside_product,
     wants_to_act,
 )
-from assistant.scam_warnings import SCAM_TOPIC, scam_reply
+from assistant.scam_warnings import SCAM_TOPIC, as_warning, scam_reply
 from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
@@ -69,8 +70,6 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
 URGENT_PRIORITY = 90
-# A complaint the classifier is this sure of takes the complaint intake, whatever the wording.
-COMPLAINT_AT = 0.5
 
 
 class DialoguePolicy:
@@ -175,8 +174,7 @@ class DialoguePolicy:
             prediction.name == "fraud_report" and prediction.source == "rule"
         )
         if scam:
-            signals = findings.fraud_signals
-            return scam_reply(state, text, language, intent, signals, self.escalation)
+            return await self._scam(state, text, language, intent, findings.fraud_signals)
         if state.escalated:
             return _said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
@@ -261,18 +259,18 @@ class DialoguePolicy:
                 # answers is the better reply.
                 streak = state.low_confidence_streak
                 reply = await self._answer(state, text, language, intent, False)
-                if reply.escalation is not None or self._surely_answered(reply):
+                if reply.escalation is not None or self.composer.surely_answers(reply):
                     return reply
                 state.low_confidence_streak = streak
             return self._escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
-        if self._complains(prediction, text):
+        if is_complaint(prediction, text, self.lexicon):
             return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
                 # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
                 # signing in is only the answer when the knowledge base has nothing.
                 reply = await self._answer(state, text, language, intent, False, stream)
-                if self._surely_answered(reply):
+                if self.composer.surely_answers(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
             return await account_reply(self.accounts, state, asked, language, intent, self.lexicon)
@@ -316,16 +314,23 @@ class DialoguePolicy:
         )
         return await self._answer(state, text, language, intent, off_topic, stream)
 
-    def _complains(self, prediction: IntentPrediction, text: str) -> bool:
-        """A complaint in so many words, a grievance aired against us ("说好的礼品到现在都没收到"),
-        or one the classifier is sure of about our business ("我跟我老婆吵架了" is not ours)."""
-        if prediction.name == "complaint" and prediction.source == "rule":
-            return True
-        return voices_grievance(text) or (
-            prediction.name == "complaint"
-            and prediction.confidence >= COMPLAINT_AT
-            and (names_our_business(self.lexicon, text) or addresses_us(text))
-        )
+    async def _scam(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        signals: list[str],
+    ) -> BotReply:
+        """The warning for a scam described; one only asked about ("有个老师拉我进群带炒股 靠谱吗")
+        is answered from the firm's own entry on it where one surely answers."""
+        warned = scam_reply(state, text, language, intent, signals, self.escalation)
+        if warned.escalation is not None:
+            return warned
+        scam_topic = state.topic
+        answered = await self._answer(state, text, language, intent, False)
+        state.topic = scam_topic  # still the scam: arguing with the answer is warned again
+        return as_warning(answered, signals) if self.composer.surely_answers(answered) else warned
 
     async def _complaint(
         self,
@@ -418,14 +423,6 @@ class DialoguePolicy:
         ):
             reply.flags.append("investment_related")
         return reply
-
-    def _surely_answered(self, reply: BotReply) -> bool:
-        """Whether ``reply`` answers from an entry the composer is sure of."""
-        return (
-            reply.action is Action.ANSWER
-            and bool(reply.sources)
-            and reply.sources[0].confidence >= self.composer.sure_at
-        )
 
     def _miss(
         self,

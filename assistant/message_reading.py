@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.incoming_signals import addresses_us, voices_grievance
+from intents.prediction import IntentPrediction
 from knowledge.lexicon import Lexicon
 
 # "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
@@ -107,3 +109,18 @@ def asks_something(text: str) -> bool:
     """Whether ``text`` asks something by a question word or a closing particle (a yes-no
     question led by an English auxiliary is :func:`assistant.answers.asks_yes_no`'s)."""
     return _ASKING.search(text) is not None
+
+
+COMPLAINT_AT = 0.5  # classifier confidence from which "complaint" is believed
+
+
+def is_complaint(prediction: IntentPrediction, text: str, lexicon: Lexicon) -> bool:
+    """A complaint in so many words, a grievance aired against us ("说好的礼品到现在都没收到"),
+    or one the classifier is sure of about our business ("我跟我老婆吵架了" is not ours)."""
+    if prediction.name == "complaint" and prediction.source == "rule":
+        return True
+    return voices_grievance(text) or (
+        prediction.name == "complaint"
+        and prediction.confidence >= COMPLAINT_AT
+        and (names_our_business(lexicon, text) or addresses_us(text))
+    )

@@ -210,6 +210,14 @@ def scam_reply(
     )
 
 
+def as_warning(reply: BotReply, signals: list[str]) -> BotReply:
+    """The firm's own answer to a scam asked about, headed as a warning, a person offered."""
+    reply.text = _HEADING[reply.language] + reply.text
+    reply.flags = ["fraud_warning", *signals, *reply.flags]
+    reply.quick_replies = [PERSON_OPTION[reply.language]]
+    return reply
+
+
 def scam_warning(signals: Sequence[str], text: str, language: Language) -> ScamWarning:
     """The warning for the scam ``text`` describes; ``signals`` are its FraudSignal ids."""
     known = [FraudSignal(s) for s in signals if s in FraudSignal.__members__.values()]

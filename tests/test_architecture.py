@@ -106,7 +106,7 @@ OVERSIZED = {
     "assistant/compliance.py": 547,
     "assistant/settings.py": 508,
     # Waiting to be split along their own seams; they may shrink, never grow.
-    "assistant/dialogue.py": 532,
+    "assistant/dialogue.py": 529,
     "assistant/quality.py": 519,
     "channels/investor_socket.py": 505,
 }

@@ -108,3 +108,13 @@ async def test_a_trouble_that_is_not_ours_is_not_taken_in_as_a_complaint(bot: As
     reply = await bot.policy.respond(conversation(), "我跟我老婆吵架了 咋哄她")
     assert reply.action is Action.ANSWER
     assert "out_of_scope" in reply.flags and not reply.sources
+
+
+async def test_a_scam_only_asked_about_is_answered_from_the_firms_own_entry(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "有个老师拉我进群带炒股 靠谱吗")
+    assert reply.text.startswith("⚠️ 防诈骗提醒")
+    assert reply.sources, "the firm's entry on stock-tip teachers, cited"
+    assert "fraud_warning" in reply.flags and reply.quick_replies == ["转人工"]
+    assert reply.escalation is None

@@ -9,26 +9,21 @@ for an expired ID card and INV-1008 a judicial freeze.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
 
 import pytest
 
-from assistant.account_answers import AccountAnswer, answer_account_query, detect_account_query
-from assistant.accounts import EXCHANGE_TIME, JsonAccountSystem, RestrictionReason
+from assistant.account_answers import AccountAnswer
+from assistant.accounts import JsonAccountSystem, RestrictionReason
 from assistant.dialogue_models import Language
 from assistant.pii import card_tail, find_pii
-
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "data" / "accounts" / "investors.json"
-AS_OF = date.fromisoformat(json.loads(SHIPPED.read_text("utf-8"))["as_of"])
-NOW = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10, 30, tzinfo=EXCHANGE_TIME)
+from tests.utils.account_records import SAMPLE_AS_OF, SAMPLE_INVESTORS, ask_account
 
 
 @pytest.fixture
 def accounts() -> JsonAccountSystem:
-    return JsonAccountSystem(SHIPPED, today=lambda: AS_OF)
+    return JsonAccountSystem(SAMPLE_INVESTORS, today=lambda: SAMPLE_AS_OF)
 
 
 async def ask(
@@ -37,9 +32,7 @@ async def ask(
     investor: str | None = "INV-1001",
     language: Language = "zh",
 ) -> AccountAnswer:
-    query = detect_account_query(text)
-    assert query is not None, text
-    return await answer_account_query(query, investor, accounts, language, now=NOW)
+    return await ask_account(accounts, text, investor, language)
 
 
 async def test_the_linked_card_is_named_by_its_bank_and_last_four_digits_only(
@@ -158,14 +151,14 @@ async def test_a_restriction_without_a_reason_is_never_given_one(
 
 
 def _one_restriction(tmp_path: Path, restriction: dict[str, str]) -> JsonAccountSystem:
-    shipped = json.loads(SHIPPED.read_text("utf-8"))
+    shipped = json.loads(SAMPLE_INVESTORS.read_text("utf-8"))
     investor = next(i for i in shipped["investors"] if i["investor_id"] == "INV-1004")
     investor["account"] = {
         "standing": {"status": "restricted", "restrictions": [restriction]},
     }
     path = tmp_path / "investors.json"
     path.write_text(json.dumps({"as_of": shipped["as_of"], "investors": [investor]}), "utf-8")
-    return JsonAccountSystem(path, today=lambda: AS_OF)
+    return JsonAccountSystem(path, today=lambda: SAMPLE_AS_OF)
 
 
 NEXT_STEPS: dict[RestrictionReason, tuple[str, str, bool]] = {

@@ -320,6 +320,15 @@ def _masked(match: PiiMatch) -> str:
     return _mask_middle(match.text, 4, 4)
 
 
+def card_tail(card: str) -> str:
+    """The last four digits of a card number, masked or not: how a card is named to its holder
+    ("尾号0123", "ending 0123") without showing any more of it."""
+    digits = [token.value for run in _runs(card) for token in run]
+    if len(digits) < 4:
+        raise ValueError("a card number shows at least its last four digits")
+    return "".join(digits[-4:])
+
+
 def mask_pii(text: str) -> str:
     """``text`` with every piece of personal data masked; idempotent."""
     pieces: list[str] = []

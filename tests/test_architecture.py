@@ -102,7 +102,6 @@ MODULE_LINES = 500
 
 OVERSIZED = {
     # Mostly tables: patterns, rule declarations, settings fields.
-    "assistant/account_queries.py": 569,
     "assistant/compliance.py": 547,
     "assistant/settings.py": 508,
     # Waiting to be split along their own seams; they may shrink, never grow.

@@ -3,7 +3,8 @@
 The dialogue calls :func:`detect_account_query` on the (masked) message and, when
 it returns a query, :func:`answer_account_query` with the signed-in investor's
 id. The answer states the investor's own facts plainly — commission, transfers,
-orders, IPO allotments, permissions, risk assessment, ID expiry, or the receipt
+orders, IPO allotments, permissions, risk assessment, ID expiry, the linked bank
+card, the account's standing (normal, restricted, frozen, and why), or the receipt
 of a statement request — starting with "根据您的账户信息：" / "From your account:",
 says what to do where a status needs action, and gives no investment advice.
 
@@ -28,7 +29,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from assistant.account_answers.activity import answer_ipo, answer_orders, answer_transfers
+from assistant.account_answers.bank_link import answer_bank_card
 from assistant.account_answers.drafting import WHERE_IN_APP, Context, Draft
+from assistant.account_answers.restrictions import answer_account_status
 from assistant.account_answers.standing import (
     answer_commission,
     answer_id_expiry,
@@ -74,6 +77,9 @@ class AccountAnswer(BaseModel):
     """The investor is not signed in (or not known): they were asked to sign in."""
     failed: bool = False
     """The account system could not answer: the investor was asked to try again later."""
+    offer_person: bool = False
+    """Only a person can go on (a judicial freeze, a restriction with no reason given): the
+    text tells the investor how to ask for one, and the reply should offer one."""
 
 
 _TOPIC: Mapping[AccountQueryKind, Localized] = {
@@ -85,6 +91,8 @@ _TOPIC: Mapping[AccountQueryKind, Localized] = {
     "risk": Localized("风险测评结果", "risk assessment"),
     "id_expiry": Localized("证件有效期", "ID document's expiry date"),
     "statement": Localized("对账单或资产证明", "statements and proof of assets"),
+    "bank_card": Localized("存管银行和绑定的银行卡", "linked bank and card"),
+    "account_status": Localized("账户状态", "account status"),
 }
 
 
@@ -148,6 +156,7 @@ async def answer_account_query(
         text=mask_pii(label + body),
         kind=query.kind,
         facts_used=written.facts,
+        offer_person=written.offer_person,
     )
 
 
@@ -161,4 +170,6 @@ _ANSWERS: Mapping[AccountQueryKind, _Answerer] = {
     "risk": answer_risk,
     "id_expiry": answer_id_expiry,
     "statement": answer_statement,
+    "bank_card": answer_bank_card,
+    "account_status": answer_account_status,
 }

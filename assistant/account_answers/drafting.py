@@ -36,6 +36,12 @@ WHERE_IN_APP: Mapping[AccountQueryKind, Localized] = {
     "risk": Localized("【我的】→【风险测评】", "Me → Risk assessment"),
     "id_expiry": Localized("【我的】→【个人资料】", "Me → Personal details"),
     "statement": Localized("【我的】→【对账单】", "Me → Statements"),
+    "bank_card": Localized(
+        "【我的】→【银证转账】→【存管银行】", "Me → Bank transfer → Depository bank"
+    ),
+    "account_status": Localized(
+        "【我的】→【账户信息】→【账户状态】", "Me → Account info → Account status"
+    ),
 }
 
 
@@ -46,6 +52,8 @@ class Draft:
     lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    offer_person: bool = False
+    """The next step is a person's: the investor is offered one."""
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

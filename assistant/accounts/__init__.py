@@ -2,7 +2,8 @@
 
 This is a true outside boundary. :class:`AccountSystem` is the seam: profiles,
 commission rates, bank-securities transfers, orders, IPO subscriptions,
-permissions, the risk assessment, identity documents and statement requests.
+permissions, the risk assessment, identity documents, the linked bank card, the
+account's standing (normal, restricted, frozen) and statement requests.
 Two implementations ship:
 
 * :class:`JsonAccountSystem` serves the fictional investors in
@@ -21,6 +22,9 @@ from assistant.accounts.json_file import JsonAccountSystem, exchange_today
 from assistant.accounts.models import (
     EXCHANGE_TIME,
     RISK_LEVELS,
+    AccountStanding,
+    AccountStatus,
+    BankLink,
     BankTransfer,
     CommissionProduct,
     CommissionRate,
@@ -31,10 +35,14 @@ from assistant.accounts.models import (
     InvestorProfile,
     IpoHistory,
     IpoSubscription,
+    LinkedCard,
     Order,
     OrderHistory,
     PermissionGrant,
     PermissionGrants,
+    Restriction,
+    RestrictionReason,
+    RestrictionScope,
     RiskAssessment,
     RiskLevel,
     StatementKind,
@@ -47,8 +55,11 @@ from assistant.accounts.system import AccountSystem, AccountSystemError
 __all__ = [
     "EXCHANGE_TIME",
     "RISK_LEVELS",
+    "AccountStanding",
+    "AccountStatus",
     "AccountSystem",
     "AccountSystemError",
+    "BankLink",
     "BankTransfer",
     "CommissionProduct",
     "CommissionRate",
@@ -61,10 +72,14 @@ __all__ = [
     "IpoHistory",
     "IpoSubscription",
     "JsonAccountSystem",
+    "LinkedCard",
     "Order",
     "OrderHistory",
     "PermissionGrant",
     "PermissionGrants",
+    "Restriction",
+    "RestrictionReason",
+    "RestrictionScope",
     "RiskAssessment",
     "RiskLevel",
     "StatementKind",

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from assistant.accounts.models import (
+    AccountStanding,
+    BankLink,
     CommissionSchedule,
     ErrorBody,
     IdDocuments,
@@ -112,6 +114,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/v1/investors/{investor_id}/id-documents",
         IdDocuments,
         "identity documents on file and their expiry dates",
+    ),
+    Endpoint(
+        "bank_link",
+        "GET",
+        "/v1/investors/{investor_id}/bank-link",
+        BankLink,
+        "the linked depository bank and card (masked), and a change of card under way",
+    ),
+    Endpoint(
+        "standing",
+        "GET",
+        "/v1/investors/{investor_id}/standing",
+        AccountStanding,
+        "normal, restricted or frozen, with each restriction's scope and reason",
     ),
     Endpoint(
         "request_statement",

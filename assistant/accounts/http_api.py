@@ -24,6 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.accounts.contract import BY_NAME
 from assistant.accounts.models import (
+    AccountStanding,
+    BankLink,
     CommissionSchedule,
     ErrorBody,
     IdDocuments,
@@ -106,6 +108,12 @@ class HttpAccountSystem:
 
     async def id_documents(self, investor_id: str) -> IdDocuments | None:
         return await self._call("id_documents", IdDocuments, investor_id)
+
+    async def bank_link(self, investor_id: str) -> BankLink | None:
+        return await self._call("bank_link", BankLink, investor_id)
+
+    async def standing(self, investor_id: str) -> AccountStanding | None:
+        return await self._call("standing", AccountStanding, investor_id)
 
     async def request_statement(
         self, investor_id: str, request: StatementRequest

@@ -3,9 +3,10 @@
 ``data/accounts/investors.json`` holds fictional investors for development, demos
 and tests. Each investor is a profile (the fields of :class:`InvestorProfile`)
 with an optional ``account`` object: commission, transfers, orders, IPO
-subscriptions, permission grants, risk-assessment dates, identity documents and
-the masked e-mail statements go to. ``standard_commission`` at the top applies
-to an investor without their own.
+subscriptions, permission grants, risk-assessment dates, identity documents,
+the masked e-mail statements go to, the linked bank card (``bank_link``) and the
+account's standing (``standing``: normal unless restrictions are listed).
+``standard_commission`` at the top applies to an investor without their own.
 
 Dates in the file are written relative to its ``as_of`` day and served moved
 forward to today (in exchange time), so "an allotment due today" stays due today
@@ -26,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.accounts.models import (
     EXCHANGE_TIME,
+    AccountStanding,
+    AccountStatus,
+    BankLink,
     BankTransfer,
     CommissionRate,
     CommissionSchedule,
@@ -34,11 +38,13 @@ from assistant.accounts.models import (
     InvestorProfile,
     IpoHistory,
     IpoSubscription,
+    LinkedCard,
     Masked,
     Order,
     OrderHistory,
     PermissionGrant,
     PermissionGrants,
+    Restriction,
     RiskAssessment,
     StatementReceipt,
     StatementRequest,
@@ -69,6 +75,20 @@ class _RiskDates(BaseModel):
     expires_on: date | None = None
 
 
+class _BankLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card: LinkedCard | None = None
+    pending_change: LinkedCard | None = None
+
+
+class _Standing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: AccountStatus = "normal"
+    restrictions: list[Restriction] = Field(default_factory=list)
+
+
 class _SampleAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -80,6 +100,8 @@ class _SampleAccount(BaseModel):
     risk_assessment: _RiskDates = Field(default_factory=_RiskDates)
     id_documents: list[IdDocument] = Field(default_factory=list)
     statement_email_masked: Masked | None = None
+    bank_link: _BankLink = Field(default_factory=_BankLink)
+    standing: _Standing = Field(default_factory=_Standing)
 
 
 class _SampleInvestor(InvestorProfile):
@@ -227,6 +249,22 @@ class JsonAccountSystem:
             return None
         documents = _shifted(account.id_documents, self._offset(loaded))
         return IdDocuments(investor_id=investor_id, documents=documents)
+
+    async def bank_link(self, investor_id: str) -> BankLink | None:
+        loaded, account = await self._account(investor_id)
+        if account is None:
+            return None
+        link = _shifted(account.bank_link, self._offset(loaded))
+        return BankLink(investor_id=investor_id, card=link.card, pending_change=link.pending_change)
+
+    async def standing(self, investor_id: str) -> AccountStanding | None:
+        loaded, account = await self._account(investor_id)
+        if account is None:
+            return None
+        held = _shifted(account.standing, self._offset(loaded))
+        return AccountStanding(
+            investor_id=investor_id, status=held.status, restrictions=held.restrictions
+        )
 
     async def request_statement(
         self, investor_id: str, request: StatementRequest

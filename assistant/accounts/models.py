@@ -332,6 +332,73 @@ class IdDocuments(_Record):
     documents: list[IdDocument]
 
 
+class LinkedCard(_Record):
+    """A bank card linked to the fund account for bank-securities transfers."""
+
+    bank_name: str = Field(min_length=1, max_length=60, description="the depository bank")
+    card_masked: Masked = Field(description="ends with the card's last four digits")
+    linked_on: date | None = Field(None, description="None: not on record")
+
+    @field_validator("card_masked")
+    @classmethod
+    def _shows_last_four(cls, value: str) -> str:
+        if not re.search(r"\*[ *]*\d{4}$", value):
+            raise ValueError("a masked card must end with its last four digits")
+        return value
+
+
+class BankLink(_Record):
+    """``GET /v1/investors/{id}/bank-link``: the depository bank and card (三方存管), and a
+    change of card or bank under way."""
+
+    investor_id: str
+    card: LinkedCard | None = Field(None, description="None: no card linked")
+    pending_change: LinkedCard | None = Field(
+        None, description="the card being linked instead; `linked_on` is when it was asked for"
+    )
+
+
+AccountStatus = Literal["normal", "restricted", "frozen"]
+"""``restricted``: some services are refused; ``frozen``: assets or the account are frozen."""
+RestrictionScope = Literal["trading", "buying", "withdrawals", "whole_account"]
+RestrictionReason = Literal[
+    "id_expired",
+    "information_incomplete",
+    "risk_assessment_expired",
+    "dormant",
+    "unqualified",
+    "judicial_freeze",
+    "aml_review",
+    "investor_requested",
+    "other",
+]
+"""Why a restriction is in place; ``other`` with ``reason_detail`` when none fits."""
+
+
+class Restriction(_Record):
+    """One restriction on the account: what it stops, why and since when."""
+
+    scope: RestrictionScope
+    reason: RestrictionReason | None = Field(None, description="None: the system gives none")
+    reason_detail: str | None = Field(None, max_length=200)
+    since: date | None = None
+
+
+class AccountStanding(_Record):
+    """``GET /v1/investors/{id}/standing``: whether the account is normal, restricted or
+    frozen, and every restriction in place."""
+
+    investor_id: str
+    status: AccountStatus
+    restrictions: list[Restriction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.status == "normal") != (not self.restrictions):
+            raise ValueError("restrictions are listed when restricted or frozen, and only then")
+        return self
+
+
 StatementKind = Literal["statement", "asset_certificate"]
 """``statement``: 对账单 over a period; ``asset_certificate``: 资产证明 as of ``period_end``."""
 DeliveryChannel = Literal["app", "email", "post"]

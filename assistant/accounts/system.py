@@ -8,6 +8,8 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from assistant.accounts.models import (
+    AccountStanding,
+    BankLink,
     CommissionSchedule,
     IdDocuments,
     InvestorProfile,
@@ -88,6 +90,14 @@ class AccountSystem(Protocol):
 
     async def id_documents(self, investor_id: str) -> IdDocuments | None:
         """The identity documents on file and their expiry dates."""
+        ...
+
+    async def bank_link(self, investor_id: str) -> BankLink | None:
+        """The depository bank and card linked for transfers, and a change under way."""
+        ...
+
+    async def standing(self, investor_id: str) -> AccountStanding | None:
+        """Whether the account is normal, restricted or frozen, and why."""
         ...
 
     async def request_statement(

@@ -12,45 +12,36 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from assistant.account_answers import (
-    AccountAnswer,
     AccountQuery,
     answer_account_query,
-    detect_account_query,
 )
 from assistant.account_queries import ACCOUNT_QUERY_KINDS
-from assistant.accounts import EXCHANGE_TIME, JsonAccountSystem
+from assistant.accounts import JsonAccountSystem
 from assistant.compliance import ComplianceGuard
 from assistant.dialogue_models import Language
 from assistant.pii import find_pii
-from tests.utils.account_records import transfer_record
+from tests.utils.account_records import (
+    SAMPLE_AS_OF,
+    SAMPLE_INVESTORS,
+    SAMPLE_MORNING,
+    ask_account,
+    transfer_record,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "data" / "accounts" / "investors.json"
-AS_OF = date.fromisoformat(json.loads(SHIPPED.read_text("utf-8"))["as_of"])
-NOW = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10, 30, tzinfo=EXCHANGE_TIME)
+SHIPPED, AS_OF, NOW = SAMPLE_INVESTORS, SAMPLE_AS_OF, SAMPLE_MORNING
+ask = ask_account
 
 
 @pytest.fixture
 def accounts() -> JsonAccountSystem:
     return JsonAccountSystem(SHIPPED, today=lambda: AS_OF)
-
-
-async def ask(
-    accounts: JsonAccountSystem,
-    text: str,
-    investor: str | None = "INV-1001",
-    language: Language = "zh",
-    now: datetime = NOW,
-) -> AccountAnswer:
-    query = detect_account_query(text)
-    assert query is not None, text
-    return await answer_account_query(query, investor, accounts, language, now=now)
 
 
 async def test_a_signed_in_investor_hears_their_own_commission(

@@ -76,6 +76,17 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("我上周申购的那只基金确认了吗", "orders"),
     ("我下的单子在委托里看不到了", "orders"),
     ("我的身份证有效期到哪天 怕过期被限制", "id_expiry"),
+    ("我绑的是哪张银行卡", "bank_card"),
+    ("我的三方存管是哪个银行", "bank_card"),
+    ("我的存管银行是哪家", "bank_card"),
+    ("我银行卡尾号多少", "bank_card"),
+    ("我换绑银行卡成功了吗", "bank_card"),
+    ("我的账户为什么被冻结了", "account_status"),
+    ("为什么我的钱转不出来了 显示资金冻结", "account_status"),
+    ("我的账户状态正常吗", "account_status"),
+    ("帮我看看我帐户现在是不是正常的 有没有被限制什么的", "account_status"),
+    ("我的账户被限制交易了 为什么", "account_status"),
+    ("我账户被司法冻结了吗", "account_status"),
 ]
 
 ZH_OTHER_QUESTIONS: list[str] = [
@@ -148,6 +159,22 @@ ZH_OTHER_QUESTIONS: list[str] = [
     "我没开创业板权限能申购创业板新股吗",
     # a disputed charge is a complaint, not a statement request
     "交割单上佣金多收了 要退给我",
+    "三方存管是什么意思",
+    "三方存管银行有哪些",
+    "我想换绑银行卡",
+    "换卡要多久",
+    "我的银行卡被冻结了",
+    "账户冻结了怎么办",
+    "账户冻结了是什么意思",
+    "我的密码被锁定了",
+    "我想冻结我的账户 手机丢了",
+    "司法冻结一般多久能解除",
+    # frozen cash held by an order, a caller's claim, a wish to freeze, the exchange's measure
+    "为啥我有一笔冻结资金",
+    "有人打电话说是你们客服 说我账户异常",
+    "马上帮我把账户冻结",
+    "我的账户被交易所限制交易了",
+    "好多年前开的户现在是休眠状态 我不想激活了 直接注销掉行吗",
 ]
 
 EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
@@ -205,6 +232,10 @@ EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("please issue an asset certificate for me", "statement"),
     ("I'd like my trade confirmations for this year", "statement"),
     ("what trading permissions are on my account", "permissions"),
+    ("which bank card is linked to my account", "bank_card"),
+    ("what bank is my account linked to", "bank_card"),
+    ("is my account restricted?", "account_status"),
+    ("why is my account frozen", "account_status"),
 ]
 
 EN_OTHER_QUESTIONS: list[str] = [
@@ -251,10 +282,15 @@ EN_OTHER_QUESTIONS: list[str] = [
     "hello",
     "should I buy more shares",
     "what is stamp duty",
-    "my account is restricted because my ID expired",
     "I forgot the password I use for bank transfers",
     "why was I charged 5 yuan on one small trade",
     "my ChiNext application got rejected",
+    "what does a depository bank mean",
+    "how do I change my linked bank card",
+    "what does a frozen account mean",
+    "please freeze my account, I lost my phone",
+    "my account is restricted because my ID expired",
+    "my stock is suspended, can I still sell it",
 ]
 
 MIXED_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
@@ -298,6 +334,8 @@ MIXED_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("帮我出个asset certificate", "statement"),
     ("please 给我发一下对账单", "statement"),
     ("I need 资产证明 for visa", "statement"),
+    ("我的linked bank card是哪张", "bank_card"),
+    ("my account 为什么被冻结了", "account_status"),
 ]
 
 MIXED_OTHER_QUESTIONS: list[str] = [
@@ -341,6 +379,8 @@ MIXED_OTHER_QUESTIONS: list[str] = [
     "我老婆的transfer到了没",
     "hello 你好",
     "should I 买 ETF",
+    "三方存管 what does it mean",
+    "frozen account 怎么办",
 ]
 
 

@@ -52,6 +52,8 @@ LOOKUPS: dict[str, Lookup] = {
     "permissions": lambda accounts, investor: accounts.permissions(investor),
     "risk": lambda accounts, investor: accounts.risk_assessment(investor),
     "id_documents": lambda accounts, investor: accounts.id_documents(investor),
+    "bank_link": lambda accounts, investor: accounts.bank_link(investor),
+    "standing": lambda accounts, investor: accounts.standing(investor),
 }
 
 
@@ -80,7 +82,7 @@ def accounts(running_server: AccountServer) -> HttpAccountSystem:
 
 
 @pytest.mark.parametrize("lookup", list(LOOKUPS))
-@pytest.mark.parametrize("investor", ["INV-1001", "INV-1002", "INV-1004"])
+@pytest.mark.parametrize("investor", ["INV-1001", "INV-1002", "INV-1004", "INV-1008"])
 async def test_every_lookup_over_http_equals_the_same_lookup_made_directly(
     server: AccountServer,
     accounts: HttpAccountSystem,
@@ -316,3 +318,61 @@ async def test_an_account_system_error_reaching_our_api_is_a_503_with_its_code()
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "account_system_unavailable"
     assert "HTTP 500" not in response.text  # internals stay in the log
+
+
+async def test_the_linked_card_and_a_change_under_way_are_read_over_http(
+    server: AccountServer, accounts: HttpAccountSystem
+) -> None:
+    query = detect_account_query("which bank card is linked to my account")
+    assert query is not None
+
+    answer = await answer_account_query(query, "INV-1002", accounts, "en")
+
+    assert not answer.failed
+    assert "中国建设银行" in answer.text and "ending 8866" in answer.text
+    assert "招商银行 card ending 2002" in answer.text and "in progress" in answer.text
+    assert answer.facts_used == ["bank_link:card", "bank_link:pending_change"]
+    assert server.requests[0].path == "/v1/investors/INV-1002/bank-link"
+
+
+async def test_a_judicial_freeze_read_over_http_hands_over_to_a_person(
+    server: AccountServer, accounts: HttpAccountSystem
+) -> None:
+    query = detect_account_query("我的账户为什么被冻结了")
+    assert query is not None
+
+    answer = await answer_account_query(query, "INV-1008", accounts, "zh")
+
+    assert "司法冻结" in answer.text and "无权解冻" in answer.text
+    assert answer.offer_person and "转人工" in answer.text
+    assert answer.facts_used == [
+        "account_status:frozen",
+        "restriction:whole_account:judicial_freeze",
+    ]
+    assert server.requests[0].path == "/v1/investors/INV-1008/standing"
+
+
+async def test_an_unmasked_linked_card_is_refused_and_never_logged(
+    server: AccountServer, accounts: HttpAccountSystem, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = "6222021234567890123"
+    body = {"investor_id": "INV-1001", "card": {"bank_name": "示例银行", "card_masked": card}}
+    server.script["bank_link"] = Respond(200, json.dumps(body))
+    query = detect_account_query("我绑的是哪张银行卡")
+    assert query is not None
+
+    answer = await answer_account_query(query, "INV-1001", accounts, "zh")
+
+    assert answer.failed and "稍后再试" in answer.text
+    assert "card_masked" in caplog.text
+    assert card not in caplog.text and card not in answer.text
+
+
+async def test_a_standing_that_contradicts_itself_is_an_account_system_error(
+    server: AccountServer, accounts: HttpAccountSystem
+) -> None:
+    body = {"investor_id": "INV-1001", "status": "frozen", "restrictions": []}
+    server.script["standing"] = Respond(200, json.dumps(body))
+
+    with pytest.raises(AccountSystemError, match="breaks the contract"):
+        await accounts.standing("INV-1001")

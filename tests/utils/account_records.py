@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
+
+from assistant.account_answers import AccountAnswer, answer_account_query, detect_account_query
+from assistant.accounts import EXCHANGE_TIME, AccountSystem
+from assistant.dialogue_models import Language
+
+SAMPLE_INVESTORS = Path(__file__).resolve().parents[2] / "data" / "accounts" / "investors.json"
+"""The shipped sample investors."""
+SAMPLE_AS_OF = date.fromisoformat(json.loads(SAMPLE_INVESTORS.read_text("utf-8"))["as_of"])
+"""The day the sample's dates are written as seen on; tests serve them on that day."""
+SAMPLE_MORNING = datetime(
+    SAMPLE_AS_OF.year, SAMPLE_AS_OF.month, SAMPLE_AS_OF.day, 10, 30, tzinfo=EXCHANGE_TIME
+)
+"""10:30 exchange time on the sample's as-of day: the moment account questions are asked."""
+
+
+async def ask_account(
+    accounts: AccountSystem,
+    text: str,
+    investor: str | None = "INV-1001",
+    language: Language = "zh",
+    now: datetime = SAMPLE_MORNING,
+) -> AccountAnswer:
+    """Detect the account question in ``text`` (it must be one) and answer it for ``investor``."""
+    query = detect_account_query(text)
+    assert query is not None, text
+    return await answer_account_query(query, investor, accounts, language, now=now)
 
 
 def transfer_record(**overrides: Any) -> dict[str, Any]:

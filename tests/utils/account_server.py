@@ -82,6 +82,8 @@ ROUTES: list[tuple[str, str, str, Lookup]] = [
     ("GET", "/permissions", "permissions", lambda a, i, r: a.permissions(i)),
     ("GET", "/risk", "risk", lambda a, i, r: a.risk_assessment(i)),
     ("GET", "/id-documents", "id_documents", lambda a, i, r: a.id_documents(i)),
+    ("GET", "/bank-link", "bank_link", lambda a, i, r: a.bank_link(i)),
+    ("GET", "/standing", "standing", lambda a, i, r: a.standing(i)),
     ("POST", "/statements", "statements", _statement),
 ]
 

@@ -62,5 +62,7 @@ async def account_reply(
         action=Action.ANSWER,
         intent=intent,
         flags=flags,
-        quick_replies=[PERSON_OPTION[language]] if answer.failed else [],
+        # A person where the account system failed, or the answer says one must take it (a
+        # judicial freeze, a restriction with no reason on record).
+        quick_replies=[PERSON_OPTION[language]] if answer.failed or answer.offer_person else [],
     )

@@ -51,6 +51,7 @@ async def test_a_judicial_freeze_is_explained_and_a_person_takes_over_when_asked
     assert "fact:restriction:whole_account:judicial_freeze" in reply.flags
     assert "司法冻结" in reply.text and "无权解冻" in reply.text
     assert "“转人工”" in reply.text
+    assert reply.quick_replies == ["转人工"], "the person is one tap away"
 
     handed = await bot.policy.respond(state, "转人工")
 

@@ -107,7 +107,6 @@ OVERSIZED = {
     "assistant/settings.py": 508,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 537,
-    "assistant/quality.py": 519,
 }
 """The modules over :data:`MODULE_LINES` lines on 2026-12-06, each at its size then."""
 

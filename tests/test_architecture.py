@@ -101,10 +101,9 @@ MODULE_LINES = 500
 """Past this many lines a module holds more than one concept and is split."""
 
 OVERSIZED = {
-    # Mostly tables: patterns, rule declarations, settings fields.
+    # Mostly tables: patterns and rule declarations.
     "assistant/account_queries.py": 569,
     "assistant/compliance.py": 547,
-    "assistant/settings.py": 508,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 537,
 }

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from assistant.dialogue_models import Action, BotReply, Language, SourceRef
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import RetrievedPassage, UnitKind
-from knowledge.language import has_cjk
 from knowledge.lexicon import Lexicon, bundled_lexicon
+from text.language import has_cjk
 
 
 @dataclass(frozen=True)

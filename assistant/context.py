@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from assistant.message_reading import asks_something, without_pleasantries
-from knowledge.language import has_cjk
 from knowledge.lexicon import ConceptMatch, Lexicon
+from text.language import has_cjk
 
 # "那…呢", "还有…", "what about …": the message leans on what came before.
 _LEAD = re.compile(

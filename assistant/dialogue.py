@@ -60,8 +60,8 @@ from assistant.templates import template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
-from knowledge.language import reply_language
 from knowledge.lexicon import Lexicon, bundled_lexicon
+from text.language import reply_language
 
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer

@@ -20,6 +20,28 @@ PRIORITY: dict[EscalationReason, int] = {
     EscalationReason.LOW_CONFIDENCE: 40,
 }
 
+REASON_LABELS: dict[str, dict[EscalationReason, str]] = {
+    "zh": {
+        EscalationReason.FRAUD: "疑似诈骗",
+        EscalationReason.COMPLAINT: "投诉",
+        EscalationReason.FLOW_NEEDS_HUMAN: "业务需人工",
+        EscalationReason.NEGATIVE_SENTIMENT: "情绪激动",
+        EscalationReason.REQUESTED: "主动要求人工",
+        EscalationReason.LOW_CONFIDENCE: "未能解答",
+    },
+    "en": {
+        EscalationReason.FRAUD: "Possible fraud",
+        EscalationReason.COMPLAINT: "Complaint",
+        EscalationReason.FLOW_NEEDS_HUMAN: "Needs staff",
+        EscalationReason.NEGATIVE_SENTIMENT: "Upset",
+        EscalationReason.REQUESTED: "Asked for a person",
+        EscalationReason.LOW_CONFIDENCE: "Not answered",
+    },
+}
+"""What the staff console shows for each reason, in each of its languages (``zh``, ``en``);
+sent with the signed-in agent (``/api/console/login``, ``/api/console/me``)."""
+
+
 # Strong, unambiguous anger; a single mild word ("慢") is not enough.
 _ANGER = re.compile(
     r"(垃圾|破系统|破软件|气死|太差劲|什么玩意|坑人|骗人|忍无可忍|投诉你们|滚|无语死|烂透|"

@@ -20,8 +20,8 @@ Definitions, over a window ``[since, until)``:
   out of scope or no intent, escalated for low confidence, asked to clarify,
   an answer from a knowledge intent that found no source (when the knowledge
   intents are given), or an intent confidence under ``low_confidence``. They
-  are clustered by meaning (:func:`cluster_questions`) so the report shows
-  what to add to the knowledge base, biggest gap first.
+  are clustered by meaning (:mod:`assistant.question_clusters`) so the report
+  shows what to add to the knowledge base, biggest gap first.
 
 Curators turn those questions into FAQ drafts with :mod:`assistant.faq_drafts`.
 """
@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -48,32 +47,22 @@ from assistant.persistence.records import (
 )
 from assistant.persistence.repositories import ConversationRepository
 from assistant.proactive.outcomes import PushOutcomes
+from assistant.question_clusters import (
+    CLUSTER_SIMILARITY,
+    Attention,
+    Embed,
+    QuestionCluster,
+    QuestionExample,
+    cluster_questions,
+)
 from intents.catalogue import IntentCatalogue
 from knowledge.freshness import FreshnessReport
-from knowledge.text import fold
-
-Embed = Callable[[Sequence[str]], Any]
-"""Texts to L2-normalised row vectors (an embedder's ``encode_questions``)."""
-
-Attention = Literal["out_of_scope", "low_confidence_handoff", "clarify", "no_source", "uncertain"]
 
 OUT_OF_SCOPE = "out_of_scope"
 LOW_CONFIDENCE = 0.5
 """Intent confidence under which an answered turn is flagged as uncertain."""
-CLUSTER_SIMILARITY = 0.89
-"""E5 cosine above which questions may share a cluster (every pair in a cluster).
-
-Chosen on FAQ paraphrases (80 sample entries, 415 questions and their
-``similar_questions``): pairs of one entry should share a cluster, others not.
-Pairwise F1 peaked at 0.88 (0.432); 0.89 gives up 0.01 of it for purer
-clusters (precision 0.50 against 0.44), which is what a curator reads first.
-"""
-MAX_CLUSTERED = 2000
-"""Distinct questions clustered by meaning at most (the most asked); the rest
-group only with identical questions, which keeps the pairwise work bounded."""
 MAX_WINDOW = timedelta(days=3660)
 """The longest report window (about ten years): longer ones are refused, not overflowed."""
-EXAMPLES_PER_CLUSTER = 5
 
 
 class QualityError(AssistantError):
@@ -111,32 +100,6 @@ class Thumbs(BaseModel):
     up: int
     down: int
     up_share: float | None
-
-
-class QuestionExample(BaseModel):
-    """One investor message behind a cluster, and where to find it."""
-
-    question: str
-    conversation_id: str
-    seq: int = Field(description="seq of the bot reply to the question")
-    intent: str | None
-    confidence: float | None
-    reason: Attention
-    agent_reply: str | None = Field(
-        None,
-        description="what an agent answered (their messages after the question, up to the "
-        "investor's next message); None when no agent did",
-    )
-
-
-class QuestionCluster(BaseModel):
-    """Questions that ask the same thing, with the one that says it best."""
-
-    representative: str
-    count: int
-    reasons: dict[str, int]
-    top_intent: str | None
-    examples: list[QuestionExample] = Field(description="up to five, most typical first")
 
 
 class QualityReport(BaseModel):
@@ -362,91 +325,6 @@ async def quality_report(
                 answer = agent_answer(ordered, question.seq) if question else []
                 example.agent_reply = "\n".join(answer) or None
     return report
-
-
-def cluster_questions(
-    examples: Sequence[QuestionExample],
-    embed: Embed | None,
-    *,
-    similarity: float = CLUSTER_SIMILARITY,
-) -> list[QuestionCluster]:
-    """Group questions that ask the same thing; biggest cluster first.
-
-    Identical questions (after NFKC, case folding and collapsing spaces) always
-    group. With ``embed``, the distinct questions (the :data:`MAX_CLUSTERED`
-    most asked) are then clustered by :func:`group_by_similarity`. The
-    representative is the member closest to its cluster's centroid (ties: the
-    most asked, then the shortest); examples are listed most typical first.
-    """
-    by_text: dict[str, list[QuestionExample]] = {}
-    for example in examples:
-        by_text.setdefault(fold(example.question), []).append(example)
-    texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
-    vectors: np.ndarray[Any, Any] | None = None
-    groups: list[list[int]] = []
-    if embed is not None and texts:
-        clustered = texts[:MAX_CLUSTERED]
-        # A copy: the normalising below writes to it, and an embedder may return read-only rows.
-        vectors = np.array(embed([by_text[t][0].question for t in clustered]), dtype=np.float64)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        groups = group_by_similarity(vectors, similarity)
-    covered = 0 if vectors is None else len(vectors)
-    groups += [[i] for i in range(covered, len(texts))]  # beyond MAX_CLUSTERED: identity only
-    clusters = []
-    for indices in groups:
-        closeness = {i: 0.0 for i in indices}
-        if vectors is not None and len(indices) > 1:
-            total = vectors[indices].sum(axis=0)
-            centre = total / max(float(np.linalg.norm(total)), 1e-12)
-            closeness = {i: round(float(vectors[i] @ centre), 6) for i in indices}
-        ordered = sorted(
-            indices,
-            key=lambda i: (-closeness[i], -len(by_text[texts[i]]), len(texts[i]), texts[i]),
-        )
-        grouped = [e for i in ordered for e in by_text[texts[i]]]
-        reasons = Counter(e.reason for e in grouped)
-        intents = Counter(e.intent for e in grouped if e.intent and e.intent != OUT_OF_SCOPE)
-        clusters.append(
-            QuestionCluster(
-                representative=by_text[texts[ordered[0]]][0].question,
-                count=len(grouped),
-                reasons=dict(sorted(reasons.items(), key=lambda r: (-r[1], r[0]))),
-                top_intent=min(intents, key=lambda n: (-intents[n], n)) if intents else None,
-                examples=[by_text[texts[i]][0] for i in ordered[:EXAMPLES_PER_CLUSTER]],
-            )
-        )
-    return sorted(clusters, key=lambda c: (-c.count, c.representative))
-
-
-def group_by_similarity(vectors: Any, similarity: float) -> list[list[int]]:
-    """Complete-linkage clusters of unit row vectors: row indices per cluster.
-
-    Agglomerative clustering on cosine with complete linkage, stopped where the
-    next merge would put two rows less similar than ``similarity`` together: in
-    every cluster, every pair of rows has a cosine above ``similarity``. (Greedy
-    centroid clustering was tried first; E5 places unrelated brokerage questions
-    at 0.85-0.9, so centroids drifted into catch-all clusters.) Clusters are
-    listed in order of their first row, rows in ascending order.
-    """
-    matrix = np.asarray(vectors, dtype=np.float64)
-    if len(matrix) < 2:
-        return [[0]] if len(matrix) else []
-    from sklearn.cluster import AgglomerativeClustering
-
-    labels = (
-        AgglomerativeClustering(
-            n_clusters=None,
-            metric="cosine",
-            linkage="complete",
-            distance_threshold=1.0 - similarity,
-        )
-        .fit(matrix)
-        .labels_
-    )
-    groups: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        groups.setdefault(int(label), []).append(index)
-    return list(groups.values())
 
 
 def _escalation_reason(conversation: Conversation, turns: Sequence[TurnRecord]) -> str | None:

@@ -7,16 +7,15 @@ fresh clone: the sample knowledge in ``data/`` and run-time state in ``var/``.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.redis_namespace import default_redis_namespace
 from assistant.secret_strength import (
     DEV_SECRET,
     MIN_SECRET_CHARS,
@@ -483,23 +482,6 @@ class Settings(BaseSettings):
     @property
     def docs_enabled(self) -> bool:
         return self.api_docs if self.api_docs is not None else self.mode == "development"
-
-
-def default_redis_namespace(bus_url: str | None, database_url: str) -> str:
-    """``brokerdesk:DB:NAME-HASH:``: the Redis database number (pub/sub ignores it, so it
-    must be in the channel names) and the conversation database: its name, readable, and
-    a hash of its driver-free address (host, port, name or file path; never the password)."""
-    redis_db = "0"
-    if bus_url:
-        parts = urlsplit(bus_url)
-        redis_db = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
-    database = urlsplit(database_url)
-    backend = database.scheme.split("+")[0]
-    where = f"{backend}://{database.hostname or ''}:{database.port or ''}{database.path}"
-    name = Path(database.path).stem if backend == "sqlite" else database.path.strip("/")
-    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:24] or backend
-    digest = hashlib.blake2b(where.encode(), digest_size=4).hexdigest()
-    return f"brokerdesk:{redis_db}:{readable}-{digest}:"
 
 
 @lru_cache

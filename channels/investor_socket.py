@@ -2,7 +2,8 @@
 
 One :class:`InvestorSocket` serves every connection of ``/ws/investor``. Per
 connection it enforces what the protocol (:mod:`channels.protocol`) promises
-and the dialogue must not have to know about:
+and the dialogue must not have to know about (sending, reading and checking one frame is
+:class:`channels.investor_connection.InvestorConnection`'s part):
 
 - the ``Origin`` header, when a browser sends one, must be allowed;
 - every frame is size-checked on the raw text before it is parsed, then parsed
@@ -31,32 +32,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
+from starlette.websockets import WebSocket
 
 from channels.bus import Bus, Message
 from channels.errors import BusError, TokenError
+from channels.investor_connection import ClosedError, InvestorConnection
 from channels.investor_handler import (
-    DEFAULT_FATAL_CLOSE,
     InvestorHandler,
     OpenedConversation,
     RefusedError,
     VerifyToken,
 )
 from channels.protocol import (
-    CLIENT_FRAME,
-    CLIENT_TYPES,
-    CLOSE_CODES,
     PROTOCOL_VERSION,
     ClientTyping,
-    Error,
     ErrorCode,
     Feedback,
     Hello,
@@ -72,9 +67,6 @@ from channels.topics import conversation_topic
 
 logger = logging.getLogger(__name__)
 
-IDLE_CLOSE_CODE = 1001
-"""Close code for a client that stopped sending pings ("going away")."""
-
 
 @dataclass(frozen=True)
 class InvestorSocketConfig:
@@ -85,64 +77,6 @@ class InvestorSocketConfig:
     @property
     def idle_timeout_s(self) -> float:
         return 2 * self.heartbeat_s
-
-
-class _ClosedError(Exception):
-    """The connection is over (either side); stop quietly."""
-
-
-class _Connection:
-    """One websocket: serialised sends, typed errors, the highest seq delivered."""
-
-    def __init__(self, websocket: WebSocket) -> None:
-        self.websocket = websocket
-        self.highest_seq = 0
-        self.address = "unknown"
-        self._send_lock = asyncio.Lock()
-        self.closed = False
-
-    async def send(self, frame: BaseModel | Message) -> None:
-        payload = frame.model_dump(mode="json") if isinstance(frame, BaseModel) else frame
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        async with self._send_lock:
-            if self.closed:
-                raise _ClosedError
-            try:
-                await self.websocket.send_text(text)
-            except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-                self.closed = True
-                raise _ClosedError from exc
-
-    async def error(
-        self,
-        code: ErrorCode,
-        message: str,
-        *,
-        client_msg_id: str | None = None,
-        retry_after_s: float | None = None,
-        fatal: bool = False,
-        close_code: int | None = None,
-    ) -> None:
-        frame = Error(
-            code=code,
-            message=message,
-            client_msg_id=client_msg_id,
-            retry_after_s=retry_after_s,
-            fatal=fatal,
-        )
-        with contextlib.suppress(_ClosedError):
-            await self.send(frame)
-        if fatal:
-            await self.close(close_code or CLOSE_CODES.get(code, DEFAULT_FATAL_CLOSE), code.value)
-            raise _ClosedError
-
-    async def close(self, code: int, reason: str = "") -> None:
-        async with self._send_lock:
-            if self.closed:
-                return
-            self.closed = True
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-                await self.websocket.close(code, reason[:120])
 
 
 class InvestorSocket:
@@ -167,8 +101,11 @@ class InvestorSocket:
         """Run one connection until either side closes it."""
         origin = websocket.headers.get("origin")
         await websocket.accept()
-        connection = _Connection(websocket)
-        connection.address = websocket.client.host if websocket.client else "unknown"
+        connection = InvestorConnection(
+            websocket,
+            max_frame_bytes=self.config.max_frame_bytes,
+            idle_timeout_s=self.config.idle_timeout_s,
+        )
         connection_key = uuid.uuid4().hex
         try:
             # Browsers always send Origin; other clients cannot be stopped by it anyway.
@@ -179,18 +116,18 @@ class InvestorSocket:
             hello = await self._hello(connection)
             conversation = await self._open(connection, hello)
             await self._run(connection, conversation, hello, connection_key)
-        except _ClosedError:
+        except ClosedError:
             pass
         except Exception:
             logger.exception("investor socket failed")
-            with contextlib.suppress(_ClosedError):
+            with contextlib.suppress(ClosedError):
                 await connection.error(ErrorCode.INTERNAL, "something went wrong", fatal=True)
         finally:
             await connection.close(1000)
 
-    async def _hello(self, connection: _Connection) -> Hello:
-        raw = await self._receive(connection)
-        data = await self._parse(connection, raw, before_hello=True)
+    async def _hello(self, connection: InvestorConnection) -> Hello:
+        raw = await connection.receive()
+        data = await connection.parse(raw, before_hello=True)
         if data.get("type") != "hello":
             await connection.error(
                 ErrorCode.HELLO_REQUIRED, "the first frame must be hello", fatal=True
@@ -201,18 +138,18 @@ class InvestorSocket:
                 f"this server speaks protocol version {PROTOCOL_VERSION}",
                 fatal=True,
             )
-        frame = await self._validate(connection, data, before_hello=True)
+        frame = await connection.validate(data, before_hello=True)
         assert isinstance(frame, Hello)
         return frame
 
-    async def _open(self, connection: _Connection, hello: Hello) -> OpenedConversation:
+    async def _open(self, connection: InvestorConnection, hello: Hello) -> OpenedConversation:
         try:
             investor_id = self.verify_token(hello.token)
         except TokenError as exc:
             await connection.error(
                 ErrorCode(exc.code), exc.message, fatal=True, close_code=exc.close_code
             )
-            raise  # unreachable: a fatal error raises _ClosedError
+            raise  # unreachable: a fatal error raises ClosedError
         decision = await self.limits.session(investor_id, connection.address)
         if not decision.allowed:
             await connection.error(
@@ -231,7 +168,7 @@ class InvestorSocket:
 
     async def _run(
         self,
-        connection: _Connection,
+        connection: InvestorConnection,
         conversation: OpenedConversation,
         hello: Hello,
         connection_key: str,
@@ -270,7 +207,7 @@ class InvestorSocket:
 
     async def _pump_and_read(
         self,
-        connection: _Connection,
+        connection: InvestorConnection,
         conversation: OpenedConversation,
         live: AsyncIterator[Message],
         connection_key: str,
@@ -280,8 +217,8 @@ class InvestorSocket:
         try:
             done, _ = await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                task.result()  # re-raise BusError; _ClosedError ends quietly
-        except _ClosedError:
+                task.result()  # re-raise BusError; ClosedError ends quietly
+        except ClosedError:
             pass
         finally:
             for task in (pump, reader):
@@ -290,16 +227,16 @@ class InvestorSocket:
 
     async def _pump(
         self,
-        connection: _Connection,
+        connection: InvestorConnection,
         conversation: OpenedConversation,
         live: AsyncIterator[Message],
     ) -> None:
         async for message in live:
             await self._deliver(connection, conversation, message)
-        raise _ClosedError  # the bus closed: the server is shutting down
+        raise ClosedError  # the bus closed: the server is shutting down
 
     async def _deliver(
-        self, connection: _Connection, conversation: OpenedConversation, frame: Message
+        self, connection: InvestorConnection, conversation: OpenedConversation, frame: Message
     ) -> None:
         """Send one frame; a sequenced one only if new, after any frames missing before it."""
         seq = frame.get("seq")
@@ -319,7 +256,7 @@ class InvestorSocket:
         connection.highest_seq = seq
 
     async def _backlog(
-        self, connection: _Connection, conversation: OpenedConversation, after: int
+        self, connection: InvestorConnection, conversation: OpenedConversation, after: int
     ) -> list[Message]:
         try:
             return await self.handler.backlog(conversation, after)
@@ -333,14 +270,14 @@ class InvestorSocket:
             raise
 
     async def _read(
-        self, connection: _Connection, conversation: OpenedConversation, connection_key: str
+        self, connection: InvestorConnection, conversation: OpenedConversation, connection_key: str
     ) -> None:
         while True:
-            raw = await self._receive(connection)
-            data = await self._parse(connection, raw, before_hello=False)
+            raw = await connection.receive()
+            data = await connection.parse(raw, before_hello=False)
             if data is None:
                 continue
-            frame = await self._validate(connection, data, before_hello=False)
+            frame = await connection.validate(data, before_hello=False)
             if frame is None:
                 continue
             try:
@@ -357,7 +294,7 @@ class InvestorSocket:
 
     async def _dispatch(
         self,
-        connection: _Connection,
+        connection: InvestorConnection,
         conversation: OpenedConversation,
         frame: BaseModel,
         connection_key: str,
@@ -388,7 +325,7 @@ class InvestorSocket:
             raise RefusedError(ErrorCode.HELLO_REQUIRED, "hello was already received")
 
     async def _check_writes(
-        self, connection: _Connection, conversation: OpenedConversation, connection_key: str
+        self, connection: InvestorConnection, conversation: OpenedConversation, connection_key: str
     ) -> None:
         decision = await self.limits.message(
             conversation.investor_id, connection.address, connection_key
@@ -399,82 +336,6 @@ class InvestorSocket:
                 _too_many("frames", decision),
                 retry_after_s=round(decision.retry_after_s, 2),
             )
-
-    async def _receive(self, connection: _Connection) -> str | bytes:
-        try:
-            async with asyncio.timeout(self.config.idle_timeout_s):
-                message = await connection.websocket.receive()
-        except TimeoutError:
-            await connection.close(IDLE_CLOSE_CODE, "idle timeout")
-            raise _ClosedError from None
-        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
-            connection.closed = True
-            raise _ClosedError from exc
-        if message["type"] == "websocket.disconnect":
-            connection.closed = True
-            raise _ClosedError
-        text = message.get("text")
-        if text is not None:
-            return str(text)
-        return bytes(message.get("bytes") or b"")
-
-    async def _parse(
-        self, connection: _Connection, raw: str | bytes, *, before_hello: bool
-    ) -> dict[str, Any]:
-        size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8"))
-        if size > self.config.max_frame_bytes:
-            await connection.error(
-                ErrorCode.FRAME_TOO_LARGE,
-                f"frames are limited to {self.config.max_frame_bytes} bytes",
-                fatal=before_hello,
-            )
-            return {}
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            # RecursionError: nesting deeper than the parser's stack (``[[[[...]]]]``).
-            await connection.error(
-                ErrorCode.BAD_FRAME,
-                "frames are JSON objects",
-                fatal=before_hello,
-                close_code=DEFAULT_FATAL_CLOSE,
-            )
-            return {}
-        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            await connection.error(
-                ErrorCode.BAD_FRAME,
-                'frames are JSON objects with a "type"',
-                fatal=before_hello,
-                close_code=DEFAULT_FATAL_CLOSE,
-            )
-            return {}
-        return data
-
-    async def _validate(
-        self, connection: _Connection, data: dict[str, Any], *, before_hello: bool
-    ) -> BaseModel | None:
-        if not data:
-            return None
-        if data["type"] not in CLIENT_TYPES:
-            await connection.error(
-                ErrorCode.UNKNOWN_TYPE,
-                f"unknown frame type {str(data['type'])[:40]!r}",
-                fatal=before_hello,
-                close_code=DEFAULT_FATAL_CLOSE,
-            )
-            return None
-        try:
-            frame: BaseModel = CLIENT_FRAME.validate_python(data)
-        except ValidationError as exc:
-            await connection.error(
-                ErrorCode.BAD_FRAME,
-                _describe(exc),
-                client_msg_id=_client_msg_id(data),
-                fatal=before_hello,
-                close_code=DEFAULT_FATAL_CLOSE,
-            )
-            return None
-        return frame
 
 
 _SCOPE_NAMES = {
@@ -489,17 +350,3 @@ _SCOPE_NAMES = {
 def _too_many(what: str, decision: RateDecision) -> str:
     who = _SCOPE_NAMES.get(decision.scope or "", "this client")
     return f"too many {what} from {who}; try again in {decision.retry_after_s:.0f} s"
-
-
-def _describe(exc: ValidationError) -> str:
-    """Which fields are wrong, without echoing their values (they may hold personal data)."""
-    problems: Sequence[str] = [
-        f"{'.'.join(str(part) for part in error['loc'][1:]) or 'frame'}: {error['msg']}"
-        for error in exc.errors(include_input=False, include_url=False)
-    ]
-    return "; ".join(problems[:5])
-
-
-def _client_msg_id(data: dict[str, Any]) -> str | None:
-    value = data.get("client_msg_id")
-    return value if isinstance(value, str) and len(value) <= 64 else None

@@ -2,9 +2,10 @@
 
 Every other place that names a reason derives it from :class:`EscalationReason`: the flow
 engine's :data:`intents.flow_engine.HandoffReason` (the reasons a flow may give), the dialogue
-policy's decisions, the priority table in ``assistant/escalation.py``, the ticket a complaint
-opens, and the staff console's labels (``channels/static/console.js``, kept in step by a test).
-The values are stored with conversations and tickets, so an existing value is never renamed.
+policy's decisions, the priority table and the staff console's labels in
+``assistant/escalation.py`` (the console gets the labels from the server, so it keeps no list
+of its own), and the ticket a complaint opens. The values are stored with conversations and
+tickets, so an existing value is never renamed.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from assistant.api.schemas import (
     NewStaffRequest,
     QueueItem,
     QueueResponse,
+    ReasonLabels,
     SeqResponse,
     StaffChangeRequest,
     StaffEvent,
@@ -54,6 +55,7 @@ from assistant.api.schemas import (
     TicketDetail,
     TicketsResponse,
 )
+from assistant.escalation import REASON_LABELS
 from assistant.persistence.records import StaffAccount, TicketStatus
 from assistant.proactive import Segment
 from assistant.staff import NotSignedInError
@@ -72,6 +74,14 @@ def _view(staff: StaffAccount) -> StaffView:
         role=staff.role,
         active=staff.active,
     )
+
+
+def _reason_labels() -> ReasonLabels:
+    """The hand-over reasons' labels as the console reads them (language -> value -> label)."""
+    return {
+        language: {reason.value: label for reason, label in labels.items()}
+        for language, labels in REASON_LABELS.items()
+    }
 
 
 @router.post("/login", response_model=LoginResponse, dependencies=[ConsoleOriginDep])
@@ -97,6 +107,7 @@ async def login(
         staff=_view(staff),
         expires_at=session.expires_at,
         csrf_token=runtime.staff.csrf_token(raw_token),
+        reason_labels=_reason_labels(),
     )
 
 
@@ -124,7 +135,11 @@ async def me(
 ) -> MeResponse:
     """The signed-in agent and the session's CSRF token."""
     assert bd_staff is not None  # StaffDep authenticated it
-    return MeResponse(staff=_view(staff), csrf_token=runtime.staff.csrf_token(bd_staff))
+    return MeResponse(
+        staff=_view(staff),
+        csrf_token=runtime.staff.csrf_token(bd_staff),
+        reason_labels=_reason_labels(),
+    )
 
 
 @router.get("/queue", response_model=QueueResponse)

@@ -106,15 +106,21 @@ class StaffView(BaseModel):
     active: bool = True
 
 
+ReasonLabels = dict[str, dict[str, str]]
+"""Console language -> hand-over reason -> what the console shows for it."""
+
+
 class LoginResponse(BaseModel):
     staff: StaffView
     expires_at: datetime
     csrf_token: str = Field(description="send as X-CSRF-Token with every console POST")
+    reason_labels: ReasonLabels = Field(description="what the console calls each hand-over reason")
 
 
 class MeResponse(BaseModel):
     staff: StaffView
     csrf_token: str = Field(description="send as X-CSRF-Token with every console POST")
+    reason_labels: ReasonLabels = Field(description="what the console calls each hand-over reason")
 
 
 class StaffListResponse(BaseModel):

@@ -34,10 +34,7 @@
       investor: "投资者", bot: "智能助手", agent: "坐席", note: "内部备注", system: "系统",
       sources: "引用来源",
       status: { bot: "智能助手", queued: "等待接入", agent: "人工处理中", resolved: "已结束" },
-      reasons: {
-        fraud: "疑似诈骗", complaint: "投诉", flow_needs_human: "业务需人工",
-        negative_sentiment: "情绪激动", requested_human: "主动要求人工", low_confidence: "未能解答"
-      },
+      reasons: {}, // hand-over reasons' labels: from the server when signed in
       priority: { urgent: "紧急", high: "高", medium: "中", low: "低" },
       agentJoined: function (n) { return n + " 已接入会话"; },
       agentLeftResolved: function (n) { return n + " 已结束会话"; },
@@ -130,10 +127,7 @@
       investor: "Investor", bot: "Assistant", agent: "Agent", note: "Internal note", system: "System",
       sources: "Sources",
       status: { bot: "Assistant", queued: "Waiting", agent: "With agent", resolved: "Resolved" },
-      reasons: {
-        fraud: "Possible fraud", complaint: "Complaint", flow_needs_human: "Needs staff",
-        negative_sentiment: "Upset", requested_human: "Asked for a person", low_confidence: "Not answered"
-      },
+      reasons: {}, // hand-over reasons' labels: from the server when signed in
       priority: { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" },
       agentJoined: function (n) { return n + " joined"; },
       agentLeftResolved: function (n) { return n + " resolved the conversation"; },
@@ -298,6 +292,14 @@
     return el("span", {
       class: "prio prio-" + tier, "data-testid": testid || null, title: "P" + (Number(p) || 0)
     }, T().priority[tier] + " " + (Number(p) || 0));
+  }
+
+  // The hand-over reasons are declared on the server (intents/handover.py; their labels in
+  // assistant/escalation.py), which sends the labels with the signed-in agent (sign-in, /me).
+  function useReasonLabels(labels) {
+    Object.keys(STRINGS).forEach(function (lang) {
+      if (labels && labels[lang]) STRINGS[lang].reasons = labels[lang];
+    });
   }
 
   function reasonLabel(reason) {
@@ -466,6 +468,7 @@
     try {
       var result = await api("POST", "/api/console/login", { username: username, password: password });
       error.hidden = true;
+      useReasonLabels(result && result.reason_labels);
       await showApp(result.staff || result);
     } catch (e) {
       error.textContent = errorText(e);
@@ -1507,6 +1510,7 @@
     applyLang();
     try {
       var me = await api("GET", "/api/console/me");
+      useReasonLabels(me && me.reason_labels);
       await showApp((me && me.staff) || me);
     } catch (e) {
       showLogin(null);

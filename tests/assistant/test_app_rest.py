@@ -12,8 +12,10 @@ import pytest
 
 from assistant.api.console import load_canned_replies
 from assistant.app import ensure_demo_agent
+from assistant.escalation import REASON_LABELS
 from assistant.persistence.records import StaffRole
 from channels.tokens import SessionTokens
+from intents.handover import EscalationReason
 from tests.utils.live_app import (
     AgentClient,
     InvestorClient,
@@ -383,6 +385,24 @@ async def test_the_demo_agent_keeps_its_password_until_the_file_is_gone(live: Li
     assert renewed[0] == first[0] == "agent1"
     assert renewed[1] != first[1]
     assert signed_in["staff"]["username"] == "agent1"
+
+
+async def test_the_console_is_told_what_to_call_each_hand_over_reason(live: LiveApp) -> None:
+    await live.acall(
+        lambda runtime: runtime.staff.create_account("agent-labels", "坐席小李", "labels-pass-1")
+    )
+    agent = AgentClient(live)
+    signed_in = await agent.login("agent-labels", "labels-pass-1")
+    me = (await agent.get("/me")).json()
+    await agent.close()
+    declared = {
+        language: {reason.value: label for reason, label in labels.items()}
+        for language, labels in REASON_LABELS.items()
+    }
+
+    assert signed_in["reason_labels"] == me["reason_labels"] == declared
+    assert me["reason_labels"]["zh"]["requested_human"] == "主动要求人工"
+    assert set(me["reason_labels"]["en"]) == {reason.value for reason in EscalationReason}
 
 
 def test_canned_replies_are_read_with_both_languages(tmp_path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from assistant.persistence.locks import AdvisoryLocks, advisory_key
 from assistant.persistence.repositories import StorageUnavailableError
 from assistant.persistence.sql import SqlStore, open_store
-from assistant.settings import default_redis_namespace
+from assistant.redis_namespace import default_redis_namespace
 from tests.utils.databases import migrated_postgres_database, terminate_backend
 
 

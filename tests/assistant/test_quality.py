@@ -37,14 +37,12 @@ from assistant.persistence.records import (
 from assistant.persistence.sql import SqlStore, open_store
 from assistant.quality import (
     InvalidWindowError,
-    QuestionExample,
     attention_reason,
     build_quality_report,
-    cluster_questions,
-    group_by_similarity,
     parse_window,
     quality_report,
 )
+from assistant.question_clusters import QuestionExample, cluster_questions, group_by_similarity
 from assistant.settings import get_settings
 from knowledge.loaders import load_source
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from assistant.settings import default_redis_namespace
+from assistant.redis_namespace import default_redis_namespace
 from tests.utils.databases import migrated_postgres_database
 from tests.utils.live_app import INTENT_CACHE_HOME, InvestorClient
 from tests.utils.processes import ServerProcess, shared_deployment_env

@@ -7,6 +7,7 @@ counted, and that the report says what it measured and where.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,9 @@ def test_the_fallback_store_finds_what_langchain_chroma_finds(e5) -> None:
     texts = ["开户需要身份证和银行卡", "创业板开通要两年交易经验", "How do I reset my password?"]
     documents = [Document(page_content=t, metadata={"n": i}) for i, t in enumerate(texts)]
     fallback = ClientVectorStore.from_documents(documents, e5)
-    reference = langchain_chroma.Chroma.from_documents(documents, e5, collection_name="reference")
+    reference = langchain_chroma.Chroma.from_documents(
+        documents, e5, collection_name=f"reference-{uuid.uuid4()}"
+    )
 
     for query in ("开户带什么证件", "创业板门槛", "forgot my password"):
         found = fallback.as_retriever(search_kwargs={"k": 3}).invoke(query)

@@ -444,8 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds: list[Round] = result["rounds"]
     turn_ratio = ratio(rounds, "our turn", "naive turn")
     report = NaiveReport(
-        command=".venv/bin/python -m benchmarks.naive_langchain_bench "
-        + shlex.join(sys.argv[1:] if argv is None else argv),
+        command=(
+            ".venv/bin/python -m benchmarks.naive_langchain_bench "
+            + shlex.join(sys.argv[1:] if argv is None else argv)
+        ).rstrip(),
         started_at=started,
         machine=machine,
         store=result["store"],

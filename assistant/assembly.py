@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from assistant.accounts import AccountSystem, HttpAccountSystem, JsonAccountSystem
 from assistant.compliance import ComplianceGuard
-from assistant.components import build_retriever, open_knowledge_base, out_of_scope_texts
+from assistant.components import (
+    build_intent_classifier,
+    build_retriever,
+    open_knowledge_base,
+    out_of_scope_texts,
+)
 from assistant.dialogue import DialoguePolicy
 from assistant.escalation import EscalationPolicy
 from assistant.flows import BrokerageFlows
@@ -107,14 +112,7 @@ def build_assistant(
         )
     catalogue = load_catalogue(catalogue_path or settings.intents_catalogue)
     retriever = build_retriever(kb, settings, negatives=out_of_scope_texts(catalogue))
-    classifier = EmbeddingIntentClassifier(
-        kb.embedder,
-        cache_dir=settings.state_dir / "intent-cache",
-        threshold=settings.intent_threshold,
-        metric_adapter=settings.intent_metric_adapter,
-        out_of_scope_detector=settings.intent_out_of_scope_rejection > 0,
-        max_rejection=settings.intent_out_of_scope_rejection,
-    ).fit(catalogue)
+    classifier = build_intent_classifier(kb.embedder, settings, catalogue)
     guard = ComplianceGuard(
         disclaimer_zh=settings.disclaimer_zh, disclaimer_en=settings.disclaimer_en
     )

@@ -8,14 +8,19 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.settings import Settings
 from intents.catalogue import IntentCatalogue
-from knowledge.embedders import load_embedder
+from knowledge.embedders import QuestionPassageEmbeddings, load_embedder
 from knowledge.index import KnowledgeBase
 from knowledge.keyword import warm_up
 from knowledge.question_batcher import BatchedQuestionEmbeddings
 from knowledge.retrieval import HybridRetriever, Mode
+
+if TYPE_CHECKING:  # the classifier's modules load only where one is built
+    from intents.classifier import EmbeddingIntentClassifier
+    from intents.encoders import QuestionEncoder
 
 
 def offline_environment() -> None:
@@ -30,22 +35,43 @@ def offline_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-def build_embedder(settings: Settings) -> BatchedQuestionEmbeddings:
-    """The configured model behind the question cache and the cross-turn batcher."""
+def build_model(settings: Settings) -> QuestionPassageEmbeddings:
+    """The configured embedding model alone: no question cache, no batching."""
     offline_environment()
-    model = load_embedder(
+    return load_embedder(
         settings.embedder,
         model_dir=settings.embedder_model_dir,
         device=settings.embedder_device,
         query_prefix=settings.embedder_query_prefix,
         passage_prefix=settings.embedder_passage_prefix,
     )
+
+
+def build_embedder(settings: Settings) -> BatchedQuestionEmbeddings:
+    """The configured model behind the question cache and the cross-turn batcher."""
     return BatchedQuestionEmbeddings(
-        model,
+        build_model(settings),
         cache_size=settings.question_cache_size,
         max_batch=settings.embedder_batch_size,
         max_wait_s=settings.embedder_batch_wait_ms / 1000,
     )
+
+
+def build_intent_classifier(
+    encoder: QuestionEncoder, settings: Settings, catalogue: IntentCatalogue
+) -> EmbeddingIntentClassifier:
+    """The intent classifier, fitted on ``catalogue`` (example embeddings and the fitted model
+    are kept under the state directory, so a restart loads them)."""
+    from intents.classifier import EmbeddingIntentClassifier
+
+    return EmbeddingIntentClassifier(
+        encoder,
+        cache_dir=settings.state_dir / "intent-cache",
+        threshold=settings.intent_threshold,
+        metric_adapter=settings.intent_metric_adapter,
+        out_of_scope_detector=settings.intent_out_of_scope_rejection > 0,
+        max_rejection=settings.intent_out_of_scope_rejection,
+    ).fit(catalogue)
 
 
 def open_knowledge_base(settings: Settings, kb_dir: Path | None = None) -> KnowledgeBase:

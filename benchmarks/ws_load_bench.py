@@ -322,20 +322,29 @@ def zipf_texts(
     shuffled by ``seed``) drawn with weight 1/r^``exponent``, so a few questions make most
     of the traffic, each lightly reworded: an opening and an ending drawn the same way, the
     bare question the likeliest (the evaluation sets hold the paraphrases themselves)."""
+    return [text for _, text in zipf_mix(questions, count, seed, exponent)]
+
+
+def zipf_mix(
+    questions: Sequence[tuple[str, str]], count: int, seed: int, exponent: float = 1.0
+) -> list[tuple[int, str]]:
+    """:func:`zipf_texts`, each text beside the index in ``questions`` of the question it
+    rewords (so a benchmark can look up what the evaluation expects of it)."""
     rng = random.Random(seed)
-    ranked = list(questions)
+    ranked = list(range(len(questions)))
     rng.shuffle(ranked)
     weights = [1.0 / (rank**exponent) for rank in range(1, len(ranked) + 1)]
-    texts = []
-    for text, lang in rng.choices(ranked, weights=weights, k=count):
+    mix = []
+    for index in rng.choices(ranked, weights=weights, k=count):
+        text, lang = questions[index]
         core = text.rstrip("？?。.！! ")
         openings, endings = (EN_OPENINGS, EN_ENDINGS) if lang == "en" else (ZH_OPENINGS, ZH_ENDINGS)
         opening = rng.choices(openings, weights=[1 / (i + 1) for i in range(len(openings))])[0]
         ending = rng.choices(endings, weights=[1 / (i + 1) for i in range(len(endings))])[0]
         lower = opening and lang == "en" and not core.startswith(("I ", "I'"))
         body = core[0].lower() + core[1:] if lower and not core[1:2].isupper() else core
-        texts.append(f"{opening}{body}{ending}")
-    return texts
+        mix.append((index, f"{opening}{body}{ending}"))
+    return mix
 
 
 def texts_by_investor(texts: Sequence[str], questions: int) -> QuestionSource:

@@ -24,6 +24,7 @@ from benchmarks.ws_load_bench import (
     peak_rate,
     run_level,
     texts_by_investor,
+    zipf_mix,
     zipf_texts,
 )
 from channels.tokens import SessionTokens
@@ -258,3 +259,12 @@ def test_the_zipf_mix_repeats_a_few_questions_lightly_reworded() -> None:
     assert len(bases) > 50, "the long tail is asked too"
     assert len(counts) < len(texts) / 2, "most messages repeat an earlier one exactly"
     assert any(text.startswith("请问") for text in texts), "some are reworded"
+
+
+def test_each_text_of_the_zipf_mix_names_the_question_it_rewords() -> None:
+    bank = [(f"问题{i}怎么办？", "zh") for i in range(50)]
+
+    mix = zipf_mix(bank, 500, seed=3)
+
+    assert [text for _, text in mix] == zipf_texts(bank, 500, seed=3)
+    assert all(f"问题{index}怎么办" in text for index, text in mix)

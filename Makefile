@@ -44,7 +44,7 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy assistant knowledge intents channels evals text
+	$(VENV)/bin/mypy assistant knowledge intents channels evals text benchmarks
 
 test: setup system-packages services lint
 	$(PY) -m pytest

@@ -282,12 +282,10 @@ class StageClock:
 
 
 def uncached_e5() -> E5SmallEmbeddings:
-    """The real E5 with its recent-question cache off, so every timed query pays for embedding.
-
-    The cache serves a turn's second use of one text (intent classifier, then retriever);
-    a benchmark that repeats its queries would otherwise time cache lookups.
-    """
-    return E5SmallEmbeddings(recent_questions=0)
+    """The real E5 on its own, so every timed query pays for embedding: the question cache
+    lives in :class:`knowledge.question_batcher.BatchedQuestionEmbeddings`, which a
+    benchmark that repeats its queries would otherwise time the lookups of."""
+    return E5SmallEmbeddings()
 
 
 class TimedEmbedder:

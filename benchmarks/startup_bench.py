@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from benchmarks.measurement import PROJECT_ROOT, machine_info, relative
 
@@ -220,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _markdown(report: dict) -> str:
+def _markdown(report: dict[str, Any]) -> str:
     machine = report["machine"]
     dirty = " (uncommitted changes)" if machine["git_dirty"] else ""
     lines = [

@@ -37,6 +37,7 @@ from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
 from assistant.templates import template
 from knowledge.text import join_han
+from text.language import CJK_CHARACTERS
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -255,7 +256,7 @@ _ZH_NAME_SUFFIX = (
     r"|芯片|微电子|软件|智能|重工|机械|实业|环保|生物|军工|财富|ETF|LOF|转债"
 )
 _ZH_NAMED_OBJECT = re.compile(
-    rf"^(?:点|些|一些|一点|一手)?[\u4e00-\u9fffA-Za-z0-9]{{0,4}}?(?:{_ZH_NAME_SUFFIX})",
+    rf"^(?:点|些|一些|一点|一手)?[{CJK_CHARACTERS}A-Za-z0-9]{{0,4}}?(?:{_ZH_NAME_SUFFIX})",
     re.IGNORECASE,
 )
 _KNOWN_NAMES = any_of(

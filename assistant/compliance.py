@@ -336,13 +336,14 @@ _CLAUSE_END = re.compile(r"[，,；;：:、]")
 
 
 def _normalise(text: str) -> str:
-    """Full-width forms to ASCII, zero-width characters out, and ``稳 赚`` back to ``稳赚``,
-    so trivial obfuscation does not slip a phrase past the rules."""
+    """NFKC, zero-width characters out, ``稳 赚`` back to ``稳赚``: obfuscation cannot slip a
+    phrase past the rules. Case is kept, as an upper-case word is how a ticker is told apart."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
     return join_han(text)
 
 
 def _compact(text: str) -> str:
+    """NFKC with every space out: a disclaimer is found in a reply however it was wrapped."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 

@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
-    FraudSignal,
     any_of,
     chases_up_earlier_contact,
     fraud_signals,
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ComplianceGuard",
-    "FraudSignal",
     "GuardedText",
     "IncomingFindings",
     "SuitabilityResult",

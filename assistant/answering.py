@@ -24,6 +24,7 @@ from assistant.message_reading import asks_something
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import RetrievedPassage
 from knowledge.lexicon import Lexicon
+from text.language import CJK_CHARACTERS
 
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
@@ -229,7 +230,7 @@ class Answerer:
 # Clauses break at punctuation, and at spaces that touch Chinese ("换号了 收不到yzm"), not
 # at the spaces between English words.
 _CLAUSE_BREAK = re.compile(
-    r"[，,。！!？?；;…~～]+\s*|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
+    rf"[，,。！!？?；;…~～]+\s*|(?<=[{CJK_CHARACTERS}])\s+|\s+(?=[{CJK_CHARACTERS}])"
     r"|(?<=[.])\s+(?=[A-Za-z])"
 )
 _SHORTEST_QUESTION = 4

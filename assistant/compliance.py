@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
-    FraudSignal,
     any_of,
     chases_up_earlier_contact,
     fraud_signals,
@@ -37,13 +36,13 @@ from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
 from assistant.templates import template
 from knowledge.text import join_han
+from text.language import CJK_CHARACTERS
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
 __all__ = [
     "ComplianceGuard",
-    "FraudSignal",
     "GuardedText",
     "IncomingFindings",
     "SuitabilityResult",
@@ -255,7 +254,7 @@ _ZH_NAME_SUFFIX = (
     r"|芯片|微电子|软件|智能|重工|机械|实业|环保|生物|军工|财富|ETF|LOF|转债"
 )
 _ZH_NAMED_OBJECT = re.compile(
-    rf"^(?:点|些|一些|一点|一手)?[\u4e00-\u9fffA-Za-z0-9]{{0,4}}?(?:{_ZH_NAME_SUFFIX})",
+    rf"^(?:点|些|一些|一点|一手)?[{CJK_CHARACTERS}A-Za-z0-9]{{0,4}}?(?:{_ZH_NAME_SUFFIX})",
     re.IGNORECASE,
 )
 _KNOWN_NAMES = any_of(
@@ -335,13 +334,14 @@ _CLAUSE_END = re.compile(r"[，,；;：:、]")
 
 
 def _normalise(text: str) -> str:
-    """Full-width forms to ASCII, zero-width characters out, and ``稳 赚`` back to ``稳赚``,
-    so trivial obfuscation does not slip a phrase past the rules."""
+    """NFKC, zero-width characters out, ``稳 赚`` back to ``稳赚``: obfuscation cannot slip a
+    phrase past the rules. Case is kept, as an upper-case word is how a ticker is told apart."""
     text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
     return join_han(text)
 
 
 def _compact(text: str) -> str:
+    """NFKC with every space out: a disclaimer is found in a reply however it was wrapped."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 

@@ -1,129 +1,30 @@
 """What an investor's message reveals beyond its question: scams, prompt injection, advice seeking.
 
-The rules are tuned against the intent catalogue and the evaluation cases: the scam and
-advice patterns must fire on what the ``fraud_report`` and advice-seeking examples say and
-stay quiet on everyday questions (``开盘前五分钟能买吗`` asks about the rules, not for a tip;
-``银证转账钱取不出`` is a transfer problem, not a fake platform). The texts passed in are
-expected to be normalised already (NFKC), as :mod:`assistant.compliance` does.
+The rules are tuned against the intent catalogue and the evaluation cases: the advice
+patterns must fire on what the advice-seeking examples say and stay quiet on everyday
+questions (``开盘前五分钟能买吗`` asks about the rules, not for a tip). The scam patterns live
+in :mod:`intents.scams`, beside the ``fraud_report`` intent's rules, so that a new scam
+wording is added in one place. The texts passed in are expected to be normalised already
+(NFKC), as :mod:`assistant.compliance` does.
 """
 
 from __future__ import annotations
 
-import re
-from enum import StrEnum
+from intents.scams import SIGNAL_PATTERNS, FraudSignal, any_of
 
+__all__ = [
+    "FraudSignal",
+    "addresses_us",
+    "any_of",
+    "chases_up_earlier_contact",
+    "fraud_signals",
+    "is_advice_request",
+    "is_prompt_injection",
+    "reports_firm_caused_loss",
+    "reports_missing_money",
+    "voices_grievance",
+]
 
-class FraudSignal(StrEnum):
-    """Stable ids of scam patterns an investor may describe: stored and counted, never renamed."""
-
-    TEACHER_GROUP = "teacher_group"
-    STOCK_TIP_GROUP = "stock_tip_group"
-    SIGNAL_CALLING = "signal_calling"
-    INSIDER_INFO = "insider_info"
-    PERSONAL_ACCOUNT_TRANSFER = "personal_account_transfer"
-    SAFE_ACCOUNT_TRANSFER = "safe_account_transfer"
-    GUARANTEED_PROFIT_GROUP = "guaranteed_profit_group"
-    VERIFICATION_CODE_SHARED = "verification_code_shared"
-    REMOTE_CONTROL = "remote_control"
-    IMPERSONATION = "impersonation"
-    PHISHING_LINK = "phishing_link"
-    FAKE_PLATFORM = "fake_platform"
-    PRE_IPO_SHARES = "pre_ipo_shares"
-    ADVANCE_FEE = "advance_fee"
-
-
-def any_of(*alternatives: str) -> re.Pattern[str]:
-    """One case-insensitive pattern matching any of ``alternatives``."""
-    return re.compile("|".join(f"(?:{alternative})" for alternative in alternatives), re.IGNORECASE)
-
-
-_FRAUD_PATTERNS: dict[FraudSignal, re.Pattern[str]] = {
-    FraudSignal.TEACHER_GROUP: any_of(
-        r"老师[^，,。]{0,6}(?:带|指导|荐股|喊)|带(?:你|我|大家)?炒股|股神|导师|股票老师|[“\"]老师[”\"]",
-        r"\b(?:stock|trading|investment)\s+(?:teacher|mentor|guru)s?\b|\bmentor\b",
-        r"\bteacher\b[^.]{0,30}\b(?:group|chat|stocks?|trad\w*|fee)\b|[“\"]teacher[”\"]",
-    ),
-    FraudSignal.STOCK_TIP_GROUP: any_of(
-        r"(?:荐股|股票|炒股|牛股|投资|理财|内部|vip)群|推荐股票的群|群[^，,。]{0,6}晒收益",
-        r"\b(?:stock|trading|investment)\s+(?:tips?\s+)?(?:group|chat|club)\b",
-        r"\b(?:whatsapp|telegram)\s+group\b|\bgroup\b[^.]{0,20}\bshowing\s+profits\b",
-        # Someone in a chat vouching that a stock will surely rise is the tip group's bait.
-        r"(?:群里|群主|老师|大师|博主|主播|网友|陌生人)[^。？?]{0,12}(?:肯定|一定|必定?|稳|保证|百分百)"
-        r"[^，,。]{0,4}(?:涨停|大涨|翻倍|拉升|暴涨|会?涨)",
-        r"\b(?:group|teacher|mentor|guru|influencer|stranger)\b[^.?]{0,40}\b(?:guaranteed|definitely|"
-        r"surely|sure\s+to|100%)\b[^.?]{0,20}\b(?:rise|go\s+up|hit\s+(?:the\s+)?limit|double|soar)",
-    ),
-    FraudSignal.SIGNAL_CALLING: any_of(
-        r"带单|喊单|跟单", r"\bcopy[- ]?trad\w*|\bcall(?:s|ing)?\s+signals?\b"
-    ),
-    FraudSignal.INSIDER_INFO: any_of(
-        r"内幕|内部消息|小道消息|庄家消息",
-        r"\binsider\s+(?:info\w*|tips?|news)\b|\binside\s+information\b",
-    ),
-    FraudSignal.PERSONAL_ACCOUNT_TRANSFER: any_of(
-        r"(?:转|汇|打)[^，,。]{0,10}(?:个人|私人|对方的?|他的?|她的?)(?:账户|账号|帐户|帐号|银行卡|卡)",
-        r"(?:个人|私人)(?:账户|账号|帐户|帐号|卡)",
-        r"\b(?:transfer|send|sent|wire|pay|deposit)\w*\b[^.]{0,40}\b(?:personal|private|his|her)"
-        r"\s+(?:bank\s+)?(?:account|card)\b",
-    ),
-    FraudSignal.SAFE_ACCOUNT_TRANSFER: any_of(
-        r"安全账户|监管账户|陌生账户|指定的?(?:监管|安全)?账户",
-        r"\b(?:safe|secure|safety)\s+(?:holding\s+)?account\b|\bunknown\s+account\b",
-    ),
-    FraudSignal.GUARANTEED_PROFIT_GROUP: any_of(
-        r"(?:保本|稳赚|保证收益|高收益|包赚|百分百中签|翻[十百]倍)[^，,。]{0,8}"
-        r"(?:群|项目|平台|课程|广告|通道)",
-        r"(?:群|平台|广告|通道)[^，,。]{0,10}(?:保本|稳赚|保证收益|包赚|百分百中签|翻[十百]倍)",
-        r"\bguaranteed[- ](?:high\s+)?(?:profits?|returns?)\b[^.]{0,20}"
-        r"\b(?:group|club|chat|plan)\b",
-        r"\b(?:groups?|ads?|adverts?|promoters?)\b[^.]{0,30}\bguaranteed\b",
-    ),
-    FraudSignal.VERIFICATION_CODE_SHARED: any_of(
-        r"验证码[^，,。]{0,10}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{0,10}验证码",
-        r"(?:要|索要|问我要)[^，,。]{0,6}验证码",
-        r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants)\b[^.]{0,30}"
-        r"\b(?:verification|sms|otp)\s+code",
-        r"\bcode\s+that\s+was\s+(?:just\s+)?(?:texted|sent)\b",
-    ),
-    FraudSignal.REMOTE_CONTROL: any_of(
-        r"屏幕共享|共享屏幕|远程控制|远程协助|向日葵|anydesk|teamviewer",
-        r"\bscreen[- ]?shar\w*|\bremote\s+(?:control|access|desktop)\b",
-    ),
-    FraudSignal.IMPERSONATION: any_of(
-        r"(?:冒充|自称|假冒|冒用|打着|假装|说是)[^，,。]{0,8}"
-        r"(?:你们|客服|证监会|券商|工作人员|公安|警察|交易所|员工|客户经理|名义|旗号|公司)",
-        r"(?:公安|警察|检察院|法院)[^，,。]{0,6}(?:打电话|来电)|涉嫌洗钱|赃款",
-        r"\b(?:pretend\w*|claim\w*|impersonat\w*|posing)\b[^.]{0,30}\b(?:your|csrc|regulator|police"
-        r"|customer service|broker\w*|staff|company|account manager|advis[eo]r|exchange)\b",
-        r"\b(?:call|calls|called|message|text|sms|email|e-mail)\b[^.]{0,15}\bfrom\b[^.]{0,8}"
-        r"['\"“]?(?:csrc|the police|police|a regulator|the regulator|your company|the exchange|"
-        r"sse|szse)\b",
-        r"\b(?:said|says)\s+(?:that\s+)?(?:they|he|she)(?:'re|\s+(?:were|was|are|is|works?))\s+"
-        r"(?:from\s+|for\s+|in\s+|with\s+)?(?:your|you)\b",
-        r"\bfake\s+(?:support|customer service|staff|agent)\b",
-        r"\busing\s+your\s+(?:logo|name|brand)\b",
-        r"\bmoney\s+laundering\b",
-    ),
-    FraudSignal.PHISHING_LINK: any_of(
-        r"(?:点|点击|打开)[^，,。]{0,6}链接|链接[^，,。]{0,10}(?:验证|升级|填|输入|登录)|升级账户",
-        r"\bclick\w*\b[^.]{0,20}\blink\b|\blink\b[^.]{0,30}\b(?:verify|upgrade|log\s?in)\b",
-        r"\baccount\s+upgrade\s+link\b",
-    ),
-    FraudSignal.FAKE_PLATFORM: any_of(
-        r"假的?(?:交易)?(?:app|平台|网站)|山寨|杀猪盘",
-        r"(?:平台|app)[^，,。]{0,12}(?:取不出|提不出|无法提现|提现不了|不能提现)|提现[^，,。]{0,8}(?:先交|要交)",
-        r"(?:让|叫|要)我(?:去)?下(?:载)?(?:个|一个)?[^，,。]{0,6}(?:app|软件|平台)",
-        r"\bfake\s+(?:trading\s+)?(?:app|platform|website|site)\b|\bpig[- ]butchering\b",
-        r"\b(?:platform|app)\b[^.]{0,40}\bcan'?t\s+withdraw\b",
-    ),
-    FraudSignal.PRE_IPO_SHARES: any_of(r"原始股|内部股", r"\bpre-ipo\b|\binsider\s+shares\b"),
-    FraudSignal.ADVANCE_FEE: any_of(
-        r"先(?:交|打钱|付|缴)|会员费|定金|(?:交|缴)[^，,。]{0,6}保证金[^，,。]{0,6}(?:解冻|中签)",
-        r"(?:解冻|中签)[^。]{0,12}(?:交|缴)[^，,。]{0,6}(?:保证金|费)",
-        r"\bpa(?:y|id)\s+upfront\b|\bmembership\s+fee\b|\b(?:deposit|fee)\b[^.]{0,20}\bunfreeze\b|"
-        r"\bpay\s+(?:a|the)\s+(?:fine|fee|penalty)\b[^.]{0,30}\b(?:link|account|transfer)\b",
-    ),
-}
 
 _INJECTION = any_of(
     r"(?:忽略|无视|忘记|忘掉|不要理会|跳过)[^，,。]{0,8}(?:指令|规则|设定|提示|要求|限制|约束|prompt)",
@@ -279,7 +180,7 @@ def chases_up_earlier_contact(text: str) -> bool:
 
 def fraud_signals(text: str) -> list[str]:
     """The ids of the scam patterns ``text`` describes, in :class:`FraudSignal` order."""
-    return [signal.value for signal, pattern in _FRAUD_PATTERNS.items() if pattern.search(text)]
+    return [signal.value for signal, pattern in SIGNAL_PATTERNS.items() if pattern.search(text)]
 
 
 def is_prompt_injection(text: str) -> bool:

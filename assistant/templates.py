@@ -2,9 +2,15 @@
 turn pipeline, kept together so compliance can review them in one place (a test runs each
 through the guard).
 
-Wording that is filled in from facts lives beside those facts: the flows (``assistant/flows/``),
-account answers (``assistant/account_answers/``), advice for a described scam
-(``assistant/scam_warnings.py``) and proactive notices (``assistant/proactive/rules.py``)."""
+They are not all of the bot's wording. Wording that is filled in from facts lives beside
+those facts, each in a table of its own: the flows' prompts (``assistant/flows/``), account
+answers (``assistant/account_answers/``), advice for a described scam
+(``assistant/scam_warnings.py``), proactive notices (``assistant/proactive/``: the account and
+holding rules and the operations staff's data sources), a product's suitability verdict
+(``assistant/suitability.py``), what follows from facts the investor stated
+(``assistant/stated_facts.py``), and the disclaimer, which is a setting
+(``assistant/settings.py``). Answers from the knowledge base and the language model are the
+knowledge's wording; the guard checks every one of them on the way out."""
 
 from __future__ import annotations
 

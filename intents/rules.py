@@ -7,7 +7,7 @@ classifier. Precision matters more than recall here, because a rule cannot be
 overruled: questions *about* these topics ("怎么识别诈骗", "how do I avoid
 scams", "人工客服几点下班") are FAQ material and are excluded explicitly, and
 words that merely contain a trigger (人工智能, "transfer agent", a price of 3.15)
-do not fire.
+do not fire. The fraud rules live with every other scam pattern in :mod:`intents.scams`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from intents.scams import FRAUD_RULES
 
 HUMAN_AGENT = "human_agent"
 FRAUD_REPORT = "fraud_report"
@@ -59,88 +61,9 @@ def _rule(rule_id: str, kind: str, pattern: str, exclude: str | None = None) -> 
     )
 
 
-# Questions about fraud as a topic: recognising, preventing, or learning about it.
-_ABOUT_FRAUD_ZH = (
-    r"(识别|識別|辨别|辨別|分辨|防范|防範|预防|預防|防止|避免|谨防|謹防|警惕|识破|識破|鉴别|鑒別|"
-    r"提防|当心|當心|小心|防骗|防騙|反诈|反詐|科普|宣传|宣傳|什么是|什麼是|是什么|是什麼)"
-)
-_ABOUT_FRAUD_EN = (
-    r"\b(avoid|avoiding|prevent|prevention|protect|protection|recogni[sz]e|spot|spotting|"
-    r"identify|detect|awareness|warning signs?|signs of|what is|what are|what's|"
-    r"tips (on|for|to)|how (do|can|to) (i )?(tell|know))\b"
-)
-_OUR_PEOPLE_ZH = (
-    r"(你们|你們|贵司|貴司|券商|证券|證券|公司|客服|工作人员|工作人員|员工|員工|客户经理|客戶經理)"
-)
-
 _RULES: tuple[SafetyRule, ...] = (
     # Fraud first: "我被骗了，转人工" is a fraud report that also wants a person.
-    _rule(
-        "fraud.victim_zh",
-        "fraud",
-        r"(被|遭|受)(人)?(骗|騙|诈骗|詐騙|欺诈|欺詐)|被.{1,12}(骗|騙)(了|走)|"
-        r"上当了|上當了|上当受骗|上當受騙|上了(个|個)?(当|當)|骗了我|騙了我|骗走|騙走|骗了\d|"
-        r"(遇到|遇上|碰到|遭遇|遭到|中了)(了)?(一个|一個|个|個)?"
-        r"(骗子|騙子|诈骗|詐騙|骗局|騙局|杀猪盘|殺豬盤)|杀猪盘|殺豬盤|安全账户|安全賬戶",
-        r"(避免|防止|以免|谨防|謹防|小心|当心|當心|不被|别被|別被|不会被|不會被|防|怕|害怕|担心|擔心|生怕)"
-        r"(被|遭|受)?(人)?(骗|騙|诈骗|詐騙|上当|上當)|"
-        r"(如何|怎么|怎样|怎麼|怎樣)(才能)?(识别|識別|辨别|辨別|防范|防範|识破|識破|避免|预防|預防)",
-    ),
-    _rule(
-        "fraud.scam_group_zh",
-        "fraud",
-        r"荐股群|薦股群|荐股直播|薦股直播|带单(老师|群)|帶單(老師|群)|"
-        r"老师带(你|我|我们|大家)?(炒股|赚钱|买股|操作|打板)|老師帶(你|我|我們|大家)?(炒股|賺錢|買股|操作|打板)|"
-        r"(股票|炒股|投资|投資)(交流)?群里?的?(老师|老師)",
-        _ABOUT_FRAUD_ZH,
-    ),
-    _rule(
-        "fraud.personal_account_zh",
-        "fraud",
-        r"(转|轉|汇|匯|打|存|入金|充值|缴款|繳款)(账|賬|钱|錢|款)?(到|给|給|进|進|入)"
-        r"(对方|對方|他|她|某人|一个|一個)?的?"
-        r"(个人|個人|私人|陌生)(账户|賬戶|账号|賬號|银行卡|銀行卡|卡)",
-        _ABOUT_FRAUD_ZH,
-    ),
-    _rule(
-        "fraud.impersonation_zh",
-        "fraud",
-        rf"(冒充|假冒|仿冒|冒用|自称|自稱)(是)?{_OUR_PEOPLE_ZH}|"
-        r"(假|山寨|仿冒)的?(交易|炒股|证券|證券|投资|投資)?(app|软件|軟件|网站|網站|平台)|"
-        r"骗子|騙子|(有人|对方|對方).{0,8}(要|让|讓|叫)我.{0,8}(验证码|驗證碼|密码|密碼)",
-        _ABOUT_FRAUD_ZH,
-    ),
-    _rule(
-        "fraud.report_zh",
-        "fraud",
-        r"(举报|舉報|报案|報案|报警|報警).{0,6}(诈骗|詐騙|骗子|騙子|骗局|騙局|荐股|薦股|冒用|冒充)|"
-        r"(诈骗|詐騙).{0,4}(报警|報警|报案|報案)",
-    ),
-    _rule(
-        "fraud.victim_en",
-        "fraud",
-        r"\b(i|i've|i have|we|we've|my \w+|i was|i got|we were|we got)\b.{0,20}"
-        r"\b(scammed|defrauded|swindled|conned|cheated|ripped off)\b|"
-        r"\b(a|the|this|that|it'?s a|it is a) (scam|scammer|fraudster|con artist)\b|\bscammers?\b|"
-        r"\b(report|reporting) (a |an |some )?(fraud|scam|scammer)|"
-        r"\bfraudulent (transaction|charge|transfer|call|message|app|website)s?\b|"
-        r"\b(stock|investment|trading) (tips?|signals?) (group|chat)\b|"
-        r"\b(pretending|claiming|posing) (to be|as) (from )?(your|an? \w+ from your)\b|"
-        r"\bimpersonat(ing|es|ed) (you|your)\b|"
-        r"\bfake (trading |investment |stock )?(app|website|platform)\b|"
-        r"\bsafe account\b|"
-        r"\b(transfer|send|wire|pay)(red|ed)? (the |my |some )?(money |funds |cash )?(to|into) "
-        r"(a|his|her|their|someone'?s) (personal|private) (account|bank)",
-        _ABOUT_FRAUD_EN,
-    ),
-    _rule(
-        "fraud.keyword_en",
-        "fraud",
-        r"\b(fraud|scam)\b",
-        _ABOUT_FRAUD_EN
-        + r"|\bfraud (protection|prevention|detection|alert settings?|policy)\b"
-        + r"|\banti[- ]?(fraud|scam)\b",
-    ),
+    *(_rule(rule.id, "fraud", rule.pattern, rule.exclude) for rule in FRAUD_RULES),
     _rule(
         "complaint.zh",
         "complaint",
@@ -223,7 +146,10 @@ _RULES: tuple[SafetyRule, ...] = (
 
 
 def _normalise(text: str) -> str:
-    """Fold full-width ASCII and collapse whitespace so patterns see one spelling."""
+    """Fold full-width ASCII and collapse whitespace so patterns see one spelling.
+
+    Narrower than :func:`knowledge.text.fold` on purpose: no NFKC ("…" and "①" stay as
+    typed, as the rules are pinned), no case folding (the patterns ignore case)."""
     folded = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text)
     return " ".join(folded.replace("\u3000", " ").split())
 

@@ -5,6 +5,26 @@
 patterns are matched; :func:`chinese_number` reads the numbers investors write in characters
 ("二十万", "七十二岁"). Language detection, and what counts as a Chinese character, live in
 :mod:`text.language`.
+
+The forms and why they differ. Text compared for equality goes through :func:`fold`; the
+other forms each keep something :func:`fold` throws away, or throw away more, on purpose:
+
+- ``assistant.turn_caches.question_key``: lower case, one space, closing punctuation
+  dropped, so "创业板怎么开通？" and "创业板怎么开通" share a cached answer.
+- ``intents.rules._normalise`` (the safety rules): only full-width ASCII and the ideographic
+  space folded, whitespace collapsed; no NFKC, because the rules are pinned on text otherwise
+  as typed (NFKC would turn "…" into "..." and "①" into "1"), and case is the patterns' own.
+- ``intents.flow_engine.normalise`` (slot extractors): NFKC, lower case, trimmed, inner
+  spaces kept, so that words and numbers are matched as typed.
+- ``assistant.compliance._normalise`` (the guard's patterns): NFKC, zero-width characters
+  out and :func:`join_han`, so obfuscation cannot slip a phrase past the rules; case kept,
+  because an upper-case word is how a ticker is told from an English word.
+- ``assistant.compliance._compact``: NFKC and every space out, so a disclaimer is found in
+  a reply however the reply was wrapped.
+- ``assistant.llm._normalise``: every space out, the curly apostrophe straightened, case
+  folded, so the prompt's not-found sentence is recognised give or take punctuation.
+- ``assistant.pii``'s ASCII view: full-width ASCII to ASCII one character for one, so the
+  offsets found in the view mask the original text.
 """
 
 from __future__ import annotations
@@ -19,7 +39,8 @@ _SPACE_BETWEEN_HAN = re.compile(rf"(?<=[{CJK_CHARACTERS}])\s+(?=[{CJK_CHARACTERS
 
 def fold(text: str) -> str:
     """NFKC (full-width to ASCII), case-folded, runs of whitespace as one space, trimmed:
-    "ＥＴＦ  Fees " and "etf fees" fold to one form."""
+    "ＥＴＦ  Fees " and "etf fees" fold to one form. The form for equality; the forms for
+    pattern matching keep more of the text (see the module docstring)."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 

@@ -135,8 +135,6 @@ _CJK_RANGE = re.compile(
 OWN_CJK_RANGES = {
     # Han inside larger patterns (a split point, a name's characters); each may only lose them.
     "assistant/account_queries.py": 2,
-    "assistant/answering.py": 1,
-    "assistant/compliance.py": 1,
 }
 """Modules that still spell out a range of their own, with how many lines do, on 2026-12-06."""
 

@@ -102,7 +102,7 @@ MODULE_LINES = 500
 
 OVERSIZED = {
     # Mostly tables: patterns and rule declarations.
-    "assistant/compliance.py": 547,
+    "assistant/compliance.py": 545,
     # Waiting to be split along their own seams; they may shrink, never grow.
     "assistant/dialogue.py": 529,
 }

@@ -41,6 +41,7 @@ from assistant.accounts import CommissionProduct, StatementKind
 from assistant.boards import read_board
 from intents.flow_engine import normalise
 from knowledge.text import join_han
+from text.language import CJK_CHARACTERS
 
 __all__ = [
     "ACCOUNT_QUERY_KINDS",
@@ -147,11 +148,11 @@ _CODE = compile_pattern(
 _ZH_NAME = (
     re.compile(
         r"(?:挂的|买的|卖的|下的|委托的|申购的|抢的|买入的|卖出的|那只|那支|那个)"
-        r"(?P<name>[\u4e00-\u9fffa-z]{2,8}?)"
+        rf"(?P<name>[{CJK_CHARACTERS}a-z]{{2,8}}?)"
         r"(?=的|成交|委托|订单|单子|单|挂单|中签|中了|中没中|有没有|怎么|为什么|没|了|吗|呢|[，,。？?！!\s]|$)"
     ),
     re.compile(
-        r"我的?(?P<name>[\u4e00-\u9fffa-z]{2,8}?)(?=的?(?:单子|委托|订单|买单|卖单|挂单)|成交|中签|中了)"
+        rf"我的?(?P<name>[{CJK_CHARACTERS}a-z]{{2,8}}?)(?=的?(?:单子|委托|订单|买单|卖单|挂单)|成交|中签|中了)"
     ),
 )
 _EN_NAME = (

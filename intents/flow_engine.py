@@ -265,7 +265,7 @@ def _pending_slot(definition: FlowDefinition, state: FlowState) -> Slot | None:
 
 def is_cancel(text: str, words: Iterable[str]) -> bool:
     """Whether ``text`` is a request to stop, not a sentence that merely contains a cancel word."""
-    spaced = unicodedata.normalize("NFKC", text).lower().strip()
+    spaced = normalise(text)
     compact = _NOT_TEXT.sub("", spaced)
     for word in words:
         word = word.lower()

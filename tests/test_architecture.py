@@ -132,9 +132,8 @@ _CJK_RANGE = re.compile(
 )
 """A Unicode range of Chinese characters spelled out: ``\\u4e00-\\u9fff``, ``一-龥`` and kin."""
 
-OWN_CJK_RANGES = {
-    # Han inside larger patterns (a split point, a name's characters); each may only lose them.
-    "assistant/account_queries.py": 2,
+OWN_CJK_RANGES: dict[str, int] = {
+    # Han inside larger patterns, where one must be spelled out; each may only lose them.
 }
 """Modules that still spell out a range of their own, with how many lines do, on 2026-12-06."""
 

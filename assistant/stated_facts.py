@@ -51,6 +51,17 @@ _ASSETS_EN = re.compile(
 )
 
 
+_DEPOSIT_ZH = re.compile(
+    r"(?:今天|今日|刚|刚刚|昨天|前天|临时|这两天|这几天)[^，,。？?]{0,6}?(?:存|转|打|充|入金)"
+    rf"[^，,。？?0-9]{{0,6}}(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
+)
+_DEPOSIT_EN = re.compile(
+    r"\b(?:just\s+)?(?:deposited|transferred\s+in|put\s+in|moved\s+in)\s+(?:cny|rmb|¥)?\s*"
+    r"(\d[\d,]*(?:\.\d+)?)\s*(k|thousand|million|m)\b",
+    re.IGNORECASE,
+)
+
+
 _HOLDING_ZH = re.compile(
     rf"(?:拿了|拿到|持有|持股|持仓|买了|放了|等到|满|过了|超过)[^，,。？?]{{0,3}}?{_NUMBER}\s*(天|日|个月|月|年)|"
     rf"{_NUMBER}\s*(天|个月|年)(?:再|后|以后|之后)?(?:卖|卖出|抛)"
@@ -72,11 +83,11 @@ class StatedFacts:
     assets: Decimal | None = None
     age: int | None = None
     holding_days: int | None = None
+    deposit: Decimal | None = None
+    """Money just put in ("今天存了50万"), which is not yet a 20-day average."""
 
     def __bool__(self) -> bool:
-        return any(
-            v is not None for v in (self.months_trading, self.assets, self.age, self.holding_days)
-        )
+        return any(v is not None for v in astuple(self))
 
     def updated_by(self, newer: StatedFacts) -> StatedFacts:
         """These facts with what ``newer`` says instead, where it says something."""
@@ -102,6 +113,7 @@ class StatedFacts:
             read("assets", Decimal),
             read("age", int),
             read("holding_days", int),
+            read("deposit", Decimal),
         )
 
 
@@ -126,7 +138,21 @@ def read_stated_facts(text: str) -> StatedFacts:
     elif (match := _ASSETS_EN.search(text)) and match[2]:
         scale = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
         assets = Decimal(match[1].replace(",", "")) * scale[match[2].lower()]
-    return StatedFacts(months, assets, detect_age(text), _holding_days(text))
+    deposit = _deposit(text)
+    if deposit is not None:
+        assets = None  # "今天存了50万" is money just put in, not the average held
+    return StatedFacts(months, assets, detect_age(text), _holding_days(text), deposit)
+
+
+def _deposit(text: str) -> Decimal | None:
+    if match := _DEPOSIT_ZH.search(text):
+        amount = match[1] if match[1][0].isdigit() else chinese_number(match[1])
+        if amount is not None:
+            return Decimal(amount) * (10_000 if match[2] in ("万", "w") else 1_000)
+    if match := _DEPOSIT_EN.search(text):
+        scale = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+        return Decimal(match[1].replace(",", "")) * scale[match[2].lower()]
+    return None
 
 
 def _holding_days(text: str) -> int | None:
@@ -177,6 +203,8 @@ def what_follows(
             lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
         if facts.assets is not None:
             lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
+        elif facts.deposit is not None:
+            lines.append(_deposit_line(facts.deposit, rule.min_assets, label, language))
         if lines:
             lines.append(_what_else(facts, rule.min_assets, rule.min_months, language))
     elif facts.age is not None and (category == "account_opening" or "开户" in question):
@@ -222,7 +250,7 @@ def _what_else(facts: StatedFacts, min_assets: Decimal, min_months: int, languag
     """What the stated facts leave open: the other figure, or, with both met, the steps the
     application itself checks."""
     months, assets = facts.months_trading, facts.assets
-    if assets is None:
+    if assets is None and facts.deposit is None:
         need = _money(min_assets, language)
         if language == "zh":
             return f"另需申请前20个交易日日均资产不低于{need}。"
@@ -232,11 +260,25 @@ def _what_else(facts: StatedFacts, min_assets: Decimal, min_months: int, languag
         return (
             f"另需交易经验满{need}。" if language == "zh" else f"You also need {need} of trading."
         )
-    if assets >= min_assets and (months is None or months >= min_months):
+    if assets is not None and assets >= min_assets and (months is None or months >= min_months):
         if language == "zh":
             return "风险测评、签署风险揭示书等其余要求，以申请时系统校验为准。"
         return "The rest (risk assessment, signing the risk disclosure) is checked when you apply."
     return ""
+
+
+def _deposit_line(deposit: Decimal, required: Decimal, label: str, language: Language) -> str:
+    have, need = _money(deposit, language), _money(required, language)
+    if language == "zh":
+        return (
+            f"按您说的刚存入{have}：{label}看的是申请前20个交易日的日均资产，不是某一天的余额，"
+            f"刚存入的资金要在账户里留足时间，使日均达到{need}后才能申请。"
+        )
+    return (
+        f"Money just deposited does not count at once: {label} looks at the daily average over "
+        f"the 20 trading days before you apply, so the {have} must stay long enough for that "
+        f"average to reach {need}."
+    )
 
 
 def _assets_line(assets: Decimal, required: Decimal, label: str, language: Language) -> str:

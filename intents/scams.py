@@ -157,7 +157,9 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"带单|喊单|跟单", r"\bcopy[- ]?trad\w*|\bcall(?:s|ing)?\s+signals?\b"
     ),
     FraudSignal.INSIDER_INFO: any_of(
-        r"内幕|内部消息|小道消息|庄家消息",
+        # Someone offering inside news; "中签率这么低 是不是有内幕" doubts fairness, offers nothing.
+        r"内幕(?:消息|信息|票|股|渠道|通道)|内部消息|小道消息|庄家消息",
+        r"(?:说|称|知道|掌握|拿到|弄到|搞到)[^，,。？?]{0,4}内幕",
         r"\binsider\s+(?:info\w*|tips?|news)\b|\binside\s+information\b",
     ),
     FraudSignal.PERSONAL_ACCOUNT_TRANSFER: any_of(

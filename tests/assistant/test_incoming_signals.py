@@ -144,3 +144,15 @@ def test_a_stock_vouched_to_rise_in_a_chat_is_the_tip_groups_bait(text: str) -> 
 )
 def test_asking_whether_a_stock_will_rise_is_not_a_tip_group(text: str) -> None:
     assert "stock_tip_group" not in fraud_signals(text)
+
+
+def test_doubting_fairness_is_not_a_tip_of_inside_news() -> None:
+    assert "insider_info" not in fraud_signals("ipo中签率这么低 是不是有内幕")
+    assert "insider_info" not in fraud_signals("这票有内幕交易吗")
+    assert "insider_info" in fraud_signals("他说有内幕 跟着买稳赚")
+    assert "insider_info" in fraud_signals("有人说有内幕消息 让我进群")
+
+
+def test_what_entitles_you_is_a_grievance() -> None:
+    assert voices_grievance("账户突然冻结了 里面有30万 你们凭什么冻结我的钱")
+    assert not voices_grievance("这只股票凭什么涨")

@@ -100,3 +100,14 @@ def test_what_the_stated_facts_leave_open_is_named() -> None:
     assert "见下文" not in both, (
         "nothing below may be promised: the answer can be these lines alone"
     )
+
+
+def test_money_just_deposited_is_not_taken_for_the_20_day_average() -> None:
+    facts = read_stated_facts("我今天存了50万进账户 明天能开科创板吗")
+    assert facts.deposit == Decimal(500_000) and facts.assets is None
+    line = what_follows(facts, "明天能开科创板吗", "permission_star", "zh")
+    assert line is not None and "日均资产，不是某一天的余额" in line
+    assert "达到科创板要求" not in line, "a deposit today is no verdict on the average"
+    english = read_stated_facts("I just deposited 600k, can I open STAR tomorrow?")
+    assert english.deposit == Decimal(600_000)
+    assert read_stated_facts("我有60万 能开科创板吗").deposit is None

@@ -9,12 +9,30 @@ was); :func:`account_reply` asks the account system and makes the reply.
 
 from __future__ import annotations
 
+import re
+
 from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
 from assistant.accounts import AccountSystem
 from assistant.context import Topic, resolve_followup
-from assistant.dialogue_models import Action, BotReply, ConversationState, IntentRef, Language
-from assistant.templates import PERSON_OPTION
+from assistant.dialogue_models import (
+    Action,
+    BotReply,
+    ConversationState,
+    EscalationReason,
+    IntentRef,
+    Language,
+    Speaker,
+)
+from assistant.escalation import EscalationPolicy
+from assistant.templates import PERSON_OPTION, template
 from knowledge.lexicon import Lexicon
+
+# The investor says the account's answer is not what they see ("我怎么不知道", "明明显示冻结").
+_DISAGREES = re.compile(
+    r"不对|不是这样|明明|怎么不知道|我又没|不可能|怎么会|没有啊|可是|但是|显示的?是|"
+    r"\b(?:but|that'?s\s+(?:wrong|not\s+(?:right|true))|it\s+says|shows?)\b",
+    re.IGNORECASE,
+)
 
 
 def account_question(
@@ -39,11 +57,28 @@ async def account_reply(
     language: Language,
     intent: IntentRef,
     lexicon: Lexicon,
+    escalation: EscalationPolicy,
 ) -> BotReply:
     """The investor's own facts from the account system (or how to sign in to see them);
     the conversation's topic becomes this part of the account."""
     query, question = asked
     answer = await answer_account_query(query, state.investor_id, accounts, language)
+    earlier = [t.text for t in state.turns[:-1] if t.speaker is Speaker.BOT]
+    said = state.turns[-1].text if state.turns else ""
+    repeated = bool(earlier) and earlier[-1] == answer.text and not answer.needs_sign_in
+    if repeated and _DISAGREES.search(said):
+        # Asked again ("法院冻结的？我怎么不知道"), the account says the same: the record and
+        # what the investor sees disagree, and a person has to look.
+        return BotReply(
+            text=template("handoff_account_again", language),
+            language=language,
+            action=Action.ESCALATE,
+            intent=intent,
+            escalation=escalation.decide(
+                state, EscalationReason.FLOW_NEEDS_HUMAN, intent=intent.name
+            ),
+            flags=[f"account_{answer.kind}", "account_disputed"],
+        )
     state.low_confidence_streak = 0
     state.topic = Topic(
         question=question,

@@ -113,7 +113,7 @@ class Answerer:
             )
         elif preface and composed.confident:
             composed = _prefaced(composed, preface)
-        if preface and followup is not None and not composed.confident:
+        if preface and (followup is not None or said) and not composed.confident:
             # What the facts the investor gave mean is itself the answer ("那我还要等多久"
             # after "我炒股一年了"), though no entry adds to it.
             composed = ComposedAnswer(preface, Action.ANSWER, [], [], True)

@@ -267,13 +267,13 @@ class DialoguePolicy:
             return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
-                # A guest's "为啥转出提示超出可取金额" is usually answered by the rule itself;
-                # signing in is only the answer when the knowledge base has nothing.
+                # A guest's "为啥转出提示超出可取金额" is answered by the rule where one is sure.
                 reply = await self._answer(state, text, language, intent, False, stream)
                 if self.composer.surely_answers(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
-            return await account_reply(self.accounts, state, asked, language, intent, self.lexicon)
+            policies = (self.lexicon, self.escalation)
+            return await account_reply(self.accounts, state, asked, language, intent, *policies)
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or
             # security, such as "will you sell my data?", is answered from knowledge.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, astuple, dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,15 @@ _EXPERIENCE_EN = re.compile(
     r"(?:traded|trading|investing|invested)\s+(?:for\s+)?(\d+(?:\.\d+)?)\s*(months?|years?)",
     re.IGNORECASE,
 )
+# Experience told by the year it began ("21年开始炒股", "I started trading in 2021").
+_SINCE_YEAR = re.compile(
+    r"((?:19|20)?\d\d)年?(?:就)?(?:开始|开的户|开户|入市|入的市)(?:炒股|做股票|交易)?|"
+    r"\b(?:started|began)\s+(?:trading|investing)\s+in\s+((?:19|20)\d\d)\b|"
+    r"\b(?:trading|investing)\s+since\s+((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 _ASSETS_ZH = re.compile(
     r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值)[^，,。？?]{0,3}?"
     rf"(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
@@ -130,6 +140,12 @@ def read_stated_facts(text: str) -> StatedFacts:
     elif match := _EXPERIENCE_EN.search(text):
         amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
         months = float(amount) * (12 if unit.lower().startswith("year") else 1)
+    if months is None and (match := _SINCE_YEAR.search(text)):
+        year = int(next(group for group in match.groups() if group))
+        year += 2000 if year < 100 else 0
+        # Counted from the end of that year: never more experience than certain.
+        if 1990 <= year < date.today().year:
+            months = float((date.today().year - year - 1) * 12 + date.today().month)
     assets: Decimal | None = None
     if match := _ASSETS_ZH.search(text):
         amount = match[1] if match[1][0].isdigit() else chinese_number(match[1])

@@ -124,6 +124,12 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "staff; the colleague who takes over will read your earlier contact and this chat first "
         "and tell you how it will be handled.",
     },
+    "handoff_account_again": {
+        "zh": "这是您账户系统里目前的记录，和您看到的情况对不上的话，需要同事帮您核实。"
+        "我已为您转接人工客服，请稍候。",
+        "en": "That is what your account shows right now; where it does not match what you see, "
+        "a colleague needs to check it, so I've connected you with our staff.",
+    },
     "handoff_after_answer": {
         "zh": "这件事需要工作人员为您办理，我已为您转接人工客服，请稍候。",
         "en": "This needs one of our colleagues to handle it, so I've connected you with our "

@@ -118,3 +118,22 @@ async def test_a_scam_only_asked_about_is_answered_from_the_firms_own_entry(
     assert reply.sources, "the firm's entry on stock-tip teachers, cited"
     assert "fraud_warning" in reply.flags and reply.quick_replies == ["转人工"]
     assert reply.escalation is None
+
+
+async def test_facts_in_a_first_question_are_answered_even_without_an_entry(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "I started trading in 2021 and have about 300k, can I get ChiNext?"
+    )
+    assert reply.action is Action.ANSWER and "not_answered" not in reply.flags
+    assert "you meet the 2 years of experience ChiNext requires" in reply.text
+
+
+async def test_the_same_account_answer_disputed_goes_to_a_person(bot: Assistant) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "为什么我的钱转不出来了 显示资金冻结")
+    assert "account_account_status" in first.flags
+    disputed = await bot.policy.respond(state, "法院冻结的？我怎么不知道 我又没欠钱")
+    assert disputed.escalation is not None and "account_disputed" in disputed.flags
+    assert disputed.text != first.text, "not the same record read out again"

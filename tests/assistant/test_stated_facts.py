@@ -111,3 +111,12 @@ def test_money_just_deposited_is_not_taken_for_the_20_day_average() -> None:
     english = read_stated_facts("I just deposited 600k, can I open STAR tomorrow?")
     assert english.deposit == Decimal(600_000)
     assert read_stated_facts("我有60万 能开科创板吗").deposit is None
+
+
+def test_experience_told_by_its_first_year_is_counted_from_that_year() -> None:
+    from datetime import date
+
+    facts = read_stated_facts("I started trading in 2021 and have about 300k")
+    assert facts.months_trading == (date.today().year - 2022) * 12 + date.today().month
+    assert read_stated_facts("我21年开始炒股的").months_trading == facts.months_trading
+    assert read_stated_facts(f"{date.today().year}年开户").months_trading is None

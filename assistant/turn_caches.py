@@ -10,7 +10,9 @@ A help desk hears the same few hundred questions, lightly reworded, all day:
   investor; the reply is still composed for the conversation it is in (follow-ups, stated
   facts, flows). Questions about an investor's own account are answered from the account
   system and never reach it;
-- :class:`CachedIntentClassifier` keeps the intent of an exact message.
+- :class:`CachedIntentClassifier` keeps the intent of a message, under the same normalised
+  form: "创业板怎么开通？" and "创业板怎么开通" are read alike, so a repeat costs neither the
+  classifier nor (with the answer cache) the question's embedding.
 
 Nothing personal is kept: a message with personal data (even masked) or longer than
 :data:`MAX_CACHED_CHARS` (more a story than a question) is neither looked up nor stored.
@@ -91,11 +93,12 @@ class CachedIntentClassifier:
     def predict(self, text: str) -> IntentPrediction:
         if self._entries.size == 0 or not cacheable(text):
             return self.inner.predict(text)
-        cached = self._entries.get(text)
+        key = question_key(text)
+        cached = self._entries.get(key)
         if cached is not None:
             return cached
         prediction = self.inner.predict(text)
-        self._entries.put(text, prediction)
+        self._entries.put(key, prediction)
         return prediction
 
     def predict_many(self, texts: Sequence[str]) -> list[IntentPrediction]:

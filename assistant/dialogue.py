@@ -55,6 +55,7 @@ from assistant.message_reading import (
     outside_product,
     wants_to_act,
 )
+from assistant.replies import Replies
 from assistant.scam_warnings import SCAM_TOPIC, as_warning, scam_reply
 from assistant.templates import template
 from intents.catalogue import IntentCatalogue
@@ -100,6 +101,7 @@ class DialoguePolicy:
         self.lexicon = lexicon or bundled_lexicon()
         self.composer = composer or GroundedComposer(lexicon=self.lexicon)
         self.escalation = escalation or EscalationPolicy()
+        self.replies = Replies(self.guard, self.escalation)
         self.accounts = accounts
         self.answerer = Answerer(
             retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
@@ -150,7 +152,7 @@ class DialoguePolicy:
         reply = await self._decide(
             state, masked, language, prediction, findings, stream, flow_context
         )
-        reply = self._guard_outgoing(reply)
+        reply = self.replies.guarded(reply)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
         state.turns.append(Turn(speaker=Speaker.BOT, text=reply.text, intent=prediction.name))
         if reply.escalation is not None:
@@ -176,12 +178,12 @@ class DialoguePolicy:
         if scam:
             return await self._scam(state, text, language, intent, findings.fraud_signals)
         if state.escalated:
-            return _said("escalated_waiting", language, intent, action=Action.ESCALATE)
+            return self.replies.said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
             state.flags.add(INJECTION_FLAG)
-            return _said("injection_declined", language, intent, flags=[INJECTION_FLAG])
+            return self.replies.said("injection_declined", language, intent, flags=[INJECTION_FLAG])
         if findings.missing_money or findings.firm_caused_loss:
-            return self._escalate(
+            return self.replies.escalate(
                 state,
                 language,
                 intent,
@@ -191,13 +193,13 @@ class DialoguePolicy:
                 flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
             )
         if self.escalation.is_angry(text):
-            return self._escalate(
+            return self.replies.escalate(
                 state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
             )
         if findings.chase_up:
             # A second intake for something nobody answered the first time would be a third
             # contact: a person takes it now, with the history in front of them.
-            return self._escalate(
+            return self.replies.escalate(
                 state,
                 language,
                 intent,
@@ -209,11 +211,11 @@ class DialoguePolicy:
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
             if flow_turn is not None and not self._interrupts(prediction, state.flow):
-                return self._from_flow(state, flow_turn, language, intent)
+                return self.replies.from_flow(state, flow_turn, language, intent)
             if flow_turn is None and asks_to_go_on(text):
                 # "行 那接着弄吧" after a question in between: the pending question again.
                 resume = self.flows.resume_prompt(state.flow, language)
-                return self._from_flow(state, resume, language, intent)
+                return self.replies.from_flow(state, resume, language, intent)
             state.suspended_flow, state.flow = state.flow, None
 
         reply = await self._by_intent(
@@ -262,7 +264,9 @@ class DialoguePolicy:
                 if reply.escalation is not None or self.composer.surely_answers(reply):
                     return reply
                 state.low_confidence_streak = streak
-            return self._escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
+            return self.replies.escalate(
+                state, language, intent, EscalationReason.REQUESTED, "handoff"
+            )
         if is_complaint(prediction, text, self.lexicon):
             return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
@@ -279,7 +283,7 @@ class DialoguePolicy:
             # security, such as "will you sell my data?", is answered from knowledge.
             return await self._answer(state, text, language, intent, False, stream)
         if handler == "escalate":
-            return self._escalate(
+            return self.replies.escalate(
                 state,
                 language,
                 intent,
@@ -295,7 +299,7 @@ class DialoguePolicy:
             and self.flows.can_run(spec.flow, state)
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
-            return self._from_flow(state, flow_turn, language, intent)
+            return self.replies.from_flow(state, flow_turn, language, intent)
         if handler == "smalltalk" and (prediction.source == "rule" or is_small_talk(text)):
             state.low_confidence_streak = 0
             name = (
@@ -303,9 +307,9 @@ class DialoguePolicy:
                 if prediction.name in {"greeting", "thanks", "goodbye"}
                 else "greeting"
             )
-            return _said(name, language, intent)
+            return self.replies.said(name, language, intent)
         if advice_request:
-            return _said("no_advice", language, intent, flags=["advice_declined"])
+            return self.replies.said("no_advice", language, intent, flags=["advice_declined"])
         # A "complaint" not taken as one ("我跟我老婆吵架了") is a trouble that is not ours.
         off_topic = (
             handler in ("out_of_scope", "smalltalk")
@@ -344,8 +348,8 @@ class DialoguePolicy:
         spec = self.catalogue.get("complaint")
         if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
-            return self._from_flow(state, flow_turn, language, intent)
-        return self._escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")
+            return self.replies.from_flow(state, flow_turn, language, intent)
+        return self.replies.escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")
 
     async def _answer(
         self,
@@ -381,9 +385,9 @@ class DialoguePolicy:
                 if outside
                 else template("out_of_scope", language)
             )
-            return self._miss(state, language, intent, text, ["out_of_scope"])
+            return self.replies.miss(state, language, intent, text, ["out_of_scope"])
         if composed.gap:
-            return self._miss(
+            return self.replies.miss(
                 state,
                 language,
                 intent,
@@ -423,107 +427,3 @@ class DialoguePolicy:
         ):
             reply.flags.append("investment_related")
         return reply
-
-    def _miss(
-        self,
-        state: ConversationState,
-        language: Language,
-        intent: IntentRef,
-        text: str,
-        flags: list[str],
-        *,
-        quick_replies: list[str] | None = None,
-    ) -> BotReply:
-        """A turn the bot could not answer; enough of them in a row escalate."""
-        state.low_confidence_streak += 1
-        if self.escalation.too_many_misses(state):
-            return self._escalate(
-                state, language, intent, EscalationReason.LOW_CONFIDENCE, "handoff_low_confidence"
-            )
-        return BotReply(
-            text=text,
-            language=language,
-            action=Action.ANSWER,
-            intent=intent,
-            flags=["not_answered", *flags],
-            quick_replies=quick_replies or [],
-        )
-
-    def _from_flow(
-        self, state: ConversationState, turn: FlowTurn, language: Language, intent: IntentRef
-    ) -> BotReply:
-        state.flow = turn.state
-        if turn.escalation is not None:
-            state.flow = None
-            return BotReply(
-                text=turn.reply,
-                language=language,
-                action=Action.ESCALATE,
-                intent=intent,
-                escalation=turn.escalation,
-            )
-        state.low_confidence_streak = 0
-        reply = BotReply(
-            text=turn.reply,
-            language=language,
-            action=Action.ANSWER if turn.completed else Action.FLOW,
-            intent=intent,
-            quick_replies=turn.quick_replies,
-            # A flow can finish on its first turn (an eligibility check from the account).
-            flags=["flow_completed"] if turn.completed else [],
-        )
-        if turn.completed and self.guard.is_investment_related(turn.reply, intent.name):
-            reply.flags.append("investment_related")
-        return reply
-
-    def _escalate(
-        self,
-        state: ConversationState,
-        language: Language,
-        intent: IntentRef,
-        reason: EscalationReason,
-        template_name: str,
-        *,
-        flags: list[str] | None = None,
-        priority: int | None = None,
-    ) -> BotReply:
-        decision = self.escalation.decide(state, reason, intent=intent.name, priority=priority)
-        return BotReply(
-            text=template(template_name, language),
-            language=language,
-            action=Action.ESCALATE,
-            intent=intent,
-            escalation=decision,
-            flags=flags or [],
-        )
-
-    def _guard_outgoing(self, reply: BotReply) -> BotReply:
-        investment = "investment_related" in reply.flags or "advice_declined" in reply.flags
-        guarded = self.guard.check_outgoing(
-            reply.text, reply.language, investment_related=investment
-        )
-        reply.text = guarded.text
-        if guarded.disclaimer_added:
-            reply.flags.append("disclaimer")
-        if guarded.blocked:
-            reply.flags.append("blocked_by_guard")
-            reply.sources = []
-        return reply
-
-
-def _said(
-    name: str,
-    language: Language,
-    intent: IntentRef,
-    *,
-    action: Action = Action.ANSWER,
-    flags: list[str] | None = None,
-) -> BotReply:
-    """A reply in the bot's own words: the template ``name``."""
-    return BotReply(
-        text=template(name, language),
-        language=language,
-        action=action,
-        intent=intent,
-        flags=flags or [],
-    )

@@ -1,0 +1,137 @@
+"""The bot's own replies, beside the decisions that choose them: a template, a hand-off to a
+person, a turn it could not answer, a flow's step, and every outgoing text through the guard.
+
+:class:`~assistant.dialogue.DialoguePolicy` decides *which* reply a turn gets; :class:`Replies`
+makes it, so the escalation policy's decision, the low-confidence streak and the compliance
+guard are applied the same way whatever path the turn took.
+"""
+
+from __future__ import annotations
+
+from assistant.compliance import ComplianceGuard
+from assistant.dialogue_models import (
+    Action,
+    BotReply,
+    ConversationState,
+    EscalationReason,
+    FlowTurn,
+    IntentRef,
+    Language,
+)
+from assistant.escalation import EscalationPolicy
+from assistant.templates import template
+
+
+class Replies:
+    """Makes the replies of one dialogue policy (its guard and escalation rules)."""
+
+    def __init__(self, guard: ComplianceGuard, escalation: EscalationPolicy) -> None:
+        self.guard = guard
+        self.escalation = escalation
+
+    def said(
+        self,
+        name: str,
+        language: Language,
+        intent: IntentRef,
+        *,
+        action: Action = Action.ANSWER,
+        flags: list[str] | None = None,
+    ) -> BotReply:
+        """A reply in the bot's own words: the template ``name``."""
+        return BotReply(
+            text=template(name, language),
+            language=language,
+            action=action,
+            intent=intent,
+            flags=flags or [],
+        )
+
+    def miss(
+        self,
+        state: ConversationState,
+        language: Language,
+        intent: IntentRef,
+        text: str,
+        flags: list[str],
+        *,
+        quick_replies: list[str] | None = None,
+    ) -> BotReply:
+        """A turn the bot could not answer; enough of them in a row escalate."""
+        state.low_confidence_streak += 1
+        if self.escalation.too_many_misses(state):
+            return self.escalate(
+                state, language, intent, EscalationReason.LOW_CONFIDENCE, "handoff_low_confidence"
+            )
+        return BotReply(
+            text=text,
+            language=language,
+            action=Action.ANSWER,
+            intent=intent,
+            flags=["not_answered", *flags],
+            quick_replies=quick_replies or [],
+        )
+
+    def from_flow(
+        self, state: ConversationState, turn: FlowTurn, language: Language, intent: IntentRef
+    ) -> BotReply:
+        """The reply for a flow's step; the conversation's flow becomes where it now stands."""
+        state.flow = turn.state
+        if turn.escalation is not None:
+            state.flow = None
+            return BotReply(
+                text=turn.reply,
+                language=language,
+                action=Action.ESCALATE,
+                intent=intent,
+                escalation=turn.escalation,
+            )
+        state.low_confidence_streak = 0
+        reply = BotReply(
+            text=turn.reply,
+            language=language,
+            action=Action.ANSWER if turn.completed else Action.FLOW,
+            intent=intent,
+            quick_replies=turn.quick_replies,
+            # A flow can finish on its first turn (an eligibility check from the account).
+            flags=["flow_completed"] if turn.completed else [],
+        )
+        if turn.completed and self.guard.is_investment_related(turn.reply, intent.name):
+            reply.flags.append("investment_related")
+        return reply
+
+    def escalate(
+        self,
+        state: ConversationState,
+        language: Language,
+        intent: IntentRef,
+        reason: EscalationReason,
+        template_name: str,
+        *,
+        flags: list[str] | None = None,
+        priority: int | None = None,
+    ) -> BotReply:
+        """A hand-off to a person, in the words of template ``template_name``."""
+        decision = self.escalation.decide(state, reason, intent=intent.name, priority=priority)
+        return BotReply(
+            text=template(template_name, language),
+            language=language,
+            action=Action.ESCALATE,
+            intent=intent,
+            escalation=decision,
+            flags=flags or [],
+        )
+
+    def guarded(self, reply: BotReply) -> BotReply:
+        """``reply`` as it may go out: past the compliance guard, disclaimer added where due."""
+        investment = "investment_related" in reply.flags or "advice_declined" in reply.flags
+        guarded = self.guard.check_outgoing(
+            reply.text, reply.language, investment_related=investment
+        )
+        reply.text = guarded.text
+        if guarded.disclaimer_added:
+            reply.flags.append("disclaimer")
+        if guarded.blocked:
+            reply.flags.append("blocked_by_guard")
+            reply.sources = []
+        return reply

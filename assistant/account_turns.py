@@ -56,6 +56,7 @@ async def account_reply(
     asked: tuple[AccountQuery, str],
     language: Language,
     intent: IntentRef,
+    *,
     lexicon: Lexicon,
     escalation: EscalationPolicy,
 ) -> BotReply:

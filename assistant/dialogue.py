@@ -276,8 +276,15 @@ class DialoguePolicy:
                 if self.composer.surely_answers(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
-            policies = (self.lexicon, self.escalation)
-            return await account_reply(self.accounts, state, asked, language, intent, *policies)
+            return await account_reply(
+                self.accounts,
+                state,
+                asked,
+                language,
+                intent,
+                lexicon=self.lexicon,
+                escalation=self.escalation,
+            )
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or
             # security, such as "will you sell my data?", is answered from knowledge.

@@ -73,8 +73,8 @@ _GO_ON = re.compile(
 
 def asks_to_go_on(text: str) -> bool:
     """Whether the investor only asks to carry on with what was under way."""
-    plain = re.sub(r"[\s，,。.!！~～]+", "", without_pleasantries(text)).lower()
     spaced = re.sub(r"[，,。.!！~～]+", "", without_pleasantries(text)).strip().lower()
+    plain = re.sub(r"\s+", "", spaced)  # "那 接着弄吧" as typed, "go on" with its space
     return bool(_GO_ON.match(plain) or _GO_ON.match(spaced))
 
 

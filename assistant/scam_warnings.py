@@ -25,6 +25,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.incoming_signals import FraudSignal
 from assistant.templates import PERSON_OPTION
+from intents.rules import FRAUD_REPORT
 
 _HEADING = {"zh": "⚠️ 防诈骗提醒：", "en": "⚠️ Anti-fraud warning: "}
 
@@ -171,7 +172,7 @@ class ScamWarning:
 
 
 FRAUD_FLAG = "fraud_suspected"
-SCAM_TOPIC = "fraud_report"
+SCAM_TOPIC = FRAUD_REPORT  # the intent whose topic a described scam becomes
 
 
 def scam_reply(

@@ -27,9 +27,6 @@ from assistant.flows.rules import (
 )
 from knowledge.text import CHINESE_NUMBER, chinese_number
 
-_CN_NUMBERS: dict[str, float] = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
-_CN_NUMBERS |= {"七": 7, "八": 8}
-_CN_NUMBERS |= {"九": 9, "十": 10, "半": 0.5}
 _NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十半])"
 _EXPERIENCE_ZH = re.compile(
     rf"(?:炒股|炒了|交易|做股票|入市|股龄|买股票|玩股票|开户)[^，,。？?]{{0,4}}?{_NUMBER}\s*"
@@ -128,7 +125,10 @@ class StatedFacts:
 
 
 def _number(token: str) -> float:
-    return float(token) if token[0].isdigit() else float(_CN_NUMBERS[token])
+    """A figure as typed: "3", "2.5", "两", "十", "半"."""
+    if token[0].isdigit():
+        return float(token)
+    return 0.5 if token == "半" else float(chinese_number(token) or 0)
 
 
 def read_stated_facts(text: str) -> StatedFacts:
@@ -144,8 +144,9 @@ def read_stated_facts(text: str) -> StatedFacts:
         year = int(next(group for group in match.groups() if group))
         year += 2000 if year < 100 else 0
         # Counted from the end of that year: never more experience than certain.
-        if 1990 <= year < date.today().year:
-            months = float((date.today().year - year - 1) * 12 + date.today().month)
+        today = date.today()
+        if 1990 <= year < today.year:
+            months = float((today.year - year - 1) * 12 + today.month)
     assets: Decimal | None = None
     if match := _ASSETS_ZH.search(text):
         amount = match[1] if match[1][0].isdigit() else chinese_number(match[1])

@@ -118,10 +118,14 @@ class GroundedComposer:
 
     def surely_answers(self, reply: BotReply) -> bool:
         """Whether ``reply`` answers from an entry this composer is sure of."""
+        return self.answers_from_entry(reply) and reply.sources[0].confidence >= self.sure_at
+
+    def answers_from_entry(self, reply: BotReply) -> bool:
+        """Whether ``reply`` gives an entry outright (not a choice, not "I don't know")."""
         return (
             reply.action is Action.ANSWER
             and bool(reply.sources)
-            and reply.sources[0].confidence >= self.sure_at
+            and reply.sources[0].confidence >= self.answer_at
         )
 
     def answerable(self, passages: Sequence[RetrievedPassage]) -> bool:

@@ -271,9 +271,11 @@ class DialoguePolicy:
             return await self._complaint(state, text, language, intent, flow_context)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
-                # A guest's "为啥转出提示超出可取金额" is answered by the rule where one is sure.
+                # A guest has no account to read: "为啥转出提示超出可取金额" or "can I deposit
+                # USD into my account" is answered by the entry that answers it, with the
+                # way to see their own records; only with no such entry is signing in the reply.
                 reply = await self._answer(state, text, language, intent, False, stream)
-                if self.composer.surely_answers(reply):
+                if self.composer.answers_from_entry(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
             return await account_reply(

@@ -50,13 +50,35 @@ def without_pleasantries(text: str) -> str:
     return _PLEASANTRY_LEAD.sub("", text, count=1)
 
 
+# A message that only says a question is coming: "Hey, quick question", "请问一下", "问个事".
+_GREETING_LEAD = re.compile(
+    r"^(?:(?:你好|您好|在吗|在不在|哈喽|嗨|hi|hello|hey|excuse me)(?![a-z])[\s，,。.!！~～]*)+",
+    re.IGNORECASE,
+)
+_ANNOUNCEMENT = re.compile(
+    r"(?:(?:i\s+have|i'?ve\s+got|got)\s+)?(?:an?\s+|one\s+)?(?:(?:quick|small|short|simple)\s+)?"
+    r"question(?:\s+for\s+you)?|can\s+i\s+ask(?:\s+you)?(?:\s+(?:something|a\s+question))?|"
+    r"(?:请问|问|想问|咨询|请教)(?:一下|个|你个|您个|下)?(?:问题|事情?)?|有(?:个|一个|几个)问题(?:想问|要问|咨询)?",
+    re.IGNORECASE,
+)
+
+
+def announces_question(text: str) -> bool:
+    """Whether ``text`` only says that a question is coming ("Hey, quick question")."""
+    rest = _GREETING_LEAD.sub("", text.strip()).strip(" \t，,。.!！?？~～")
+    return bool(rest) and _ANNOUNCEMENT.fullmatch(rest) is not None
+
+
 def is_small_talk(text: str) -> bool:
-    """Whether ``text`` is only a greeting, thanks or goodbye: short, with such a word.
+    """Whether ``text`` is only a greeting, thanks or goodbye (short, with such a word), or
+    only says a question is coming.
 
     The classifier is sure of "greeting" or "goodbye" for many short messages that are
     nothing of the kind ("又驳回了 第三次了", "那第六天呢"); those must be read as questions,
     and so must a question put after thanks ("谢谢 那深市呢").
     """
+    if announces_question(text):
+        return True
     if len(text.strip()) > _SMALL_TALK_MAX_CHARS or _SMALL_TALK.search(text) is None:
         return False
     rest = without_pleasantries(text)

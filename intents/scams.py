@@ -176,9 +176,14 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"(?:保本|稳赚|保证收益|高收益|包赚|百分百中签|翻[十百]倍)[^，,。]{0,8}"
         r"(?:群|项目|平台|课程|广告|通道)",
         r"(?:群|平台|广告|通道)[^，,。]{0,10}(?:保本|稳赚|保证收益|包赚|百分百中签|翻[十百]倍)",
+        # Nobody can promise a lottery: an offer of a sure allotment, for a fee or from someone.
+        r"(?:保证|包|必|稳|百分百|100%)中签[^。]{0,12}(?:收|交|付|费|元|块|钱)",
+        r"(?:有人|他们|对方|说|承诺|能帮|帮我|渠道|通道|内部)[^。]{0,16}(?:保证|包|必|稳|百分百|100%)中签",
         r"\bguaranteed[- ](?:high\s+)?(?:profits?|returns?)\b[^.]{0,20}"
         r"\b(?:group|club|chat|plan)\b",
         r"\b(?:groups?|ads?|adverts?|promoters?)\b[^.]{0,30}\bguaranteed\b",
+        r"\bguarantee\w*\b[^.]{0,30}\b(?:ipo|allotment|new shares?)\b[^.]{0,40}"
+        r"\b(?:fee|pay|paid|charge\w*|yuan|rmb)\b",
     ),
     FraudSignal.VERIFICATION_CODE_SHARED: any_of(
         r"验证码[^，,。]{0,10}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{0,10}验证码",

@@ -46,7 +46,7 @@ from text.language import detect_language
 
 log = logging.getLogger(__name__)
 
-TRAINING_VERSION = "3"
+TRAINING_VERSION = "4"
 MIN_EXAMPLES = 20  # of each label; below that the bundled model is used
 META_KEY = "answerability_model"
 
@@ -206,6 +206,12 @@ class _Quiz:
                 continue
             keywords = self._keyword_index(indexed)
             dense, via = self._dense([p.vector for p in asked], [p.text for p in asked], indexed)
+            # An entry's topic is read from its phrasings: only the indexed ones, or the asked
+            # phrasing would always find its own concepts in its own entry's topic.
+            kept: list[set[int]] = [set() for _ in self.units]
+            for p in indexed:
+                kept[p.unit].add(p.number)
+            visible = IndexedEntries(self.units, kept, self.lexicon)
             for row, phrasing in enumerate(asked):
                 for leave_out in (False, True):
                     chosen, evidence = self._ask(
@@ -214,6 +220,7 @@ class _Quiz:
                         via[row],
                         keywords,
                         phrasing.unit if leave_out else None,
+                        visible,
                     )
                     rows += evidence
                     labels += [int(c == phrasing.unit) for c in chosen]
@@ -272,8 +279,11 @@ class _Quiz:
         via_passage: Matrix,
         keywords: KeywordIndex,
         leave_out: int | None,
+        visible: IndexedEntries | None = None,
     ) -> tuple[list[int], list[Evidence]]:
-        """The first stage's candidates for ``text`` and the evidence for each."""
+        """The first stage's candidates for ``text`` and the evidence for each; ``visible``:
+        the entries as the index holds them (all of their phrasings when not given)."""
+        units, topics = (visible.units, visible.topics) if visible else (self.units, self.topics)
         position = {u.id: i for i, u in enumerate(self.units)}
         bm25 = np.zeros(len(self.units))
         query = self.lexicon.expand(text) if self.ranking.expand_keywords else text
@@ -291,7 +301,7 @@ class _Quiz:
             detect_language(text),
             [
                 Candidate(
-                    self.units[i],
+                    units[i],
                     float(dense[i]) if dense[i] > -1.0 else None,
                     float(squashed[i]),
                     float(fused[i]),
@@ -299,10 +309,29 @@ class _Quiz:
                 )
                 for i in chosen
             ],
-            self.topics,
+            topics,
             dense_floor=self.ranking.dense_floor,
         )
         return chosen, evidence
+
+
+class IndexedEntries:
+    """The entries as a quiz round indexes them: each FAQ entry with only the phrasings in
+    ``kept`` (by position in its ``questions``), and a topic cache of their own (the shared
+    cache is keyed by content, which a copy with fewer phrasings keeps)."""
+
+    def __init__(
+        self, units: Sequence[KnowledgeUnit], kept: Sequence[set[int]], lexicon: Lexicon
+    ) -> None:
+        self.units = [
+            unit.model_copy(
+                update={"questions": [q for n, q in enumerate(unit.questions) if n in kept[i]]}
+            )
+            if unit.kind is UnitKind.FAQ
+            else unit
+            for i, unit in enumerate(units)
+        ]
+        self.topics = UnitTopics(lexicon)
 
 
 def faq_phrasings(units: Sequence[KnowledgeUnit]) -> int:

@@ -219,6 +219,12 @@ def test_knows_which_answers_are_investment_related(guard, text, category, expec
         ("要我转到私人账户才能开通VIP", "personal_account_transfer"),
         ("有个保本高收益群拉我进去", "guaranteed_profit_group"),
         ("joined a guaranteed-profit group on WeChat", "guaranteed_profit_group"),
+        ("有人说能帮我开通打新绿色通道 保证中签 收费2000", "guaranteed_profit_group"),
+        ("包中签 一签收500", "guaranteed_profit_group"),
+        (
+            "a man said he can guarantee my IPO allotment if I pay a 2000 yuan fee",
+            "guaranteed_profit_group",
+        ),
         ("我把验证码发给了自称客服的人", "verification_code_shared"),
         ("I gave my SMS verification code to a caller", "verification_code_shared"),
         ("他让我下载软件共享屏幕", "remote_control"),
@@ -242,6 +248,8 @@ def test_names_the_fraud_signal(guard, text: str, signal: str) -> None:
         "忘记密码收不到验证码怎么办",
         "融资融券的保证金比例是多少",
         "What are the trading hours?",
+        "有没有办法提高中签率 能保证中签吗",
+        "中签了要交多少钱",
     ],
 )
 def test_ordinary_questions_carry_no_fraud_signal(guard, text: str) -> None:

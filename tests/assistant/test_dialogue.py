@@ -437,6 +437,17 @@ async def test_an_investors_own_account_is_answered_from_the_account_system(
     assert "登录" in nothing.text and "needs_sign_in" in nothing.flags
 
 
+async def test_a_guests_why_question_about_their_account_gets_the_usual_causes(
+    bot: Assistant,
+) -> None:
+    # Read as an IPO record question, but a guest has no record to read: the entry that
+    # answers (the usual causes) is given outright, with the way to see their own.
+    reply = await bot.policy.respond(conversation(), "为啥我申购新股显示无效")
+    assert reply.sources and "市值" in reply.text
+    assert "如需查看您本人的记录，请登录后再问我。" in reply.text
+    assert "needs_sign_in" not in reply.flags
+
+
 async def test_a_general_fee_question_is_still_answered_from_knowledge(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "股票交易佣金一般是多少")
     assert reply.sources, "a question about the rules goes to the FAQ, not the account"

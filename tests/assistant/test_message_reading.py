@@ -39,6 +39,19 @@ def test_a_question_after_thanks_is_not_small_talk(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["Hey, quick question", "请问一下", "你好 问个问题", "can I ask you something?"]
+)
+def test_saying_a_question_is_coming_is_small_talk(text: str) -> None:
+    # Answered with a greeting, not "that's outside what I can help with".
+    assert is_small_talk(text)
+
+
+@pytest.mark.parametrize("text", ["问一下开户要多久", "quick question: what is T+1?"])
+def test_a_question_after_its_announcement_is_not_small_talk(text: str) -> None:
+    assert not is_small_talk(text)
+
+
+@pytest.mark.parametrize(
     "text", ["行 那接着弄吧", "好 继续开通吧", "继续", "go on", "ok, continue"]
 )
 def test_asking_to_carry_on_is_read_as_such(text: str) -> None:

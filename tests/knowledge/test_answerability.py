@@ -11,7 +11,7 @@ from knowledge.answerability import (
     UnitTopics,
     gather_evidence,
 )
-from knowledge.answerability_training import META_KEY, fit
+from knowledge.answerability_training import META_KEY, IndexedEntries, fit
 from knowledge.documents import KnowledgeUnit, UnitKind
 from knowledge.lexicon import bundled_lexicon
 from knowledge.retrieval import DENSE_FLOOR, HybridRetriever
@@ -35,7 +35,10 @@ BOND_FEES = _faq("b", "可转债和债券交易收哪些费用？", "债券交�
 
 
 def _evidence(question: str, *units: KnowledgeUnit):
-    topics = UnitTopics(bundled_lexicon())
+    return _evidence_with(question, UnitTopics(bundled_lexicon()), *units)
+
+
+def _evidence_with(question: str, topics: UnitTopics, *units: KnowledgeUnit):
     candidates = [Candidate(u, 0.9, 0.5, 0.9 - i / 100) for i, u in enumerate(units)]
     return gather_evidence(
         topics.lexicon.concepts_of(question),
@@ -83,11 +86,26 @@ def test_fitted_on_the_sample_knowledge_base_it_separates_answers_from_neighbour
     retriever = HybridRetriever(sample_kb)
     model = fit(sample_kb, retriever.lexicon, retriever.ranking_parameters)
     assert model is not None
-    assert model.weights["missing_topic"] < 0, (
-        "a question's topic missing from an entry counts against it"
+    assert model.weights["missing"] < 0, (
+        "a question's concept missing from an entry counts against it"
     )
     assert model.weights["margin"] > 0, "a clear lead over the runner-up counts for it"
     assert "phrasings" in model.fitted_on
+
+
+def test_a_quiz_reads_an_entrys_topic_without_the_phrasing_it_asks() -> None:
+    # Asked "可转债中签了怎么交钱", the payment entry must not find 可转债 in its own topic
+    # just because the asked phrasing is one of its phrasings: at run time a question's
+    # words are not among the entry's.
+    asked = "可转债中签了怎么交钱"
+    payment = _faq("p", "新股中签后怎么缴款？", "T+2日16:00前留足资金即可。", asked)
+    indexed = IndexedEntries([payment], [{0}], bundled_lexicon())
+    (unit,) = indexed.units
+    assert unit.questions == ["新股中签后怎么缴款？"]
+    (kept,) = _evidence(asked, payment)
+    (left,) = _evidence_with(asked, indexed.topics, unit)
+    assert kept.missing_topic == 0
+    assert left.missing_topic == 1
 
 
 def test_the_fitted_model_is_stored_and_refitted_only_when_the_content_changes(

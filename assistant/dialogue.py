@@ -217,6 +217,8 @@ class DialoguePolicy:
                 resume = self.flows.resume_prompt(state.flow, language)
                 return self.replies.from_flow(state, resume, language, intent)
             state.suspended_flow, state.flow = state.flow, None
+        elif asks_to_go_on(text) and (back := await self._go_back(state, language)) is not None:
+            return back
 
         reply = await self._by_intent(
             state, text, language, prediction, intent, findings.advice_request, stream, flow_context
@@ -229,6 +231,26 @@ class DialoguePolicy:
             state.flow = resume.state or state.suspended_flow
             state.suspended_flow = None
         return reply
+
+    async def _go_back(self, state: ConversationState, language: Language) -> BotReply | None:
+        """An "好 继续开通吧" with no flow under way goes back to the last thing the investor wanted
+        to do ("我要开通科创板", before a question in between). Its flow starts where it can
+        run; where it cannot (a guest's permission check), its answer is given again."""
+        asked = [t for t in state.turns[:-1] if t.speaker is Speaker.INVESTOR]
+        for turn in reversed(asked):
+            spec = self.catalogue.get(turn.intent or "")
+            if spec is None or spec.handler != "flow" or not spec.flow:
+                continue
+            intent = IntentRef(name=spec.name, confidence=1.0)
+            if self.flows.can_run(spec.flow, state):
+                flow_turn = await self.flows.start(spec.flow, state, turn.text, language)
+                return self.replies.from_flow(state, flow_turn, language, intent)
+            reply = await self._answer(state, turn.text, language, intent, False)
+            if not reply.sources:
+                return None
+            reply.text = f"{template('back_to_topic', language)}\n{reply.text}"
+            return reply
+        return None
 
     def _interrupts(self, prediction: IntentPrediction, flow: FlowState) -> bool:
         """Only a safety rule (a person, a complaint, fraud) overrides an answer the flow accepts.

@@ -14,9 +14,10 @@ from intents.prediction import IntentPrediction
 from knowledge.lexicon import Lexicon
 
 # "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
+# "我需要准备什么" and "what do I need to ..." ask what it takes; they do not ask to do it.
 _WISH = re.compile(
-    r"(我想|我要|想要|打算|帮我|给我开|我需要|\bi want\b|\bi'?d like\b|\bi would like\b|"
-    r"\bhelp me\b|\bi need to\b)",
+    r"(我想|我要|想要|打算|帮我|给我开|我需要(?![^，,。？?]{0,8}(?:什么|啥|哪些|多少|几|吗|么))|"
+    r"\bi want\b|\bi'?d like\b|\bi would like\b|\bhelp me\b|(?<!\bdo )\bi need to\b)",
     re.IGNORECASE,
 )
 

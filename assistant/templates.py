@@ -92,6 +92,10 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "(This information dates from {updated} and its rule is due for review; "
         "the latest official notice prevails if anything has changed.)",
     },
+    "back_to_topic": {
+        "zh": "好的，我们接着说刚才要办的事：",
+        "en": "Sure, back to what you wanted to do:",
+    },
     "sign_in_for_own": {
         "zh": "如需查看您本人的记录，请登录后再问我。",
         "en": "To see your own records, sign in and ask me again.",

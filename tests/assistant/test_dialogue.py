@@ -472,3 +472,15 @@ async def test_a_follow_up_after_an_english_question_is_answered_in_chinese(
     reply = await bot.policy.respond(state, "那怎么买")
     assert reply.language == "zh"
     assert reply.sources and "逆回购" in reply.sources[0].title
+
+
+async def test_going_on_after_a_question_in_between_goes_back_to_what_the_investor_wanted(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "我要开通科创板")
+    await bot.policy.respond(state, "科创板最少买多少股")
+    back = await bot.policy.respond(state, "好 继续开通吧")
+    assert back.intent is not None and back.intent.name == "permission_star"
+    assert [s.id for s in back.sources] == [s.id for s in first.sources]
+    assert "200股" not in back.text, "not the question in between again"

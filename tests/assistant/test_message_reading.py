@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.message_reading import asks_to_go_on, is_small_talk, without_pleasantries
+from assistant.message_reading import (
+    asks_to_go_on,
+    is_small_talk,
+    wants_to_act,
+    without_pleasantries,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +66,21 @@ def test_asking_to_carry_on_is_read_as_such(text: str) -> None:
 @pytest.mark.parametrize("text", ["继续开通需要什么", "下一步怎么办", "接着上次的投诉说"])
 def test_a_question_that_starts_like_carrying_on_is_a_question(text: str) -> None:
     assert not asks_to_go_on(text)
+
+
+@pytest.mark.parametrize("text", ["我想开户", "I need to open an account", "帮我开通创业板"])
+def test_a_wish_to_act_is_read_as_one(text: str) -> None:
+    assert wants_to_act(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what documents do i need to open a stock account",
+        "开户我需要准备什么",
+        "我需要准备哪些材料",
+    ],
+)
+def test_asking_what_it_takes_is_not_a_wish_to_act(text: str) -> None:
+    # Answered from the FAQ (the documents), not by starting the account-opening flow.
+    assert not wants_to_act(text)

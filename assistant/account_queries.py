@@ -42,6 +42,7 @@ from assistant.boards import read_board
 from intents.flow_engine import normalise
 from knowledge.text import join_han
 from text.language import CJK_CHARACTERS
+from text.patterns import LazyPattern, TextPattern
 
 __all__ = [
     "ACCOUNT_QUERY_KINDS",
@@ -112,7 +113,7 @@ def detect_account_query(text: str) -> AccountQuery | None:
     )
 
 
-_DATE_WORDS: tuple[tuple[re.Pattern[str], DateWord], ...] = (
+_DATE_WORDS: tuple[tuple[LazyPattern, DateWord], ...] = (
     (any_of(r"前天", r"\bday before yesterday\b"), "day_before_yesterday"),
     (any_of(r"昨天|昨日|昨晚", r"\byesterday\b"), "yesterday"),
     (
@@ -223,7 +224,8 @@ def _security(text: str) -> str | None:
         return code.group(1)
     # "打的新" is 打新 (subscribing to new shares), not a security called 新...
     text = re.sub(r"打的?新", "打新", text)
-    for pattern in (*_ZH_NAME, *_EN_NAME):
+    patterns: tuple[TextPattern, ...] = (*_ZH_NAME, *_EN_NAME)
+    for pattern in patterns:
         if found := pattern.search(text):
             name = _LEADING_FILLER.sub("", found.group("name")).strip()
             if len(name) >= 2 and name not in _NOT_A_NAME and not _RECORD_WORDS.search(name):
@@ -236,7 +238,7 @@ def _board(text: str) -> str | None:
     return board if isinstance(board, str) else None
 
 
-_PRODUCTS: Mapping[CommissionProduct, re.Pattern[str]] = {
+_PRODUCTS: Mapping[CommissionProduct, LazyPattern] = {
     "etf": any_of(r"\betfs?\b|etf"),
     "convertible_bond": any_of(r"可转债|转债|\bconvertible"),
     "stock_connect": any_of(r"港股通|港股|\bstock connect\b|\bhong kong\b|\bhk\b"),

@@ -75,7 +75,7 @@ def build_intent_classifier(
 
 
 def open_knowledge_base(settings: Settings, kb_dir: Path | None = None) -> KnowledgeBase:
-    warm_up()
+    warm_up(settings.state_dir / "keyword-dictionary")
     return KnowledgeBase(
         kb_dir or settings.knowledge_dir,
         build_embedder(settings),

@@ -36,11 +36,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pypinyin import Style, lazy_pinyin, pinyin
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -150,6 +150,9 @@ def _pinyin_orders(chinese: str) -> Iterable[str]:
 
 
 def _readings(chinese: str) -> list[tuple[str, ...]]:
+    # pypinyin's dictionaries take 0.4 s to import; only a screening needs them.
+    from pypinyin import Style, lazy_pinyin, pinyin
+
     usual = tuple(lazy_pinyin(chinese, style=Style.NORMAL))
     per_char = [pinyin(char, style=Style.NORMAL, heteronym=True)[0] for char in chinese]
     count = 1
@@ -161,11 +164,14 @@ def _readings(chinese: str) -> list[tuple[str, ...]]:
 
 
 def _sound(char: str) -> set[str]:
+    from pypinyin import Style, pinyin
+
     return set(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
 
 
 class WatchList:
-    """The names to screen against, prepared once for fast repeated screening."""
+    """The names to screen against, prepared once, at the first screening, for fast
+    repeated screening (most turns screen no one, so a start-up spends nothing on it)."""
 
     def __init__(
         self,
@@ -175,8 +181,11 @@ class WatchList:
     ) -> None:
         self._entries = tuple(entries)
         self._threshold = spelling_threshold
-        self._prepared = [
-            (entry, [_prepare(spelling) for spelling in entry.spellings]) for entry in entries
+
+    @cached_property
+    def _prepared(self) -> list[tuple[WatchListEntry, list[_Name]]]:
+        return [
+            (entry, [_prepare(spelling) for spelling in entry.spellings]) for entry in self._entries
         ]
 
     @classmethod

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import log_softmax
 
 FloatMatrix = np.ndarray[Any, np.dtype[np.float64]]
@@ -41,6 +40,8 @@ def fit_view_weights(
     ``views`` are out-of-fold score matrices (examples × intents), ``labels`` the
     column index of each example's intent.
     """
+    from scipy.optimize import minimize  # a fit's alone: 0.1 s to import
+
     matrices = [np.asarray(v, dtype=np.float64) for v in views]
     rows = np.arange(len(labels))
 

@@ -184,15 +184,26 @@ def _read_text(path: Path) -> str:
         raise CatalogueError(path, f"cannot read: {exc.strerror}") from exc
 
 
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser with PyYAML's safe constructor: the same data, ten times faster."""
+
+
+def _parse_yaml(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def _load_yaml(path: Path) -> IntentCatalogue:
     text = _read_text(path)
     try:
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+            node, data = _parse_yaml(text, _FAST_LOADER)
+        except yaml.YAMLError:  # said as PyYAML's own parser says it
+            node, data = _parse_yaml(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
         raise CatalogueError(path, f"invalid YAML: {exc.problem}", line) from exc

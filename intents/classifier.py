@@ -30,6 +30,7 @@ says so.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -53,6 +54,7 @@ from intents.encoders import (
 )
 from intents.errors import ClassifierNotFittedError, ClassifierTrainingError
 from intents.features import NgramFeatures
+from intents.frozen_models import LinearScores
 from intents.model_store import FittedModelStore
 from intents.out_of_scope import DEFAULT_MAX_REJECTION, OutOfScopeDetector, fit_detector
 from intents.prediction import IntentPrediction
@@ -117,7 +119,9 @@ class _EmbeddingViews:
         self.settings = settings
         self.adapted = adapted
         self.adapter: MetricAdapter | None = None
-        self.model: LogisticRegression = LogisticRegression(C=settings.embedding_c, max_iter=2000)
+        self.model: LogisticRegression | LinearScores = LogisticRegression(
+            C=settings.embedding_c, max_iter=2000
+        )
         self._neighbours: Matrix | None = None
         self._starts: Array | None = None
 
@@ -132,7 +136,7 @@ class _EmbeddingViews:
         with warnings.catch_warnings():
             # lbfgs can stop a hair short of its tolerance; more iterations change no prediction.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model.fit(embeddings, labels)
+            self.model.fit(embeddings, labels)  # type: ignore[union-attr]
         if self.settings.use_neighbours:
             # Examples sorted by class, so a class's best match is one reduceat away.
             order = np.argsort(labels, kind="stable")
@@ -151,6 +155,10 @@ class _EmbeddingViews:
             nearest = np.maximum.reduceat(similarity, self._starts, axis=1)
         return self.model.predict_log_proba(embeddings), nearest
 
+    def freeze(self) -> None:
+        """Score with the fitted coefficients alone, without scikit-learn."""
+        self.model = LinearScores.of(self.model)
+
 
 class _NgramView:
     """A linear SVM on word and character TF-IDF."""
@@ -158,7 +166,9 @@ class _NgramView:
     def __init__(self, settings: _ViewSettings) -> None:
         from sklearn.svm import LinearSVC
 
-        self.model: LinearSVC = LinearSVC(C=settings.ngram_c, random_state=settings.seed)
+        self.model: LinearSVC | LinearScores = LinearSVC(
+            C=settings.ngram_c, random_state=settings.seed
+        )
         self.ngrams = NgramFeatures()
 
     def fit(self, texts: Sequence[str], labels: Array) -> _NgramView:
@@ -166,7 +176,7 @@ class _NgramView:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model.fit(self.ngrams.fit_transform(texts), labels)
+            self.model.fit(self.ngrams.fit_transform(texts), labels)  # type: ignore[union-attr]
         return self
 
     def scores(self, texts: Sequence[str]) -> Array:
@@ -175,6 +185,11 @@ class _NgramView:
             # Two classes: the SVM reports one margin, positive for class 1.
             margins = np.stack([-margins, margins], axis=1)
         return margins
+
+    def freeze(self) -> None:
+        """Score with the fitted vocabularies and coefficients alone, without scikit-learn."""
+        self.model = LinearScores.of(self.model)
+        self.ngrams.freeze()
 
 
 class _Views:
@@ -192,6 +207,14 @@ class _Views:
         if nearest is not None:
             views.append(nearest)
         return views
+
+    def freeze(self) -> _Views:
+        """The fitted views, scoring without scikit-learn (:mod:`intents.frozen_models`):
+        the same scores, and a kept model that loads without importing it."""
+        self.embedding.freeze()
+        if self.ngram is not None:
+            self.ngram.freeze()
+        return self
 
 
 @dataclass
@@ -381,13 +404,13 @@ class EmbeddingIntentClassifier:
         centre = embeddings.mean(axis=0, keepdims=True)
         centred = normalise_rows(embeddings - centre)
 
-        with _single_threaded_blas():
+        with _single_threaded_blas(fitting=True):
             calibration = self._calibrate(centred, texts, y)
             self._weights, self._adapted = calibration.weights, calibration.adapted
             self._views = _Views(
                 _EmbeddingViews(self.settings, self._adapted).fit(centred, y),
                 _NgramView(self.settings).fit(texts, y) if self.settings.use_ngrams else None,
-            )
+            ).freeze()
         self._centre = centre
         self._classes = classes
         columns = [index[name] for name in catalogue.out_of_scope_names if name in index]
@@ -574,23 +597,30 @@ class EmbeddingIntentClassifier:
         )
 
 
-def _single_threaded_blas() -> AbstractContextManager[object]:
+def _single_threaded_blas(*, fitting: bool = False) -> AbstractContextManager[object]:
     """BLAS on one thread for our small dense problems.
 
     Threads cost more in hand-offs than they save on a few hundred rows, and on
     a busy two-core host they thrash: a 770-example fit took 9.5 s with two
-    BLAS threads and 0.6 s with one.
+    BLAS threads and 0.6 s with one. A fit imports scikit-learn first, so that the
+    BLAS it brings (through SciPy) is among those limited; a prediction uses NumPy's alone.
     """
-    limits: AbstractContextManager[object] = _threadpools().limit(limits=1, user_api="blas")
+    if fitting:
+        import sklearn.linear_model  # noqa: F401
+    pools = _threadpools(frozenset(name for name in _BLAS_BRINGERS if name in sys.modules))
+    limits: AbstractContextManager[object] = pools.limit(limits=1, user_api="blas")
     return limits
 
 
+_BLAS_BRINGERS = ("numpy", "scipy.linalg", "sklearn")
+"""Packages whose import loads a BLAS library: the thread pools are found again after one."""
+
+
 @cache
-def _threadpools() -> Any:
-    """The process's thread-pool libraries, found once: finding them walks every loaded
-    library, which cost milliseconds on each prediction. scikit-learn is imported first,
-    so that the BLAS it brings (through SciPy) is among them."""
-    import sklearn.linear_model  # noqa: F401
+def _threadpools(loaded: frozenset[str]) -> Any:
+    """The process's thread-pool libraries, found once for each set of ``loaded`` BLAS
+    bringers: finding them walks every loaded library, which cost milliseconds on each
+    prediction."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy import sparse
 
+from intents.frozen_models import TfidfFeatures
 from text.language import CJK_CHARACTERS
 
 if TYPE_CHECKING:
@@ -29,28 +30,34 @@ class NgramFeatures:
     def __init__(self, char_range: tuple[int, int] = (2, 5), min_char_df: int = 2) -> None:
         self.char_range = char_range
         self.min_char_df = min_char_df
-        self._words: TfidfVectorizer | None = None
-        self._chars: TfidfVectorizer | None = None
+        self._words: TfidfVectorizer | TfidfFeatures | None = None
+        self._chars: TfidfVectorizer | TfidfFeatures | None = None
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Learn the vocabulary from ``texts`` and return their features."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self._words = TfidfVectorizer(
-            ngram_range=(1, 2), sublinear_tf=True, token_pattern=WORD_PATTERN
-        )
+        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=WORD_PATTERN)
         # A char n-gram seen once is noise on large catalogues but signal on tiny ones.
         min_df = self.min_char_df if len(texts) >= 200 else 1
-        self._chars = TfidfVectorizer(
+        chars = TfidfVectorizer(
             analyzer="char_wb", ngram_range=self.char_range, sublinear_tf=True, min_df=min_df
         )
-        return self._stack(self._words.fit_transform(texts), self._chars.fit_transform(texts))
+        self._words, self._chars = words, chars
+        return self._stack(words.fit_transform(texts), chars.fit_transform(texts))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Features of new texts under the fitted vocabulary."""
         if self._words is None or self._chars is None:
             raise RuntimeError("NgramFeatures.transform called before fit_transform")
         return self._stack(self._words.transform(texts), self._chars.transform(texts))
+
+    def freeze(self) -> None:
+        """Keep the fitted vocabularies and weights only: the same features, computed
+        without scikit-learn (:mod:`intents.frozen_models`)."""
+        if self._words is None or self._chars is None:
+            raise RuntimeError("NgramFeatures.freeze called before fit_transform")
+        self._words, self._chars = TfidfFeatures.of(self._words), TfidfFeatures.of(self._chars)
 
     @staticmethod
     def _stack(words: Any, chars: Any) -> sparse.csr_matrix:

@@ -18,6 +18,7 @@ import os
 import pickle
 import tempfile
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,12 @@ def code_version() -> str:
     """A hash of this package's Python source, the text package's it builds on, and the
     numerical libraries' versions."""
     import numpy
-    import sklearn
 
-    digest = hashlib.sha256(f"numpy {numpy.__version__} sklearn {sklearn.__version__}".encode())
+    # The installed version, read without importing scikit-learn (which a loaded model no
+    # longer needs: intents.frozen_models).
+    digest = hashlib.sha256(
+        f"numpy {numpy.__version__} sklearn {metadata.version('scikit-learn')}".encode()
+    )
     for path in [*sorted(_PACKAGE_DIR.glob("*.py")), *sorted(_TEXT_DIR.glob("*.py"))]:
         digest.update(f"{path.parent.name}/{path.name}".encode())
         digest.update(path.read_bytes())

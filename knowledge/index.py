@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -42,13 +42,15 @@ from knowledge.errors import (
 from knowledge.keyword import KeywordIndex, tokenize
 from knowledge.loaders import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, load_source
 from knowledge.manifest import Manifest, ManifestStore, UnitRecord
-from knowledge.shared_manifest import SharedManifest
 from knowledge.vectorstore import (
     PartitionedVectorStore,
     VectorStore,
     open_chroma_client,
     partition_collections,
 )
+
+if TYPE_CHECKING:
+    from knowledge.shared_manifest import SharedManifest
 
 EMBED_BATCH = 64
 # Recorded in the manifest; an index with units but no record has the single-collection layout.
@@ -150,7 +152,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.max_source_bytes = max_source_bytes
         self.manifest: ManifestStore = (
-            SharedManifest(shared_manifest, shared_name(directory, collection))
+            _shared_manifest(shared_manifest, shared_name(directory, collection))
             if shared_manifest
             else Manifest(directory / "manifest.sqlite")
         )
@@ -188,7 +190,7 @@ class KnowledgeBase:
         manifest_path = directory / "manifest.sqlite"
         name: str | None = None
         if shared_manifest:
-            shared = SharedManifest(shared_manifest, shared_name(directory, collection))
+            shared = _shared_manifest(shared_manifest, shared_name(directory, collection))
             name = shared.get_meta("collection")
             shared.clear()
             shared.close()
@@ -568,6 +570,13 @@ def _file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _shared_manifest(url: str, name: str) -> SharedManifest:
+    """The manifest in PostgreSQL; psycopg loads only for one (0.04 s of a start)."""
+    from knowledge.shared_manifest import SharedManifest
+
+    return SharedManifest(url, name)
 
 
 def shared_name(directory: Path, collection: str | None) -> str:

@@ -13,11 +13,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
+from knowledge.keyword_dictionary import load_tokenizer
 from text.language import CJK_CHARACTERS
 
 _WORD = re.compile(rf"[\w{CJK_CHARACTERS}]+", re.UNICODE)
@@ -95,8 +97,9 @@ _tokenizer: Any = None
 _synonyms: dict[str, str] | None = None
 
 
-def _jieba() -> Any:
-    """A jieba tokenizer with the brokerage dictionary, built once per process."""
+def _jieba(cache_dir: Path | None = None) -> Any:
+    """A jieba tokenizer with the brokerage dictionary, built once per process (its dictionary
+    read shard by shard from ``cache_dir`` when the first call names one)."""
     global _tokenizer
     with _tokenizer_lock:
         if _tokenizer is None:
@@ -105,12 +108,9 @@ def _jieba() -> Any:
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
             terms = resources.files("knowledge.data").joinpath("brokerage_terms.txt")
             with resources.as_file(terms) as path:
-                tokenizer.load_userdict(str(path))
-            tokenizer.initialize()
-            _tokenizer = tokenizer
+                _tokenizer = load_tokenizer(path, cache_dir)
         return _tokenizer
 
 
@@ -130,9 +130,11 @@ def _synonym_table() -> dict[str, str]:
     return _synonyms
 
 
-def warm_up() -> None:
-    """Build jieba's dictionary now (about a second) rather than on the first query."""
-    _jieba()
+def warm_up(cache_dir: Path | None = None) -> None:
+    """Build the tokenizer now rather than on the first query. With ``cache_dir`` its
+    dictionary is kept there and read in shards as queries need them
+    (:mod:`knowledge.keyword_dictionary`); without, jieba loads all of it (about a second)."""
+    _jieba(cache_dir)
 
 
 def tokenize(text: str) -> list[str]:

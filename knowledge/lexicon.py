@@ -231,7 +231,10 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         text = path.read_text("utf-8")
     else:
         text = resources.files("knowledge.data").joinpath(_BUNDLED).read_text("utf-8")
-    data = yaml.safe_load(text) or {}
+    try:  # libyaml's parser, ten times faster than PyYAML's, with the same safe constructor
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError:  # said as PyYAML's own parser says it
+        data = yaml.safe_load(text) or {}
     asks = {str(name): str(pattern) for name, pattern in (data.get("asks") or {}).items()}
     return Lexicon((_concept(raw) for raw in data.get("concepts", [])), asks)
 

@@ -140,3 +140,21 @@ def test_ingest_without_a_terminal_reports_progress_in_lines(
     planned = re.search(r"embedding: (\d+) to do", result.output)
     assert planned, result.output
     assert f"embedding: {planned.group(1)}/{planned.group(1)} (100%)" in result.output
+
+
+def test_ask_answers_from_the_knowledge_base_the_same_on_a_warm_state_directory(
+    runner: CliRunner, sources: Path, tmp_path: Path
+) -> None:
+    kb = str(tmp_path / "kb")
+    runner.invoke(app, ["ingest", str(sources), "--kb", kb])
+    first = runner.invoke(app, ["ask", "How much is stamp duty?", "--kb", kb, "--json"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["ask", "How much is stamp duty?", "--kb", kb, "--json"])
+    assert again.exit_code == 0, again.output
+
+    reply, warm = json.loads(first.stdout), json.loads(again.stdout)
+    assert "0.05%" in reply["answer"]
+    assert [source["id"] for source in reply["sources"]][:1] == ["t-3"]
+    assert {k: v for k, v in warm.items() if k != "latency_ms"} == {
+        k: v for k, v in reply.items() if k != "latency_ms"
+    }

@@ -129,3 +129,13 @@ def test_a_list_missing_a_column_is_refused(tmp_path: Path) -> None:
 def test_a_missing_list_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(WatchListError):
         WatchList.from_csv(tmp_path / "absent.csv")
+
+
+def test_names_are_spelled_out_at_the_first_screening_not_when_the_list_is_read() -> None:
+    fresh = WatchList.from_csv(SHIPPED)
+    assert "_prepared" not in vars(fresh)  # a start that screens no one spells no one
+
+    hit = fresh.screen("Xugou Ouyang")  # 欧阳虚构, listed in Chinese only
+
+    assert "_prepared" in vars(fresh)
+    assert hit is not None and hit.kind == "pinyin"

@@ -21,6 +21,7 @@ def lexicon() -> Lexicon:
         ("两融开通要几个月", {"margin", "permission"}),
         ("Hong Kong 居民 开A股户 要什么证件", {"hmt_resident", "open_account", "id_card"}),
         ("我是德国人在上海上班", {"foreigner"}),
+        ("股票被ST了怎么办", {"st_stock"}),  # the bare letters, as investors write them
         ("我想办房贷", {"loan"}),
     ],
 )

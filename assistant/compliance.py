@@ -24,11 +24,13 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
+    IncomingFindings,
     any_of,
     chases_up_earlier_contact,
     fraud_signals,
     is_advice_request,
     is_prompt_injection,
+    reports_account_taken_over,
     reports_firm_caused_loss,
     reports_missing_money,
 )
@@ -80,20 +82,6 @@ class GuardedText(BaseModel):
     violations: list[Violation]
     disclaimer_added: bool
     blocked: bool
-
-
-class IncomingFindings(BaseModel):
-    """What an investor's message tells the dialogue policy, beyond its meaning."""
-
-    masked_text: str
-    pii: list[str] = []
-    fraud_signals: list[str] = []
-    prompt_injection: bool = False
-    advice_request: bool = False
-    missing_money: bool = False
-    firm_caused_loss: bool = False
-    chase_up: bool = False
-    """An earlier complaint or request of the investor's went unanswered."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -526,6 +514,7 @@ class ComplianceGuard:
             prompt_injection=is_prompt_injection(normal),
             advice_request=is_advice_request(normal),
             missing_money=reports_missing_money(normal),
+            account_taken_over=reports_account_taken_over(normal),
             firm_caused_loss=reports_firm_caused_loss(normal),
             chase_up=chases_up_earlier_contact(normal),
         )

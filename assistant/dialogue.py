@@ -182,6 +182,17 @@ class DialoguePolicy:
         if findings.prompt_injection:
             state.flags.add(INJECTION_FLAG)
             return self.replies.said("injection_declined", language, intent, flags=[INJECTION_FLAG])
+        if findings.account_taken_over:
+            # Someone else is in the account: lock it down now, and a person at once.
+            return self.replies.escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "urgent_account",
+                priority=URGENT_PRIORITY,
+                flags=["account_taken_over"],
+            )
         if findings.missing_money or findings.firm_caused_loss:
             return self.replies.escalate(
                 state,

@@ -10,20 +10,40 @@ wording is added in one place. The texts passed in are expected to be normalised
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from intents.scams import SIGNAL_PATTERNS, FraudSignal, any_of
 
 __all__ = [
     "FraudSignal",
+    "IncomingFindings",
     "addresses_us",
     "any_of",
     "chases_up_earlier_contact",
     "fraud_signals",
     "is_advice_request",
     "is_prompt_injection",
+    "reports_account_taken_over",
     "reports_firm_caused_loss",
     "reports_missing_money",
     "voices_grievance",
 ]
+
+
+class IncomingFindings(BaseModel):
+    """What an investor's message tells the dialogue policy, beyond its meaning."""
+
+    masked_text: str
+    pii: list[str] = []
+    fraud_signals: list[str] = []
+    prompt_injection: bool = False
+    advice_request: bool = False
+    missing_money: bool = False
+    account_taken_over: bool = False
+    """Someone else got into the account: logins, trades or transfers the investor never made."""
+    firm_caused_loss: bool = False
+    chase_up: bool = False
+    """An earlier complaint or request of the investor's went unanswered."""
 
 
 _INJECTION = any_of(
@@ -90,6 +110,18 @@ _MISSING_MONEY = any_of(
     r"同一笔[^，,。]{0,8}(?:扣|收)了(?:两|2)",
     r"\b(?:charged|debited|billed|deducted)\s+(?:me\s+)?(?:twice|two\s+times|double)\b|"
     r"\bdouble[- ](?:charged|charge|debit\w*|billed)\b",
+)
+_TAKEN_OVER = any_of(
+    r"(?:账户|账号|帐户|帐号)[^，,。？?]{0,4}被(?:盗|盗用|黑|人登录|人登陆)|被盗号|"
+    r"有人[^，,。？?]{0,4}(?:登录|登陆|登入)了?我的|"
+    r"(?:股票|持仓|仓位|票)[^，,。？?]{0,6}(?:被人?卖(?:了|光|掉)|被清仓)|"
+    r"不是我(?:本人)?(?:操作|买|卖|下单|下|转)的|"
+    r"我(?:根本)?没(?:有)?(?:操作|下单|买|卖|转)(?:过)?[^，,。？?]{0,8}(?:怎么|为什么|为啥|却|但)",
+    r"\bsomeone\b[^.?]{0,20}\b(?:logged|signed|got)\s+(?:in|into)\b[^.?]{0,10}\bmy\b|"
+    r"\b(?:account|login)\b[^.?]{0,12}\b(?:hacked|compromised|taken\s+over|stolen)\b|"
+    r"\b(?:didn'?t|did\s+not|never)\s+(?:make|place|authori[sz]e|do)\s+"
+    r"(?:these|this|those|that|the|any)\s+(?:trades?|orders?|transfers?|sales?)\b|"
+    r"\bunauthori[sz]ed\s+(?:trades?|orders?|log\s?ins?|access|transfers?)\b",
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
@@ -166,6 +198,11 @@ def addresses_us(text: str) -> bool:
 def reports_missing_money(text: str) -> bool:
     """Whether the investor says money has gone from their account."""
     return _MISSING_MONEY.search(text) is not None
+
+
+def reports_account_taken_over(text: str) -> bool:
+    """Whether the investor says someone else got into their account or traded in it."""
+    return _TAKEN_OVER.search(text) is not None
 
 
 def reports_firm_caused_loss(text: str) -> bool:

@@ -112,6 +112,16 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "Sorry, I can only answer brokerage questions under my fixed service rules; I can't "
         "switch modes, change my rules or reveal internal information. What can I help you with?",
     },
+    "urgent_account": {
+        "zh": "您的账户可能被他人登录或操作，请立即修改交易密码和资金密码，并退出其他设备上的登录；"
+        "我已为您优先转接人工客服，可协助核查交易记录、临时冻结账户。"
+        "请同时告诉我发现异常的时间和涉及的交易，客服接入后会直接看到。",
+        "en": "Someone else may have signed in to or traded in your account. Change your trading "
+        "and funds passwords now and sign out on other devices. I've passed you to our staff "
+        "with priority; they can check the trades and freeze the account for now. Please tell "
+        "me when you noticed it and which trades are involved; the colleague who takes over "
+        "will see it.",
+    },
     "urgent_loss": {
         "zh": "这件事需要人工马上核查，我已为您优先转接人工客服。"
         "为了尽快处理，请同时告诉我：发生的时间、涉及的金额和当时的操作（有截图也可以发上来），"

@@ -102,7 +102,7 @@ MODULE_LINES = 500
 
 OVERSIZED = {
     # Mostly tables: patterns and rule declarations.
-    "assistant/compliance.py": 545,
+    "assistant/compliance.py": 534,
 }
 """The modules over :data:`MODULE_LINES` lines on 2026-12-06, each at its size then."""
 

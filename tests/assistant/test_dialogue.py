@@ -262,6 +262,17 @@ async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot:
     assert "missing_money" in reply.flags
 
 
+async def test_someone_else_in_the_account_goes_to_a_person_at_once_with_lock_down_steps(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "someone logged in my account and sold all my stocks"
+    )
+    assert reply.escalation is not None and reply.escalation.priority >= 90
+    assert "account_taken_over" in reply.flags
+    assert "password" in reply.text and "freeze" in reply.text
+
+
 async def test_a_loss_put_down_to_our_system_goes_to_a_person_at_once(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "系统宕机导致我没卖出去 亏了好几万")
     assert reply.escalation is not None and reply.escalation.priority >= 90

@@ -8,6 +8,7 @@ from assistant.incoming_signals import (
     addresses_us,
     chases_up_earlier_contact,
     fraud_signals,
+    reports_account_taken_over,
     reports_firm_caused_loss,
     reports_missing_money,
     voices_grievance,
@@ -156,3 +157,26 @@ def test_doubting_fairness_is_not_a_tip_of_inside_news() -> None:
 def test_what_entitles_you_is_a_grievance() -> None:
     assert voices_grievance("账户突然冻结了 里面有30万 你们凭什么冻结我的钱")
     assert not voices_grievance("这只股票凭什么涨")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone logged in my account and sold all my stocks",
+        "我的账户被盗了",
+        "我的股票被人卖了 不是我操作的",
+        "我没下单怎么成交了",
+        "I did not make these trades",
+        "my account was hacked",
+    ],
+)
+def test_someone_else_in_the_account_is_recognised(text: str) -> None:
+    assert reports_account_taken_over(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我想卖股票", "股票卖了钱什么时候到", "how do I log in to my account", "我卖了股票怎么钱没到"],
+)
+def test_the_investors_own_trades_are_not_a_takeover(text: str) -> None:
+    assert not reports_account_taken_over(text)

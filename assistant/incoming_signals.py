@@ -103,6 +103,9 @@ _MISSING_MONEY = any_of(
     r"(?:钱|资金|余额|资产|存款)[^，,。？?]{0,6}(?:少了|不见了?|没了|不翼而飞|凭空消失|被盗|被转走)",
     r"(?:莫名其妙|无缘无故|凭空|突然|平白无故)[^，,。]{0,6}(?:少了|不见|没了|扣了)",
     r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
+    # Charged more than agreed: money taken that should not have been.
+    r"(?:多收|多扣)了?(?:我|的钱|的费|的佣金)|(?:收|扣)多了|乱收费|乱扣费",
+    r"\bover-?charg\w*\b",
     r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
     r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
     # Money taken twice for one thing is money gone from the account, whoever took it.
@@ -116,12 +119,15 @@ _TAKEN_OVER = any_of(
     r"有人[^，,。？?]{0,4}(?:登录|登陆|登入)了?我的|"
     r"(?:股票|持仓|仓位|票)[^，,。？?]{0,6}(?:被人?卖(?:了|光|掉)|被清仓)|"
     r"不是我(?:本人)?(?:操作|买|卖|下单|下|转)的|"
-    r"我(?:根本)?没(?:有)?(?:操作|下单|买|卖|转)(?:过)?[^，,。？?]{0,8}(?:怎么|为什么|为啥|却|但)",
+    r"我(?:根本)?没(?:有)?(?:操作|下单|买|卖|转)(?:过)?[^，,。？?]{0,8}(?:怎么|为什么|为啥|却|但)|"
+    r"(?:偷偷|擅自|私自|背着我)[^，,。？?]{0,6}(?:用|操作|动|买|卖|交易|登录|转)|"
+    r"未经(?:我|本人)的?(?:同意|允许|授权)",
     r"\bsomeone\b[^.?]{0,20}\b(?:logged|signed|got)\s+(?:in|into)\b[^.?]{0,10}\bmy\b|"
     r"\b(?:account|login)\b[^.?]{0,12}\b(?:hacked|compromised|taken\s+over|stolen)\b|"
     r"\b(?:didn'?t|did\s+not|never)\s+(?:make|place|authori[sz]e|do)\s+"
     r"(?:these|this|those|that|the|any)\s+(?:trades?|orders?|transfers?|sales?)\b|"
-    r"\bunauthori[sz]ed\s+(?:trades?|orders?|log\s?ins?|access|transfers?)\b",
+    r"\bunauthori[sz]ed\s+(?:trades?|orders?|log\s?ins?|access|transfers?)\b|"
+    r"\bwithout\s+my\s+(?:permission|consent|authori[sz]ation|knowledge)\b",
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
@@ -163,6 +169,10 @@ _CHASE_UP = any_of(
     r"weeks?\s+ago)\b[^.?]{0,40}\b(?:no\s+(?:one|reply|response|answer)|nobody|never\s+heard|"
     r"still\s+(?:no|not|waiting))\b",
     r"\b(?:rejected|failed|declined)\s+(?:again|(?:for\s+)?the\s+(?:second|third|fourth)\s+time)\b",
+    # Asking where a complaint stands: it was made, and the answer is a person's to give.
+    r"(?:投诉|反映|反馈)[^。？?，,]{0,6}(?:处理)?(?:到哪|进度|怎么样了|有(?:没有)?(?:结果|进展|回复))",
+    r"\b(?:status|progress)\s+of\s+my\s+complaint\b|\bmy\s+complaint\b[^.?]{0,20}\b(?:status|progress|"
+    r"update)\b",
 )
 
 

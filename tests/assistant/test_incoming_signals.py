@@ -63,6 +63,17 @@ def test_a_double_charge_is_money_gone_from_the_account(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["说好万1.5 交割单上是按万3收的 多收的钱要退给我", "you overcharged me"]
+)
+def test_an_overcharge_is_money_gone_from_the_account(text: str) -> None:
+    assert reports_missing_money(text)
+
+
+def test_asking_whether_fees_could_be_higher_is_not_an_overcharge() -> None:
+    assert not reports_missing_money("会不会多收佣金")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "上周反映的问题到现在都没人回复",
@@ -71,6 +82,8 @@ def test_a_double_charge_is_money_gone_from_the_account(text: str) -> None:
         "又驳回了 第三次了",
         "开户审核又失败了",
         "my application was rejected again",
+        "我的投诉处理到哪了",
+        "what is the status of my complaint",
     ],
 )
 def test_an_earlier_contact_nobody_answered_is_a_chase_up(text: str) -> None:
@@ -163,6 +176,8 @@ def test_what_entitles_you_is_a_grievance() -> None:
     "text",
     [
         "someone logged in my account and sold all my stocks",
+        "客户经理偷偷用我账户买股票",
+        "he traded without my permission",
         "我的账户被盗了",
         "我的股票被人卖了 不是我操作的",
         "我没下单怎么成交了",

@@ -56,8 +56,14 @@ from assistant.message_reading import (
     wants_to_act,
 )
 from assistant.replies import Replies
-from assistant.scam_warnings import SCAM_TOPIC, as_warning, scam_reply
-from assistant.templates import template
+from assistant.scam_warnings import (
+    SCAM_TOPIC,
+    as_warning,
+    money_or_secrets_lost,
+    plain_reminder,
+    scam_reply,
+)
+from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
@@ -71,6 +77,9 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
 URGENT_PRIORITY = 90
+FLOW_CONFIDENCE = 0.9
+"""How sure the classifier must be of a flow's intent to start it on a wish alone: "我想下周去
+营业部办点业务 需不需要预约" wishes something, but not to open an account (0.21)."""
 
 
 class DialoguePolicy:
@@ -337,7 +346,10 @@ class DialoguePolicy:
             handler == "flow"
             and spec is not None
             and spec.flow
-            and (prediction.source == "rule" or wants_to_act(text))
+            and (
+                prediction.source == "rule"
+                or (wants_to_act(text) and prediction.confidence >= FLOW_CONFIDENCE)
+            )
             and self.flows.can_run(spec.flow, state)
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
@@ -370,6 +382,20 @@ class DialoguePolicy:
     ) -> BotReply:
         """The warning for a scam described; one only asked about ("有个老师拉我进群带炒股 靠谱吗")
         is answered from the firm's own entry on it where one surely answers."""
+        if not signals and not money_or_secrets_lost(text):
+            # Only the word for a scam ("你们会不会把我的信息卖给骗子"), nothing of one
+            # described: the entry that answers, or what we never do; a person offered, no alarm.
+            answered = await self._answer(state, text, language, intent, False)
+            if not self.composer.answers_from_entry(answered):
+                answered = BotReply(
+                    text=plain_reminder(language),
+                    language=language,
+                    action=Action.ANSWER,
+                    intent=intent,
+                    flags=["scam_reminder"],
+                )
+            answered.quick_replies = [PERSON_OPTION[language]]
+            return answered
         warned = scam_reply(state, text, language, intent, signals, self.escalation)
         if warned.escalation is not None:
             return warned

@@ -120,7 +120,7 @@ _ADVICE: dict[FraudSignal, dict[Language, str]] = {
 }
 
 _ALREADY_LOST = re.compile(
-    r"已经(?:转|打|汇|付|交|给)|转了|打了钱|付了钱|交了钱|被骗了|骗走|骗了\d|损失了|钱没了|"
+    r"已经(?:转|打|汇|付|交|给)|转了|打了钱|付了钱|交了钱|被骗了|被骗去|受骗了|上当了|骗走|骗了\d|损失了|钱没了|"
     r"(?:取|提)不出|提现不了|"
     r"告诉了?(?:他|她|对方)|给了?(?:他|她|对方)验证码|"
     r"\b(?:already|i've|i have|i)\s+(?:sent|paid|transferred|wired|gave|shared|told)\b|"
@@ -219,11 +219,23 @@ def as_warning(reply: BotReply, signals: list[str]) -> BotReply:
     return reply
 
 
+def plain_reminder(language: Language) -> str:
+    """What we never do, with a person offered, and no alarm: for a message that names a scam
+    but describes none ("你们会不会把我的信息卖给骗子")."""
+    separator = "" if language == "zh" else " "
+    return separator.join((_GENERIC[language], _PERSON_OFFERED[language]))
+
+
+def money_or_secrets_lost(text: str) -> bool:
+    """Whether the investor says the scam has already cost them money, a code or a password."""
+    return _ALREADY_LOST.search(text) is not None
+
+
 def scam_warning(signals: Sequence[str], text: str, language: Language) -> ScamWarning:
     """The warning for the scam ``text`` describes; ``signals`` are its FraudSignal ids."""
     known = [FraudSignal(s) for s in signals if s in FraudSignal.__members__.values()]
     lines = [_ADVICE[s][language] for s in _ADVICE if s in known][:3] or [_GENERIC[language]]
-    lost = _ALREADY_LOST.search(text) is not None
+    lost = money_or_secrets_lost(text)
     needs_person = lost or not known or not set(known) <= _ASKED_ABOUT
     lines.append((_POLICE if lost else _PERSON if needs_person else _PERSON_OFFERED)[language])
     separator = "" if language == "zh" else " "

@@ -187,7 +187,8 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     ),
     FraudSignal.VERIFICATION_CODE_SHARED: any_of(
         r"验证码[^，,。]{0,10}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{0,10}验证码",
-        r"(?:要|索要|问我要)[^，,。]{0,6}验证码",
+        # Someone asking for the code; "登录要验证码" (the login needs one) is not that.
+        r"(?:索要|问我要|向我要|跟我要|找我要|要我的?|让我(?:提供|告诉|发|报))[^，,。]{0,6}验证码",
         r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants)\b[^.]{0,30}"
         r"\b(?:verification|sms|otp)\s+code",
         r"\bcode\s+that\s+was\s+(?:just\s+)?(?:texted|sent)\b",

@@ -249,6 +249,7 @@ def test_names_the_fraud_signal(guard, text: str, signal: str) -> None:
         "融资融券的保证金比例是多少",
         "What are the trading hours?",
         "有没有办法提高中签率 能保证中签吗",
+        "老号码注销了 现在登录要验证码根本收不到",
         "中签了要交多少钱",
     ],
 )

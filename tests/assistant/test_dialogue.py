@@ -495,3 +495,24 @@ async def test_going_on_after_a_question_in_between_goes_back_to_what_the_invest
     assert back.intent is not None and back.intent.name == "permission_star"
     assert [s.id for s in back.sources] == [s.id for s in first.sources]
     assert "200股" not in back.text, "not the question in between again"
+
+
+async def test_a_wish_the_classifier_is_unsure_of_starts_no_flow(bot: Assistant) -> None:
+    # "我想" wishes something, and the classifier's best guess (account opening, 0.2) is not it.
+    reply = await bot.policy.respond(conversation(), "我想下周去营业部办点业务 需不需要提前预约")
+    assert reply.action is not Action.FLOW
+    assert "多大" not in reply.text, "not the account-opening flow's first question"
+
+
+async def test_a_message_that_names_a_scam_but_describes_none_raises_no_alarm(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "你们会不会把我的信息卖给骗子")
+    assert reply.escalation is None
+    assert "⚠️" not in reply.text and "110" not in reply.text
+    assert "转人工" in reply.quick_replies
+
+
+async def test_a_scam_that_has_cost_money_still_goes_to_a_person(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "被骗了怎么办")
+    assert reply.escalation is not None and "110" in reply.text

@@ -48,6 +48,7 @@ from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
 from assistant.incoming_signals import fraud_signals
 from assistant.message_reading import (
+    asks_for_a_quote,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
@@ -448,11 +449,12 @@ class DialoguePolicy:
             # Nothing answers and it is not about our business: decline, offer nothing,
             # and say plainly when it names something a brokerage does not offer.
             outside = outside_product(self.lexicon, about)
-            text = (
-                template("not_offered", language).format(product=outside)
-                if outside
-                else template("out_of_scope", language)
-            )
+            if outside:
+                text = template("not_offered", language).format(product=outside)
+            elif asks_for_a_quote(about):
+                text = template("quote_in_app", language)
+            else:
+                text = template("out_of_scope", language)
             return self.replies.miss(state, language, intent, text, ["out_of_scope"])
         if composed.gap:
             return self.replies.miss(

@@ -101,6 +101,22 @@ def asks_to_go_on(text: str) -> bool:
     return bool(_GO_ON.match(plain) or _GO_ON.match(spaced))
 
 
+# Live market data: a price, an index level, today's move ("上证指数今天多少点", "茅台现在多少钱").
+_QUOTE = re.compile(
+    r"(?:指数|大盘|上证|深证|创业板指|沪深300|恒指|恒生|股价|现价|报价)[^，,。？?]{0,8}"
+    r"(?:多少点|多少钱|多少了|几点了|是多少|涨了多少|跌了多少|怎么样了|涨了吗|跌了吗)|"
+    r"(?:现在|今天|目前|当前)[^，,。？?]{0,6}(?:多少钱一股|股价|多少点)|"
+    r"\b(?:what(?:'s| is)\s+the\s+(?:price|quote|level)\s+of|current\s+(?:price|quote)|"
+    r"(?:index|stock)\s+(?:price|level)\s+(?:today|now))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_quote(text: str) -> bool:
+    """Whether the investor asks for a live price or index level, which the app shows."""
+    return _QUOTE.search(text) is not None
+
+
 def outside_product(lexicon: Lexicon, text: str) -> str | None:
     """The words naming a product a securities firm does not offer (比特币, a mortgage)."""
     for match in lexicon.find(text):

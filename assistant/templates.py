@@ -31,6 +31,12 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "zh": "感谢您的咨询，再见！",
         "en": "Thanks for chatting. Goodbye!",
     },
+    "quote_in_app": {
+        "zh": "我这里查不到实时行情。指数和个股的最新价格、涨跌请在App【行情】页查看，"
+        "也可以在搜索框输入代码或名称查看详情。",
+        "en": "I can't see live market data here. Index levels and share prices are on the "
+        "app's Markets page, and you can search a code or name there for details.",
+    },
     "out_of_scope": {
         "zh": "抱歉，这个问题超出了我能解答的范围。"
         "我可以帮您解答开户、转账、交易规则、费用、"

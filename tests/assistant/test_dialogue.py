@@ -516,3 +516,8 @@ async def test_a_message_that_names_a_scam_but_describes_none_raises_no_alarm(
 async def test_a_scam_that_has_cost_money_still_goes_to_a_person(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "被骗了怎么办")
     assert reply.escalation is not None and "110" in reply.text
+
+
+async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "上证指数今天多少点")
+    assert "行情" in reply.text and not reply.sources

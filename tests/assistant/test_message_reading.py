@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.message_reading import (
+    asks_for_a_quote,
     asks_to_go_on,
     is_small_talk,
     wants_to_act,
@@ -84,3 +85,15 @@ def test_a_wish_to_act_is_read_as_one(text: str) -> None:
 def test_asking_what_it_takes_is_not_a_wish_to_act(text: str) -> None:
     # Answered from the FAQ (the documents), not by starting the account-opening flow.
     assert not wants_to_act(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["上证指数今天多少点", "茅台现在多少钱一股", "what is the price of Moutai now"]
+)
+def test_a_live_price_is_asked_for(text: str) -> None:
+    assert asks_for_a_quote(text)
+
+
+@pytest.mark.parametrize("text", ["股价涨停了还能买吗", "指数基金是什么", "佣金是多少"])
+def test_rules_about_prices_are_not_a_quote(text: str) -> None:
+    assert not asks_for_a_quote(text)

@@ -46,9 +46,12 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.runner import FlowRunner
+from assistant.flows.permission_eligibility import conditions_note
+from assistant.flows.rules import read_board
 from assistant.incoming_signals import fraud_signals
 from assistant.message_reading import (
     asks_for_a_quote,
+    asks_how_to_open,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
@@ -78,7 +81,8 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
 URGENT_PRIORITY = 90
-FLOW_CONFIDENCE = 0.9
+PERMISSION_FLOW = "permission_eligibility"
+FLOW_CONFIDENCE = 0.8
 """How sure the classifier must be of a flow's intent to start it on a wish alone: "我想下周去
 营业部办点业务 需不需要预约" wishes something, but not to open an account (0.21)."""
 
@@ -371,7 +375,27 @@ class DialoguePolicy:
             or prediction.out_of_scope
             or prediction.name == "complaint"
         )
-        return await self._answer(state, text, language, intent, off_topic, stream)
+        reply = await self._answer(state, text, language, intent, off_topic, stream)
+        if spec is not None and spec.flow == PERMISSION_FLOW:
+            reply = self._with_conditions(reply, text, language)
+        return reply
+
+    def _with_conditions(self, reply: BotReply, text: str, language: Language) -> BotReply:
+        """How to open a permission, answered with the app's steps: the conditions as well."""
+        board = read_board(text)
+        if (
+            board is None
+            or not (wants_to_act(text) or asks_how_to_open(text))
+            or not self.composer.answers_from_entry(reply)
+        ):
+            return reply
+        note = conditions_note(board, language, reply.text)
+        if note is not None:
+            # Beside the answer, before the line that cites it.
+            cited = f"\n{template('sources', language)}"
+            answer, sep, rest = reply.text.partition(cited)
+            reply.text = f"{answer}\n{note}{sep}{rest}"
+        return reply
 
     async def _scam(
         self,

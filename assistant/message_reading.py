@@ -22,6 +22,18 @@ _WISH = re.compile(
 )
 
 
+_HOW_TO_OPEN = re.compile(
+    r"(?:怎么|如何|怎样|咋|在哪|哪里)(?:才能|可以|能)?(?:开通|开|申请|办理|办)|开通(?:流程|步骤|方法|方式)|"
+    r"\bhow\b[^.?]{0,20}\b(?:open|apply|enable|activate|get)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_how_to_open(text: str) -> bool:
+    """Whether the investor asks how to open or apply for something ("创业板怎么开通")."""
+    return _HOW_TO_OPEN.search(text) is not None
+
+
 def wants_to_act(text: str) -> bool:
     """Whether the investor asks to *do* something rather than asks about it."""
     return _WISH.search(text) is not None

@@ -94,6 +94,19 @@ def eligibility_gaps(profile: InvestorProfile, rule: PermissionRule) -> list[Loc
     return gaps
 
 
+def conditions_note(board: str, language: Language, answered: str) -> str | None:
+    """What opening ``board`` needs, for an answer on how to open it that does not say so
+    (the app's steps alone): a guest asking "创业板怎么开通" has no account to check, and the
+    conditions decide whether the steps are worth taking. None when the answer names them."""
+    rule = PERMISSION_RULES.get(board)
+    if rule is None or _money(rule.min_assets, language) in answered:
+        return None
+    if f"{(rule.min_assets / 10_000).normalize():f}万" in answered:
+        return None
+    head = "开通条件：" if language == "zh" else "What it takes:"
+    return f"{head}\n{_requirements(rule, language)}"
+
+
 def _requirements(rule: PermissionRule, language: Language) -> str:
     zh = language == "zh"
     lines = [

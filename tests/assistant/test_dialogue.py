@@ -521,3 +521,13 @@ async def test_a_scam_that_has_cost_money_still_goes_to_a_person(bot: Assistant)
 async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "上证指数今天多少点")
     assert "行情" in reply.text and not reply.sources
+
+
+async def test_how_to_open_a_permission_says_what_it_takes_as_well_as_the_steps(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "创业板怎么开通")
+    assert reply.sources, "the app's steps, from the entry"
+    assert "10万元" in reply.text and "24个月" in reply.text
+    answer, _, cited = reply.text.partition("参考资料：")
+    assert "开通条件" in answer, "the conditions sit with the answer, before the citation"

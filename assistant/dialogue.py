@@ -30,7 +30,7 @@ from assistant.account_turns import account_question, account_reply
 from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
-from assistant.compliance import ComplianceGuard, IncomingFindings
+from assistant.compliance import ComplianceGuard
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -45,10 +45,10 @@ from assistant.dialogue_models import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
-from assistant.flows.runner import FlowRunner
 from assistant.flows.permission_eligibility import conditions_note
 from assistant.flows.rules import read_board
-from assistant.incoming_signals import fraud_signals
+from assistant.flows.runner import FlowRunner
+from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import (
     asks_for_a_quote,
     asks_how_to_open,

@@ -45,18 +45,14 @@ from assistant.dialogue_models import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
-from assistant.flows.permission_eligibility import conditions_note
-from assistant.flows.rules import read_board
+from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner
 from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import (
-    asks_for_a_quote,
-    asks_how_to_open,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
     names_our_business,
-    outside_product,
     wants_to_act,
 )
 from assistant.replies import Replies
@@ -376,25 +372,12 @@ class DialoguePolicy:
             or prediction.name == "complaint"
         )
         reply = await self._answer(state, text, language, intent, off_topic, stream)
-        if spec is not None and spec.flow == PERMISSION_FLOW:
-            reply = self._with_conditions(reply, text, language)
-        return reply
-
-    def _with_conditions(self, reply: BotReply, text: str, language: Language) -> BotReply:
-        """How to open a permission, answered with the app's steps: the conditions as well."""
-        board = read_board(text)
         if (
-            board is None
-            or not (wants_to_act(text) or asks_how_to_open(text))
-            or not self.composer.answers_from_entry(reply)
+            spec is not None
+            and spec.flow == PERMISSION_FLOW
+            and self.composer.answers_from_entry(reply)
         ):
-            return reply
-        note = conditions_note(board, language, reply.text)
-        if note is not None:
-            # Beside the answer, before the line that cites it.
-            cited = f"\n{template('sources', language)}"
-            answer, sep, rest = reply.text.partition(cited)
-            reply.text = f"{answer}\n{note}{sep}{rest}"
+            reply.text = with_conditions(reply.text, text, language)
         return reply
 
     async def _scam(
@@ -470,16 +453,7 @@ class DialoguePolicy:
                 # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
                 signals = fraud_signals(scam)
                 return scam_reply(state, scam, language, intent, signals, self.escalation)
-            # Nothing answers and it is not about our business: decline, offer nothing,
-            # and say plainly when it names something a brokerage does not offer.
-            outside = outside_product(self.lexicon, about)
-            if outside:
-                text = template("not_offered", language).format(product=outside)
-            elif asks_for_a_quote(about):
-                text = template("quote_in_app", language)
-            else:
-                text = template("out_of_scope", language)
-            return self.replies.miss(state, language, intent, text, ["out_of_scope"])
+            return self.replies.declined(state, language, intent, about, self.lexicon)
         if composed.gap:
             return self.replies.miss(
                 state,

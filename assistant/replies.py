@@ -19,7 +19,9 @@ from assistant.dialogue_models import (
     Language,
 )
 from assistant.escalation import EscalationPolicy
+from assistant.message_reading import asks_for_a_quote, outside_product
 from assistant.templates import template
+from knowledge.lexicon import Lexicon
 
 
 class Replies:
@@ -71,6 +73,26 @@ class Replies:
             flags=["not_answered", *flags],
             quick_replies=quick_replies or [],
         )
+
+    def declined(
+        self,
+        state: ConversationState,
+        language: Language,
+        intent: IntentRef,
+        about: str,
+        lexicon: Lexicon,
+    ) -> BotReply:
+        """Nothing answers ``about`` and it is not our business: a decline that offers nothing,
+        saying plainly when it names something a brokerage does not offer, and where the app
+        shows a live price asked for."""
+        outside = outside_product(lexicon, about)
+        if outside:
+            text = template("not_offered", language).format(product=outside)
+        elif asks_for_a_quote(about):
+            text = template("quote_in_app", language)
+        else:
+            text = template("out_of_scope", language)
+        return self.miss(state, language, intent, text, ["out_of_scope"])
 
     def from_flow(
         self, state: ConversationState, turn: FlowTurn, language: Language, intent: IntentRef

@@ -24,6 +24,8 @@ from assistant.flows.rules import (
     risk_at_least,
 )
 from assistant.flows.wording import bullets
+from assistant.message_reading import asks_how_to_open, wants_to_act
+from assistant.templates import template
 from intents.flow_engine import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot
 
 
@@ -92,6 +94,20 @@ def eligibility_gaps(profile: InvestorProfile, rule: PermissionRule) -> list[Loc
             )
         )
     return gaps
+
+
+def with_conditions(answer: str, question: str, language: Language) -> str:
+    """``answer`` to "创业板怎么开通" or "我要开通科创板" with what opening the board takes,
+    beside the answer and before the line that cites it, where the answer (the app's steps
+    alone) does not say; any other answer as it is."""
+    board = read_board(question)
+    if not isinstance(board, str) or not (wants_to_act(question) or asks_how_to_open(question)):
+        return answer
+    note = conditions_note(board, language, answer)
+    if note is None:
+        return answer
+    said, cited, rest = answer.partition(f"\n{template('sources', language)}")
+    return f"{said}\n{note}{cited}{rest}"
 
 
 def conditions_note(board: str, language: Language, answered: str) -> str | None:

@@ -529,5 +529,5 @@ async def test_how_to_open_a_permission_says_what_it_takes_as_well_as_the_steps(
     reply = await bot.policy.respond(conversation(), "创业板怎么开通")
     assert reply.sources, "the app's steps, from the entry"
     assert "10万元" in reply.text and "24个月" in reply.text
-    answer, _, cited = reply.text.partition("参考资料：")
+    answer, _, _cited = reply.text.partition("参考资料：")
     assert "开通条件" in answer, "the conditions sit with the answer, before the citation"

@@ -205,9 +205,16 @@ def addresses_us(text: str) -> bool:
     return _ADDRESSES_US.search(text) is not None
 
 
+# "证券公司倒闭了我的钱会不会没了" asks what would happen; it reports nothing gone.
+_HYPOTHETICAL = any_of(
+    r"会不会|如果|万一|要是|假如|假设|倒闭|破产|跑路|安全吗|安不安全",
+    r"\bif\b|\bwould\b|\bwhat happens\b|\bbankrupt\w*|\bgoes\s+under\b|\bsafe\b",
+)
+
+
 def reports_missing_money(text: str) -> bool:
-    """Whether the investor says money has gone from their account."""
-    return _MISSING_MONEY.search(text) is not None
+    """Whether the investor says money has gone from their account (not whether it could)."""
+    return _MISSING_MONEY.search(text) is not None and _HYPOTHETICAL.search(text) is None
 
 
 def reports_account_taken_over(text: str) -> bool:

@@ -131,3 +131,44 @@ def test_an_uncovered_question_gets_a_low_confidence_and_a_covered_one_a_high_on
     uncovered = retriever.search("美股怎么买", k=1)[0]
     assert covered.unit.id == "zh-0101"
     assert covered.confidence > 0.3 > uncovered.confidence
+
+
+def test_the_language_margin_is_taken_among_entries_of_the_same_language() -> None:
+    english = KnowledgeUnit(
+        id="e",
+        kind=UnitKind.FAQ,
+        source="faq_en.csv",
+        title="Can I sell shares the day I buy them?",
+        text="No: A-shares are T+1.",
+        questions=["Can I sell shares the day I buy them?"],
+        lang="en",
+    )
+    # A Chinese entry lifted above it by the cross-lingual bonus, and nothing else in English.
+    candidates = [
+        Candidate(CHINEXT, 0.95, 0.5, 0.95),
+        Candidate(english, 0.93, 0.5, 0.93),
+    ]
+    topics = UnitTopics(bundled_lexicon())
+    chinext, own = gather_evidence(
+        topics.lexicon.concepts_of("is T+0 possible"),
+        "is T+0 possible",
+        "en",
+        candidates,
+        topics,
+        dense_floor=DENSE_FLOOR,
+    )
+    assert own.margin == pytest.approx(-0.02), "behind the Chinese entry overall"
+    assert own.language_margin == pytest.approx(0.93 - DENSE_FLOOR), "alone in English"
+    assert own.english == 1.0 and chinext.english == 1.0
+
+
+def test_an_offset_is_fitted_to_scores_that_are_off_by_a_constant() -> None:
+    import numpy as np
+
+    from knowledge.answerability_training import _offset
+
+    rng = np.random.default_rng(7)
+    scores = rng.normal(-1.0, 2.0, 20_000)
+    labels = (rng.random(20_000) < 1 / (1 + np.exp(-(scores + 1.5)))).astype(float)
+    assert _offset(scores, labels) == pytest.approx(1.5, abs=0.1)
+    assert _offset(scores[:10], labels[:10]) == 0.0, "too few examples: no offset"

@@ -70,13 +70,6 @@ class Evidence:
     ask_mismatch: float
     """1 when the question and the entry's own question both ask for something (how long,
     how many, why, ...) and not the same thing."""
-    language_margin: float
-    """``dense`` minus the best other candidate's *in the entry's language*: the cross-lingual
-    bonus lifts the other language's entries close to an English question's own entry, which
-    ``margin`` alone reads as a close call."""
-    english: float
-    """1 when the question is in English: E5 and BM25 put an English question and its answer
-    less close than a Chinese pair, and the model may weigh the rest differently for it."""
 
     def row(self) -> tuple[float, ...]:
         return astuple(self)
@@ -169,12 +162,6 @@ def gather_evidence(
         entry_asks = unit_topic.asks
         others = dense[:position] + dense[position + 1 :]
         rival = max(others) if others else dense_floor
-        same_language = [
-            d
-            for i, (d, other) in enumerate(zip(dense, candidates, strict=True))
-            if i != position and other.unit.lang == candidate.unit.lang
-        ]
-        language_rival = max(same_language) if same_language else dense_floor
         evidence.append(
             Evidence(
                 dense=dense[position],
@@ -199,8 +186,6 @@ def gather_evidence(
                 else 0.5,
                 dense_excess=max(0.0, dense[position] - NEAR_VERBATIM) * 10,
                 ask_mismatch=float(bool(asks and entry_asks and not asks & entry_asks)),
-                language_margin=dense[position] - language_rival,
-                english=float(language == "en"),
             )
         )
     return evidence

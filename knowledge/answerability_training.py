@@ -46,7 +46,7 @@ from text.language import detect_language
 
 log = logging.getLogger(__name__)
 
-TRAINING_VERSION = "5"
+TRAINING_VERSION = "4"
 MIN_EXAMPLES = 20  # of each label; below that the bundled model is used
 META_KEY = "answerability_model"
 
@@ -139,20 +139,11 @@ def fit(
     if positives < MIN_EXAMPLES or len(labels) - positives < MIN_EXAMPLES:
         log.info("answerability: %d positive examples, using the bundled model", positives)
         return None
-    shared = [name for name in features if name != "english"]
-    matrix = np.asarray([e.row() for e in rows])
-    target = np.asarray(labels)
+    columns = [FEATURES.index(name) for name in features]
     model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit(matrix[:, [FEATURES.index(name) for name in shared]], target)
-    weights = {n: round(float(w), 4) for n, w in zip(shared, model.coef_[0], strict=True)}
-    if "english" in features:
-        # English questions get an offset of their own, fitted with every other weight held:
-        # a second language recalibrated without moving the first one's answers.
-        english = matrix[:, FEATURES.index("english")] == 1.0
-        scores = model.decision_function(matrix[english][:, [FEATURES.index(n) for n in shared]])
-        weights["english"] = round(_offset(scores, target[english]), 4)
+    model.fit(np.asarray([e.row() for e in rows])[:, columns], np.asarray(labels))
     return AnswerabilityModel(
-        weights=weights,
+        weights={n: round(float(w), 4) for n, w in zip(features, model.coef_[0], strict=True)},
         bias=round(float(model.intercept_[0]), 4),
         fitted_on=(
             f"{len(quiz.asked)} phrasings of {len(units)} units asked twice "
@@ -160,26 +151,6 @@ def fit(
             f"{positives} positive and {len(labels) - positives} negative candidates"
         ),
     )
-
-
-def _offset(scores: Matrix, labels: Matrix, steps: int = 25) -> float:
-    """The constant that, added to the logistic ``scores``, best fits ``labels`` (maximum
-    likelihood, Newton's method); 0 with too few examples of either label."""
-    positives = int(labels.sum())
-    if positives < MIN_EXAMPLES or len(labels) - positives < MIN_EXAMPLES:
-        return 0.0
-    offset = 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(scores + offset)))
-        gradient = float(np.sum(labels - p))
-        curvature = float(np.sum(p * (1.0 - p)))
-        if curvature <= 0.0:
-            break
-        step = gradient / curvature
-        offset += step
-        if abs(step) < 1e-6:
-            break
-    return offset
 
 
 class _Quiz:

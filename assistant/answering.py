@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
 from assistant.context import FollowUp, Topic, resolve_followup
 from assistant.dialogue_models import Action, ConversationState, Language
-from assistant.message_reading import asks_something
+from assistant.message_reading import asks_something, bare_concept
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import RetrievedPassage
 from knowledge.lexicon import Lexicon
@@ -97,7 +97,15 @@ class Answerer:
             known if said or followup is not None else said, question, about, language
         )
         composed: ComposedAnswer | None = None
-        if self.llm is not None and passages and passages[0].confidence >= self.composer.clarify_at:
+        if followup is None and not said and (named := bare_concept(self.lexicon, text)):
+            # "逆回购" and nothing else: which part of it, rather than a guess at one.
+            composed = self.composer.aspects(passages, named.concept.id, named.surface, language)
+        if (
+            composed is None
+            and self.llm is not None
+            and passages
+            and passages[0].confidence >= self.composer.clarify_at
+        ):
             composed = await self._from_llm(self.llm, question, passages, language, stream)
         if composed is None:
             # A follow-up of a topic already answered is about our business, whatever the

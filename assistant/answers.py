@@ -88,6 +88,9 @@ def asks_yes_no(question: str) -> bool:
     return _YES_NO_QUESTION.search(question) is not None
 
 
+_MOST_ASPECTS = 4  # entries offered for a topic named alone
+
+
 class GroundedComposer:
     """Chooses between answering, asking which entry is meant, and saying it does not know.
 
@@ -168,6 +171,29 @@ class GroundedComposer:
                 text, Action.ANSWER, [source_ref(top)], [], True, handoff=top.unit.handoff
             )
         return self._clarify([top, *plausible], language)
+
+    def aspects(
+        self, passages: Sequence[RetrievedPassage], concept: str, named: str, language: Language
+    ) -> ComposedAnswer | None:
+        """For a message that only names a topic ("逆回购"): the entries about it, as a menu
+        of what the investor may want to know; None when fewer than two are about it."""
+        about = [
+            p
+            for p in passages
+            if (not p.unit.lang or p.unit.lang == language)
+            and concept in self.lexicon.concepts_of(p.unit.title).all
+        ]
+        titles = list(dict.fromkeys(p.unit.title for p in about))[:_MOST_ASPECTS]
+        if len(titles) < 2:
+            return None
+        shown = [next(p for p in about if p.unit.title == title) for title in titles]
+        return ComposedAnswer(
+            template("which_aspect", language).format(topic=named),
+            Action.CLARIFY,
+            [source_ref(p) for p in shown],
+            [*titles, PERSON_OPTION[language]],
+            False,
+        )
 
     def _own_language_first(
         self, passages: Sequence[RetrievedPassage], language: Language

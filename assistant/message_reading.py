@@ -11,7 +11,7 @@ import re
 
 from assistant.incoming_signals import addresses_us, voices_grievance
 from intents.prediction import IntentPrediction
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import ConceptMatch, Lexicon
 
 # "I want to / help me ..." starts a flow; a plain question about the topic gets the FAQ answer.
 # "我需要准备什么" and "what do I need to ..." ask what it takes; they do not ask to do it.
@@ -127,6 +127,22 @@ _QUOTE = re.compile(
 def asks_for_a_quote(text: str) -> bool:
     """Whether the investor asks for a live price or index level, which the app shows."""
     return _QUOTE.search(text) is not None
+
+
+_BARE_FILLER = re.compile(r"[\s，,。.!！?？~～]+|(?:吗|呢|啊|呀|吧|嘛|么)$")
+
+
+def bare_concept(lexicon: Lexicon, text: str) -> ConceptMatch | None:
+    """The one brokerage concept a message consists of ("逆回购", "两融?", "margin"): a
+    topic named with nothing asked about it."""
+    rest = _BARE_FILLER.sub("", text.strip())
+    matches = lexicon.find(rest) if rest else []
+    if len(matches) != 1:
+        return None
+    (match,) = matches
+    if match.start != 0 or match.end != len(rest) or match.concept.generic:
+        return None
+    return match
 
 
 def outside_product(lexicon: Lexicon, text: str) -> str | None:

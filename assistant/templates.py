@@ -79,6 +79,10 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "zh": "这个问题需要人工同事来解答，我已为您转接人工客服，请稍候。",
         "en": "This needs one of our colleagues, so I'm connecting you with our support staff.",
     },
+    "which_aspect": {
+        "zh": "关于“{topic}”，您想了解哪方面？请点选，或直接告诉我您的问题：",
+        "en": "What would you like to know about “{topic}”? Pick one, or ask me directly:",
+    },
     "clarify": {
         "zh": "您想咨询的是以下哪个问题？请点选，或换个说法告诉我：",
         "en": "Which of these do you mean? Pick one, or tell me in other words:",

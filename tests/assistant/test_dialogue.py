@@ -531,3 +531,14 @@ async def test_how_to_open_a_permission_says_what_it_takes_as_well_as_the_steps(
     assert "10万元" in reply.text and "24个月" in reply.text
     answer, _, _cited = reply.text.partition("参考资料：")
     assert "开通条件" in answer, "the conditions sit with the answer, before the citation"
+
+
+async def test_a_topic_named_alone_gets_a_menu_of_what_to_know_about_it(bot: Assistant) -> None:
+    state = conversation()
+    menu = await bot.policy.respond(state, "逆回购")
+    assert menu.action is Action.CLARIFY
+    assert "逆回购" in menu.text
+    about = [q for q in menu.quick_replies if q != "转人工"]
+    assert len(about) >= 2 and all("逆回购" in q for q in about)
+    onward = await bot.policy.respond(state, "怎么买")
+    assert onward.action is Action.ANSWER and onward.sources, "the follow-up is read with the topic"

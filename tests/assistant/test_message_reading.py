@@ -7,10 +7,12 @@ import pytest
 from assistant.message_reading import (
     asks_for_a_quote,
     asks_to_go_on,
+    bare_concept,
     is_small_talk,
     wants_to_act,
     without_pleasantries,
 )
+from knowledge.lexicon import bundled_lexicon
 
 
 @pytest.mark.parametrize(
@@ -97,3 +99,16 @@ def test_a_live_price_is_asked_for(text: str) -> None:
 @pytest.mark.parametrize("text", ["股价涨停了还能买吗", "指数基金是什么", "佣金是多少"])
 def test_rules_about_prices_are_not_a_quote(text: str) -> None:
     assert not asks_for_a_quote(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"), [("逆回购", "reverse_repo"), ("两融?", "margin"), ("开户", "open_account")]
+)
+def test_a_topic_named_alone_is_read_as_such(text: str, concept: str) -> None:
+    match = bare_concept(bundled_lexicon(), text)
+    assert match is not None and match.concept.id == concept
+
+
+@pytest.mark.parametrize("text", ["逆回购怎么买", "密码", "hello", "创业板和科创板"])
+def test_a_question_or_no_single_topic_is_not_a_bare_topic(text: str) -> None:
+    assert bare_concept(bundled_lexicon(), text) is None

@@ -238,7 +238,7 @@ class DialoguePolicy:
                 resume = self.flows.resume_prompt(state.flow, language)
                 return self.replies.from_flow(state, resume, language, intent)
             state.suspended_flow, state.flow = state.flow, None
-        elif asks_to_go_on(text) and (back := await self._go_back(state, language)) is not None:
+        elif asks_to_go_on(text) and (back := await self._go_back(state, language, flow_context)):
             return back
 
         reply = await self._by_intent(
@@ -253,10 +253,11 @@ class DialoguePolicy:
             state.suspended_flow = None
         return reply
 
-    async def _go_back(self, state: ConversationState, language: Language) -> BotReply | None:
-        """An "好 继续开通吧" with no flow under way goes back to the last thing the investor wanted
-        to do ("我要开通科创板", before a question in between). Its flow starts where it can
-        run; where it cannot (a guest's permission check), its answer is given again."""
+    async def _go_back(
+        self, state: ConversationState, language: Language, flow_context: FlowContext | None
+    ) -> BotReply | None:
+        """On "好 继续开通吧" with no flow under way, the last thing the investor wanted to do:
+        its flow where it can run, else (a guest's permission check) its answer again."""
         asked = [t for t in state.turns[:-1] if t.speaker is Speaker.INVESTOR]
         for turn in reversed(asked):
             spec = self.catalogue.get(turn.intent or "")
@@ -264,7 +265,9 @@ class DialoguePolicy:
                 continue
             intent = IntentRef(name=spec.name, confidence=1.0)
             if self.flows.can_run(spec.flow, state):
-                flow_turn = await self.flows.start(spec.flow, state, turn.text, language)
+                flow_turn = await self.flows.start(
+                    spec.flow, state, turn.text, language, flow_context
+                )
                 return self.replies.from_flow(state, flow_turn, language, intent)
             reply = await self._answer(state, turn.text, language, intent, False)
             if not reply.sources:

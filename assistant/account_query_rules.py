@@ -84,7 +84,9 @@ NOT_MINE = any_of(
     r"(?:中签|开通|转账|委托|下单|申购|测评|过期|到期)(?:后|以后|之后)",
     # eligibility: the permission flow's question, not a record
     r"条件|门槛|要求|资格|符合|够不够|满足|够格|达标|准入",
-    r"能(?:不能)?开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|可以开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|能不能开",
+    # ("能开英文的吗" about a statement asks for one: the statement rule reads it)
+    r"^(?!.*(?:证明|对账单|交割单|流水|结单))"
+    r".*?(?:能(?:不能)?开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|可以开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|能不能开)",
     r"\beligib|\bqualif|\brequire|\bcriteria\b|\bconditions?\b|\bthreshold\b",
     r"\bcan i (?:open|apply|get|enable|activate)\b",
     # advice
@@ -317,7 +319,8 @@ RULES: tuple[Rule, ...] = (
             r"\btrade confirmations?\b",
         ),
         status=any_of(
-            r"帮我|给我|我要|我想要|我想|我需要|需要一份|申请|麻烦|请(?:帮|给|开|出|寄|发)|开(?:一|个|张|份)|"
+            r"帮我|给我|我要|我想要|我想|我需要|需要一份|需要我的|申请|麻烦|请(?:帮|给|开|出|寄|发)|"
+            r"开(?:一|个|张|份)|(?:能|可以)开[^，,。？?]{0,6}(?:吗|么)|"
             r"出(?:一|个|张|份)|打(?:一|个|张|份|印)|寄(?:一|个|份|给)|发(?:一|个|份|给|我)|开具|弄(?:一|个)|"
             r"来一份",
             r"\bsend me\b|\bgive me\b|\bget me\b|\bemail me\b|\bmail me\b|\bi need\b|\bi'?d like\b",

@@ -69,6 +69,7 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("我要上个月的对账单", "statement"),
     ("给我发一下今年的交割单", "statement"),
     ("我需要一份资产证明 办签证用", "statement"),
+    ("我办留学签证 需要我的账户的英文资产证明 你们能开英文的吗", "statement"),
     ("麻烦出个资产证明", "statement"),
     ("帮我看下我上一笔银证转账转了多少", "transfers"),
     ("转3000出去提示失败了", "transfers"),

@@ -115,9 +115,14 @@ def conditions_note(board: str, language: Language, answered: str) -> str | None
     (the app's steps alone): a guest asking "创业板怎么开通" has no account to check, and the
     conditions decide whether the steps are worth taking. None when the answer names them."""
     rule = PERMISSION_RULES.get(board)
-    if rule is None or _money(rule.min_assets, language) in answered:
+    if rule is None:
         return None
-    if f"{(rule.min_assets / 10_000).normalize():f}万" in answered:
+    figures = (
+        _money(rule.min_assets, language),
+        f"{(rule.min_assets / 10_000).normalize():f}万",
+        f"{rule.min_assets:,.0f}",
+    )
+    if any(figure in answered for figure in figures):
         return None
     head = "开通条件：" if language == "zh" else "What it takes:"
     return f"{head}\n{_requirements(rule, language)}"

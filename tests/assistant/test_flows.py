@@ -704,3 +704,20 @@ def test_every_flow_product_takes_its_risk_level_from_the_suitability_table() ->
         verdict = assess_suitability(level, {"star": "star_market"}.get(product, product))
         assert verdict.suitable and verdict.required_level == level, product
     assert {rule.min_risk for rule in PERMISSION_RULES.values()} == {"C4"}
+
+
+def test_a_permissions_app_steps_get_its_conditions_only_where_they_are_missing() -> None:
+    from assistant.flows.permission_eligibility import with_conditions
+
+    steps = "登录App后进入【交易】-【业务办理】-【创业板权限】提交。\n参考资料：如何开通创业板？"
+    added = with_conditions(steps, "创业板怎么开通", "zh")
+    said, _, cited = added.partition("参考资料：")
+    assert "10万元" in said and "24个月" in said and cited == "如何开通创业板？"
+    assert with_conditions("需满足日均资产10万元……", "创业板怎么开通", "zh").count("10万") == 1
+    assert (
+        "500,000"
+        not in with_conditions(
+            "You need at least 500,000 yuan ...", "how do I open STAR market trading", "en"
+        ).split("yuan", 1)[1]
+    )
+    assert with_conditions(steps, "创业板开通后多久能买", "zh") == steps, "not how to open it"

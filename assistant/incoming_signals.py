@@ -207,8 +207,8 @@ def addresses_us(text: str) -> bool:
 
 # "证券公司倒闭了我的钱会不会没了" asks what would happen; it reports nothing gone.
 _HYPOTHETICAL = any_of(
-    r"会不会|如果|万一|要是|假如|假设|倒闭|破产|跑路|安全吗|安不安全",
-    r"\bif\b|\bwould\b|\bwhat happens\b|\bbankrupt\w*|\bgoes\s+under\b|\bsafe\b",
+    r"会不会|如果|万一|要是|假如|假设|倒闭|破产|跑路",
+    r"\bif\b|\bwould\b|\bwhat happens\b|\bbankrupt\w*|\bgoes\s+under\b",
 )
 
 

@@ -80,6 +80,10 @@ def test_what_would_happen_to_the_money_is_not_money_gone(text: str) -> None:
     assert not reports_missing_money(text)
 
 
+def test_money_gone_is_still_reported_when_the_investor_asks_if_the_account_is_safe() -> None:
+    assert reports_missing_money("我账户里少了两万块钱 账户还安全吗")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -15,16 +15,18 @@ The ranking here is the retriever's, done exactly in memory (dense max-over-vect
 the cross-lingual bonus, BM25 on the same tokens, the weighted fusion), so the evidence has
 the distribution it will have at run time. Fitting the sample knowledge base (1,166
 phrasings) takes a few seconds; the result is stored in the manifest with a fingerprint of
-the content, so it is redone only when the content changes.
+what it was fitted on (the content, the whole lexicon, the out-of-scope texts and the code
+that gathers and fits the evidence), so it is redone only when one of them changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import importlib.util
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -72,6 +74,12 @@ class _Phrasing:
     vector: Matrix
 
 
+def _source(module: str) -> bytes:
+    """The code of ``module``: a change to how evidence is gathered or fitted refits."""
+    spec = importlib.util.find_spec(module)
+    return Path(spec.origin).read_bytes() if spec and spec.origin else module.encode()
+
+
 def fingerprint(
     kb: KnowledgeBase,
     lexicon: Lexicon,
@@ -82,7 +90,9 @@ def fingerprint(
     digest = hashlib.sha256()
     digest.update(f"{TRAINING_VERSION}|{FEATURES}|{ranking}|{kb.embedder.model_id}".encode())
     digest.update("\n".join(negatives).encode())
-    digest.update(json.dumps(sorted(lexicon.concepts)).encode())
+    digest.update(lexicon.digest().encode())
+    for module in ("knowledge.answerability", __name__):
+        digest.update(_source(module))
     for unit, _ in kb.manifest.all_units():
         digest.update(f"{unit.id}:{unit.content_hash}".encode())
     return digest.hexdigest()[:24]

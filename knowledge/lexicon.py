@@ -12,6 +12,7 @@ of the same kind ("那科创板呢" after a ChiNext question) takes its place in
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -98,6 +99,13 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    def digest(self) -> str:
+        """Changes with any concept, surface, implication or ask pattern."""
+        content = repr(
+            ([self.concepts[c] for c in sorted(self.concepts)], sorted(self._asks.items()))
+        )
+        return hashlib.sha256(content.encode()).hexdigest()
 
     def find(self, text: str) -> list[ConceptMatch]:
         """Every concept named in ``text``, leftmost-longest, in order."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from knowledge.answerability import (
@@ -11,9 +13,9 @@ from knowledge.answerability import (
     UnitTopics,
     gather_evidence,
 )
-from knowledge.answerability_training import META_KEY, IndexedEntries, fit
+from knowledge.answerability_training import META_KEY, IndexedEntries, fingerprint, fit
 from knowledge.documents import KnowledgeUnit, UnitKind
-from knowledge.lexicon import bundled_lexicon
+from knowledge.lexicon import Concept, Lexicon, bundled_lexicon
 from knowledge.retrieval import DENSE_FLOOR, HybridRetriever
 
 
@@ -116,6 +118,15 @@ def test_the_fitted_model_is_stored_and_refitted_only_when_the_content_changes(
     assert stored, "the model is kept in the manifest"
     second = HybridRetriever(sample_kb)
     assert second.answerability == first.answerability
+
+
+def test_a_new_synonym_for_a_known_concept_refits_the_model(sample_kb) -> None:
+    ranking = HybridRetriever(sample_kb).ranking_parameters
+    margin, star = Concept("margin", "product", zh=("融资融券",)), Concept("star", "board")
+    before = fingerprint(sample_kb, Lexicon([margin, star]), ranking)
+    assert fingerprint(sample_kb, Lexicon([margin, star]), ranking) == before
+    two_names = replace(margin, zh=("融资融券", "两融"))
+    assert fingerprint(sample_kb, Lexicon([two_names, star]), ranking) != before
 
 
 def _meta_keys(kb) -> list[str]:

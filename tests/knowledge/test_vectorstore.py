@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge import vectorstore
 from knowledge.vectorstore import PartitionedVectorStore, open_chroma_client
 
 
@@ -76,3 +77,43 @@ def test_reopened_store_finds_what_an_earlier_one_wrote(store, tmp_path, e5) -> 
     reopened = PartitionedVectorStore(open_chroma_client(path=tmp_path / "chroma"), "kb-t", e5)
     assert reopened.counts() == store.counts()
     assert reopened.query(QUERY, 1, languages=["en"])[0].unit_id == "en-1"
+
+
+def _spread_store(tmp_path: Path, e5, monkeypatch, breadth: int) -> tuple:
+    monkeypatch.setattr(vectorstore, "SEARCH_BREADTH", breadth)
+    rng = np.random.default_rng(7)
+    # Near-uniform in 48 dimensions: the hardest shape for a graph search.
+    matrix = unit_vectors(*rng.normal(size=(3000, 48)).tolist())
+    store = PartitionedVectorStore(open_chroma_client(path=tmp_path / "spread"), "kb-s", e5)
+    ids = [f"zh-{i}::q0@h{i}" for i in range(len(matrix))]
+    store.add(ids, matrix, [{"lang": "zh"}] * len(ids))
+    return store, ids, matrix, unit_vectors(*rng.normal(size=(40, 48)).tolist())
+
+
+def _searches_missing_an_exact_neighbour(store, ids, matrix, queries) -> int:
+    missing = 0
+    for query in queries:
+        exact = {ids[i] for i in np.argsort(-(matrix @ query))[:20]}
+        found = {hit.vector_id for hit in store.query(query, 20, languages=["zh"])}
+        missing += bool(exact - found)
+    return missing
+
+
+def test_searches_find_the_exact_nearest_vectors(tmp_path, e5, monkeypatch) -> None:
+    ours = vectorstore.SEARCH_BREADTH
+    narrow = _spread_store(tmp_path / "narrow", e5, monkeypatch, 100)
+    assert _searches_missing_an_exact_neighbour(*narrow) > 0  # Chroma's default misses some
+    wide = _spread_store(tmp_path / "wide", e5, monkeypatch, ours)
+    assert _searches_missing_an_exact_neighbour(*wide) == 0
+
+
+def test_a_collection_made_with_another_breadth_is_searched_with_ours(tmp_path, e5) -> None:
+    client = open_chroma_client(path=tmp_path / "chroma")
+    # As collections were made before the breadth was set: Chroma's default.
+    client.create_collection(
+        "kb-old-zh",
+        embedding_function=vectorstore._embedding_function_class()(e5),
+        metadata={"hnsw:space": "cosine"},
+    )
+    reopened = PartitionedVectorStore(client, "kb-old", e5)
+    assert reopened.partitions["zh"].search_breadth() == vectorstore.SEARCH_BREADTH

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
-from assistant.context import FollowUp, Topic, resolve_followup
+from assistant.context import FollowUp, Topic, resolve_followup, what_it_adds
 from assistant.dialogue_models import Action, ConversationState, Language
 from assistant.message_reading import asks_something, bare_concept
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
-from knowledge.documents import RetrievedPassage
+from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.lexicon import Lexicon
 from text.language import CJK_CHARACTERS
 
@@ -152,7 +152,15 @@ class Answerer:
                 # The entry that answered the topic, again, would repeat the last answer to
                 # a message that asks something more ("安全吗", "怎么办理"); a fact the
                 # investor gives ("我拿了20天") is read against that same entry.
-                resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
+                # Unless the entry asks it too: "不参与会怎样" after "要配股 我要做啥" is the rest
+                # of "要配股，怎么操作？不参与会怎样？".
+                adds = what_it_adds(text).lower()
+                resolved = [
+                    p
+                    for p in resolved
+                    if p.unit.id != state.topic.unit_id
+                    or (len(adds) >= _ASKED_IN_ENTRY and _asks_too(p.unit, adds))
+                ]
             # A message that names nothing of its own ("几点前交钱") leans on the topic: read
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
@@ -242,6 +250,7 @@ _CLAUSE_BREAK = re.compile(
     r"|(?<=[.])\s+(?=[A-Za-z])"
 )
 _SHORTEST_QUESTION = 4
+_ASKED_IN_ENTRY = 4  # characters a follow-up must have to be found among an entry's questions
 _LEAN = 0.1  # how much likelier the typed reading must be than the topic's, for a few words
 
 
@@ -283,3 +292,8 @@ def _prefaced(composed: ComposedAnswer, preface: str) -> ComposedAnswer:
         gap=composed.gap,
         handoff=composed.handoff,
     )
+
+
+def _asks_too(unit: KnowledgeUnit, words: str) -> bool:
+    """Whether one of the entry's own questions contains ``words`` (lower-cased)."""
+    return any(words in question.lower() for question in (unit.title, *unit.questions))

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from assistant.message_reading import asks_something, without_pleasantries
 from knowledge.lexicon import ConceptMatch, Lexicon
 from text.language import has_cjk
+
+if TYPE_CHECKING:  # the state holds a Topic
+    from assistant.dialogue_models import ConversationState
 
 # "那…呢", "还有…", "what about …": the message leans on what came before.
 _LEAD = re.compile(
@@ -51,6 +55,7 @@ class Topic(BaseModel):
     account_kind: str | None = Field(
         None, description="the part of the investor's account it was answered from, if any"
     )
+    scam: bool = Field(False, description="a scam the investor described and was warned about")
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,7 @@ def resolve_followup(
     if topic is None:
         return None
     text = without_pleasantries(text) or text  # "谢谢 那深市呢" follows up like "那深市呢"
-    stripped = _LEAD.sub("", text, count=1)
-    stripped = _TAIL.sub("", stripped).strip(" ，,。.?？!！")
+    stripped = what_it_adds(text)
     led = stripped != text.strip(" ，,。.?？!！")
     content = len(re.sub(r"\s+", "", stripped))
     # Only facts about the investor ("我炒股一年多了 资产有二十万"): an answer to the topic,
@@ -111,6 +115,22 @@ def resolve_followup(
     if led or content <= _SHORT:
         return FollowUp(f"{stripped} {topic.question}", "appended")
     return None
+
+
+def what_it_adds(text: str) -> str:
+    """A follow-up without the words that lean on the topic: "那尾盘呢" adds "尾盘"."""
+    stripped = _LEAD.sub("", text, count=1)
+    return _TAIL.sub("", stripped).strip(" ，,。.?？!！")
+
+
+def follows_answer(state: ConversationState, text: str, lexicon: Lexicon) -> bool:
+    """Whether ``text`` follows up the last question the knowledge base answered."""
+    topic = state.topic
+    return (
+        topic is not None
+        and topic.unit_id is not None
+        and (resolve_followup(text, topic, lexicon) is not None)
+    )
 
 
 def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:

@@ -31,6 +31,7 @@ from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard
+from assistant.context import follows_answer
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -57,16 +58,17 @@ from assistant.message_reading import (
 )
 from assistant.replies import Replies
 from assistant.scam_warnings import (
-    SCAM_TOPIC,
     as_warning,
     money_or_secrets_lost,
     plain_reminder,
     scam_reply,
+    scam_warned_about,
 )
 from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
+from intents.scams import FraudSignal
 from knowledge.lexicon import Lexicon, bundled_lexicon
 from text.language import reply_language
 
@@ -76,8 +78,9 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
-URGENT_PRIORITY = 90
 PERMISSION_FLOW = "permission_eligibility"
+LOOK_ALIKE = {FraudSignal.IMPERSONATION}
+"""Signals that alone describe no scam: a genuine reminder call says it is from us too."""
 FLOW_CONFIDENCE = 0.8
 """How sure the classifier must be of a flow's intent to start it on a wish alone: "我想下周去
 营业部办点业务 需不需要预约" wishes something, but not to open an account (0.21)."""
@@ -187,47 +190,17 @@ class DialoguePolicy:
         )
         if scam:
             return await self._scam(state, text, language, intent, findings.fraud_signals)
+        if (warned := scam_warned_about(state)) and money_or_secrets_lost(text):
+            # "我已经转了2万进去了" after the warning: that scam, and now money gone.
+            told = f"{warned} {text}"
+            return await self._scam(state, told, language, intent, fraud_signals(told))
         if state.escalated:
             return self.replies.said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
             state.flags.add(INJECTION_FLAG)
             return self.replies.said("injection_declined", language, intent, flags=[INJECTION_FLAG])
-        if findings.account_taken_over:
-            # Someone else is in the account: lock it down now, and a person at once.
-            return self.replies.escalate(
-                state,
-                language,
-                intent,
-                EscalationReason.COMPLAINT,
-                "urgent_account",
-                priority=URGENT_PRIORITY,
-                flags=["account_taken_over"],
-            )
-        if findings.missing_money or findings.firm_caused_loss:
-            return self.replies.escalate(
-                state,
-                language,
-                intent,
-                EscalationReason.COMPLAINT,
-                "urgent_loss",
-                priority=URGENT_PRIORITY,
-                flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
-            )
-        if self.escalation.is_angry(text):
-            return self.replies.escalate(
-                state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
-            )
-        if findings.chase_up:
-            # A second intake for something nobody answered the first time would be a third
-            # contact: a person takes it now, with the history in front of them.
-            return self.replies.escalate(
-                state,
-                language,
-                intent,
-                EscalationReason.COMPLAINT,
-                "handoff_chase_up",
-                flags=["chase_up"],
-            )
+        if (urgent := self.replies.at_once(state, text, language, intent, findings)) is not None:
+            return urgent
 
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
@@ -368,12 +341,14 @@ class DialoguePolicy:
             return self.replies.said(name, language, intent)
         if advice_request:
             return self.replies.said("no_advice", language, intent, flags=["advice_declined"])
-        # A "complaint" not taken as one ("我跟我老婆吵架了") is a trouble that is not ours.
+        # A "complaint" not taken as one ("我跟我老婆吵架了") is a trouble that is not ours; but
+        # a few words after an answer ("那尾盘呢", "不参与会怎样") follow it up, whatever the
+        # classifier made of them.
         off_topic = (
             handler in ("out_of_scope", "smalltalk")
             or prediction.out_of_scope
             or prediction.name == "complaint"
-        )
+        ) and not follows_answer(state, text, self.lexicon)
         reply = await self._answer(state, text, language, intent, off_topic, stream)
         if (
             spec is not None
@@ -393,9 +368,11 @@ class DialoguePolicy:
     ) -> BotReply:
         """The warning for a scam described; one only asked about ("有个老师拉我进群带炒股 靠谱吗")
         is answered from the firm's own entry on it where one surely answers."""
-        if not signals and not money_or_secrets_lost(text):
-            # Only the word for a scam ("你们会不会把我的信息卖给骗子"), nothing of one
-            # described: the entry that answers, or what we never do; a person offered, no alarm.
+        alone = set(signals) <= LOOK_ALIKE and not scam_warned_about(state)
+        if alone and not money_or_secrets_lost(text):
+            # Only the word for a scam ("你们会不会把我的信息卖给骗子") or a caller who says they
+            # are from us asking for nothing ("说是你们营业部的 提醒我风险测评过期了 是真的吗"):
+            # the entry that answers, or what we never do; a person offered, no alarm.
             answered = await self._answer(state, text, language, intent, False)
             if not self.composer.answers_from_entry(answered):
                 answered = BotReply(
@@ -441,7 +418,7 @@ class DialoguePolicy:
     ) -> BotReply:
         """An answer from knowledge when an entry answers; otherwise say so honestly."""
         spec = self.catalogue.get(intent.name)
-        scam = state.topic.question if state.topic and state.topic.intent == SCAM_TOPIC else None
+        scam = scam_warned_about(state)
         answered = await self.answerer.answer(
             state,
             text,

@@ -205,10 +205,11 @@ def addresses_us(text: str) -> bool:
     return _ADDRESSES_US.search(text) is not None
 
 
-# "证券公司倒闭了我的钱会不会没了" asks what would happen; it reports nothing gone.
+# "证券公司倒闭了我的钱会不会没了" asks what would happen; it reports nothing gone. Neither does
+# "要退市了 钱全没了吗": what a delisting costs is the market's doing, not money gone missing.
 _HYPOTHETICAL = any_of(
-    r"会不会|如果|万一|要是|假如|假设|倒闭|破产|跑路",
-    r"\bif\b|\bwould\b|\bwhat happens\b|\bbankrupt\w*|\bgoes\s+under\b",
+    r"会不会|如果|万一|要是|假如|假设|倒闭|破产|跑路|退市|清零",
+    r"\bif\b|\bwould\b|\bwhat happens\b|\bbankrupt\w*|\bgoes\s+under\b|\bdelist\w*",
 )
 
 

@@ -17,6 +17,8 @@ from knowledge.lexicon import ConceptMatch, Lexicon
 # "我需要准备什么" and "what do I need to ..." ask what it takes; they do not ask to do it.
 _WISH = re.compile(
     r"(我想|我要|想要|打算|帮我|给我开|我需要(?![^，,。？?]{0,8}(?:什么|啥|哪些|多少|几|吗|么))|"
+    # "想开个户": the wish without the "我"; "想问/想知道" only ask.
+    r"(?:^|[\s，,。！!])想(?!问|知道|了解|咨询|请教|确认)|"
     r"\bi want\b|\bi'?d like\b|\bi would like\b|\bhelp me\b|(?<!\bdo )\bi need to\b)",
     re.IGNORECASE,
 )

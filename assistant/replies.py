@@ -19,9 +19,13 @@ from assistant.dialogue_models import (
     Language,
 )
 from assistant.escalation import EscalationPolicy
+from assistant.incoming_signals import IncomingFindings
 from assistant.message_reading import asks_for_a_quote, outside_product
 from assistant.templates import template
 from knowledge.lexicon import Lexicon
+
+URGENT_PRIORITY = 90
+"""Escalation priority of what cannot wait: someone else in the account, money gone."""
 
 
 class Replies:
@@ -143,6 +147,54 @@ class Replies:
             escalation=decision,
             flags=flags or [],
         )
+
+    def at_once(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        findings: IncomingFindings,
+    ) -> BotReply | None:
+        """A person now, for what no answer can settle: someone else in the account, money
+        gone or lost through the firm, an angry investor, or a chase-up; else ``None``."""
+        if findings.account_taken_over:
+            # Someone else is in the account: lock it down now, and a person at once.
+            return self.escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "urgent_account",
+                priority=URGENT_PRIORITY,
+                flags=["account_taken_over"],
+            )
+        if findings.missing_money or findings.firm_caused_loss:
+            return self.escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "urgent_loss",
+                priority=URGENT_PRIORITY,
+                flags=["missing_money" if findings.missing_money else "firm_caused_loss"],
+            )
+        if self.escalation.is_angry(text):
+            return self.escalate(
+                state, language, intent, EscalationReason.NEGATIVE_SENTIMENT, "handoff_angry"
+            )
+        if findings.chase_up:
+            # A second intake for something nobody answered the first time would be a third
+            # contact: a person takes it now, with the history in front of them.
+            return self.escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "handoff_chase_up",
+                flags=["chase_up"],
+            )
+        return None
 
     def guarded(self, reply: BotReply) -> BotReply:
         """``reply`` as it may go out: past the compliance guard, disclaimer added where due."""

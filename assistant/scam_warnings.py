@@ -189,7 +189,7 @@ def scam_reply(
     state.flags.add(FRAUD_FLAG)
     # The scam is what the conversation is about now: an investor who argues with the
     # warning ("但是他前几次推的都涨了啊") is warned again, not told it is off topic.
-    state.topic = Topic(question=text, intent=SCAM_TOPIC)
+    state.topic = Topic(question=text, intent=SCAM_TOPIC, scam=True)
     warning = scam_warning(signals, text, language)
     if warning.needs_person:
         decision = escalation.decide(state, EscalationReason.FRAUD, intent=intent.name)
@@ -224,6 +224,12 @@ def plain_reminder(language: Language) -> str:
     but describes none ("你们会不会把我的信息卖给骗子")."""
     separator = "" if language == "zh" else " "
     return separator.join((_GENERIC[language], _PERSON_OFFERED[language]))
+
+
+def scam_warned_about(state: ConversationState) -> str | None:
+    """The scam the conversation is about (one the investor described and was warned about),
+    or ``None``; a question merely classified as about fraud is not one."""
+    return state.topic.question if state.topic is not None and state.topic.scam else None
 
 
 def money_or_secrets_lost(text: str) -> bool:

@@ -518,6 +518,38 @@ async def test_a_scam_that_has_cost_money_still_goes_to_a_person(bot: Assistant)
     assert reply.escalation is not None and "110" in reply.text
 
 
+async def test_a_caller_who_says_they_are_from_us_and_asks_for_nothing_raises_no_alarm(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "刚有个电话说是你们营业部的 提醒我风险测评过期了 是真的吗"
+    )
+    assert reply.escalation is None
+    assert "⚠️" not in reply.text and "转人工" in reply.quick_replies
+
+
+async def test_money_sent_after_a_scam_warning_goes_to_the_police_and_a_person(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "有个老师拉我进群 说跟着买稳赚 让我下个app充值")
+    argued = await bot.policy.respond(state, "可是他说是你们公司的分析师")
+    assert "⚠️" in argued.text, "the same scam argued with is warned about again"
+    state.escalated = False  # the person handed the conversation back
+    reply = await bot.policy.respond(state, "我已经转了2万进去了")
+    assert "110" in reply.text and reply.escalation is not None
+
+
+async def test_a_question_classified_as_fraud_does_not_make_the_next_turn_a_scam(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "我儿子16岁 能在你们这kh吗")
+    await bot.policy.respond(state, "他自己有兼职 一个月两三千")
+    reply = await bot.policy.respond(state, "那我用我的户给他炒行不")
+    assert "⚠️" not in reply.text and "fraud_warning" not in reply.flags
+
+
 async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "上证指数今天多少点")
     assert "行情" in reply.text and not reply.sources

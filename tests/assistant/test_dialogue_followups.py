@@ -137,3 +137,20 @@ async def test_the_same_account_answer_disputed_goes_to_a_person(bot: Assistant)
     disputed = await bot.policy.respond(state, "法院冻结的？我怎么不知道 我又没欠钱")
     assert disputed.escalation is not None and "account_disputed" in disputed.flags
     assert disputed.text != first.text, "not the same record read out again"
+
+
+async def test_a_few_words_after_an_answer_follow_it_up_whatever_their_intent(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "9点20以后挂的单为啥撤不了")
+    reply = await bot.policy.respond(state, "那尾盘呢")  # the classifier: "goodbye"
+    assert "超出了我能解答的范围" not in reply.text
+
+
+async def test_a_follow_up_the_last_entry_asks_too_is_answered_from_it(bot: Assistant) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "持仓的票要配股 我要做啥")
+    reply = await bot.policy.respond(state, "不参与会怎样")
+    assert reply.sources and reply.sources[0].id == first.sources[0].id
+    assert "摊薄" in reply.text

@@ -74,7 +74,12 @@ def test_asking_whether_fees_could_be_higher_is_not_an_overcharge() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["证券公司倒闭了我账户里的钱会不会没了", "if the broker goes bankrupt is my money gone"]
+    "text",
+    [
+        "证券公司倒闭了我账户里的钱会不会没了",
+        "if the broker goes bankrupt is my money gone",
+        "*ST的票要退市了 我的股票怎么办 钱全没了吗",
+    ],
 )
 def test_what_would_happen_to_the_money_is_not_money_gone(text: str) -> None:
     assert not reports_missing_money(text)

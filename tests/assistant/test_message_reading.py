@@ -71,7 +71,9 @@ def test_a_question_that_starts_like_carrying_on_is_a_question(text: str) -> Non
     assert not asks_to_go_on(text)
 
 
-@pytest.mark.parametrize("text", ["我想开户", "I need to open an account", "帮我开通创业板"])
+@pytest.mark.parametrize(
+    "text", ["我想开户", "I need to open an account", "帮我开通创业板", "想开个户 怎么弄啊"]
+)
 def test_a_wish_to_act_is_read_as_one(text: str) -> None:
     assert wants_to_act(text)
 
@@ -82,6 +84,8 @@ def test_a_wish_to_act_is_read_as_one(text: str) -> None:
         "what documents do i need to open a stock account",
         "开户我需要准备什么",
         "我需要准备哪些材料",
+        "想问下开户要多久",
+        "理想汽车能买吗",
     ],
 )
 def test_asking_what_it_takes_is_not_a_wish_to_act(text: str) -> None:

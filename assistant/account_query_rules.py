@@ -81,6 +81,8 @@ NOT_MINE = any_of(
     r"\bstandard\b|\bother brokers?\b|\byour (?:firm|company|brokerage)\b|\beveryone\b",
     r"\bbeginners?\b|\bwhy do(?:es)? (?:an? |the )?orders?\b|\bwhy would\b",
     r"什么情况下|哪些情况|什么时候会|\bin what cases?\b|\bwhen would\b",
+    # whether something may be traded at all ("停牌了 还能挂单卖吗"): a trading rule
+    r"(?:还能|能不能|能否|可不可以|还可以)(?:挂单|挂|买入?|卖出?|交易|下单)[^，,。？?]{0,6}(?:吗|么|嘛|不)?",
     r"(?:中签|开通|转账|委托|下单|申购|测评|过期|到期)(?:后|以后|之后)",
     # eligibility: the permission flow's question, not a record
     r"条件|门槛|要求|资格|符合|够不够|满足|够格|达标|准入",

@@ -50,6 +50,7 @@ from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner
 from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import (
+    asks_for_an_exception,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
@@ -273,6 +274,11 @@ class DialoguePolicy:
     ) -> BotReply:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
+        if prediction.source != "rule" and asks_for_an_exception(text):
+            # "能不能通融一下 我朋友说找客户经理能搞定": suitability is nobody's to bend.
+            return self.replies.said(
+                "no_exceptions", language, intent, flags=["exception_declined"]
+            )
         if prediction.name == "human_agent":
             if prediction.source != "rule":
                 # Only the classifier thinks so: "官方客服电话是多少" or "会不会把我的信息卖给别人"

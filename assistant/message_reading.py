@@ -17,8 +17,9 @@ from knowledge.lexicon import ConceptMatch, Lexicon
 # "我需要准备什么" and "what do I need to ..." ask what it takes; they do not ask to do it.
 _WISH = re.compile(
     r"(我想|我要|想要|打算|帮我|给我开|我需要(?![^，,。？?]{0,8}(?:什么|啥|哪些|多少|几|吗|么))|"
-    # "想开个户": the wish without the "我"; "想问/想知道" only ask.
-    r"(?:^|[\s，,。！!])想(?!问|知道|了解|咨询|请教|确认)|"
+    # "想开个户 怎么弄啊": the wish to open something, without the "我" ("想改下交易密码"
+    # may only ask how, and is answered from the FAQ).
+    r"^\s*想(?=开|办)|"
     r"\bi want\b|\bi'?d like\b|\bi would like\b|\bhelp me\b|(?<!\bdo )\bi need to\b)",
     re.IGNORECASE,
 )
@@ -29,6 +30,18 @@ _HOW_TO_OPEN = re.compile(
     r"\bhow\b[^.?]{0,20}\b(?:open|apply|enable|activate|get)\b",
     re.IGNORECASE,
 )
+
+
+_EXCEPTION = re.compile(
+    r"通融|走后门|开后门|破个?例|绕过|特事特办|打个招呼|"
+    r"\bmake an exception\b|\bwaive\b|\bbypass\b|\bget around\b|\bpull (?:some )?strings\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_an_exception(text: str) -> bool:
+    """Whether the investor asks for a rule to be bent ("能不能通融一下 找客户经理能搞定")."""
+    return _EXCEPTION.search(text) is not None
 
 
 def asks_how_to_open(text: str) -> bool:

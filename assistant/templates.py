@@ -57,6 +57,13 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "Sorry, I can't recommend specific securities, predict prices or promise returns. "
         "Please decide according to your own risk tolerance, or consult a licensed adviser.",
     },
+    "no_exceptions": {
+        "zh": "抱歉，开通条件是监管规定的投资者适当性要求，任何人（包括客户经理）都不能通融或绕过。"
+        "满足条件后即可在App申请；对条件有疑问的，我可以为您说明。",
+        "en": "Sorry, these conditions are regulatory suitability requirements: no one, account "
+        "managers included, can waive or get around them. Once you meet them you can apply in the "
+        "app; I can explain any of the conditions.",
+    },
     "fraud_warning": {
         "zh": "⚠️ 防诈骗提醒：本公司不会通过私人群组荐股或“带单”，不会要求您向个人账户转账，"
         "也不会索要密码或验证码。请立即停止转账，保留聊天和转账记录；如已受骗请拨打110报警。"

@@ -48,7 +48,8 @@ read_complaint_category = keyword_choice(
 
 read_contact = keyword_choice(
     {
-        "phone": "电话|電話|来电|打给我|phone|call|telephone",
+        # "我叫王建国 手机尾号3321 你们记下来": a number to call is a call.
+        "phone": "电话|電話|来电|打给我|手机|手機|尾号|号码|phone|call|telephone|mobile",
         "app_message": "app|站内信|app消息|消息|留言|message|in-app",
         "email": "邮件|邮箱|电子邮件|郵件|email|e-mail|mail",
     }

@@ -550,6 +550,16 @@ async def test_a_question_classified_as_fraud_does_not_make_the_next_turn_a_scam
     assert "⚠️" not in reply.text and "fraud_warning" not in reply.flags
 
 
+async def test_asking_to_bend_a_permissions_conditions_is_declined_not_handed_over(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "两融怎么开")
+    reply = await bot.policy.respond(state, "能不能通融一下 我朋友说找客户经理能搞定")
+    assert reply.escalation is None and "exception_declined" in reply.flags
+    assert "不能通融" in reply.text
+
+
 async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "上证指数今天多少点")
     assert "行情" in reply.text and not reply.sources

@@ -685,6 +685,13 @@ async def test_the_runner_hands_a_complaint_over_even_without_a_ticket_store() -
     assert "TICKET NOT FILED" in turn.escalation.summary
 
 
+def test_a_phone_number_given_for_the_contact_step_means_call_me() -> None:
+    from assistant.flows.complaint import read_contact
+
+    assert read_contact("我叫王建国 手机尾号3321 你们记下来") == "phone"
+    assert read_contact("发邮件给我") == "email"
+
+
 def test_the_runner_resumes_a_suspended_flow(runner: BrokerageFlows) -> None:
     suspended = FlowState(name="complaint", slots={"category": "fees"}, awaiting="description")
 

@@ -130,6 +130,8 @@ def test_a_first_complaint_or_a_question_about_complaints_is_not_a_chase_up(text
         "开户的时候经理说佣金万一 结果我一看收了万二点五",
         "这不是骗人吗",
         "到底什么意思你们 玩我呢",
+        "申了三年一次没中 你们是不是暗箱操作",
+        "你们就是不想让人销户 太麻烦了",
         "the app keeps logging me out, this is ridiculous",
         "you promised a callback yesterday but nobody called",
     ],
@@ -146,6 +148,7 @@ def test_a_grievance_against_us_is_heard_without_the_word_complaint(text: str) -
         "系统说我资料不全",
         "你们的服务挺好的",
         "我跟我老婆吵架了 咋哄她",
+        "你们的中签是随机的吗",
     ],
 )
 def test_words_about_securities_or_praise_are_no_grievance(text: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.message_reading import (
     asks_for_a_quote,
+    asks_for_an_exception,
     asks_to_go_on,
     bare_concept,
     is_small_talk,
@@ -85,6 +86,7 @@ def test_a_wish_to_act_is_read_as_one(text: str) -> None:
         "开户我需要准备什么",
         "我需要准备哪些材料",
         "想问下开户要多久",
+        "想改下交易密码",
         "理想汽车能买吗",
     ],
 )
@@ -116,3 +118,16 @@ def test_a_topic_named_alone_is_read_as_such(text: str, concept: str) -> None:
 @pytest.mark.parametrize("text", ["逆回购怎么买", "密码", "hello", "创业板和科创板"])
 def test_a_question_or_no_single_topic_is_not_a_bare_topic(text: str) -> None:
     assert bare_concept(bundled_lexicon(), text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("能不能通融一下 我朋友说找客户经理能搞定", True),
+        ("can you make an exception, I'm only 2 months short", True),
+        ("两融开通要什么条件", False),
+        ("交易密码怎么改", False),
+    ],
+)
+def test_asking_for_a_rule_to_be_bent(text: str, asks: bool) -> None:
+    assert asks_for_an_exception(text) is asks

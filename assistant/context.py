@@ -113,6 +113,9 @@ def resolve_followup(
     if replaced:
         return FollowUp(question, "replaced")
     if led or content <= _SHORT:
+        # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
+        if names := _names(topic, lexicon, has_cjk(stripped), named):
+            return FollowUp(f"{' '.join(names)} {stripped}", "appended")
         return FollowUp(f"{stripped} {topic.question}", "appended")
     return None
 
@@ -139,14 +142,22 @@ def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
     chinese = has_cjk(text)
     if chinese == has_cjk(topic.question):
         return topic.question
+    return " ".join(_names(topic, lexicon, chinese)) or topic.question
+
+
+def _names(
+    topic: Topic, lexicon: Lexicon, chinese: bool, besides: set[str] | None = None
+) -> list[str]:
+    """The topic's specific concepts (other than ``besides``), each by its first name in
+    Chinese or English."""
     names = []
     for concept_id in topic.concepts:
         concept = lexicon.concepts.get(concept_id)
-        if concept is None or concept.generic:
+        if concept is None or concept.generic or concept_id in (besides or set()):
             continue
         plain = [n for n in (concept.zh if chinese else concept.en) if not n.startswith("re:")]
         names += plain[:1]
-    return " ".join(names) or topic.question
+    return names
 
 
 def _same_kind(

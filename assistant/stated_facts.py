@@ -30,8 +30,8 @@ from knowledge.text import CHINESE_NUMBER, chinese_number
 _NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十半])"
 _EXPERIENCE_ZH = re.compile(
     rf"(?:炒股|炒了|交易|做股票|入市|股龄|买股票|玩股票|开户)[^，,。？?]{{0,4}}?{_NUMBER}\s*"
-    r"(个月|个多月|年|年多)|"
-    rf"{_NUMBER}\s*(个月|年)(?:的)?(?:股龄|交易经验|炒股经验)"
+    r"(个月|个多月|年半|年多|年)|"
+    rf"{_NUMBER}\s*(个月|年半|年)(?:的)?(?:股龄|交易经验|炒股经验)"
 )
 _EXPERIENCE_EN = re.compile(
     r"(\d+(?:\.\d+)?)\s*(months?|years?)\s*(?:of\s+)?(?:trading|experience|investing)|"
@@ -136,7 +136,7 @@ def read_stated_facts(text: str) -> StatedFacts:
     months: float | None = None
     if match := _EXPERIENCE_ZH.search(text):
         amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
-        months = _number(amount) * (12 if unit.startswith("年") else 1)
+        months = _number(amount) * (12 if unit.startswith("年") else 1) + 6 * (unit == "年半")
     elif match := _EXPERIENCE_EN.search(text):
         amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
         months = float(amount) * (12 if unit.lower().startswith("year") else 1)

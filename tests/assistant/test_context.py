@@ -104,3 +104,11 @@ def test_a_concept_the_follow_up_names_again_is_kept_and_case_does_not_matter() 
     )
     assert followup is not None
     assert "chinext" in followup.question.lower() and "st stocks" in followup.question.lower()
+
+
+def test_a_follow_up_with_words_of_its_own_is_asked_of_the_topics_subject() -> None:
+    asked = "港股通开通要啥条件"
+    topic = Topic(question=asked, concepts=sorted(LEXICON.concepts_of(asked).named))
+    followup = resolve_followup("交易时间跟A股一样吗", topic, LEXICON)
+    assert followup is not None
+    assert followup.question.startswith("港股通 交易时间"), "not of the conditions to open it"

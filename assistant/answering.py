@@ -148,6 +148,8 @@ class Answerer:
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
         if followup is not None:
             resolved = await asyncio.to_thread(self.retrieve, followup.question)
+            if followup.corrects and state.topic is not None:
+                resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
             if followup.reason == "appended" and state.topic is not None and not states_fact:
                 # The entry that answered the topic, again, would repeat the last answer to
                 # a message that asks something more ("安全吗", "怎么办理"); a fact the

@@ -31,6 +31,12 @@ _LEAD = re.compile(
     r"no,? i mean|i mean|i meant|actually)\b)\s*",
     re.IGNORECASE,
 )
+# "不是 我说的是交易密码": the last answer missed; the entry that gave it is not the one meant.
+_CORRECTION = re.compile(
+    r"^\s*(?:不对|不是|错了|我说的是|我问的是|我是说|我指的是|no,? i mean|i mean|i meant|"
+    r"that'?s not what i (?:asked|meant))",
+    re.IGNORECASE,
+)
 _TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何)\s*[?？。!！]*\s*$|\?\s*$")
 # Questions that only make sense about something already said.
 _ELLIPTICAL = re.compile(
@@ -67,6 +73,7 @@ class FollowUp:
     # Whether the message names a subject of its own ("怎么销户" does, "几点前交钱" does not):
     # one that does may be a new question after all, one that does not can only lean on the topic.
     own_subject: bool = True
+    corrects: bool = False  # the message says the last answer was not what was asked
 
 
 def resolve_followup(
@@ -111,7 +118,7 @@ def resolve_followup(
         about = _topic_in_language_of(stripped, topic, lexicon)
         return FollowUp(f"{about} {stripped}", "replaced")
     if replaced:
-        return FollowUp(question, "replaced")
+        return FollowUp(question, "replaced", corrects=_CORRECTION.match(text) is not None)
     if led or content <= _SHORT:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
         if names := _names(topic, lexicon, has_cjk(stripped), named):

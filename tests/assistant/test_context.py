@@ -112,3 +112,10 @@ def test_a_follow_up_with_words_of_its_own_is_asked_of_the_topics_subject() -> N
     followup = resolve_followup("交易时间跟A股一样吗", topic, LEXICON)
     assert followup is not None
     assert followup.question.startswith("港股通 交易时间"), "not of the conditions to open it"
+
+
+def test_a_correction_says_the_last_answer_missed() -> None:
+    followup = resolve_followup("不是 我说的是交易密码", _topic("登录一直说密码错误"), LEXICON)
+    assert followup is not None and followup.corrects
+    narrowed = resolve_followup("交易密码", _topic("密码忘了"), LEXICON)
+    assert narrowed is not None and not narrowed.corrects

@@ -154,3 +154,11 @@ async def test_a_follow_up_the_last_entry_asks_too_is_answered_from_it(bot: Assi
     reply = await bot.policy.respond(state, "不参与会怎样")
     assert reply.sources and reply.sources[0].id == first.sources[0].id
     assert "摊薄" in reply.text
+
+
+async def test_a_correction_is_not_answered_with_the_entry_it_corrects(bot: Assistant) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "登录一直说密码错误 我确定没输错啊")
+    reply = await bot.policy.respond(state, "不是 我说的是交易密码 登录是能登的")
+    assert first.sources
+    assert [s.id for s in reply.sources][:1] != [first.sources[0].id]

@@ -106,7 +106,10 @@ def resolve_followup(
     # A concept the follow-up names itself stays ("and for ST stocks on ChiNext?" keeps ChiNext).
     topic_matches = [m for m in lexicon.find(question) if m.concept.id not in named]
     replaced = False
-    for match in matches:
+    # Only a message that is little more than its concepts takes their place in the topic
+    # ("那科创板呢", "交易密码"); one that asks something of its own ("中了的话钱什么时候扣")
+    # is asked of the topic's subject below.
+    for match in matches if _little_but(stripped, matches) else []:
         target = _same_kind(match, topic_matches, lexicon)
         if target is None:
             continue
@@ -125,6 +128,24 @@ def resolve_followup(
             return FollowUp(f"{' '.join(names)} {stripped}", "appended")
         return FollowUp(f"{stripped} {topic.question}", "appended")
     return None
+
+
+# What a message says besides its concepts, when it only names them ("我说的是港股通").
+_FILLER = re.compile(
+    r"我说的是|我问的是|我是说|我指的是|的|了|啊|呀|吧|吗|呢|那|就|还有|也|是|"
+    r"\b(?:the|a|an|on|in|for|of|s|what|about|and|how|i|mean|meant|no)\b|[，,。.?？!！]",
+    re.IGNORECASE,
+)
+_LITTLE = 2  # Chinese characters besides its concepts and filler
+
+
+def _little_but(text: str, matches: list[ConceptMatch]) -> bool:
+    rest = text
+    for match in sorted(matches, key=lambda m: m.start, reverse=True):
+        rest = rest[: match.start] + " " + rest[match.end :]
+    rest = _FILLER.sub(" ", rest)
+    # Two characters of Chinese, one word of English ("and for an equity fund?").
+    return len(rest.replace(" ", "")) <= _LITTLE if has_cjk(rest) else len(rest.split()) <= 1
 
 
 def what_it_adds(text: str) -> str:

@@ -119,3 +119,13 @@ def test_a_correction_says_the_last_answer_missed() -> None:
     assert followup is not None and followup.corrects
     narrowed = resolve_followup("交易密码", _topic("密码忘了"), LEXICON)
     assert narrowed is not None and not narrowed.corrects
+
+
+def test_a_follow_up_that_asks_something_of_its_own_replaces_nothing_in_the_topic() -> None:
+    asked = "我昨天申购的新股中了没"
+    topic = Topic(question=asked, concepts=sorted(LEXICON.concepts_of(asked).named))
+    followup = resolve_followup("忘了缴款会怎样", topic, LEXICON)
+    assert followup is not None and followup.reason == "appended"
+    assert followup.question.endswith("忘了缴款会怎样"), "not '我昨天申购的缴款中了没'"
+    bare = resolve_followup("那港股通呢", _topic("今天买的可转债今天能卖吗"), LEXICON)
+    assert bare is not None and bare.question == "今天买的港股通今天能卖吗"

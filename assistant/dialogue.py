@@ -31,7 +31,7 @@ from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard
-from assistant.context import follows_answer
+from assistant.context import Topic, follows_answer
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -336,6 +336,11 @@ class DialoguePolicy:
             and self.flows.can_run(spec.flow, state)
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
+            if flow_turn.completed:
+                # Done in one turn (a permission checked): what the investor says next ("my
+                # avg asset 大概 45w") is read against it.
+                concepts = sorted(self.lexicon.concepts_of(text).named)
+                state.topic = Topic(question=text, concepts=concepts, intent=intent.name)
             return self.replies.from_flow(state, flow_turn, language, intent)
         if handler == "smalltalk" and (prediction.source == "rule" or is_small_talk(text)):
             state.low_confidence_streak = 0

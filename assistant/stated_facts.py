@@ -48,7 +48,8 @@ _SINCE_YEAR = re.compile(
 
 
 _ASSETS_ZH = re.compile(
-    r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值)[^，,。？?]{0,3}?"
+    # "my avg asset 大概 45w": the Chinese units after an English word too.
+    r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值|(?i:\bassets?\b))[^，,。？?]{0,4}?"
     rf"(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
 )
 _ASSETS_EN = re.compile(

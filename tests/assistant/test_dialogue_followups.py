@@ -162,3 +162,11 @@ async def test_a_correction_is_not_answered_with_the_entry_it_corrects(bot: Assi
     reply = await bot.policy.respond(state, "不是 我说的是交易密码 登录是能登的")
     assert first.sources
     assert [s.id for s in reply.sources][:1] != [first.sources[0].id]
+
+
+async def test_facts_given_after_a_permission_check_are_read_against_it(bot: Assistant) -> None:
+    state = conversation("INV-1001")
+    checked = await bot.policy.respond(state, "我想开通 Stock Connect 港股通, what's the 门槛?")
+    assert checked.action is Action.ANSWER or checked.action is Action.FLOW
+    reply = await bot.policy.respond(state, "my avg asset 大概 45w")
+    assert "450,000" in reply.text and "500,000" in reply.text

@@ -17,6 +17,7 @@ from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
         ("我炒股一年多了 资产有二十万", 12.0, Decimal(200_000), None, None),
         ("我炒股一年半了 资产有20万", 18.0, Decimal(200_000), None, None),
         ("炒股半年", 6.0, None, None, None),
+        ("my avg asset 大概 45w", None, Decimal(450_000), None, None),
         ("I have 600k but only traded 1 year", 12.0, Decimal(600_000), None, None),
         ("I've been trading for 2 years, can I get margin?", 24.0, None, None, None),
         ("我儿子15岁可以开户吗", None, None, 15, None),

@@ -54,6 +54,8 @@ COMPLAINS = [
     "extremely disappointed with your service",
     "你们的营销短信一天发三条 能不能别发了",
     "客户经理的推销电话天天打 烦死了",
+    "损失谁赔",
+    "你们系统崩了 损失能赔吗",
 ]
 
 QUESTIONS_ABOUT_THE_TOPIC = [
@@ -85,6 +87,8 @@ QUESTIONS_ABOUT_THE_TOPIC = [
     "Do I need to speak to a representative to change my PIN?",
     "怎么退订营销短信",
     "营销短信能关掉吗",
+    "买这个基金会赔吗",
+    "这个基金怎么赔钱了",
 ]
 
 

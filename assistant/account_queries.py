@@ -37,7 +37,7 @@ from assistant.account_query_rules import (
     compile_pattern,
     fitting_kinds,
 )
-from assistant.accounts import CommissionProduct, StatementKind
+from assistant.accounts import CommissionProduct, StatementKind, StatementLanguage
 from assistant.boards import read_board
 from intents.flow_engine import normalise
 from knowledge.text import join_han
@@ -83,6 +83,7 @@ class AccountQuery(BaseModel):
     product: CommissionProduct | None = None
     """Commission only: the one product asked about (ETF, convertible bonds, ...)."""
     statement_kind: StatementKind | None = None
+    statement_language: StatementLanguage | None = None
     status: StatusHint | None = None
     """What went wrong, as the investor puts it: a failed transfer, a cancelled order, ..."""
 
@@ -109,6 +110,7 @@ def detect_account_query(text: str) -> AccountQuery | None:
         board=_board(text) if kind == "permissions" else None,
         product=_product(squeezed) if kind == "commission" else None,
         statement_kind=_statement_kind(squeezed) if kind == "statement" else None,
+        statement_language=_statement_language(squeezed) if kind == "statement" else None,
         status=_status(squeezed, kind),
     )
 
@@ -254,6 +256,17 @@ def _product(text: str) -> CommissionProduct | None:
 def _statement_kind(text: str) -> StatementKind:
     certificate = any_of(r"证明", r"\bproof\b|\bcertificate\b")
     return "asset_certificate" if certificate.search(text) else "statement"
+
+
+_BOTH_LANGUAGES = any_of(r"中英文|中英双语|双语|中英对照", r"\bbilingual\b|\bchinese and english\b")
+_ENGLISH = any_of(r"英文|英语", r"\benglish\b")
+
+
+def _statement_language(text: str) -> StatementLanguage | None:
+    """The document's language when the message names one ("要英文版的")."""
+    if _BOTH_LANGUAGES.search(text):
+        return "zh_en"
+    return "en" if _ENGLISH.search(text) else None
 
 
 _FAILED = any_of(r"失败|没成功|不成功|转不|被退|退回", r"\bfail|\bbounced\b")

@@ -156,7 +156,7 @@ class Answerer:
                 # investor gives ("我拿了20天") is read against that same entry.
                 # Unless the entry asks it too: "不参与会怎样" after "要配股 我要做啥" is the rest
                 # of "要配股，怎么操作？不参与会怎样？".
-                adds = what_it_adds(text).lower()
+                adds = _EDGE_FILLER.sub("", what_it_adds(text).lower())
                 resolved = [
                     p
                     for p in resolved
@@ -252,7 +252,9 @@ _CLAUSE_BREAK = re.compile(
     r"|(?<=[.])\s+(?=[A-Za-z])"
 )
 _SHORTEST_QUESTION = 4
-_ASKED_IN_ENTRY = 4  # characters a follow-up must have to be found among an entry's questions
+_ASKED_IN_ENTRY = 3  # characters a follow-up must have to be found among an entry's questions
+# "要英文版的" is looked for as "英文版": the words around it are the investor's, not the entry's.
+_EDGE_FILLER = re.compile(r"^(?:要|需要|想要|有)|(?:的|吗|呢|了|么|嘛)+$")
 _LEAN = 0.1  # how much likelier the typed reading must be than the topic's, for a few words
 
 

@@ -7,7 +7,14 @@ from datetime import date, timedelta
 
 from assistant.account_answers.drafting import WHERE_IN_APP, Context, Draft, window
 from assistant.account_queries import AccountQuery
-from assistant.accounts import AccountSystem, StatementRequest
+from assistant.accounts import AccountSystem, StatementLanguage, StatementRequest
+
+# How the reply names the document's language: (Chinese, English); Chinese is the default.
+_VERSION: dict[StatementLanguage, tuple[str, str]] = {
+    "zh": ("", ""),
+    "en": ("英文版", " in English"),
+    "zh_en": ("中英文版", " in Chinese and English"),
+}
 
 
 def _statement_period(query: AccountQuery, today: date) -> tuple[date, date]:
@@ -27,7 +34,9 @@ async def answer_statement(
 ) -> Draft | None:
     kind = query.statement_kind or "statement"
     start, end = _statement_period(query.model_copy(update={"statement_kind": kind}), context.today)
-    request = StatementRequest(kind=kind, period_start=start, period_end=end)
+    request = StatementRequest(
+        kind=kind, period_start=start, period_end=end, language=query.statement_language or "zh"
+    )
     receipt = await accounts.request_statement(investor_id, request)
     if receipt is None:
         return None
@@ -47,17 +56,19 @@ async def answer_statement(
         to = context.say(
             "发送到App【我的】→【消息中心】", "delivered to your Me → Messages inbox in the app"
         )
+    version = _VERSION[receipt.language]
     if kind == "asset_certificate":
         what = context.say(
-            f"资产证明申请（编号{receipt.request_id}），截至{context.full_date(receipt.period_end)}",
-            f"I've filed a request for proof of assets (no. {receipt.request_id}) as of "
-            f"{context.full_date(receipt.period_end)}",
+            f"{version[0]}资产证明申请（编号{receipt.request_id}），"
+            f"截至{context.full_date(receipt.period_end)}",
+            f"I've filed a request for proof of assets{version[1]} (no. {receipt.request_id}) as "
+            f"of {context.full_date(receipt.period_end)}",
         )
     else:
         what = context.say(
-            f"对账单申请（编号{receipt.request_id}），期间为{context.full_date(receipt.period_start)}"
-            f"至{context.full_date(receipt.period_end)}",
-            f"I've filed a request for your statement (no. {receipt.request_id}) for "
+            f"{version[0]}对账单申请（编号{receipt.request_id}），"
+            f"期间为{context.full_date(receipt.period_start)}至{context.full_date(receipt.period_end)}",
+            f"I've filed a request for your statement{version[1]} (no. {receipt.request_id}) for "
             f"{context.full_date(receipt.period_start)} to {context.full_date(receipt.period_end)}",
         )
     written.lines.append(

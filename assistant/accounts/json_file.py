@@ -280,6 +280,7 @@ class JsonAccountSystem:
             kind=request.kind,
             period_start=request.period_start,
             period_end=request.period_end,
+            language=request.language,
             delivery_channel="email" if email else "app",
             delivered_to_masked=email,
             ready_by=datetime.combine(today + timedelta(days=1), time(18), EXCHANGE_TIME),

@@ -402,6 +402,8 @@ class AccountStanding(_Record):
 StatementKind = Literal["statement", "asset_certificate"]
 """``statement``: 对账单 over a period; ``asset_certificate``: 资产证明 as of ``period_end``."""
 DeliveryChannel = Literal["app", "email", "post"]
+StatementLanguage = Literal["zh", "en", "zh_en"]
+"""The document's language: Chinese, English, or both (a visa or a school abroad asks for English)."""
 
 
 class StatementRequest(_Record):
@@ -410,6 +412,7 @@ class StatementRequest(_Record):
     kind: StatementKind
     period_start: date
     period_end: date = Field(description="for an asset certificate: the as-of date")
+    language: StatementLanguage = "zh"
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -431,6 +434,7 @@ class StatementReceipt(_Record):
         None, description="masked e-mail or postal address; None for the app's message centre"
     )
     ready_by: AwareDatetime = Field(description="expected delivery, not a promise")
+    language: StatementLanguage = "zh"
 
 
 class ErrorDetail(_Record):

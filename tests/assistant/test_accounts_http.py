@@ -136,8 +136,23 @@ async def test_a_statement_request_is_posted_once_and_its_receipt_read(
         "kind": "statement",
         "period_start": "2026-11-01",
         "period_end": "2026-11-30",
+        "language": "zh",
     }
     assert behind.statements[filed_before:] == [receipt]
+
+
+async def test_an_english_document_is_asked_for_and_its_receipt_says_so(
+    server: AccountServer, accounts: HttpAccountSystem
+) -> None:
+    day = date(2026, 12, 4)
+    request = StatementRequest(
+        kind="asset_certificate", period_start=day, period_end=day, language="en"
+    )
+
+    receipt = await accounts.request_statement("INV-1001", request)
+
+    assert receipt is not None and receipt.language == "en"
+    assert json.loads(server.requests[-1].body)["language"] == "en"
 
 
 @pytest.mark.parametrize("lookup", list(LOOKUPS))

@@ -22,6 +22,7 @@ def _topic(question: str) -> Topic:
         ("密码忘了", "交易密码", "交易密码忘了"),
         ("卖股票印花税多少", "港股呢", "港股 卖股票印花税多少"),
         ("资产证明怎么开", "英文的呢", "资产证明怎么开 英文"),
+        ("资产证明怎么开", "要英文版的", "资产证明怎么开 要英文版的"),
         (
             "how long does a transfer take",
             "what about STAR market",

@@ -170,3 +170,13 @@ async def test_facts_given_after_a_permission_check_are_read_against_it(bot: Ass
     assert checked.action is Action.ANSWER or checked.action is Action.FLOW
     reply = await bot.policy.respond(state, "my avg asset 大概 45w")
     assert "450,000" in reply.text and "500,000" in reply.text
+
+
+async def test_an_english_version_asked_for_after_a_proof_of_assets_is_requested_in_english(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "我要开资产证明 办签证用")
+    assert "资产证明申请" in first.text and "英文版" not in first.text
+    reply = await bot.policy.respond(state, "要英文版的")
+    assert "英文版资产证明申请" in reply.text

@@ -403,7 +403,7 @@ StatementKind = Literal["statement", "asset_certificate"]
 """``statement``: 对账单 over a period; ``asset_certificate``: 资产证明 as of ``period_end``."""
 DeliveryChannel = Literal["app", "email", "post"]
 StatementLanguage = Literal["zh", "en", "zh_en"]
-"""The document's language: Chinese, English, or both (a visa or a school abroad asks for English)."""
+"""The document's language: Chinese, English or both (a visa office may ask for English)."""
 
 
 class StatementRequest(_Record):

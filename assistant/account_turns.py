@@ -81,12 +81,7 @@ async def account_reply(
             flags=[f"account_{answer.kind}", "account_disputed"],
         )
     state.low_confidence_streak = 0
-    state.topic = Topic(
-        question=question,
-        concepts=sorted(lexicon.concepts_of(question).named),
-        intent=intent.name,
-        account_kind=query.kind,
-    )
+    state.topic = Topic.of(question, lexicon, intent=intent.name, account_kind=query.kind)
     flags = [f"account_{answer.kind}", *(f"fact:{fact}" for fact in answer.facts_used)]
     if answer.needs_sign_in:
         flags.append("needs_sign_in")

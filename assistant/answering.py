@@ -129,9 +129,9 @@ class Answerer:
             composed.action is Action.ANSWER and composed.confident and bool(composed.sources)
         )
         kept = state.topic.intent if followup is not None and state.topic else None
-        state.topic = Topic(
-            question=question,
-            concepts=sorted(self.lexicon.concepts_of(question).named),
+        state.topic = Topic.of(
+            question,
+            self.lexicon,
             unit_id=passages[0].unit.id if answered else None,
             intent=(passages[0].unit.category if answered else None) or kept or category,
         )

@@ -23,18 +23,20 @@ from text.language import has_cjk
 if TYPE_CHECKING:  # the state holds a Topic
     from assistant.dialogue_models import ConversationState
 
-# "那…呢", "还有…", "what about …": the message leans on what came before.
-_LEAD = re.compile(
-    r"^\s*(?:(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
-    r"不对|不是|错了|我说的是|我问的是|我是说|我指的是)"
-    r"|(?:what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
-    r"no,? i mean|i mean|i meant|actually)\b)\s*",
+# "不是 我说的是交易密码": the last answer missed; the entry that gave it is not the one meant.
+_SAID_IT_WAS = r"我说的是|我问的是|我是说|我指的是"
+_CORRECTING_ZH = rf"不对|不是|错了|{_SAID_IT_WAS}"
+_CORRECTING_EN = r"no,? i mean|i mean|i meant"
+_CORRECTION = re.compile(
+    rf"^\s*(?:{_CORRECTING_ZH}|{_CORRECTING_EN}|that'?s not what i (?:asked|meant))",
     re.IGNORECASE,
 )
-# "不是 我说的是交易密码": the last answer missed; the entry that gave it is not the one meant.
-_CORRECTION = re.compile(
-    r"^\s*(?:不对|不是|错了|我说的是|我问的是|我是说|我指的是|no,? i mean|i mean|i meant|"
-    r"that'?s not what i (?:asked|meant))",
+# "那…呢", "还有…", "what about …": the message leans on what came before (corrections too).
+_LEAD = re.compile(
+    r"^\s*(?:(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
+    rf"{_CORRECTING_ZH})"
+    r"|(?:what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
+    rf"{_CORRECTING_EN}|actually)\b)\s*",
     re.IGNORECASE,
 )
 _TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何)\s*[?？。!！]*\s*$|\?\s*$")
@@ -63,6 +65,12 @@ class Topic(BaseModel):
         None, description="the part of the investor's account it was answered from, if any"
     )
     scam: bool = Field(False, description="a scam the investor described and was warned about")
+
+    @classmethod
+    def of(cls, question: str, lexicon: Lexicon, **fields: object) -> Topic:
+        """The topic ``question`` makes, with the concepts it names."""
+        concepts = sorted(lexicon.concepts_of(question).named)
+        return cls.model_validate({"question": question, "concepts": concepts, **fields})
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def resolve_followup(
 
 # What a message says besides its concepts, when it only names them ("我说的是港股通").
 _FILLER = re.compile(
-    r"我说的是|我问的是|我是说|我指的是|的|了|啊|呀|吧|吗|呢|那|就|还有|也|是|"
+    rf"{_SAID_IT_WAS}|的|了|啊|呀|吧|吗|呢|那|就|还有|也|是|"
     r"\b(?:the|a|an|on|in|for|of|s|what|about|and|how|i|mean|meant|no)\b|[，,。.?？!！]",
     re.IGNORECASE,
 )

@@ -66,7 +66,7 @@ from assistant.scam_warnings import (
     scam_warned_about,
 )
 from assistant.templates import PERSON_OPTION, template
-from intents.catalogue import IntentCatalogue
+from intents.catalogue import Intent, IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
 from intents.scams import FraudSignal
@@ -274,7 +274,11 @@ class DialoguePolicy:
     ) -> BotReply:
         spec = self.catalogue.get(prediction.name)
         handler = spec.handler if spec else "out_of_scope"
-        if prediction.source != "rule" and asks_for_an_exception(text):
+        if (
+            prediction.source != "rule"
+            and asks_for_an_exception(text)
+            and self._about_a_permission(state, spec)
+        ):
             # "能不能通融一下 我朋友说找客户经理能搞定": suitability is nobody's to bend.
             return self.replies.said(
                 "no_exceptions", language, intent, flags=["exception_declined"]
@@ -339,8 +343,7 @@ class DialoguePolicy:
             if flow_turn.completed:
                 # Done in one turn (a permission checked): what the investor says next ("my
                 # avg asset 大概 45w") is read against it.
-                concepts = sorted(self.lexicon.concepts_of(text).named)
-                state.topic = Topic(question=text, concepts=concepts, intent=intent.name)
+                state.topic = Topic.of(text, self.lexicon, intent=intent.name)
             return self.replies.from_flow(state, flow_turn, language, intent)
         if handler == "smalltalk" and (prediction.source == "rule" or is_small_talk(text)):
             state.low_confidence_streak = 0
@@ -368,6 +371,11 @@ class DialoguePolicy:
         ):
             reply.text = with_conditions(reply.text, text, language)
         return reply
+
+    def _about_a_permission(self, state: ConversationState, spec: Intent | None) -> bool:
+        """Whether the turn, or the topic it continues, is about opening a trading permission."""
+        topic = self.catalogue.get(state.topic.intent or "") if state.topic else None
+        return any(s is not None and s.flow == PERMISSION_FLOW for s in (spec, topic))
 
     async def _scam(
         self,

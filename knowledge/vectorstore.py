@@ -13,14 +13,13 @@ every collection is bound to :class:`OwnEmbeddingFunction` so Chroma never
 falls back to its default (downloading) model. Chroma's exceptions are
 translated to :class:`VectorStoreError` here, where they enter.
 
-HNSW search is approximate, and how approximate depends on the order in which
-vectors were added: with Chroma's default breadth (``ef_search`` 100) a fresh
-index of the sample knowledge base and one grown entry by entry disagreed on the
-20 nearest vectors for 73 of 694 evaluation questions, mostly questions in the
-other language, whose vectors lie far from the partition's. Every collection is
-searched with :data:`SEARCH_BREADTH`, which found all of them (2.2 ms -> 2.7 ms
-a query, median, 5,584 vectors); collections made with another breadth are
-brought to it when opened.
+HNSW search is approximate, and which neighbours it misses depends on the order in
+which vectors were added: with Chroma's default breadth (``ef_search`` 100), on a
+fresh index of the sample knowledge base, it missed at least one of the exact 20
+nearest vectors for 73 of 694 evaluation questions, mostly questions in the other
+language, whose vectors lie far from the partition's. Every collection is searched
+with :data:`SEARCH_BREADTH`, which found all of them (2.2 ms -> 2.7 ms a query,
+median); collections made with another breadth are brought to it when opened.
 """
 
 from __future__ import annotations

@@ -558,6 +558,8 @@ async def test_asking_to_bend_a_permissions_conditions_is_declined_not_handed_ov
     reply = await bot.policy.respond(state, "能不能通融一下 我朋友说找客户经理能搞定")
     assert reply.escalation is None and "exception_declined" in reply.flags
     assert "不能通融" in reply.text
+    elsewhere = await bot.policy.respond(conversation(), "app登录老是报错 有办法绕过吗")
+    assert "exception_declined" not in elsewhere.flags, "only a permission's conditions"
 
 
 async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assistant) -> None:

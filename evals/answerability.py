@@ -2,8 +2,12 @@
 
 The questions are the development splits of the shipped evaluation data, against the
 sample knowledge base: ``retrieval.jsonl`` (each labelled with the entries that answer it),
-``cases.jsonl`` (entries, or ``out_of_scope``), and the first turn of each blind dialogue
-with a reader's grades (``dialogue_grades_dev.json``: the entries that cover it, or none).
+``cases.jsonl`` (entries, or ``out_of_scope``), the first turn of each blind dialogue
+with a reader's grades (``dialogue_grades_dev.json``: the entries that cover it, or none), and
+the scenario map's utterances for scenarios served by FAQ entries (``scenario_utterances.jsonl``
+against ``data/scenarios``: the scenario's entries, none for a content gap). The scenario
+lists name the entries written for each scenario; an entry added later that also answers
+(an English twin, say) is not listed, so top-1 there is a floor.
 A question with no covering entry is *unanswerable*: answering it is the nearest-FAQ
 failure. Every variant fits the answerability model on the knowledge base's own phrasings
 with a subset of the evidence (:func:`knowledge.answerability_training.fit`), ranks with it,
@@ -11,7 +15,10 @@ and is scored at the composer's thresholds:
 
 * ``top-1``: the best candidate answers (answerable questions);
 * at ``answer_at`` / ``clarify_at``: answered right, answered wrong, "I don't know", for
-  answerable questions; answered at all, for unanswerable ones.
+  answerable questions; answered at all, for unanswerable ones;
+
+for all the questions, then for the English ones alone (English is where the evidence is
+thinnest: fewer concept names, no sub-word keywords).
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ from knowledge.answerability import FEATURES
 from knowledge.answerability_training import fit
 from knowledge.index import KnowledgeBase
 from knowledge.retrieval import HybridRetriever
+from text.language import detect_language
 
 DATA = Path(__file__).resolve().parent / "data"
+SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
 
 FIRST_STAGE = ("dense", "margin", "keyword")
 CONCEPTS = (
@@ -61,6 +70,7 @@ class LabelledQuestion:
 
 class VariantScore(BaseModel):
     variant: str
+    questions: str = "all"
     answerable: int
     unanswerable: int
     top1: float
@@ -73,7 +83,7 @@ class VariantScore(BaseModel):
     wrong_at_tenth: float
 
 
-def labelled_questions(data: Path = DATA) -> list[LabelledQuestion]:
+def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[LabelledQuestion]:
     """The development questions with what answers them (see the module docstring)."""
     questions: list[LabelledQuestion] = []
     for line in (data / "retrieval.jsonl").read_text("utf-8").splitlines():
@@ -100,7 +110,20 @@ def labelled_questions(data: Path = DATA) -> list[LabelledQuestion]:
             continue
         answers = frozenset(grade["covering_entries"][0]) if grade["covered"][0] else frozenset()
         questions.append(LabelledQuestion(row["turns"][0]["text"], answers, "dialogues"))
-    return questions
+    return questions + _scenario_questions(data / "scenario_utterances.jsonl", scenarios)
+
+
+def _scenario_questions(utterances: Path, scenarios: Path) -> list[LabelledQuestion]:
+    """The dev utterances of scenarios served by FAQ entries, with those entries."""
+    from assistant.scenario_utterances import load_scenario_utterances
+    from assistant.scenarios import load_scenario_map
+
+    served = {s.id: s for s in load_scenario_map(scenarios).scenarios if s.route == "faq"}
+    return [
+        LabelledQuestion(u.text, frozenset(served[u.scenario].entries), "scenarios")
+        for u in load_scenario_utterances(utterances).utterances
+        if u.split == "dev" and u.scenario in served
+    ]
 
 
 def _answers(unit_id: str, source: str, answers: frozenset[str]) -> bool:
@@ -115,6 +138,7 @@ def score_variant(
     *,
     answer_at: float,
     clarify_at: float,
+    subset: str = "all",
 ) -> VariantScore:
     answerable: list[tuple[float, bool]] = []  # (confidence of the best, it answers)
     unanswerable: list[float] = []
@@ -141,6 +165,7 @@ def score_variant(
     right_tenth, wrong_tenth = at(tenth)
     return VariantScore(
         variant=name,
+        questions=subset,
         answerable=len(answerable),
         unanswerable=len(unanswerable),
         top1=round(sum(hit for _, hit in answerable) / n, 4),
@@ -165,8 +190,10 @@ def ablation(
     clarify_at: float,
     data: Path = DATA,
 ) -> list[VariantScore]:
-    """One :class:`VariantScore` per entry of :data:`VARIANTS`."""
+    """Two :class:`VariantScore` per entry of :data:`VARIANTS`: on all the questions, and on
+    the English ones."""
     questions = labelled_questions(data)
+    english = [q for q in questions if detect_language(q.text) == "en"]
     scores: list[VariantScore] = []
     for name, (features, expand) in VARIANTS.items():
         retriever = HybridRetriever(
@@ -185,7 +212,15 @@ def ablation(
         )
         if model is not None:
             retriever.answerability = model
-        scores.append(
-            score_variant(name, retriever, questions, answer_at=answer_at, clarify_at=clarify_at)
-        )
+        for subset, chosen in (("all", questions), ("English", english)):
+            scores.append(
+                score_variant(
+                    name,
+                    retriever,
+                    chosen,
+                    answer_at=answer_at,
+                    clarify_at=clarify_at,
+                    subset=subset,
+                )
+            )
     return scores

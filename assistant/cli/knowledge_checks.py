@@ -168,6 +168,7 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
     table = Table(title="answerability evidence, dev questions (shares of the answerable)")
     for column in (
         "evidence",
+        "questions",
         "top-1",
         "right",
         "wrong",
@@ -179,6 +180,7 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
     for s in scores:
         table.add_row(
             s.variant,
+            f"{s.questions} ({s.answerable} + {s.unanswerable})",
             *(
                 f"{v:.3f}"
                 for v in (
@@ -192,4 +194,4 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
             f"{s.right_at_tenth:.3f} / {s.wrong_at_tenth:.3f}",
         )
     console.print(table)
-    console.print(f"{scores[0].answerable} answerable, {scores[0].unanswerable} unanswerable")
+    console.print("questions: answerable + unanswerable")

@@ -50,12 +50,17 @@ _WORDS_TO_SWITCH = 3
 def reply_language(text: str, previous: str | None) -> str:
     """The language to answer ``text`` in, given the conversation's language so far.
 
-    Chinese characters carry the sentence as in :func:`detect_language`; a message with
+    Chinese characters carry the sentence as in :func:`detect_language`, except that in a
+    Chinese conversation a message mixing in English words ("ok 那 payment deadline 是几点",
+    "my avg asset 大概 45w") stays Chinese unless the English words outnumber the Chinese
+    characters two to one: that is how Chinese investors write. A message with
     neither Chinese nor English words (a number, a risk level, pinyin initials such as
     "rg", a one-word "ok") or with only a name's worth of words keeps ``previous``, and
     opens a conversation in Chinese.
     """
     if has_cjk(text):
+        if previous == "zh" and not _english_led(text):
+            return "zh"
         return detect_language(text)
     english = sum(1 for word in _LATIN_WORD.findall(text) if _ENGLISH_WORD.fullmatch(word))
     if previous is None:
@@ -63,3 +68,8 @@ def reply_language(text: str, previous: str | None) -> str:
     if english >= _WORDS_TO_SWITCH:
         return "en"
     return previous
+
+
+def _english_led(text: str) -> bool:
+    """Whether English words carry a mixed message: at least two for every Chinese character."""
+    return len(_LATIN_WORD.findall(text)) >= 2 * count_cjk(text)

@@ -20,6 +20,11 @@ from text.language import count_cjk, detect_language, has_cjk, reply_language
         ("kh", None, "zh"),
         ("hi", None, "en"),
         ("what is 创业板 permission", None, "en"),
+        ("ok 那 payment deadline 是几点", "zh", "zh"),  # code-mixing in a Chinese chat
+        ("my avg asset 大概 45w", "zh", "zh"),
+        ("ok 那 payment deadline 是几点", None, "en"),
+        ("still not working, 我要 complain", "zh", "en"),  # English carries it
+        ("那 convertible bond 也是 T+1 吗", "en", "zh"),
     ],
 )
 def test_reply_language(text: str, previous: str | None, language: str) -> None:

@@ -23,6 +23,15 @@ def lexicon() -> Lexicon:
         ("我是德国人在上海上班", {"foreigner"}),
         ("股票被ST了怎么办", {"st_stock"}),  # the bare letters, as investors write them
         ("我想办房贷", {"loan"}),
+        ("新债申购要不要市值", {"convertible_bond"}),  # a bond subscription, not a share IPO
+        ("How do I go about shutting down my account with you?", {"close_account"}),
+        ("how much money do I need to unlock chinext", {"chinext"}),  # access, not a lock
+        ("can I move funds from the bank on Saturday", set()),  # money, not a fund product
+        ("app上在哪买fund", {"app", "fund"}),
+        ("the app is down again", {"app_crash"}),
+        ("my stock went down 10%", set()),
+        ("When does the morning session kick off and end?", {"trading_hours"}),
+        ("How wide is the daily band for BSE shares?", {"bse", "price_limit"}),
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:
@@ -91,3 +100,9 @@ def test_the_longest_surface_at_the_leftmost_place_wins_then_shorter_ones_on_a_m
         ("159915", "code"),
     ]
     assert found("coffee") == []
+
+
+def test_how_plus_a_negation_asks_why(lexicon: Lexicon) -> None:
+    assert "why" in lexicon.asks("我的单子怎么一直不成交啊")
+    assert "why" in lexicon.asks("钱怎么还没到账")
+    assert lexicon.asks("怎么开通创业板") == {"how_to"}

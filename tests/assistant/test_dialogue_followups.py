@@ -168,8 +168,10 @@ async def test_facts_given_after_a_permission_check_are_read_against_it(bot: Ass
     state = conversation("INV-1001")
     checked = await bot.policy.respond(state, "我想开通 Stock Connect 港股通, what's the 门槛?")
     assert checked.action is Action.ANSWER or checked.action is Action.FLOW
+    # Chinese with English words mixed in, in a Chinese conversation: answered in Chinese.
     reply = await bot.policy.respond(state, "my avg asset 大概 45w")
-    assert "450,000" in reply.text and "500,000" in reply.text
+    assert reply.language == "zh"
+    assert "45万" in reply.text and "50万" in reply.text
 
 
 async def test_an_english_version_asked_for_after_a_proof_of_assets_is_requested_in_english(

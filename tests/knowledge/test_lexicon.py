@@ -57,6 +57,7 @@ def test_english_terms_match_whole_words_and_plurals(lexicon: Lexicon) -> None:
 def test_keyword_expansion_adds_each_concepts_names_in_both_languages(lexicon: Lexicon) -> None:
     assert lexicon.expand("多久能开cyb").split()[-2:] == ["创业板", "chinext"]
     assert "创业板" in lexicon.expand("how do I open a ChiNext account")
+    assert "fund" in lexicon.expand("基金怎么买")  # a pattern surface is never the name added
 
 
 def test_one_surface_cannot_name_two_concepts() -> None:

@@ -32,6 +32,8 @@ def lexicon() -> Lexicon:
         ("my stock went down 10%", set()),
         ("When does the morning session kick off and end?", {"trading_hours"}),
         ("How wide is the daily band for BSE shares?", {"bse", "price_limit"}),
+        ("my account can only sell not buy, why?", {"restricted_account"}),
+        ("账户只能卖不能买是怎么回事", {"restricted_account"}),
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:

@@ -13,8 +13,9 @@ question whose answer is known, so the knowledge base can quiz itself:
 
 The ranking here is the retriever's, done exactly in memory (dense max-over-vectors with
 the cross-lingual bonus, BM25 on the same tokens, the weighted fusion), so the evidence has
-the distribution it will have at run time. Fitting the sample knowledge base (1,166
-phrasings) takes a few seconds; the result is stored in the manifest with a fingerprint of
+the distribution it will have at run time. Fitting the sample knowledge base (6,063
+phrasings of 668 units) takes about 16 s on 2 cores, 4 s of it solving the logistic model to
+convergence (2026-12-07); the result is stored in the manifest with a fingerprint of
 what it was fitted on (the content, the whole lexicon, the out-of-scope texts and the code
 that gathers and fits the evidence), so it is redone only when one of them changes.
 """

@@ -34,6 +34,7 @@ def lexicon() -> Lexicon:
         ("How wide is the daily band for BSE shares?", {"bse", "price_limit"}),
         ("my account can only sell not buy, why?", {"restricted_account"}),
         ("账户只能卖不能买是怎么回事", {"restricted_account"}),
+        ("今天跌了百分之十五 不是最多跌十个点吗", {"price_limit"}),
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:

@@ -6,8 +6,8 @@ sample knowledge base: ``retrieval.jsonl`` (each labelled with the entries that 
 with a reader's grades (``dialogue_grades_dev.json``: the entries that cover it, or none), and
 the scenario map's utterances for scenarios served by FAQ entries (``scenario_utterances.jsonl``
 against ``data/scenarios``: the scenario's entries, none for a content gap). The scenario
-lists name the entries written for each scenario; an entry added later that also answers
-(an English twin, say) is not listed, so top-1 there is a floor.
+lists name each entry's twin in the other language, but not every other entry that happens
+to answer too, so top-1 there is a floor.
 A question with no covering entry is *unanswerable*: answering it is the nearest-FAQ
 failure. Every variant fits the answerability model on the knowledge base's own phrasings
 with a subset of the evidence (:func:`knowledge.answerability_training.fit`), ranks with it,
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.settings import PROJECT_ROOT
 from knowledge.answerability import FEATURES
 from knowledge.answerability_training import fit
 from knowledge.index import KnowledgeBase
@@ -37,7 +38,7 @@ from knowledge.retrieval import HybridRetriever
 from text.language import detect_language
 
 DATA = Path(__file__).resolve().parent / "data"
-SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios"
+SCENARIOS = PROJECT_ROOT / "data" / "scenarios"
 
 FIRST_STAGE = ("dense", "margin", "keyword")
 CONCEPTS = (

@@ -103,6 +103,16 @@ def out_of_scope_examples(catalogue: Path) -> list[str]:
     return out_of_scope_texts(load_catalogue(catalogue))
 
 
+def shared_answers(settings: Settings) -> dict[str, frozenset[str]]:
+    """Entries that answer the same questions, from the scenario map (none without one)."""
+    from assistant.scenarios import load_scenario_map
+
+    directory = settings.scenarios_dir
+    if directory is None or not directory.is_dir():
+        return {}
+    return load_scenario_map(directory).shared_answers()
+
+
 def build_retriever(
     kb: KnowledgeBase,
     settings: Settings,
@@ -110,7 +120,8 @@ def build_retriever(
     *,
     negatives: Sequence[str] = (),
 ) -> HybridRetriever:
-    """The retriever; ``negatives`` (out-of-scope texts) help fit its answerability model."""
+    """The retriever; ``negatives`` (out-of-scope texts) and the scenario map's entries that
+    answer alike help fit its answerability model."""
     return HybridRetriever(
         kb,
         mode=mode,
@@ -118,4 +129,5 @@ def build_retriever(
         keyword_weight=settings.retrieval_keyword_weight,
         cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
         negatives=negatives,
+        equivalents=shared_answers(settings),
     )

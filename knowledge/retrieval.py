@@ -35,7 +35,7 @@ from knowledge.answerability import (
     UnitTopics,
     gather_evidence,
 )
-from knowledge.answerability_training import RankingParameters, load_or_fit
+from knowledge.answerability_training import Equivalents, RankingParameters, load_or_fit
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.index import KnowledgeBase, SearchFilters
 from knowledge.lexicon import Lexicon, bundled_lexicon
@@ -75,10 +75,12 @@ class HybridRetriever:
         lexicon: Lexicon | None = None,
         answerability: AnswerabilityModel | None = None,
         negatives: Sequence[str] = (),
+        equivalents: Equivalents | None = None,
     ) -> None:
         """``rerank``: order by answerability (the default) rather than the fused score.
         ``expand_keywords``: add the lexicon's names of the query's concepts to keyword search.
-        ``negatives``: texts known to be out of scope, used if the model is fitted now."""
+        ``negatives``: texts known to be out of scope, and ``equivalents``: units that answer
+        the same questions, used if the model is fitted now."""
         self.kb = kb
         self.mode = mode
         self.fusion = fusion
@@ -90,8 +92,9 @@ class HybridRetriever:
         self.expand_keywords = expand_keywords
         self.lexicon = lexicon or bundled_lexicon()
         self.topics = UnitTopics(self.lexicon)
+        self.equivalents = equivalents or {}
         self.answerability = answerability or load_or_fit(
-            kb, self.lexicon, self.ranking_parameters, negatives=negatives
+            kb, self.lexicon, self.ranking_parameters, negatives=negatives, equivalents=equivalents
         )
 
     @property
@@ -163,6 +166,7 @@ class HybridRetriever:
         if self.rerank and self.mode == "hybrid":
             # Stable: equal probabilities keep the first stage's order.
             results.sort(key=lambda pair: pair[0].confidence, reverse=True)
+            results = in_asked_language(results, detect_language(query), self.equivalents)
         return results[:k]
 
     def _dense(
@@ -229,3 +233,31 @@ def _matched_text(unit: KnowledgeUnit, vector_id: str) -> str:
     if suffix.startswith("q") and suffix[1:].isdigit() and int(suffix[1:]) < len(unit.questions):
         return unit.questions[int(suffix[1:])]
     return unit.title
+
+
+Judged = tuple[RetrievedPassage, Evidence]
+
+
+def in_asked_language(
+    results: Sequence[Judged], language: str, equivalents: Equivalents
+) -> list[Judged]:
+    """An answer in the other language gives way to an entry that answers alike
+    (``equivalents``) in the question's language, when that entry is a candidate too: the
+    same answer, in the investor's words. It takes the place and the confidence, and the other
+    is dropped (two of one answer would read as a choice to make)."""
+    ranked = list(results)
+    for position, (passage, _) in enumerate(ranked):
+        if passage.unit.lang in ("", language):
+            continue
+        alike = equivalents.get(passage.unit.id, frozenset())
+        for later in range(position + 1, len(ranked)):
+            twin, twin_evidence = ranked[later]
+            if twin.unit.lang == language and twin.unit.id in alike:
+                confidence = max(passage.confidence, twin.confidence)
+                ranked.pop(later)
+                ranked[position] = (
+                    twin.model_copy(update={"confidence": confidence}),
+                    twin_evidence,
+                )
+                break
+    return ranked

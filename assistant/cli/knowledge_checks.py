@@ -111,7 +111,7 @@ def kb_answerability(
         return
     from importlib import resources
 
-    from assistant.components import open_knowledge_base, out_of_scope_examples
+    from assistant.components import open_knowledge_base, out_of_scope_examples, shared_answers
     from knowledge.answerability_training import fit
     from knowledge.lexicon import bundled_lexicon
     from knowledge.retrieval import HybridRetriever
@@ -124,7 +124,13 @@ def kb_answerability(
             keyword_weight=settings.retrieval_keyword_weight,
             cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
         ).ranking_parameters
-        fitted = fit(base, bundled_lexicon(), ranking, negatives=out_of_scope_examples(catalogue))
+        fitted = fit(
+            base,
+            bundled_lexicon(),
+            ranking,
+            negatives=out_of_scope_examples(catalogue),
+            equivalents=shared_answers(settings),
+        )
     except KnowledgeError as exc:
         fail(exc)
         return
@@ -145,7 +151,7 @@ def kb_answerability(
 
 def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> None:
     from assistant.answers import GroundedComposer
-    from assistant.components import open_knowledge_base, out_of_scope_examples
+    from assistant.components import open_knowledge_base, out_of_scope_examples, shared_answers
     from evals.answerability import ablation
 
     settings = load_settings()
@@ -156,6 +162,7 @@ def _answerability_ablation(catalogue: Path, kb: Path | None, as_json: bool) -> 
             keyword_weight=settings.retrieval_keyword_weight,
             cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
             negatives=out_of_scope_examples(catalogue),
+            equivalents=shared_answers(settings),
             answer_at=composer.answer_at,
             clarify_at=composer.clarify_at,
         )

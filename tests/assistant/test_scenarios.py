@@ -346,3 +346,10 @@ def test_a_missing_utterance_file_is_not_an_error_and_bad_lines_are_named(tmp_pa
         (6, "text"),
         (6, "split"),
     ]
+
+
+def test_entries_listed_for_one_faq_scenario_answer_alike(tmp_path: Path) -> None:
+    twins = GOOD_CATEGORY.replace("entries: [zh-0036]", "entries: [zh-0036, en-0012]")
+    write(tmp_path, "bank_transfer.yaml", twins)
+    shared = load_scenario_map(tmp_path).shared_answers()
+    assert shared == {"zh-0036": frozenset({"en-0012"}), "en-0012": frozenset({"zh-0036"})}

@@ -162,3 +162,52 @@ def test_an_uncovered_question_gets_a_low_confidence_and_a_covered_one_a_high_on
     uncovered = retriever.search("美股怎么买", k=1)[0]
     assert covered.unit.id == "zh-0101"
     assert covered.confidence > 0.3 > uncovered.confidence
+
+
+DAY = "2026-01-05"
+TWINS = [
+    ["tw-zh", "印花税怎么收？", "卖出时按成交金额的0.05%收取。", "卖股票收印花税吗|印花税多少"],
+    [
+        "tw-en",
+        "How is stamp duty charged?",
+        "0.05% of the amount, on sales only.",
+        "do i pay stamp duty when selling|stamp duty rate",
+    ],
+    ["tw-other", "银证转账几点可以转？", "交易日9:00至16:00。", "几点能转钱|周末能转账吗"],
+]
+
+
+def test_an_entry_that_answers_alike_is_left_out_of_the_quiz_examples(tmp_path, e5) -> None:
+    # The English stamp-duty entry answers the Chinese one's phrasings too. Counted as a wrong
+    # answer, it taught the model that an answer in the other language is wrong; named as an
+    # equivalent, it is neither a right nor a wrong example.
+    from knowledge.answerability_training import _Quiz
+    from knowledge.index import KnowledgeBase
+    from tests.utils.files import write_csv
+
+    folder = tmp_path / "faq"
+    folder.mkdir()
+    languages = {"tw-zh": "zh", "tw-en": "en", "tw-other": "zh"}
+    write_csv(folder / "faq.csv", [[*row, "fees", languages[row[0]], DAY] for row in TWINS])
+    kb = KnowledgeBase(tmp_path / "kb", e5)
+    kb.ingest([folder])
+    units = [unit for unit, _ in kb.manifest.all_units()]
+    ranking = HybridRetriever(kb).ranking_parameters
+    lexicon = bundled_lexicon()
+    _, plain_labels = _Quiz(kb, units, lexicon, ranking, {}).examples()
+    alike = {"tw-zh": frozenset({"tw-en"}), "tw-en": frozenset({"tw-zh"})}
+    rows, labels = _Quiz(kb, units, lexicon, ranking, alike).examples()
+    kb.close()
+    assert sum(labels) == sum(plain_labels), "each phrasing's own entry is still the right answer"
+    # Each of the four twin phrasings met its twin twice (own entry kept, then left out).
+    assert len(plain_labels) - sum(plain_labels) - (len(labels) - sum(labels)) == 8
+    assert len(rows) == len(labels)
+
+
+def test_naming_entries_that_answer_alike_refits_the_model(sample_kb) -> None:
+    ranking = HybridRetriever(sample_kb).ranking_parameters
+    lexicon = bundled_lexicon()
+    before = fingerprint(sample_kb, lexicon, ranking)
+    alike = {"zh-0056": frozenset({"en-0018"}), "en-0018": frozenset({"zh-0056"})}
+    assert fingerprint(sample_kb, lexicon, ranking, equivalents=alike) != before
+    assert fingerprint(sample_kb, lexicon, ranking, equivalents={}) == before

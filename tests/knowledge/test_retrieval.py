@@ -89,3 +89,24 @@ def test_rrf_fusion_also_ranks_sensibly(sample_kb) -> None:
 
 def test_empty_query_returns_nothing(sample_kb) -> None:
     assert HybridRetriever(sample_kb).search("   ") == []
+
+
+def test_an_answer_in_the_other_language_gives_way_to_its_twin_in_the_askers(sample_kb) -> None:
+    from knowledge.retrieval import in_asked_language
+
+    retriever = HybridRetriever(sample_kb, rerank_depth=40)
+    results = retriever.explain("今天买的股票今天能卖吗", k=40)
+    by_id = {passage.unit.id: (passage, evidence) for passage, evidence in results}
+    english, chinese = by_id["en-0018"], by_id["zh-0056"]
+    english = (english[0].model_copy(update={"confidence": 0.9}), english[1])
+    chinese = (chinese[0].model_copy(update={"confidence": 0.1}), chinese[1])
+    other = next(pair for pair in results if pair[0].unit.id not in ("en-0018", "zh-0056"))
+    alike = {"en-0018": frozenset({"zh-0056"}), "zh-0056": frozenset({"en-0018"})}
+
+    ranked = in_asked_language([english, other, chinese], "zh", alike)
+    assert [p.unit.id for p, _ in ranked] == ["zh-0056", other[0].unit.id]
+    assert ranked[0][0].confidence == 0.9, "the twin answers as surely as the entry it replaces"
+    # Without a twin among the candidates, or for an English question, nothing moves.
+    assert in_asked_language([english, other], "zh", alike) == [english, other]
+    assert in_asked_language([english, other, chinese], "en", alike)[0] == english
+    assert in_asked_language([english, other, chinese], "zh", {})[0] == english

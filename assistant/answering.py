@@ -167,7 +167,9 @@ class Answerer:
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
             best = resolved[0].confidence if resolved else 0.0
-            leans = not followup.own_subject and (states_fact or best >= typed - _LEAN)
+            leans = (not followup.own_subject and (states_fact or best >= typed - _LEAN)) or (
+                followup.same_question and best >= self.composer.answer_at
+            )
             if resolved and (best >= typed or leans):
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.

@@ -83,6 +83,9 @@ class FollowUp:
     # one that does may be a new question after all, one that does not can only lean on the topic.
     own_subject: bool = True
     corrects: bool = False  # the message says the last answer was not what was asked
+    # "港股通呢", "what about ETFs?": nothing but another subject and the words that lean on
+    # the topic, so the topic's question asked of it; read alone it would only name a subject.
+    same_question: bool = False
 
 
 def resolve_followup(
@@ -97,6 +100,7 @@ def resolve_followup(
     text = without_pleasantries(text) or text  # "谢谢 那深市呢" follows up like "那深市呢"
     stripped = what_it_adds(text)
     led = stripped != text.strip(" ，,。.?？!！")
+    leaning = led or _TAIL.search(text) is not None
     content = len(re.sub(r"\s+", "", stripped))
     # Only facts about the investor ("我炒股一年多了 资产有二十万"): an answer to the topic,
     # whatever concepts its figures happen to name.
@@ -125,17 +129,23 @@ def resolve_followup(
         surface = re.compile(re.escape(target.surface), re.IGNORECASE)
         question = surface.sub(match.surface, question, count=1)
         replaced = True
+    same = leaning and _little_but(stripped, matches)
     if replaced and has_cjk(stripped) != has_cjk(topic.question):
         # "那深市呢" after an English question: the topic in the follow-up's language.
         about = _topic_in_language_of(stripped, topic, lexicon)
-        return FollowUp(f"{about} {stripped}", "replaced")
+        return FollowUp(f"{about} {stripped}", "replaced", same_question=same)
     if replaced:
-        return FollowUp(question, "replaced", corrects=_CORRECTION.match(text) is not None)
+        return FollowUp(
+            question,
+            "replaced",
+            corrects=_CORRECTION.match(text) is not None,
+            same_question=same,
+        )
     if led or content <= _SHORT:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
         if names := _names(topic, lexicon, has_cjk(stripped), named):
-            return FollowUp(f"{' '.join(names)} {stripped}", "appended")
-        return FollowUp(f"{stripped} {topic.question}", "appended")
+            return FollowUp(f"{' '.join(names)} {stripped}", "appended", same_question=same)
+        return FollowUp(f"{stripped} {topic.question}", "appended", same_question=same)
     return None
 
 

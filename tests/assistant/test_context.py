@@ -130,3 +130,19 @@ def test_a_follow_up_that_asks_something_of_its_own_replaces_nothing_in_the_topi
     assert followup.question.endswith("忘了缴款会怎样"), "not '我昨天申购的缴款中了没'"
     bare = resolve_followup("那港股通呢", _topic("今天买的可转债今天能卖吗"), LEXICON)
     assert bare is not None and bare.question == "今天买的港股通今天能卖吗"
+
+
+@pytest.mark.parametrize(
+    ("message", "same"),
+    [
+        ("港股通呢", True),
+        ("那可转债呢", True),
+        ("what about ETFs?", True),
+        ("港股通要什么条件", False),  # a question of its own
+        ("中了的话钱什么时候扣", False),  # asks something more of the topic
+    ],
+)
+def test_another_subject_alone_asks_the_topics_question_of_it(message: str, same: bool) -> None:
+    followup = resolve_followup(message, _topic("今天买的今天能卖吗"), LEXICON)
+    assert followup is not None
+    assert followup.same_question is same

@@ -182,3 +182,23 @@ async def test_an_english_version_asked_for_after_a_proof_of_assets_is_requested
     assert "资产证明申请" in first.text and "英文版" not in first.text
     reply = await bot.policy.respond(state, "要英文版的")
     assert "英文版资产证明申请" in reply.text
+
+
+async def test_another_subject_alone_gets_the_topics_question_answered_for_it(
+    bot: Assistant,
+) -> None:
+    # Read alone, "港股通呢" only names a subject (a menu of its entries); after a question
+    # about selling on the day of purchase it asks that of Stock Connect.
+    state = conversation()
+    await bot.policy.respond(state, "今天买的今天能卖吗")
+    reply = await bot.policy.respond(state, "港股通呢")
+    assert reply.action is Action.ANSWER
+    assert "T+0" in reply.text
+
+
+async def test_a_chinese_question_is_answered_from_the_chinese_twin_of_an_english_entry(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "etf的T+0有哪些")
+    assert reply.sources and reply.sources[0].id == "zh-0056"
+    assert "英文资料" not in reply.text

@@ -24,6 +24,7 @@ from assistant.dialogue_models import (
     Speaker,
 )
 from assistant.escalation import EscalationPolicy
+from assistant.message_reading import asks_something
 from assistant.templates import PERSON_OPTION, template
 from knowledge.lexicon import Lexicon
 
@@ -45,8 +46,16 @@ def account_question(
     topic = state.topic
     if topic is not None and topic.account_kind is not None:
         followup = resolve_followup(text, topic, lexicon)
-        if followup is not None and (query := detect_account_query(followup.question)):
-            return query, followup.question
+        if followup is not None:
+            question = followup.question
+        elif asks_something(text) and not lexicon.find(text):
+            # "how much do I need to pay and by when" right after the allotment: a question
+            # that names nothing of its own asks about the part of the account just shown.
+            question = f"{topic.question} {text}"
+        else:
+            return None
+        if query := detect_account_query(question):
+            return query, question
     return None
 
 

@@ -64,6 +64,20 @@ async def test_the_investors_own_account_is_asked_about_again_in_few_words(
         assert reply.text == first.text
 
 
+async def test_a_question_naming_nothing_asks_about_the_part_of_the_account_just_shown(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "did i win the ipo lottery for the stock i applied for")
+    assert "account_ipo" in first.flags
+    reply = await bot.policy.respond(state, "how much do i need to pay and by when")
+    assert "account_ipo" in reply.flags
+    assert "due by" in reply.text
+    # A question that names a subject of its own is that subject's.
+    other = await bot.policy.respond(state, "what is stamp duty")
+    assert "account_ipo" not in other.flags
+
+
 async def test_a_flow_is_picked_up_when_the_investor_asks_to_go_on(bot: Assistant) -> None:
     state = conversation()
     opening = await bot.policy.respond(state, "我想开户")

@@ -118,6 +118,9 @@ class ProposedIntent(BaseModel):
     name: Name
     description: Text
     handler: Handler = "knowledge"
+    examples: dict[Literal["zh", "en"], list[Text]] = Field(
+        default_factory=dict, description="training examples for the catalogue, by language"
+    )
 
 
 class Location(BaseModel):

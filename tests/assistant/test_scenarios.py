@@ -353,3 +353,27 @@ def test_entries_listed_for_one_faq_scenario_answer_alike(tmp_path: Path) -> Non
     write(tmp_path, "bank_transfer.yaml", twins)
     shared = load_scenario_map(tmp_path).shared_answers()
     assert shared == {"zh-0036": frozenset({"en-0012"}), "en-0012": frozenset({"zh-0036"})}
+
+
+def _runs(text: str) -> set[str]:
+    """Six Chinese characters or four English words in a row."""
+    import re
+
+    chinese = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {chinese[i : i + 6] for i in range(len(chinese) - 5)} | {
+        " ".join(words[i : i + 4]) for i in range(len(words) - 3)
+    }
+
+
+def test_proposed_intent_examples_share_no_run_with_the_held_out_utterances(
+    shipped: ScenarioMap,
+) -> None:
+    examples = [t for p in shipped.proposed_intents for ts in p.examples.values() for t in ts]
+    assert examples, "the proposals carry their training examples"
+    held_out: set[str] = set()
+    for name in ("intents_heldout.jsonl", "intents_heldout_proposed.jsonl"):
+        for line in (PROJECT_ROOT / "evals" / "data" / name).read_text("utf-8").splitlines():
+            held_out |= _runs(json.loads(line)["question"])
+    shared = [t for t in examples if _runs(t) & held_out]
+    assert shared == []

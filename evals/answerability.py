@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.scenarios import load_scenario_map
 from assistant.settings import PROJECT_ROOT
 from knowledge.answerability import FEATURES
 from knowledge.answerability_training import Equivalents, fit
@@ -113,8 +114,6 @@ def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[L
         answers = frozenset(grade["covering_entries"][0]) if grade["covered"][0] else frozenset()
         questions.append(LabelledQuestion(row["turns"][0]["text"], answers, "dialogues"))
     questions += _scenario_questions(data / "scenario_utterances.jsonl", scenarios)
-    from assistant.scenarios import load_scenario_map
-
     shared = load_scenario_map(scenarios).shared_answers()
     return [
         LabelledQuestion(
@@ -127,7 +126,6 @@ def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[L
 def _scenario_questions(utterances: Path, scenarios: Path) -> list[LabelledQuestion]:
     """The dev utterances of scenarios served by FAQ entries, with those entries."""
     from assistant.scenario_utterances import load_scenario_utterances
-    from assistant.scenarios import load_scenario_map
 
     served = {s.id: s for s in load_scenario_map(scenarios).scenarios if s.route == "faq"}
     return [
@@ -198,8 +196,8 @@ def ablation(
     cross_lingual_bonus: float,
     negatives: Sequence[str],
     answer_at: float,
-    equivalents: Equivalents | None = None,
     clarify_at: float,
+    equivalents: Equivalents | None = None,
     data: Path = DATA,
 ) -> list[VariantScore]:
     """Two :class:`VariantScore` per entry of :data:`VARIANTS`: on all the questions, and on

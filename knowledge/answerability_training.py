@@ -104,14 +104,21 @@ def fingerprint(
     digest = hashlib.sha256()
     digest.update(f"{TRAINING_VERSION}|{FEATURES}|{ranking}|{kb.embedder.model_id}".encode())
     digest.update("\n".join(negatives).encode())
-    for unit_id, others in sorted((equivalents or {}).items()):
-        digest.update(f"{unit_id}={','.join(sorted(others))};".encode())
+    digest.update(_canonical(equivalents).encode())
     digest.update(lexicon.digest().encode())
     for module in ("knowledge.answerability", __name__):
         digest.update(_source(module))
     for unit, _ in kb.manifest.all_units():
         digest.update(f"{unit.id}:{unit.content_hash}".encode())
     return digest.hexdigest()[:24]
+
+
+def _canonical(equivalents: Equivalents | None) -> str:
+    """``equivalents`` written out the same way in every process (sets have no fixed order)."""
+    return "".join(
+        f"{unit_id}={','.join(sorted(others))};"
+        for unit_id, others in sorted((equivalents or {}).items())
+    )
 
 
 def load_or_fit(
@@ -124,8 +131,11 @@ def load_or_fit(
 ) -> AnswerabilityModel:
     """The knowledge base's fitted model; fitted now (and stored) when content changed."""
     expected = fingerprint(kb, lexicon, ranking, negatives, equivalents)
-    # One stored model per first-stage configuration (the evaluation compares several).
-    key = f"{META_KEY}:{hashlib.sha256(repr(ranking).encode()).hexdigest()[:12]}"
+    # One stored model per first-stage configuration and set of entries answering alike (the
+    # evaluation compares several; a search without the scenario map must not evict the
+    # assistant's model, or each would refit the other's away).
+    configuration = repr(ranking) + _canonical(equivalents)
+    key = f"{META_KEY}:{hashlib.sha256(configuration.encode()).hexdigest()[:12]}"
     stored = kb.manifest.get_meta(key)
     if stored:
         model = AnswerabilityModel.model_validate_json(stored)

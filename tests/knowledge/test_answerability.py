@@ -177,11 +177,10 @@ TWINS = [
 ]
 
 
-def test_an_entry_that_answers_alike_is_left_out_of_the_quiz_examples(tmp_path, e5) -> None:
-    # The English stamp-duty entry answers the Chinese one's phrasings too. Counted as a wrong
-    # answer, it taught the model that an answer in the other language is wrong; named as an
-    # equivalent, it is neither a right nor a wrong example.
-    from knowledge.answerability_training import _Quiz
+ALIKE = {"tw-zh": frozenset({"tw-en"}), "tw-en": frozenset({"tw-zh"})}
+
+
+def _twins_kb(tmp_path, e5):
     from knowledge.index import KnowledgeBase
     from tests.utils.files import write_csv
 
@@ -191,17 +190,46 @@ def test_an_entry_that_answers_alike_is_left_out_of_the_quiz_examples(tmp_path, 
     write_csv(folder / "faq.csv", [[*row, "fees", languages[row[0]], DAY] for row in TWINS])
     kb = KnowledgeBase(tmp_path / "kb", e5)
     kb.ingest([folder])
+    return kb
+
+
+def test_an_entry_that_answers_alike_is_left_out_of_the_quiz_examples(tmp_path, e5) -> None:
+    # The English stamp-duty entry answers the Chinese one's phrasings too. Counted as a wrong
+    # answer, it taught the model that an answer in the other language is wrong; named as an
+    # equivalent, it is neither a right nor a wrong example.
+    from knowledge.answerability_training import _Quiz
+
+    kb = _twins_kb(tmp_path, e5)
     units = [unit for unit, _ in kb.manifest.all_units()]
     ranking = HybridRetriever(kb).ranking_parameters
     lexicon = bundled_lexicon()
     _, plain_labels = _Quiz(kb, units, lexicon, ranking, {}).examples()
-    alike = {"tw-zh": frozenset({"tw-en"}), "tw-en": frozenset({"tw-zh"})}
-    rows, labels = _Quiz(kb, units, lexicon, ranking, alike).examples()
+    rows, labels = _Quiz(kb, units, lexicon, ranking, ALIKE).examples()
     kb.close()
     assert sum(labels) == sum(plain_labels), "each phrasing's own entry is still the right answer"
     # Each of the four twin phrasings met its twin twice (own entry kept, then left out).
     assert len(plain_labels) - sum(plain_labels) - (len(labels) - sum(labels)) == 8
     assert len(rows) == len(labels)
+
+
+def test_models_fitted_with_and_without_entries_answering_alike_are_both_kept(
+    tmp_path, e5, monkeypatch
+) -> None:
+    # The assistant fits with the scenario map, a bare search without it: stored under one key,
+    # each would evict the other and every other start would fit again.
+    import knowledge.answerability_training as training
+
+    kb = _twins_kb(tmp_path, e5)
+    fits: list[object] = []
+    real_fit = training.fit
+    monkeypatch.setattr(training, "fit", lambda *a, **k: fits.append(k) or real_fit(*a, **k))
+    HybridRetriever(kb)
+    HybridRetriever(kb, equivalents=ALIKE)
+    assert len(fits) == 2
+    HybridRetriever(kb)
+    HybridRetriever(kb, equivalents=ALIKE)
+    kb.close()
+    assert len(fits) == 2, "both models were stored and found again"
 
 
 def test_naming_entries_that_answer_alike_refits_the_model(sample_kb) -> None:

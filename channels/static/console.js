@@ -947,7 +947,8 @@
     try {
       var path = "/api/console/conversations/" + encodeURIComponent(id) + (isNote ? "/notes" : "/messages");
       var result = await api("POST", path, { text: text });
-      input.value = "";
+      // Only what was sent is cleared: the agent may have typed the next reply meanwhile.
+      if (input.value.trim() === text) input.value = "";
       if (S.selected === id && result && typeof result.seq === "number") {
         var name = S.me.display_name || S.me.username;
         appendEvent({

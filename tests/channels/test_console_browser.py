@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from assistant.api.deps import Runtime
 from assistant.persistence.records import ConversationStatus, Feedback
@@ -243,3 +243,36 @@ def test_a_second_agent_cannot_claim_a_conversation_the_first_holds(
     second.clock.resume()
     session.screenshot(second, "claim-refused")
     session.screenshot(first, "claim-won")
+
+
+def test_a_reply_typed_while_the_last_one_is_still_sending_is_kept(
+    live: LiveApp, session: BrowserSession
+) -> None:
+    # The send used to clear the box when the server answered, wiping whatever the agent had
+    # typed since: under load the next reply was lost (and a test sent an empty one).
+    conversation_id = queued_conversation(live, "INV-1003")
+    page = signed_in_console(session, live, "agent.zhou")
+    page.locator(f'[data-testid="queue-item"][data-conversation-id="{conversation_id}"]').click()
+    page.get_by_test_id("claim").click()
+    expect(page.get_by_test_id("conversation")).to_have_attribute("data-held", "mine")
+
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # answered below, once the next reply is being typed
+
+    page.route(f"**/api/console/conversations/{conversation_id}/messages", hold)
+    page.get_by_test_id("reply-input").fill("您好，我来帮您看一下")
+    page.get_by_test_id("reply-send").click()
+    for _ in range(200):  # Playwright hands the request over while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the reply was sent"
+    page.get_by_test_id("reply-input").fill("还没写完的下一条")
+    held[0].continue_()
+    page.unroute(f"**/api/console/conversations/{conversation_id}/messages")
+
+    expect(console_entries(page, "agent").last).to_contain_text("您好，我来帮您看一下")
+    expect(page.get_by_test_id("reply-send")).to_be_enabled()
+    expect(page.get_by_test_id("reply-input")).to_have_value("还没写完的下一条")

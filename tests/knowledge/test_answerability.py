@@ -110,9 +110,12 @@ def test_the_fit_does_not_depend_on_the_order_the_units_were_ingested_in(
     reversed_order = fit(sample_kb, lexicon, ranking)
     assert first is not None and reversed_order is not None
     assert first.weights.keys() == reversed_order.weights.keys()
+    # Converged, the reversal still moves a few tied candidates in or out of a phrasing's top
+    # ten; the largest move seen was 0.03 (the dense weight, 2026-12-07), against up to 0.5 for
+    # the unconverged fit.
     for name, weight in first.weights.items():
-        assert reversed_order.weights[name] == pytest.approx(weight, abs=0.02), name
-    assert reversed_order.bias == pytest.approx(first.bias, abs=0.02)
+        assert reversed_order.weights[name] == pytest.approx(weight, abs=0.05), name
+    assert reversed_order.bias == pytest.approx(first.bias, abs=0.05)
 
 
 def test_a_quiz_reads_an_entrys_topic_without_the_phrasing_it_asks() -> None:

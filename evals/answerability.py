@@ -31,7 +31,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.scenarios import load_scenario_map
+from assistant.scenarios import ScenarioMap, load_scenario_map
 from assistant.settings import PROJECT_ROOT
 from knowledge.answerability import FEATURES
 from knowledge.answerability_training import Equivalents, fit
@@ -113,8 +113,9 @@ def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[L
             continue
         answers = frozenset(grade["covering_entries"][0]) if grade["covered"][0] else frozenset()
         questions.append(LabelledQuestion(row["turns"][0]["text"], answers, "dialogues"))
-    questions += _scenario_questions(data / "scenario_utterances.jsonl", scenarios)
-    shared = load_scenario_map(scenarios).shared_answers()
+    scenario_map = load_scenario_map(scenarios)
+    questions += _scenario_questions(data / "scenario_utterances.jsonl", scenario_map)
+    shared = scenario_map.shared_answers()
     return [
         LabelledQuestion(
             q.text, q.answers | {o for a in q.answers for o in shared.get(a, ())}, q.origin
@@ -123,11 +124,11 @@ def labelled_questions(data: Path = DATA, scenarios: Path = SCENARIOS) -> list[L
     ]
 
 
-def _scenario_questions(utterances: Path, scenarios: Path) -> list[LabelledQuestion]:
+def _scenario_questions(utterances: Path, scenario_map: ScenarioMap) -> list[LabelledQuestion]:
     """The dev utterances of scenarios served by FAQ entries, with those entries."""
     from assistant.scenario_utterances import load_scenario_utterances
 
-    served = {s.id: s for s in load_scenario_map(scenarios).scenarios if s.route == "faq"}
+    served = {s.id: s for s in scenario_map.scenarios if s.route == "faq"}
     return [
         LabelledQuestion(u.text, frozenset(served[u.scenario].entries), "scenarios")
         for u in load_scenario_utterances(utterances).utterances

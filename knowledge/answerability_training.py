@@ -131,10 +131,10 @@ def load_or_fit(
 ) -> AnswerabilityModel:
     """The knowledge base's fitted model; fitted now (and stored) when content changed."""
     expected = fingerprint(kb, lexicon, ranking, negatives, equivalents)
-    # One stored model per first-stage configuration and set of entries answering alike (the
-    # evaluation compares several; a search without the scenario map must not evict the
-    # assistant's model, or each would refit the other's away).
-    configuration = repr(ranking) + _canonical(equivalents)
+    # One stored model per configuration: the first stage, the out-of-scope texts and the
+    # entries answering alike (the evaluation compares several, and a bare search must not
+    # evict the assistant's model, or each would refit the other's away on every start).
+    configuration = repr(ranking) + "\n".join(negatives) + _canonical(equivalents)
     key = f"{META_KEY}:{hashlib.sha256(configuration.encode()).hexdigest()[:12]}"
     stored = kb.manifest.get_meta(key)
     if stored:

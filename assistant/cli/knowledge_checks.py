@@ -31,7 +31,7 @@ def kb_evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """hit@1, hit@5 and MRR of dense, keyword and hybrid retrieval, per language setting."""
-    from assistant.components import open_knowledge_base
+    from assistant.components import build_retriever, open_knowledge_base, out_of_scope_examples
     from evals.retrieval import evaluate, load_queries
     from knowledge.retrieval import HybridRetriever
 
@@ -54,10 +54,8 @@ def kb_evaluate(
                     cross_lingual_bonus=bonus,
                     rerank=False,
                 ),
-                "hybrid, weighted, answerability rerank (default)": HybridRetriever(
-                    base,
-                    keyword_weight=settings.retrieval_keyword_weight,
-                    cross_lingual_bonus=bonus,
+                "hybrid, weighted, answerability rerank (default)": build_retriever(
+                    base, settings, negatives=out_of_scope_examples(settings.intents_catalogue)
                 ),
             },
             cases,
@@ -111,24 +109,25 @@ def kb_answerability(
         return
     from importlib import resources
 
-    from assistant.components import open_knowledge_base, out_of_scope_examples, shared_answers
+    from assistant.components import (
+        build_retriever,
+        open_knowledge_base,
+        out_of_scope_examples,
+        shared_answers,
+    )
     from knowledge.answerability_training import fit
-    from knowledge.lexicon import bundled_lexicon
-    from knowledge.retrieval import HybridRetriever
 
     settings = load_settings()
     try:
         base = open_knowledge_base(settings, kb)
-        ranking = HybridRetriever(
-            base,
-            keyword_weight=settings.retrieval_keyword_weight,
-            cross_lingual_bonus=settings.retrieval_cross_lingual_bonus,
-        ).ranking_parameters
+        negatives = out_of_scope_examples(catalogue)
+        # The assistant's retriever, with its stored model: only its first stage is needed.
+        retriever = build_retriever(base, settings, negatives=negatives)
         fitted = fit(
             base,
-            bundled_lexicon(),
-            ranking,
-            negatives=out_of_scope_examples(catalogue),
+            retriever.lexicon,
+            retriever.ranking_parameters,
+            negatives=negatives,
             equivalents=shared_answers(settings),
         )
     except KnowledgeError as exc:

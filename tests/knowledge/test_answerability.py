@@ -215,24 +215,26 @@ def test_an_entry_that_answers_alike_is_left_out_of_the_quiz_examples(tmp_path, 
     assert len(rows) == len(labels)
 
 
-def test_models_fitted_with_and_without_entries_answering_alike_are_both_kept(
-    tmp_path, e5, monkeypatch
-) -> None:
-    # The assistant fits with the scenario map, a bare search without it: stored under one key,
-    # each would evict the other and every other start would fit again.
+def test_models_fitted_for_different_configurations_are_all_kept(tmp_path, e5, monkeypatch) -> None:
+    # The assistant fits with the scenario map and the catalogue's out-of-scope texts, a bare
+    # search without them: stored under one key, each would evict the other and every other
+    # start would fit again.
     import knowledge.answerability_training as training
 
     kb = _twins_kb(tmp_path, e5)
     fits: list[object] = []
     real_fit = training.fit
     monkeypatch.setattr(training, "fit", lambda *a, **k: fits.append(k) or real_fit(*a, **k))
+    weather = ["今天天气怎么样"]
     HybridRetriever(kb)
     HybridRetriever(kb, equivalents=ALIKE)
-    assert len(fits) == 2
+    HybridRetriever(kb, negatives=weather)
+    assert len(fits) == 3
     HybridRetriever(kb)
     HybridRetriever(kb, equivalents=ALIKE)
+    HybridRetriever(kb, negatives=weather)
     kb.close()
-    assert len(fits) == 2, "both models were stored and found again"
+    assert len(fits) == 3, "every model was stored and found again"
 
 
 def test_naming_entries_that_answer_alike_refits_the_model(sample_kb) -> None:

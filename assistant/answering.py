@@ -143,11 +143,18 @@ class Answerer:
         """The question as typed, as a follow-up, or only its asking part, whichever the
         knowledge base answers best (a short message may be a follow-up; a long one may
         wrap its question in a story: "…卖给别人吗 我老接到推销电话")."""
-        passages = await asyncio.to_thread(self.retrieve, text)
-        typed = passages[0].confidence if passages else 0.0
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
+        asked = self.asking_part(text)
+        # Every reading is searched at once (a search waits mostly on the index, and the
+        # readings' vectors were embedded together: DialoguePolicy's embed_ahead).
+        meant = followup.question if followup else None
+        readings = list(dict.fromkeys(r for r in (text, meant, asked) if r))
+        found = await asyncio.gather(*(asyncio.to_thread(self.retrieve, r) for r in readings))
+        results = dict(zip(readings, found, strict=True))
+        passages = results[text]
+        typed = passages[0].confidence if passages else 0.0
         if followup is not None:
-            resolved = await asyncio.to_thread(self.retrieve, followup.question)
+            resolved = results[followup.question]
             if followup.corrects and state.topic is not None:
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
             if followup.reason == "appended" and state.topic is not None and not states_fact:
@@ -175,12 +182,20 @@ class Answerer:
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
                 return followup.question, followup, resolved
-        asked = self.asking_part(text)
         if asked is not None:
-            narrowed = await asyncio.to_thread(self.retrieve, asked)
+            narrowed = results[asked]
             if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
                 return asked, None, narrowed
         return text, None, passages
+
+    def other_readings(self, state: ConversationState, text: str) -> list[str]:
+        """What :meth:`answer` may search for besides ``text`` itself: the message read as a
+        follow-up of the topic, and its asking part (known before anything is searched, so
+        a turn can embed them all in one model call)."""
+        said = bool(read_stated_facts(text))
+        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=said)
+        readings = [followup.question if followup else None, self.asking_part(text)]
+        return [reading for reading in dict.fromkeys(readings) if reading and reading != text]
 
     def asking_part(self, text: str) -> str | None:
         """The clauses of ``text`` that ask something, when some of them do not (a story,

@@ -7,6 +7,7 @@ evaluation exercises exactly the code path investors use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,6 +128,17 @@ def build_assistant(
 
     answers = AnswerCache(search, lambda: kb.version, size=settings.answer_cache_size)
     intents = CachedIntentClassifier(classifier, size=settings.answer_cache_size)
+
+    def embed_ahead(message: str, readings: Sequence[str]) -> None:
+        # What the caches lack, in one call when that is more than one question (a single
+        # one is embedded when, and if, the turn gets to it).
+        if not isinstance(kb.embedder, BatchedQuestionEmbeddings):
+            return
+        wanted = [] if intents.holds(message) and answers.holds(message) else [message]
+        wanted += [text.strip() for text in (message, *readings) if not answers.holds(text)]
+        if len(missing := kb.embedder.missing(wanted)) > 1:
+            kb.embedder.encode_questions(missing)
+
     policy = DialoguePolicy(
         classifier=intents,
         catalogue=catalogue,
@@ -136,6 +148,7 @@ def build_assistant(
         escalation=EscalationPolicy(low_confidence_turns=settings.low_confidence_turns),
         llm=_llm_composer(settings),
         accounts=accounts,
+        embed_ahead=embed_ahead,
     )
     return Assistant(
         settings, kb, retriever, catalogue, classifier, guard, accounts, policy, answers, intents

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.account_turns import account_question, account_reply
@@ -78,6 +78,9 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
+EmbedAhead = Callable[[str, Sequence[str]], None]
+"""Embeds a message (classified and searched) and its other readings (searched) together."""
+
 INJECTION_FLAG = "prompt_injection"
 PERMISSION_FLOW = "permission_eligibility"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
@@ -104,9 +107,12 @@ class DialoguePolicy:
         llm: LlmComposer | None = None,
         lexicon: Lexicon | None = None,
         accounts: AccountSystem | None = None,
+        embed_ahead: EmbedAhead | None = None,
     ) -> None:
         """``accounts``: the brokerage's account system, for questions about the investor's
-        own account; without it such questions are answered from knowledge."""
+        own account; without it such questions are answered from knowledge. ``embed_ahead``
+        embeds a message and its other readings in one model call before the turn classifies
+        and searches them (one call for two questions costs less than two)."""
         self.classifier = classifier
         self.catalogue = catalogue
         self.retrieve = retrieve
@@ -117,6 +123,7 @@ class DialoguePolicy:
         self.escalation = escalation or EscalationPolicy()
         self.replies = Replies(self.guard, self.escalation)
         self.accounts = accounts
+        self.embed_ahead = embed_ahead
         self.answerer = Answerer(
             retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
         )
@@ -161,6 +168,8 @@ class DialoguePolicy:
         previous = state.language if state.turns else None
         language: Language = "zh" if reply_language(masked, previous) == "zh" else "en"
         state.language = language
+        if self.embed_ahead is not None and state.flow is None and not state.escalated:
+            await asyncio.to_thread(self._embed_readings, state, masked)
         prediction = await asyncio.to_thread(self.classifier.predict, masked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
         reply = await self._decide(
@@ -174,6 +183,10 @@ class DialoguePolicy:
         for observer in self._observers:
             observer(reply)
         return reply
+
+    def _embed_readings(self, state: ConversationState, text: str) -> None:
+        if self.embed_ahead is not None and (others := self.answerer.other_readings(state, text)):
+            self.embed_ahead(text, others)
 
     async def _decide(
         self,

@@ -77,6 +77,14 @@ class AnswerCache:
         self._entries.put(key, tuple(passages))
         return passages
 
+    def holds(self, text: str) -> bool:
+        """Whether :meth:`retrieve` would answer ``text`` from the cache (without asking it)."""
+        return (
+            self._entries.size > 0
+            and cacheable(text)
+            and (self._version(), question_key(text)) in self._entries
+        )
+
 
 class CachedIntentClassifier:
     """An :class:`~intents.classifier.IntentClassifier` that remembers recent messages' intents
@@ -100,6 +108,10 @@ class CachedIntentClassifier:
         prediction = self.inner.predict(text)
         self._entries.put(key, prediction)
         return prediction
+
+    def holds(self, text: str) -> bool:
+        """Whether :meth:`predict` would answer ``text`` from the cache (without asking it)."""
+        return self._entries.size > 0 and cacheable(text) and question_key(text) in self._entries
 
     def predict_many(self, texts: Sequence[str]) -> list[IntentPrediction]:
         return self.inner.predict_many(texts)

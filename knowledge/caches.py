@@ -65,6 +65,11 @@ class LruCache(Generic[K, V]):
             self.stats.hit()
         return value
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is held; neither counted nor made more recent."""
+        with self._lock:
+            return key in self._entries
+
     def put(self, key: K, value: V) -> None:
         if self.size == 0:
             return

@@ -110,6 +110,13 @@ class BatchedQuestionEmbeddings(QuestionPassageEmbeddings):
     def encode_passages(self, texts: Sequence[str]) -> Matrix:
         return self.inner.encode_passages(texts)
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The distinct ``texts`` whose vectors are not kept (none when nothing is ever kept:
+        embedding them ahead would be wasted)."""
+        if self._recent.size == 0:
+            return []
+        return [text for text in dict.fromkeys(texts) if text not in self._recent]
+
     def close(self) -> None:
         """Stop the batching thread (questions asked later start it again)."""
         with self._start_lock:

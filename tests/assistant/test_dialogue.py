@@ -586,3 +586,27 @@ async def test_a_topic_named_alone_gets_a_menu_of_what_to_know_about_it(bot: Ass
     assert len(about) >= 2 and all("逆回购" in q for q in about)
     onward = await bot.policy.respond(state, "怎么买")
     assert onward.action is Action.ANSWER and onward.sources, "the follow-up is read with the topic"
+
+
+async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
+    bot: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A story around the question is searched twice (as typed and its asking part); the
+    # turn embeds both together before it classifies and searches them.
+    model = bot.kb.embedder.inner  # type: ignore[attr-defined]
+    calls: list[list[str]] = []
+    encode = model.encode_questions
+
+    def counted(texts):
+        calls.append(list(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(model, "encode_questions", counted)
+    message = "我上周在你们这开的户，今天卖的股票钱能马上转到银行卡吗"
+    asked = bot.policy.answerer.asking_part(message)
+    assert asked is not None
+
+    await bot.policy.respond(conversation(), message)
+
+    assert len(calls) == 1
+    assert sorted(calls[0]) == sorted([message, asked])

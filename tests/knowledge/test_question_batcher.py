@@ -136,3 +136,17 @@ def test_a_model_failure_reaches_every_waiting_caller_and_the_next_call_works(
         embedder.close()
 
     assert recovered.shape == (1, model.dimension)
+
+
+def test_missing_names_the_questions_not_kept_and_none_when_nothing_is_kept(
+    model: RecordingModel,
+) -> None:
+    batched = BatchedQuestionEmbeddings(model)
+    try:
+        batched.encode_questions(QUESTIONS[:2])
+        assert batched.missing([QUESTIONS[1], QUESTIONS[2], QUESTIONS[2]]) == [QUESTIONS[2]]
+    finally:
+        batched.close()
+
+    # Without a cache, embedding ahead would be thrown away.
+    assert BatchedQuestionEmbeddings(model, cache_size=0).missing(QUESTIONS) == []

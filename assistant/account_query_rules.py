@@ -189,6 +189,7 @@ RULES: tuple[Rule, ...] = (
             r"成交了一部分|部分成交了|只成交了|撤了|被撤了|被撤掉|撤掉了|撤单了|给撤了|废单|被拒|失败了|"
             r"不成功|买到了吗|买到没|买成了吗|卖掉了吗|卖出去了吗|卖出了吗|卖成了吗|怎么还|为什么还|"
             r"为什么(?:没|被|是)|怎么(?:没|被|是|成了)|确认了(?:吗|没)|找不到|看不到|不见了|没(?:有)?显示",
+            r"成功(?:了)?(?:吗|没|么)|成功了没|成没成功",
             r"\bcan'?t (?:find|see)\b|\bnot showing\b|\bmissing\b",
             r"\bis (?:it|my [a-z0-9 ]{0,20}order) (?:filled|executed|done|cancell?ed)\b",
             r"\b(?:was|has|did|were|have|is)\b[^.?]{0,30}\b(?:filled|executed|cancell?ed|rejected|"
@@ -196,7 +197,7 @@ RULES: tuple[Rule, ...] = (
             r"\bwhy (?:was|did|is|has|were)\b|\bnot filled\b|\bunfilled\b",
         ),
         veto=any_of(
-            r"申购(?!的?[^，,。？?]{0,4}基金)|中签|新股|新债|打新|条件单|预埋单|\bipo\b|\ballot|\bsubscri",
+            r"(?<!基金)申购(?!的?[^，,。？?]{0,4}基金)|中签|新股|新债|打新|条件单|预埋单|\bipo\b|\ballot|\bsubscri",
             r"申请|揭示书|签署|不能撤|集合竞价|冻结|解冻|明天|下一?个?交易日|继续(?:挂|有效)|重新下",
             r"\bappl(?:y|ied|ication)\b|\bsign\b|\bdisclosure\b|\bauction\b|\bcan'?t cancel\b",
             r"\bfrozen\b|\bfreeze\b|\btomorrow\b|\bnext day\b|\bcarry over\b",
@@ -208,6 +209,7 @@ RULES: tuple[Rule, ...] = (
         "ipo",
         topic=any_of(
             r"中签|中的签|新股|打新|申购|新债|配号|缴款|中没中|中了没|中了吗|有没有中",
+            r"中(?:了的?|的)(?:新股|新债|可转债|转债)",
             r"\bipos?\b|\bnew (?:share|listing|bond)s?\b|\ballot(?:ted|ment|ments)?\b|\blottery\b",
             r"\bsubscri(?:be|bed|ption|ptions)\b|\bhow many (?:shares|lots) did i apply\b",
         ),
@@ -324,7 +326,7 @@ RULES: tuple[Rule, ...] = (
             r"帮我|给我|我要|我想要|我想|我需要|需要一份|需要我的|申请|麻烦|请(?:帮|给|开|出|寄|发)|"
             r"开(?:一|个|张|份)|(?:能|可以)开[^，,。？?]{0,6}(?:吗|么)|"
             r"出(?:一|个|张|份)|打(?:一|个|张|份|印)|寄(?:一|个|份|给)|发(?:一|个|份|给|我)|开具|弄(?:一|个)|"
-            r"来一份",
+            r"来一份|^要(?!不要)|要(?:一份|英文|中文|中英文|纸质|电子)(?:版|的)?",
             r"\bsend me\b|\bgive me\b|\bget me\b|\bemail me\b|\bmail me\b|\bi need\b|\bi'?d like\b",
             r"\bi would like\b|\bi want\b",
             r"\b(?:please|can you|could you) "

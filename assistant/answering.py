@@ -89,7 +89,9 @@ class Answerer:
         said = read_stated_facts(text)
         known = StatedFacts.from_record(state.stated_facts).updated_by(said)
         state.stated_facts = known.to_record()
-        question, followup, passages = await self._reading(state, text, bool(said))
+        question, followup, passages, focus = await self._reading(state, text, bool(said))
+        if not (passages and state.topic and passages[0].unit.id == state.topic.unit_id):
+            focus = frozenset()
         about = passages[0].unit.category if passages else category
         if followup is not None and state.topic is not None and state.topic.intent:
             about = state.topic.intent  # "那我还要等多久" is still about the topic's permission
@@ -118,6 +120,7 @@ class Answerer:
                 question=question,
                 preface=preface or "",
                 strict=appended or (strict and followup is None),
+                focus=focus,
             )
         elif preface and composed.confident:
             composed = _prefaced(composed, preface)
@@ -139,10 +142,12 @@ class Answerer:
 
     async def _reading(
         self, state: ConversationState, text: str, states_fact: bool
-    ) -> tuple[str, FollowUp | None, list[RetrievedPassage]]:
+    ) -> tuple[str, FollowUp | None, list[RetrievedPassage], frozenset[str]]:
         """The question as typed, as a follow-up, or only its asking part, whichever the
         knowledge base answers best (a short message may be a follow-up; a long one may
-        wrap its question in a story: "…卖给别人吗 我老接到推销电话")."""
+        wrap its question in a story: "…卖给别人吗 我老接到推销电话"); and, for a follow-up,
+        the concepts it asks about anew (the entry just shown may answer it elsewhere)."""
+        focus: frozenset[str] = frozenset()
         followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
         asked = self.asking_part(text)
         # Every reading is searched at once (a search waits mostly on the index, and the
@@ -163,13 +168,24 @@ class Answerer:
                 # investor gives ("我拿了20天") is read against that same entry.
                 # Unless the entry asks it too: "不参与会怎样" after "要配股 我要做啥" is the rest
                 # of "要配股，怎么操作？不参与会怎样？".
+                # Or another of its sentences answers what the message asks anew: "遇到周末呢"
+                # after the regular-investment entry, which says a weekend debit moves on
+                # (that sentence is then the answer, not the whole entry again).
                 adds = _EDGE_FILLER.sub("", what_it_adds(text).lower())
+                focus = self._asked_anew(text, state.topic)
                 resolved = [
                     p
                     for p in resolved
                     if p.unit.id != state.topic.unit_id
                     or (len(adds) >= _ASKED_IN_ENTRY and _asks_too(p.unit, adds))
+                    or (focus and self.composer.sentences_about(p.unit.text, focus))
                 ]
+                if any(
+                    p.unit.id != state.topic.unit_id and p.confidence >= self.composer.answer_at
+                    for p in resolved
+                ):
+                    # Another entry answers it outright: that one, not a part of the last.
+                    resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
             # A message that names nothing of its own ("几点前交钱") leans on the topic: read
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
@@ -181,12 +197,17 @@ class Answerer:
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
-                return followup.question, followup, resolved
+                return followup.question, followup, resolved, focus
         if asked is not None:
             narrowed = results[asked]
             if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
-                return asked, None, narrowed
-        return text, None, passages
+                return asked, None, narrowed, frozenset()
+        return text, None, passages, frozenset()
+
+    def _asked_anew(self, text: str, topic: Topic) -> frozenset[str]:
+        """The concepts a follow-up names that its topic's question did not."""
+        named = self.lexicon.concepts_of(what_it_adds(text)).named
+        return frozenset(named - self.lexicon.concepts_of(topic.question).all)
 
     def other_readings(self, state: ConversationState, text: str) -> list[str]:
         """What :meth:`answer` may search for besides ``text`` itself: the message read as a

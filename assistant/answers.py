@@ -143,10 +143,13 @@ class GroundedComposer:
         question: str = "",
         preface: str = "",
         strict: bool = False,
+        focus: frozenset[str] = frozenset(),
     ) -> ComposedAnswer:
         """The reply from ``passages`` to ``question``; ``preface`` goes before an answer
         (what follows from facts the investor stated). ``strict``: the question looks off
-        topic, so only an entry above ``answer_at`` is given."""
+        topic, so only an entry above ``answer_at`` is given. ``focus``: concepts a follow-up
+        asks about; the best entry is cut to its sentences about them (see
+        :meth:`relevant_part`)."""
         if not passages or passages[0].confidence < self.clarify_at:
             return not_known(language)
         passages = self._own_language_first(passages, language)
@@ -164,7 +167,7 @@ class GroundedComposer:
         if (top.confidence >= self.answer_at or alone) and not (
             rivals and top.confidence < self.sure_at
         ):
-            text = self._answer_text(top, language, question)
+            text = self._answer_text(top, language, question, focus)
             if preface:
                 text = f"{preface}\n{text}"
             return ComposedAnswer(
@@ -225,12 +228,18 @@ class GroundedComposer:
             False,
         )
 
-    def _answer_text(self, passage: RetrievedPassage, language: Language, question: str) -> str:
+    def _answer_text(
+        self,
+        passage: RetrievedPassage,
+        language: Language,
+        question: str,
+        focus: frozenset[str] = frozenset(),
+    ) -> str:
         unit = passage.unit
         parts: list[str] = []
         if unit.lang and unit.lang != language:
             parts.append(template("cross_lingual", language))
-        parts.append(self.relevant_part(passage, question))
+        parts.append(self.relevant_part(passage, question, focus))
         if unit.review_by is not None and self.today() > unit.review_by:
             # The entry names the date its rule was due to be checked, and it has passed.
             parts.append(
@@ -240,19 +249,25 @@ class GroundedComposer:
         parts.append(f"{template('sources', language)}{label}")
         return "\n".join(parts)
 
-    def relevant_part(self, passage: RetrievedPassage, question: str) -> str:
+    def relevant_part(
+        self, passage: RetrievedPassage, question: str, focus: frozenset[str] = frozenset()
+    ) -> str:
         """The part of the unit that answers ``question``.
 
         A FAQ answer is kept whole (the firm wrote it as one answer), except a bare yes or
-        no at its start when the investor did not ask a yes-or-no question. A document chunk
-        is cut to the sentences that share the question's concepts (or, failing that, its
-        first sentences).
+        no at its start when the investor did not ask a yes-or-no question, and except for a
+        follow-up about ``focus`` (concepts the answer already shown did not ask about): then
+        only its sentences about them, the rest having just been read. A document chunk is
+        cut to the sentences that share the question's concepts (or, failing that, its first
+        sentences).
         """
         text = passage.unit.text.strip()
         if question and not asks_yes_no(question):
             trimmed = _POLARITY_LEAD.sub("", text, count=1)
             if trimmed and trimmed != text:
                 text = trimmed
+        if focus and (about := self.sentences_about(text, focus)):
+            return about
         if passage.unit.kind is UnitKind.FAQ or not question:
             return text
         sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
@@ -268,3 +283,9 @@ class GroundedComposer:
             return joiner.join(sentences[:_MAX_CHUNK_SENTENCES])
         keep = sorted(-position for score, position, _ in best if score > 0)
         return joiner.join(sentences[i] for i in keep)
+
+    def sentences_about(self, text: str, concepts: frozenset[str]) -> str:
+        """The sentences of ``text`` that name one of ``concepts`` (empty: none does)."""
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        joiner = "" if has_cjk(text) else " "
+        return joiner.join(s for s in sentences if concepts & self.lexicon.concepts_of(s).all)

@@ -143,9 +143,14 @@ def resolve_followup(
         )
     if led or content <= _SHORT:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
+        corrects = _CORRECTION.match(text) is not None
         if names := _names(topic, lexicon, has_cjk(stripped), named):
-            return FollowUp(f"{' '.join(names)} {stripped}", "appended", same_question=same)
-        return FollowUp(f"{stripped} {topic.question}", "appended", same_question=same)
+            return FollowUp(
+                f"{' '.join(names)} {stripped}", "appended", corrects=corrects, same_question=same
+            )
+        return FollowUp(
+            f"{stripped} {topic.question}", "appended", corrects=corrects, same_question=same
+        )
     return None
 
 

@@ -216,3 +216,33 @@ async def test_a_chinese_question_is_answered_from_the_chinese_twin_of_an_englis
     reply = await bot.policy.respond(conversation(), "etf的T+0有哪些")
     assert reply.sources and reply.sources[0].id == "zh-0056"
     assert "英文资料" not in reply.text
+
+
+async def test_a_follow_up_answered_elsewhere_in_the_entry_just_shown_gets_that_sentence(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "基金定投在app上怎么弄")
+    assert first.sources and "设置每期金额" in first.text
+    reply = await bot.policy.respond(state, "要是扣款那天是周末呢")
+    assert reply.action is Action.ANSWER
+    assert reply.sources and reply.sources[0].id == first.sources[0].id
+    assert "顺延" in reply.text
+    assert "设置每期金额" not in reply.text, "only the part that answers, not the entry again"
+
+
+async def test_the_other_auction_of_the_day_is_asked_in_two_words(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "早上9点20之后为什么撤不了单")
+    reply = await bot.policy.respond(state, "那尾盘呢")
+    assert reply.action is Action.ANSWER
+    assert "14:57" in reply.text
+
+
+async def test_a_correction_in_more_words_does_not_get_the_same_entry_again(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "登录老是提示密码错误 我肯定没输错")
+    reply = await bot.policy.respond(state, "不是 我说的是交易密码 登录正常")
+    assert not (reply.sources and first.sources and reply.sources[0].id == first.sources[0].id)

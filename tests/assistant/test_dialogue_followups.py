@@ -246,3 +246,11 @@ async def test_a_correction_in_more_words_does_not_get_the_same_entry_again(
     first = await bot.policy.respond(state, "登录老是提示密码错误 我肯定没输错")
     reply = await bot.policy.respond(state, "不是 我说的是交易密码 登录正常")
     assert not (reply.sources and first.sources and reply.sources[0].id == first.sources[0].id)
+
+
+async def test_a_day_of_the_week_is_asked_of_the_entry_just_shown(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "银证转账每天什么时间可以转")
+    reply = await bot.policy.respond(state, "星期天可以转吗")
+    assert "非交易日" in reply.text
+    assert "9:00" not in reply.text, "the sentence about weekends, not the whole entry again"

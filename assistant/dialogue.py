@@ -50,6 +50,7 @@ from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner
 from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import (
+    asks_for_a_quote,
     asks_for_an_exception,
     asks_to_go_on,
     is_complaint,
@@ -449,6 +450,12 @@ class DialoguePolicy:
         stream: AnswerStream | None = None,
     ) -> BotReply:
         """An answer from knowledge when an entry answers; otherwise say so honestly."""
+        if asks_for_a_quote(text):
+            # "创业板指现在多少点了" asks for a live level, which no entry holds (the nearest
+            # is about ChiNext's price limits), whatever intent it was given: the app shows it.
+            return self.replies.miss(
+                state, language, intent, template("quote_in_app", language), ["live_quote"]
+            )
         spec = self.catalogue.get(intent.name)
         scam = scam_warned_about(state)
         answered = await self.answerer.answer(

@@ -132,7 +132,7 @@ def asks_to_go_on(text: str) -> bool:
 _QUOTE = re.compile(
     r"(?:指数|大盘|上证|深证|创业板指|沪深300|恒指|恒生|股价|现价|报价)[^，,。？?]{0,8}"
     r"(?:多少点|多少钱|多少了|几点了|是多少|涨了多少|跌了多少|怎么样了|涨了吗|跌了吗)|"
-    r"(?:现在|今天|目前|当前)[^，,。？?]{0,6}(?:多少钱一股|股价|多少点)|"
+    r"(?:现在|今天|目前|当前)[^，,。？?]{0,6}(?:多少钱一股|股价(?:是|有)?多少|多少点)|"
     r"\b(?:what(?:'s| is)\s+the\s+(?:price|quote|level)\s+of|current\s+(?:price|quote)|"
     r"(?:index|stock)\s+(?:price|level)\s+(?:today|now))\b",
     re.IGNORECASE,

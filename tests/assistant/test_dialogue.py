@@ -567,6 +567,16 @@ async def test_a_live_price_is_pointed_to_the_app_not_declined_bare(bot: Assista
     assert "行情" in reply.text and not reply.sources
 
 
+async def test_a_live_level_of_a_board_index_is_not_answered_from_the_boards_rules(
+    bot: Assistant,
+) -> None:
+    # The classifier takes it for a ChiNext question and the price-limit entry is near; no
+    # entry holds a live level.
+    reply = await bot.policy.respond(conversation(), "创业板指现在多少点了")
+    assert "行情" in reply.text and not reply.sources
+    assert "live_quote" in reply.flags
+
+
 async def test_how_to_open_a_permission_says_what_it_takes_as_well_as_the_steps(
     bot: Assistant,
 ) -> None:

@@ -102,7 +102,16 @@ def test_a_live_price_is_asked_for(text: str) -> None:
     assert asks_for_a_quote(text)
 
 
-@pytest.mark.parametrize("text", ["股价涨停了还能买吗", "指数基金是什么", "佣金是多少"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "股价涨停了还能买吗",
+        "指数基金是什么",
+        "佣金是多少",
+        "股价跌到多少会被强平",
+        "今天除息 股价就少了一截",
+    ],
+)
 def test_rules_about_prices_are_not_a_quote(text: str) -> None:
     assert not asks_for_a_quote(text)
 

@@ -620,3 +620,19 @@ async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
 
     assert len(calls) == 1
     assert sorted(calls[0]) == sorted([message, asked])
+
+
+async def test_a_reverse_repo_fee_question_gets_the_fee_by_term_not_the_bond_fees(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "做逆回购要收多少手续费")
+    assert reply.sources and "0.001%" in reply.text
+    assert "可转债" not in reply.text
+
+
+async def test_an_expired_id_that_blocks_buying_gets_how_to_update_it_not_account_opening(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "身份证过期了 现在不能买入")
+    assert reply.sources and ("更新" in reply.text or "上传新身份证" in reply.text)
+    assert "开户" not in reply.text.split("\n")[0]

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
 
 Retrieve = Callable[[str], list[RetrievedPassage]]
+EmbedAhead = Callable[[str, Sequence[str]], None]
+"""Embeds a message (classified and searched) and its other readings (searched) together."""
 
 
 class AnswerStream(Protocol):
@@ -66,11 +68,15 @@ class Answerer:
         composer: GroundedComposer,
         lexicon: Lexicon,
         llm: LlmComposer | None = None,
+        embed_ahead: EmbedAhead | None = None,
     ) -> None:
+        """``embed_ahead`` embeds a message and its other readings in one model call before the
+        turn classifies and searches them (one call for two questions costs less than two)."""
         self.retrieve = retrieve
         self.composer = composer
         self.lexicon = lexicon
         self.llm = llm
+        self.embed_ahead = embed_ahead
 
     async def answer(
         self,
@@ -208,6 +214,11 @@ class Answerer:
         """The concepts a follow-up names that its topic's question did not."""
         named = self.lexicon.concepts_of(what_it_adds(text)).named
         return frozenset(named - self.lexicon.concepts_of(topic.question).all)
+
+    def embed_readings(self, state: ConversationState, text: str) -> None:
+        """Embed ``text`` and :meth:`other_readings` together (nothing without ``embed_ahead``)."""
+        if self.embed_ahead is not None and (others := self.other_readings(state, text)):
+            self.embed_ahead(text, others)
 
     def other_readings(self, state: ConversationState, text: str) -> list[str]:
         """What :meth:`answer` may search for besides ``text`` itself: the message read as a

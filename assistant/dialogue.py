@@ -23,12 +23,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.account_turns import account_question, account_reply
 from assistant.accounts import AccountSystem
-from assistant.answering import Answerer, AnswerStream, Retrieve
+from assistant.answering import Answerer, AnswerStream, EmbedAhead, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard
 from assistant.context import Topic, follows_answer
@@ -37,7 +37,6 @@ from assistant.dialogue_models import (
     BotReply,
     ConversationState,
     EscalationReason,
-    FlowState,
     FlowTurn,
     IntentRef,
     Language,
@@ -47,7 +46,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.permission_eligibility import with_conditions
-from assistant.flows.runner import FlowRunner
+from assistant.flows.runner import FlowRunner, interrupts
 from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import (
     asks_for_a_quote,
@@ -79,9 +78,6 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
-EmbedAhead = Callable[[str, Sequence[str]], None]
-"""Embeds a message (classified and searched) and its other readings (searched) together."""
-
 INJECTION_FLAG = "prompt_injection"
 PERMISSION_FLOW = "permission_eligibility"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
@@ -111,9 +107,8 @@ class DialoguePolicy:
         embed_ahead: EmbedAhead | None = None,
     ) -> None:
         """``accounts``: the brokerage's account system, for questions about the investor's
-        own account; without it such questions are answered from knowledge. ``embed_ahead``
-        embeds a message and its other readings in one model call before the turn classifies
-        and searches them (one call for two questions costs less than two)."""
+        own account; without it such questions are answered from knowledge. ``embed_ahead``:
+        see :class:`~assistant.answering.Answerer`."""
         self.classifier = classifier
         self.catalogue = catalogue
         self.retrieve = retrieve
@@ -124,9 +119,12 @@ class DialoguePolicy:
         self.escalation = escalation or EscalationPolicy()
         self.replies = Replies(self.guard, self.escalation)
         self.accounts = accounts
-        self.embed_ahead = embed_ahead
         self.answerer = Answerer(
-            retrieve=retrieve, composer=self.composer, lexicon=self.lexicon, llm=llm
+            retrieve=retrieve,
+            composer=self.composer,
+            lexicon=self.lexicon,
+            llm=llm,
+            embed_ahead=embed_ahead,
         )
         self._observers: tuple[Callable[[BotReply], None], ...] = ()
 
@@ -169,8 +167,8 @@ class DialoguePolicy:
         previous = state.language if state.turns else None
         language: Language = "zh" if reply_language(masked, previous) == "zh" else "en"
         state.language = language
-        if self.embed_ahead is not None and state.flow is None and not state.escalated:
-            await asyncio.to_thread(self._embed_readings, state, masked)
+        if state.flow is None and not state.escalated:
+            await asyncio.to_thread(self.answerer.embed_readings, state, masked)
         prediction = await asyncio.to_thread(self.classifier.predict, masked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
         reply = await self._decide(
@@ -184,10 +182,6 @@ class DialoguePolicy:
         for observer in self._observers:
             observer(reply)
         return reply
-
-    def _embed_readings(self, state: ConversationState, text: str) -> None:
-        if self.embed_ahead is not None and (others := self.answerer.other_readings(state, text)):
-            self.embed_ahead(text, others)
 
     async def _decide(
         self,
@@ -219,7 +213,7 @@ class DialoguePolicy:
 
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
-            if flow_turn is not None and not self._interrupts(prediction, state.flow):
+            if flow_turn is not None and not interrupts(prediction, state.flow, self.catalogue):
                 return self.replies.from_flow(state, flow_turn, language, intent)
             if flow_turn is None and asks_to_go_on(text):
                 # "行 那接着弄吧" after a question in between: the pending question again.
@@ -263,17 +257,6 @@ class DialoguePolicy:
             reply.text = f"{template('back_to_topic', language)}\n{reply.text}"
             return reply
         return None
-
-    def _interrupts(self, prediction: IntentPrediction, flow: FlowState) -> bool:
-        """Only a safety rule (a person, a complaint, fraud) overrides an answer the flow accepts.
-
-        Short slot answers ("服务", "25") are poor input for the classifier, so
-        its guess must not pull the investor out of a flow that understood them.
-        """
-        if prediction.source != "rule":
-            return False
-        spec = self.catalogue.get(prediction.name)
-        return spec is None or spec.flow != flow.name
 
     async def _by_intent(
         self,
@@ -450,12 +433,8 @@ class DialoguePolicy:
         stream: AnswerStream | None = None,
     ) -> BotReply:
         """An answer from knowledge when an entry answers; otherwise say so honestly."""
-        if asks_for_a_quote(text):
-            # "创业板指现在多少点了" asks for a live level, which no entry holds (the nearest
-            # is about ChiNext's price limits), whatever intent it was given: the app shows it.
-            return self.replies.miss(
-                state, language, intent, template("quote_in_app", language), ["live_quote"]
-            )
+        if asks_for_a_quote(text):  # whatever intent it was given: no entry holds one
+            return self.replies.live_quote(state, language, intent)
         spec = self.catalogue.get(intent.name)
         scam = scam_warned_about(state)
         answered = await self.answerer.answer(

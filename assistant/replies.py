@@ -98,6 +98,15 @@ class Replies:
             text = template("out_of_scope", language)
         return self.miss(state, language, intent, text, ["out_of_scope"])
 
+    def live_quote(
+        self, state: ConversationState, language: Language, intent: IntentRef
+    ) -> BotReply:
+        """A live price or index level asked for ("创业板指现在多少点了", which the ChiNext
+        price-limit entry is near to): where the app shows it."""
+        return self.miss(
+            state, language, intent, template("quote_in_app", language), ["live_quote"]
+        )
+
     def from_flow(
         self, state: ConversationState, turn: FlowTurn, language: Language, intent: IntentRef
     ) -> BotReply:

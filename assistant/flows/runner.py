@@ -3,7 +3,8 @@
 :func:`build_flows` keys every flow by the name the intent catalogue uses;
 :class:`BrokerageFlows` is the policy's ``FlowRunner``; :func:`escalation_for`
 turns an engine :class:`~intents.flow_engine.Handoff` into the conversation's
-:class:`~assistant.dialogue_models.EscalationDecision`.
+:class:`~assistant.dialogue_models.EscalationDecision`; :func:`interrupts` says when an
+intent takes the investor out of a flow under way.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from assistant.flows.context import FlowContext
 from assistant.flows.password_reset import password_reset_flow
 from assistant.flows.permission_eligibility import permission_eligibility_flow
 from assistant.watchlist import WatchList
+from intents.catalogue import IntentCatalogue
 from intents.flow_engine import FlowDefinition, FlowEngine, FlowStep
+from intents.prediction import IntentPrediction
 
 
 def build_flows(accounts: AccountSystem, watchlist: WatchList) -> dict[str, FlowDefinition]:
@@ -48,6 +51,19 @@ def escalation_for(step: FlowStep) -> EscalationDecision | None:
         priority=step.handoff.priority,
         summary=step.handoff.summary,
     )
+
+
+def interrupts(prediction: IntentPrediction, flow: FlowState, catalogue: IntentCatalogue) -> bool:
+    """Whether ``prediction`` takes the investor out of ``flow``: only a safety rule (a person,
+    a complaint, fraud) overrides an answer the flow accepts.
+
+    Short slot answers ("服务", "25") are poor input for the classifier, so
+    its guess must not pull the investor out of a flow that understood them.
+    """
+    if prediction.source != "rule":
+        return False
+    spec = catalogue.get(prediction.name)
+    return spec is None or spec.flow != flow.name
 
 
 class FlowRunner(Protocol):

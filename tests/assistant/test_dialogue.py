@@ -328,7 +328,7 @@ async def test_a_privacy_question_is_not_a_scam(bot: Assistant) -> None:
 
 
 async def test_an_uncovered_brokerage_question_gets_an_honest_i_dont_know(bot: Assistant) -> None:
-    reply = await bot.policy.respond(conversation(), "美股怎么买")
+    reply = await bot.policy.respond(conversation(), "期货保证金怎么算")
     assert reply.sources == []
     assert "暂时还没有" in reply.text
     assert reply.quick_replies == ["转人工"]
@@ -402,7 +402,7 @@ def llm_policy(bot: Assistant, llm_server):
 async def test_llm_mode_never_asks_the_model_when_nothing_plausibly_answers(
     llm_policy, llm_server
 ) -> None:
-    reply = await llm_policy.respond(conversation(), "美国股票怎么买")
+    reply = await llm_policy.respond(conversation(), "商品期货保证金是怎么收的")
     assert llm_server.requests == []
     assert "暂时还没有" in reply.text
 

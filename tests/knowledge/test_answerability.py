@@ -162,7 +162,7 @@ def test_an_uncovered_question_gets_a_low_confidence_and_a_covered_one_a_high_on
 ) -> None:
     retriever = HybridRetriever(sample_kb)
     covered = retriever.search("创业板开通要什么条件", k=1)[0]
-    uncovered = retriever.search("美股怎么买", k=1)[0]
+    uncovered = retriever.search("期货保证金怎么算", k=1)[0]
     assert covered.unit.id == "zh-0101"
     assert covered.confidence > 0.3 > uncovered.confidence
 

@@ -26,7 +26,8 @@ def lexicon() -> Lexicon:
         ("新债申购要不要市值", {"convertible_bond"}),  # a bond subscription, not a share IPO
         ("How do I go about shutting down my account with you?", {"close_account"}),
         ("how much money do I need to unlock chinext", {"chinext"}),  # access, not a lock
-        ("can I move funds from the bank on Saturday", set()),  # money, not a fund product
+        # money, not a fund product; Saturday is a day without trading
+        ("can I move funds from the bank on Saturday", {"holiday"}),
         ("app上在哪买fund", {"app", "fund"}),
         ("the app is down again", {"app_crash"}),
         ("my stock went down 10%", set()),

@@ -96,8 +96,6 @@ class Answerer:
         known = StatedFacts.from_record(state.stated_facts).updated_by(said)
         state.stated_facts = known.to_record()
         question, followup, passages, focus = await self._reading(state, text, bool(said))
-        if not (passages and state.topic and passages[0].unit.id == state.topic.unit_id):
-            focus = frozenset()
         about = passages[0].unit.category if passages else category
         if followup is not None and state.topic is not None and state.topic.intent:
             about = state.topic.intent  # "那我还要等多久" is still about the topic's permission
@@ -154,8 +152,7 @@ class Answerer:
         wrap its question in a story: "…卖给别人吗 我老接到推销电话"); and, for a follow-up,
         the concepts it asks about anew (the entry just shown may answer it elsewhere)."""
         focus: frozenset[str] = frozenset()
-        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
-        asked = self.asking_part(text)
+        followup, asked = self._readings(state, text, states_fact)
         # Every reading is searched at once (a search waits mostly on the index, and the
         # readings' vectors were embedded together: DialoguePolicy's embed_ahead).
         meant = followup.question if followup else None
@@ -203,7 +200,9 @@ class Answerer:
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
-                return followup.question, followup, resolved, focus
+                # The focus holds only for the entry just shown, given again in part.
+                again = state.topic is not None and resolved[0].unit.id == state.topic.unit_id
+                return followup.question, followup, resolved, focus if again else frozenset()
         if asked is not None:
             narrowed = results[asked]
             if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
@@ -224,10 +223,17 @@ class Answerer:
         """What :meth:`answer` may search for besides ``text`` itself: the message read as a
         follow-up of the topic, and its asking part (known before anything is searched, so
         a turn can embed them all in one model call)."""
-        said = bool(read_stated_facts(text))
-        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=said)
-        readings = [followup.question if followup else None, self.asking_part(text)]
+        followup, asked = self._readings(state, text, bool(read_stated_facts(text)))
+        readings = [followup.question if followup else None, asked]
         return [reading for reading in dict.fromkeys(readings) if reading and reading != text]
+
+    def _readings(
+        self, state: ConversationState, text: str, states_fact: bool
+    ) -> tuple[FollowUp | None, str | None]:
+        """``text`` read as a follow-up of the topic, and its asking part (each None when
+        there is no such reading)."""
+        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
+        return followup, self.asking_part(text)
 
     def asking_part(self, text: str) -> str | None:
         """The clauses of ``text`` that ask something, when some of them do not (a story,

@@ -270,7 +270,7 @@ class GroundedComposer:
             return about
         if passage.unit.kind is UnitKind.FAQ or not question:
             return text
-        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        sentences = _sentences(text)
         if len(sentences) <= _MAX_CHUNK_SENTENCES:
             return text
         wanted = self.lexicon.concepts_of(question).all
@@ -278,14 +278,21 @@ class GroundedComposer:
             (len(wanted & self.lexicon.concepts_of(s).all), -i, s) for i, s in enumerate(sentences)
         ]
         best = sorted(scored, reverse=True)[:_MAX_CHUNK_SENTENCES]
-        joiner = "" if has_cjk(text) else " "
         if not best or best[0][0] == 0:
-            return joiner.join(sentences[:_MAX_CHUNK_SENTENCES])
+            return _joined(sentences[:_MAX_CHUNK_SENTENCES], text)
         keep = sorted(-position for score, position, _ in best if score > 0)
-        return joiner.join(sentences[i] for i in keep)
+        return _joined([sentences[i] for i in keep], text)
 
     def sentences_about(self, text: str, concepts: frozenset[str]) -> str:
         """The sentences of ``text`` that name one of ``concepts`` (empty: none does)."""
-        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-        joiner = "" if has_cjk(text) else " "
-        return joiner.join(s for s in sentences if concepts & self.lexicon.concepts_of(s).all)
+        about = [s for s in _sentences(text) if concepts & self.lexicon.concepts_of(s).all]
+        return _joined(about, text)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _joined(sentences: list[str], text: str) -> str:
+    """``sentences`` of ``text`` put back together (no spaces between Chinese ones)."""
+    return ("" if has_cjk(text) else " ").join(sentences)

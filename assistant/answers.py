@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.dialogue_models import Action, BotReply, Language, SourceRef
 from assistant.templates import PERSON_OPTION, template
-from knowledge.documents import RetrievedPassage, UnitKind
+from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 from knowledge.lexicon import Lexicon, bundled_lexicon
 from text.language import has_cjk
 
@@ -80,6 +80,7 @@ _YES_NO_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+(?=[A-Z])")
+_FULL_STOP = re.compile(r"(?<=[。！？!?\n])|(?<=\.)\s+(?=[A-Z])")  # not at a semicolon
 _MAX_CHUNK_SENTENCES = 3
 _SAME_LANGUAGE = 0.15  # how much likelier an other-language entry must be to be preferred
 
@@ -268,6 +269,8 @@ class GroundedComposer:
                 text = trimmed
         if focus and (about := self.sentences_about(text, focus)):
             return about
+        if passage.unit.kind is UnitKind.FAQ and question:
+            return self._answering_first(passage.unit, text, question)
         if passage.unit.kind is UnitKind.FAQ or not question:
             return text
         sentences = _sentences(text)
@@ -282,6 +285,24 @@ class GroundedComposer:
             return _joined(sentences[:_MAX_CHUNK_SENTENCES], text)
         keep = sorted(-position for score, position, _ in best if score > 0)
         return _joined([sentences[i] for i in keep], text)
+
+    def _answering_first(self, unit: KnowledgeUnit, text: str, question: str) -> str:
+        """The entry's answer with the sentences about what the question narrows it to put
+        first: "创业板新股上市首日有涨跌幅限制吗" is answered by the second sentence of an entry
+        on when new shares list. The narrowing concepts are the question's specific ones
+        that the entry is not about as a whole (its own question and phrasings do not name
+        them) and that some of its sentences, not the first, name."""
+        named = self.lexicon.concepts_of(question).named
+        about = self.lexicon.concepts_of("\n".join([unit.title, *unit.questions])).all
+        narrowing = {c for c in named - about if not self.lexicon.concepts[c].generic}
+        sentences = _FULL_STOP.split(_POLARITY_LEAD.sub("", text, count=1))
+        sentences = [s.strip() for s in sentences if s.strip()]
+        if not narrowing or len(sentences) < 2:
+            return text
+        first = [s for s in sentences if narrowing & self.lexicon.concepts_of(s).all]
+        if not first or first[0] == sentences[0]:
+            return text
+        return _joined([*first, *(s for s in sentences if s not in first)], text)
 
     def sentences_about(self, text: str, concepts: frozenset[str]) -> str:
         """The sentences of ``text`` that name one of ``concepts`` (empty: none does)."""

@@ -134,3 +134,15 @@ def test_the_asking_part_of_a_message_leaves_out_the_story_around_it() -> None:
     assert answerer.asking_part("视频见证一直转圈圈 连不上 试了好几次了") is None
     # English words inside a Chinese message stay together.
     assert answerer.asking_part("招行卡转入要输啥密码吗 bank pwd") == "招行卡转入要输啥密码吗"
+
+
+def test_the_sentence_about_what_the_question_narrows_to_comes_first() -> None:
+    # The entry is about when new shares list; the question asks about ChiNext's first day,
+    # which only its second sentence speaks of.
+    text = "新股上市时间由发行人和交易所确定，一般在缴款后约一至两周。创业板新股上市后前5个交易日不设涨跌幅限制。"
+    passage = _passage("a", "中签的新股什么时候上市？", text, 0.8)
+    part = COMPOSER.relevant_part(passage, "创业板新股上市首日有涨跌幅限制吗")
+    assert part.startswith("创业板新股上市后前5个交易日不设涨跌幅限制。")
+    assert "一至两周" in part  # nothing is left out, only the order changes
+    # A question about what the entry is about as a whole reads it as written.
+    assert COMPOSER.relevant_part(passage, "中签的新股什么时候上市") == text

@@ -139,6 +139,7 @@ class Answerer:
         state.topic = Topic.of(
             question,
             self.lexicon,
+            about=passages[0].unit.title if answered else "",
             unit_id=passages[0].unit.id if answered else None,
             intent=(passages[0].unit.category if answered else None) or kept or category,
         )
@@ -194,7 +195,7 @@ class Answerer:
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
             best = resolved[0].confidence if resolved else 0.0
             leans = (not followup.own_subject and (states_fact or best >= typed - _LEAN)) or (
-                followup.same_question and best >= self.composer.answer_at
+                followup.same_question and best >= self.composer.clarify_at
             )
             if resolved and (best >= typed or leans):
                 if states_fact and state.topic is not None and not self._asks(text):

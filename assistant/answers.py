@@ -17,6 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from assistant.dialogue_models import Action, BotReply, Language, SourceRef
+from assistant.message_reading import CLOSING_BU
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 from knowledge.lexicon import Lexicon, bundled_lexicon
@@ -75,7 +76,7 @@ _POLARITY_LEAD = re.compile(
     re.IGNORECASE,
 )
 _YES_NO_QUESTION = re.compile(
-    r"吗|么[?？]?\s*$|能不能|可不可以|是不是|会不会|有没有|要不要|需不需要|是否|"
+    rf"吗|么[?？]?\s*$|{CLOSING_BU}|能不能|可不可以|是不是|会不会|有没有|要不要|需不需要|是否|"
     r"^\s*(?:can|could|may|is|are|do|does|did|will|would|should|must|have|has)\b",
     re.IGNORECASE,
 )

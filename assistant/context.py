@@ -67,10 +67,21 @@ class Topic(BaseModel):
     scam: bool = Field(False, description="a scam the investor described and was warned about")
 
     @classmethod
-    def of(cls, question: str, lexicon: Lexicon, **fields: object) -> Topic:
-        """The topic ``question`` makes, with the concepts it names."""
-        concepts = sorted(lexicon.concepts_of(question).named)
-        return cls.model_validate({"question": question, "concepts": concepts, **fields})
+    def of(cls, question: str, lexicon: Lexicon, *, about: str = "", **fields: object) -> Topic:
+        """The topic ``question`` makes, with the concepts it names. ``about``: the question
+        of the entry that answered it, whose concepts of kinds ``question`` leaves unnamed
+        the topic takes too ("if I do the 1-day one on Thursday, how many days' interest?"
+        is about reverse repos, as its answer is: "fees?" next asks a reverse repo's fees)."""
+        named = lexicon.concepts_of(question).named
+        if about:
+            kinds = {lexicon.kind(c) for c in named}
+            answered = lexicon.concepts_of(about).named
+            named |= {
+                c
+                for c in answered
+                if not lexicon.concepts[c].generic and lexicon.kind(c) not in kinds
+            }
+        return cls.model_validate({"question": question, "concepts": sorted(named), **fields})
 
 
 @dataclass(frozen=True)
@@ -127,10 +138,11 @@ def resolve_followup(
         if target is None:
             continue
         surface = re.compile(re.escape(target.surface), re.IGNORECASE)
-        question = surface.sub(match.surface, question, count=1)
+        question = surface.sub(_name_of(match, has_cjk(question)), question, count=1)
         replaced = True
     same = leaning and _little_but(stripped, matches)
-    if replaced and has_cjk(stripped) != has_cjk(topic.question):
+    chinese = _reads_chinese(stripped, matches)
+    if replaced and chinese != has_cjk(topic.question):
         # "那深市呢" after an English question: the topic in the follow-up's language.
         about = _topic_in_language_of(stripped, topic, lexicon)
         return FollowUp(f"{about} {stripped}", "replaced", same_question=same)
@@ -144,7 +156,7 @@ def resolve_followup(
     if led or content <= _SHORT:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
         corrects = _CORRECTION.match(text) is not None
-        if names := _names(topic, lexicon, has_cjk(stripped), named):
+        if names := _names(topic, lexicon, chinese, named):
             return FollowUp(
                 f"{' '.join(names)} {stripped}", "appended", corrects=corrects, same_question=same
             )
@@ -170,6 +182,22 @@ def _little_but(text: str, matches: list[ConceptMatch]) -> bool:
     rest = _FILLER.sub(" ", rest)
     # Two characters of Chinese, one word of English ("and for an equity fund?").
     return len(rest.replace(" ", "")) <= _LITTLE if has_cjk(rest) else len(rest.split()) <= 1
+
+
+def _name_of(match: ConceptMatch, chinese: bool) -> str:
+    """What a concept is called in a question in Chinese or English: its first name there
+    ("cyb" and "创业版" put into "主板涨跌停几个点" as "创业板"), or the surface typed."""
+    names = match.concept.zh if chinese else match.concept.en
+    plain = [name for name in names if not name.startswith("re:")]
+    return plain[0] if plain else match.surface
+
+
+def _reads_chinese(text: str, matches: list[ConceptMatch]) -> bool:
+    """Whether a follow-up is Chinese: in Chinese characters, or in the pinyin abbreviations
+    Chinese investors type for a concept ("cyb" is 创业板: "cyb" alone is no English)."""
+    return has_cjk(text) or any(
+        m.surface.lower() in {name.lower() for name in m.concept.zh} for m in matches
+    )
 
 
 def what_it_adds(text: str) -> str:

@@ -178,10 +178,12 @@ def names_our_business(lexicon: Lexicon, text: str) -> bool:
 
 
 # A clause that asks: a question word ("好几次" counts times, it does not ask them) or a
-# question particle at its end.
+# question particle at its end, the spoken "…不" too ("能t0不", "要交印花税不").
+CLOSING_BU = r"(?<=[^\s不]{2})不\s*[?？]*\s*$"
+"""A yes-no question's spoken ending: "能t0不", "要交印花税不" (not "不不不", "我不")."""
 _ASKING = re.compile(
     r"怎么|怎样|如何|咋|什么|啥|多少|多久|多长时间|(?<!好)几(?:点|天|次|个|号|年|月|岁|股|张|手)|哪|为什么|为何|"
-    r"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|"
+    rf"能不能|可不可以|是不是|有没有|要不要|是否|[吗么呢嘛]\s*$|{CLOSING_BU}|"
     r"\b(?:what|how|why|when|where|which|who)\b",
     re.IGNORECASE,
 )

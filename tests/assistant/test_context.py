@@ -146,3 +146,22 @@ def test_another_subject_alone_asks_the_topics_question_of_it(message: str, same
     followup = resolve_followup(message, _topic("今天买的今天能卖吗"), LEXICON)
     assert followup is not None
     assert followup.same_question is same
+
+
+def test_a_pinyin_abbreviation_follows_a_chinese_topic_in_chinese_by_its_name() -> None:
+    # "cyb" is Latin letters but 创业板 as Chinese investors type it: the topic is not
+    # switched to English, and the board goes into the question under its own name.
+    followup = resolve_followup("cyb呢", _topic("主板涨跌停几个点"), LEXICON)
+    assert followup is not None
+    assert followup.question == "创业板涨跌停几个点"
+
+
+def test_a_topic_takes_the_subject_of_the_entry_that_answered_it() -> None:
+    asked = "if i do the 1 day one on thursday how many days interest"
+    topic = Topic.of(asked, LEXICON, about="How are the interest days of a reverse repo counted?")
+    assert "reverse_repo" in topic.concepts
+    followup = resolve_followup("fees?", topic, LEXICON)
+    assert followup is not None and "reverse repo" in followup.question.lower()
+    # A subject the question names itself is not overridden by the entry's.
+    named = Topic.of("科创板开通要什么条件", LEXICON, about="创业板开通条件是什么？")
+    assert "chinext" not in named.concepts

@@ -254,3 +254,13 @@ async def test_a_day_of_the_week_is_asked_of_the_entry_just_shown(bot: Assistant
     reply = await bot.policy.respond(state, "星期天可以转吗")
     assert "非交易日" in reply.text
     assert "9:00" not in reply.text, "the sentence about weekends, not the whole entry again"
+
+
+async def test_another_board_in_pinyin_asks_the_topics_question_of_it(bot: Assistant) -> None:
+    # "cyb呢" after the main board's price limit asks ChiNext's; read alone it only names
+    # ChiNext, which would get a menu of everything about ChiNext (opening it, its rules).
+    state = conversation()
+    await bot.policy.respond(state, "主板涨跌停几个点")
+    reply = await bot.policy.respond(state, "cyb呢")
+    assert "zh-0101" not in [s.id for s in reply.sources], "not the entry on opening ChiNext"
+    assert {"zh-0057", "zh-0109"} & {s.id for s in reply.sources}, "an entry with its limit"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answers import asks_yes_no
 from assistant.message_reading import (
     asks_for_a_quote,
     asks_for_an_exception,
+    asks_something,
     asks_to_go_on,
     bare_concept,
     is_small_talk,
@@ -140,3 +142,10 @@ def test_a_question_or_no_single_topic_is_not_a_bare_topic(text: str) -> None:
 )
 def test_asking_for_a_rule_to_be_bent(text: str, asks: bool) -> None:
     assert asks_for_an_exception(text) is asks
+
+
+def test_the_spoken_closing_bu_asks_a_yes_no_question() -> None:
+    for asked in ("能t0不", "要交印花税不", "那我用我的户给他炒行不"):
+        assert asks_something(asked) and asks_yes_no(asked), asked
+    for said in ("我不", "不不不", "我今天卖的"):
+        assert not asks_something(said), said

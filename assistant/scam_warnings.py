@@ -120,7 +120,7 @@ _ADVICE: dict[FraudSignal, dict[Language, str]] = {
 }
 
 _ALREADY_LOST = re.compile(
-    r"已经(?:转|打|汇|付|交|给)|转了|打了钱|付了钱|交了钱|被骗了|被骗去|受骗了|上当了|骗走|骗了\d|损失了|钱没了|"
+    r"已经(?:转|打|汇|付|交|给|报|发|告诉|说)|转了|打了钱|付了钱|交了钱|被骗了|被骗去|受骗了|上当了|骗走|骗了\d|损失了|钱没了|"
     r"(?:取|提)不出|提现不了|"
     r"告诉了?(?:他|她|对方)|给了?(?:他|她|对方)验证码|"
     r"\b(?:already|i've|i have|i)\s+(?:sent|paid|transferred|wired|gave|shared|told)\b|"

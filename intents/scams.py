@@ -137,6 +137,8 @@ FRAUD_RULES: tuple[ScamRule, ...] = (
 """The ``fraud_report`` rules, in the order they are tried."""
 
 
+_CODE = r"(?:验证码|短信码|动态码|校验码|yzm)"  # a one-time code, as investors type it
+
 SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     FraudSignal.TEACHER_GROUP: any_of(
         r"老师[^，,。]{0,6}(?:带|指导|荐股|喊)|带(?:你|我|大家)?炒股|股神|导师|股票老师|[“\"]老师[”\"]",
@@ -186,9 +188,9 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"\b(?:fee|pay|paid|charge\w*|yuan|rmb)\b",
     ),
     FraudSignal.VERIFICATION_CODE_SHARED: any_of(
-        r"验证码[^，,。]{0,10}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{0,10}验证码",
+        rf"{_CODE}[^，,。]{{0,10}}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{{0,10}}{_CODE}",
         # Someone asking for the code; "登录要验证码" (the login needs one) is not that.
-        r"(?:索要|问我要|向我要|跟我要|找我要|要我的?|让我(?:提供|告诉|发|报))[^，,。]{0,6}验证码",
+        rf"(?:索要|问我要|向我要|跟我要|找我要|要我的?|让我(?:提供|告诉|发|报))[^，,。]{{0,6}}{_CODE}",
         r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants)\b[^.]{0,30}"
         r"\b(?:verification|sms|otp)\s+code",
         r"\bcode\s+that\s+was\s+(?:just\s+)?(?:texted|sent)\b",

@@ -406,3 +406,16 @@ def test_suitability_explains_itself_in_both_languages(guard) -> None:
 def test_suitability_refuses_a_malformed_investor_level(guard) -> None:
     with pytest.raises(ValueError, match="risk level"):
         guard.suitability("high", "a_share")
+
+
+def test_the_cited_question_of_a_scam_warning_is_not_read_as_our_promise(guard) -> None:
+    # The entry warning against "guaranteed returns" is titled with the investor's question
+    # quoting the scam; the citation line names it, and the warning must still go out.
+    warning = (
+        "⚠️ Anti-fraud warning: no institution or individual may promise to guarantee returns.\n"
+        "Sources: Someone promises guaranteed returns with no risk of loss. Can I trust them?"
+    )
+    assert guard.violations(warning) == []
+    # Only the citation the composer puts last: an earlier line made to look like one is ours.
+    smuggled = "Sources: we guarantee 8% returns with no risk.\nSources: [1] Fees"
+    assert {v.kind for v in guard.violations(smuggled)} & BLOCKING_KINDS

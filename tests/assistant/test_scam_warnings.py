@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.incoming_signals import FraudSignal, fraud_signals
-from assistant.scam_warnings import scam_warning
+from assistant.scam_warnings import money_or_secrets_lost, scam_warning
 
 
 def _warn(text: str, language: str = "zh") -> str:
@@ -54,3 +54,14 @@ def test_a_person_is_needed_when_the_scam_is_under_way_or_has_cost_them() -> Non
     assert person("老师带我在一个平台炒股 现在提现提不出来")
     # A report with no pattern known (the intent rule's "我妈被骗了") goes to a person.
     assert scam_warning([], "我妈被骗去炒股了", "zh").needs_person
+
+
+def test_a_code_asked_for_in_pinyin_is_a_code_asked_for() -> None:
+    signals = fraud_signals("有人打电话说是你们客服 要我报下yzm")
+    assert FraudSignal.VERIFICATION_CODE_SHARED in signals
+    assert FraudSignal.IMPERSONATION in signals
+
+
+def test_a_code_already_read_out_is_a_secret_lost() -> None:
+    assert money_or_secrets_lost("我已经报了 咋办啊")
+    assert not money_or_secrets_lost("报了名 咋办手续")

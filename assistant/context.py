@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from assistant.message_reading import asks_something, without_pleasantries
+from assistant.message_reading import asks_something, names_our_business, without_pleasantries
 from knowledge.lexicon import ConceptMatch, Lexicon
 from text.language import has_cjk
 
@@ -204,6 +204,16 @@ def what_it_adds(text: str) -> str:
     """A follow-up without the words that lean on the topic: "那尾盘呢" adds "尾盘"."""
     stripped = _LEAD.sub("", text, count=1)
     return _TAIL.sub("", stripped).strip(" ，,。.?？!！")
+
+
+def about_our_business(topic: Topic | None, lexicon: Lexicon) -> bool:
+    """Whether a conversation with ``topic`` is about something a brokerage serves: the topic
+    was answered from knowledge, or names our business (a scam it is about is not)."""
+    return (
+        topic is not None
+        and not topic.scam
+        and (topic.unit_id is not None or names_our_business(lexicon, topic.question))
+    )
 
 
 def follows_answer(state: ConversationState, text: str, lexicon: Lexicon) -> bool:

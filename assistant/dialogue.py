@@ -31,7 +31,7 @@ from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, EmbedAhead, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard
-from assistant.context import Topic, follows_answer
+from assistant.context import Topic, about_our_business, follows_answer
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -437,6 +437,7 @@ class DialoguePolicy:
             return self.replies.live_quote(state, language, intent)
         spec = self.catalogue.get(intent.name)
         scam = scam_warned_about(state)
+        ours = about_our_business(state.topic, self.lexicon)
         answered = await self.answerer.answer(
             state,
             text,
@@ -451,7 +452,9 @@ class DialoguePolicy:
                 # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
                 signals = fraud_signals(scam)
                 return scam_reply(state, scam, language, intent, signals, self.escalation)
-            return self.replies.declined(state, language, intent, about, self.lexicon)
+            return self.replies.declined(
+                state, language, intent, about, self.lexicon, in_our_conversation=ours
+            )
         if composed.gap:
             return self.replies.miss(
                 state,

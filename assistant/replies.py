@@ -21,7 +21,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.incoming_signals import IncomingFindings
 from assistant.message_reading import asks_for_a_quote, outside_product
-from assistant.templates import template
+from assistant.templates import PERSON_OPTION, template
 from knowledge.lexicon import Lexicon
 
 URGENT_PRIORITY = 90
@@ -85,15 +85,24 @@ class Replies:
         intent: IntentRef,
         about: str,
         lexicon: Lexicon,
+        *,
+        in_our_conversation: bool = False,
     ) -> BotReply:
         """Nothing answers ``about`` and it is not our business: a decline that offers nothing,
         saying plainly when it names something a brokerage does not offer, and where the app
-        shows a live price asked for."""
+        shows a live price asked for. ``in_our_conversation``: it comes in a conversation
+        about our business ("更新了还是不行 苹果" after the app's loading trouble), so it is
+        ours all the same, whatever the classifier made of its few words: not known, said
+        so, and a person offered."""
         outside = outside_product(lexicon, about)
         if outside:
             text = template("not_offered", language).format(product=outside)
         elif asks_for_a_quote(about):
             text = template("quote_in_app", language)
+        elif in_our_conversation:
+            person = [PERSON_OPTION[language]]
+            text = template("not_known", language)
+            return self.miss(state, language, intent, text, ["knowledge_gap"], quick_replies=person)
         else:
             text = template("out_of_scope", language)
         return self.miss(state, language, intent, text, ["out_of_scope"])

@@ -264,3 +264,18 @@ async def test_another_board_in_pinyin_asks_the_topics_question_of_it(bot: Assis
     reply = await bot.policy.respond(state, "cyb呢")
     assert "zh-0101" not in [s.id for s in reply.sources], "not the entry on opening ChiNext"
     assert {"zh-0057", "zh-0109"} & {s.id for s in reply.sources}, "an entry with its limit"
+
+
+async def test_a_few_words_nothing_answers_in_our_conversation_are_not_declined(
+    bot: Assistant,
+) -> None:
+    # The classifier takes "更新了还是不行 苹果" as off topic; after the app's loading trouble
+    # it is ours, and not knowing is said as such, with a person offered.
+    state = conversation()
+    await bot.policy.respond(state, "app登不上 一直转圈圈")
+    reply = await bot.policy.respond(state, "更新了还是不行 苹果")
+    assert "out_of_scope" not in reply.flags
+    assert "转人工" in reply.quick_replies or reply.action is Action.ESCALATE
+    # The same words with no conversation before them are declined as before.
+    alone = await bot.policy.respond(conversation(), "明天北京天气咋样")
+    assert "out_of_scope" in alone.flags

@@ -26,6 +26,7 @@ from assistant.incoming_signals import (
         "客户经理推荐的产品让我亏了三成",
         "This is your fault, I demand compensation for the loss",
         "You closed my position without any warning",
+        "你们app昨天下午一直卡 想卖卖不出去 亏了好几千",
     ],
 )
 def test_a_loss_laid_at_the_firms_door_is_recognised(text: str) -> None:
@@ -40,6 +41,8 @@ def test_a_loss_laid_at_the_firms_door_is_recognised(text: str) -> None:
         "股票跌停了还能卖吗",
         "赔率是什么意思",
         "app一直转圈怎么办",
+        "app一直卡 怎么办",
+        "银行卡里的钱亏了一半",
         "买的股票因为造假退市了 亏惨了 能参加集体诉讼或者要求赔偿吗",
         "上市公司财务造假 投资者怎么索赔",
         "How is the forced liquidation line calculated?",

@@ -294,6 +294,8 @@ def test_flags_prompt_injection(guard, text: str) -> None:
         ("哪支股票值得买", True),
         ("哪些股票可以融资买入", False),
         ("哪个股票代码是北交所的", False),
+        ("就说个板块 哪个板块好", True),
+        ("哪个板块的股票涨跌幅是20%", False),
         ("要不要割肉", True),
         ("which stock should I buy", True),
         ("will Moutai go up next week", True),

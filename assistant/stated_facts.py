@@ -46,6 +46,15 @@ _SINCE_YEAR = re.compile(
     re.IGNORECASE,
 )
 
+# An account opened long ago but never traded in: experience counts from the first trade.
+_NEVER_TRADED = re.compile(
+    # "2019年开户但一直没买过" (but not "还没买过科创板的票": other trades may count).
+    r"(?:一直|从来|从|还|都|根本)没(?:有)?(?:买过|卖过|交易过|炒过|操作过|买卖过)(?:股票|股)?"
+    r"(?=$|[\s，,。!！?？吗呢啊])|"
+    r"\bnever\s+(?:traded|bought\s+(?:any(?:thing)?|a\s+(?:stock|share)))\b|\bhaven'?t\s+traded\b",
+    re.IGNORECASE,
+)
+
 
 _ASSETS_ZH = re.compile(
     # "my avg asset 大概 45w": the Chinese units after an English word too.
@@ -148,6 +157,8 @@ def read_stated_facts(text: str) -> StatedFacts:
         today = date.today()
         if 1990 <= year < today.year:
             months = float((today.year - year - 1) * 12 + today.month)
+    if _NEVER_TRADED.search(text):
+        months = 0.0
     assets: Decimal | None = None
     if match := _ASSETS_ZH.search(text):
         amount = match[1] if match[1][0].isdigit() else chinese_number(match[1])

@@ -123,3 +123,13 @@ def test_experience_told_by_its_first_year_is_counted_from_that_year() -> None:
     assert facts.months_trading == (date.today().year - 2022) * 12 + date.today().month
     assert read_stated_facts("我21年开始炒股的").months_trading == facts.months_trading
     assert read_stated_facts(f"{date.today().year}年开户").months_trading is None
+
+
+def test_an_account_never_traded_in_has_no_trading_experience() -> None:
+    # Experience counts from the first trade, not from the day the account was opened.
+    assert read_stated_facts("我2019年开户但一直没买过").months_trading == 0
+    assert read_stated_facts("I opened in 2019 but never traded").months_trading == 0
+    assert read_stated_facts("我2019年开户的").months_trading is not None
+    assert read_stated_facts("我2019年开户的").months_trading > 0
+    # Not having bought one kind of share says nothing of other trades.
+    assert read_stated_facts("我还没买过科创板的票").months_trading is None

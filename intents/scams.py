@@ -224,6 +224,8 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"(?:平台|app)[^，,。]{0,12}(?:取不出|提不出|无法提现|提现不了|不能提现)|提现[^，,。]{0,8}(?:先交|要交)",
         r"(?:让|叫|要)我(?:去)?下(?:载)?(?:个|一个)?[^，,。]{0,6}(?:app|软件|平台)",
         r"\bfake\s+(?:trading\s+)?(?:app|platform|website|site)\b|\bpig[- ]butchering\b",
+        r"\b(?:want|wants|wanted|asked|asking|told|tells|telling|got)\s+(?:me|us)\s+to\s+"
+        r"(?:download|install)\b[^.]{0,30}\b(?:app|software|platform)\b",
         r"\b(?:platform|app)\b[^.]{0,40}\bcan'?t\s+withdraw\b",
     ),
     FraudSignal.PRE_IPO_SHARES: any_of(r"原始股|内部股", r"\bpre-ipo\b|\binsider\s+shares\b"),

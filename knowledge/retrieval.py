@@ -203,7 +203,9 @@ class HybridRetriever:
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
         text = self.lexicon.expand(query) if self.expand_keywords else query
-        hits = self.kb.keywords.search(text, self.candidates, self.kb.keyword_mask(filters))
+        hits = self.kb.keywords.search(
+            text, self.candidates, self.kb.keyword_mask(filters), also=list(evidence)
+        )
         for rank, hit in enumerate(hits):
             ev = evidence.setdefault(hit.unit_id, _Evidence())
             ev.keyword, ev.keyword_rank = hit.score, rank

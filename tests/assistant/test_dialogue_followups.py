@@ -279,3 +279,13 @@ async def test_a_few_words_nothing_answers_in_our_conversation_are_not_declined(
     # The same words with no conversation before them are declined as before.
     alone = await bot.policy.respond(conversation(), "明天北京天气咋样")
     assert "out_of_scope" in alone.flags
+
+
+async def test_an_english_question_keeps_its_keywords_among_chinese_synonyms(
+    bot: Assistant,
+) -> None:
+    # "margin" expands to 融资融券, which dozens of Chinese entries name: the English entry
+    # the dense search found first must keep its own keyword score.
+    reply = await bot.policy.respond(conversation(), "how do i open margin trading")
+    assert reply.sources and reply.sources[0].id == "en-0030"
+    assert reply.action is Action.ANSWER

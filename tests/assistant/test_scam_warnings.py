@@ -65,3 +65,9 @@ def test_a_code_asked_for_in_pinyin_is_a_code_asked_for() -> None:
 def test_a_code_already_read_out_is_a_secret_lost() -> None:
     assert money_or_secrets_lost("我已经报了 咋办啊")
     assert not money_or_secrets_lost("报了名 咋办手续")
+
+
+def test_being_told_to_install_another_app_to_trade_is_a_fake_platform() -> None:
+    told = "they want me to download another app to trade 'institutional shares'"
+    assert FraudSignal.FAKE_PLATFORM in fraud_signals(told)
+    assert fraud_signals("how do i download your app") == []

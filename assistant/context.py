@@ -263,10 +263,9 @@ def _same_kind(
         if candidate.concept.id in concept.implies:
             return candidate
     for candidate in in_topic:
-        # A generic concept is replaced only by one of its kind that is generic too (深市 for
-        # 沪市), never by a specific one ("账户" is not "创业板").
-        if candidate.concept.kind == concept.kind and (
-            not candidate.concept.generic or concept.generic
-        ):
+        # Only alike replace each other: a generic concept a generic one of its kind (深市 for
+        # 沪市), a specific one a specific one (科创板 for 创业板). "账户" is not "创业板", and
+        # "what about weekends" after the trading hours asks the hours at the weekend.
+        if candidate.concept.kind == concept.kind and candidate.concept.generic == concept.generic:
             return candidate
     return None

@@ -149,7 +149,10 @@ _BARE_FILLER = re.compile(r"[\s，,。.!！?？~～]+|(?:吗|呢|啊|呀|吧|嘛
 
 def bare_concept(lexicon: Lexicon, text: str) -> ConceptMatch | None:
     """The one brokerage concept a message consists of ("逆回购", "两融?", "margin"): a
-    topic named with nothing asked about it."""
+    topic named with nothing asked about it ("几点开盘" is one of the trading hours' names,
+    and asks the time)."""
+    if asks_something(text):
+        return None
     rest = _BARE_FILLER.sub("", text.strip())
     matches = lexicon.find(rest) if rest else []
     if len(matches) != 1:

@@ -165,3 +165,12 @@ def test_a_topic_takes_the_subject_of_the_entry_that_answered_it() -> None:
     # A subject the question names itself is not overridden by the entry's.
     named = Topic.of("科创板开通要什么条件", LEXICON, about="创业板开通条件是什么？")
     assert "chinext" not in named.concepts
+
+
+def test_a_generic_concept_is_added_to_a_specific_one_not_put_in_its_place() -> None:
+    # The weekend is no kind of trading hours: it asks the topic's hours at the weekend.
+    followup = resolve_followup(
+        "what about weekends", _topic("what time does the market open"), LEXICON
+    )
+    assert followup is not None and followup.reason == "appended"
+    assert "weekends" in followup.question and "market open" in followup.question

@@ -149,3 +149,8 @@ def test_the_spoken_closing_bu_asks_a_yes_no_question() -> None:
         assert asks_something(asked) and asks_yes_no(asked), asked
     for said in ("我不", "不不不", "我今天卖的"):
         assert not asks_something(said), said
+
+
+def test_a_concept_named_by_a_question_is_not_a_bare_topic() -> None:
+    assert bare_concept(bundled_lexicon(), "逆回购") is not None
+    assert bare_concept(bundled_lexicon(), "几点开盘") is None  # a name of the hours, and a question

@@ -190,6 +190,12 @@ class Answerer:
                 ):
                     # Another entry answers it outright: that one, not a part of the last.
                     resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
+                elif focus and typed < self.composer.answer_at:
+                    # Nothing answers it outright, and the entry just read names what the
+                    # message asks anew ("and etfs?" after the T+1 entry, which says which
+                    # ETFs are T+0): that sentence is the answer, however little the topic's
+                    # words and the message's read together look like the entry's question.
+                    resolved = _focused_first(resolved, state.topic.unit_id, self.composer)
             # A message that names nothing of its own ("几点前交钱") leans on the topic: read
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
@@ -334,6 +340,17 @@ def _supported(drafted: ComposedAnswer, passages: Sequence[RetrievedPassage]) ->
         for figure in _FIGURE.findall(f"{p.unit.title}\n{p.unit.text}")
     }
     return all(f.replace(",", "") in known for f in _FIGURE.findall(body))
+
+
+def _focused_first(
+    passages: list[RetrievedPassage], unit_id: str | None, composer: GroundedComposer
+) -> list[RetrievedPassage]:
+    """``passages`` with the entry ``unit_id`` first, as sure as the composer needs to give it."""
+    return [
+        p.model_copy(update={"confidence": max(p.confidence, composer.answer_at)})
+        for p in _first(passages, unit_id)
+        if p.unit.id == unit_id
+    ] + [p for p in passages if p.unit.id != unit_id]
 
 
 def _first(passages: list[RetrievedPassage], unit_id: str | None) -> list[RetrievedPassage]:

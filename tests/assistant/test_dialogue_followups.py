@@ -289,3 +289,16 @@ async def test_an_english_question_keeps_its_keywords_among_chinese_synonyms(
     reply = await bot.policy.respond(conversation(), "how do i open margin trading")
     assert reply.sources and reply.sources[0].id == "en-0030"
     assert reply.action is Action.ANSWER
+
+
+async def test_another_product_the_entry_just_read_names_gets_its_sentence(bot: Assistant) -> None:
+    # "and etfs?" reads oddly with the T+1 question, but the entry just shown says which ETFs
+    # are T+0: that sentence answers, where "not known" would be needless.
+    state = conversation()
+    await bot.policy.respond(
+        state, "bought some shares this morning, can i sell them this afternoon?"
+    )
+    reply = await bot.policy.respond(state, "and etfs?")
+    assert [s.id for s in reply.sources] == ["en-0018"]
+    assert "ETFs" in reply.text and "T+0" in reply.text
+    assert "shares bought today" not in reply.text, "only the sentence about ETFs"

@@ -207,8 +207,12 @@ class Answerer:
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
-                # The focus holds only for the entry just shown, given again in part.
+                # The focus holds only for the entry just shown, given again in part: for
+                # another subject in the topic's place too ("and bse?" after the entry on
+                # STAR's and the BSE's order sizes gets the BSE's sentence).
                 again = state.topic is not None and resolved[0].unit.id == state.topic.unit_id
+                if again and followup.reason == "replaced" and state.topic is not None:
+                    focus = self._asked_anew(text, state.topic)
                 return followup.question, followup, resolved, focus if again else frozenset()
         if asked is not None:
             narrowed = results[asked]

@@ -302,3 +302,14 @@ async def test_another_product_the_entry_just_read_names_gets_its_sentence(bot: 
     assert [s.id for s in reply.sources] == ["en-0018"]
     assert "ETFs" in reply.text and "T+0" in reply.text
     assert "shares bought today" not in reply.text, "only the sentence about ETFs"
+
+
+async def test_another_board_answered_by_the_same_entry_gets_only_its_sentence(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "whats the min number of shares for star market")
+    reply = await bot.policy.respond(state, "and bse?")
+    assert [s.id for s in reply.sources] == ["en-0021"]
+    assert "Beijing Stock Exchange the minimum order is 100 shares" in reply.text
+    assert "at least 200 shares" not in reply.text, "the STAR sentence was just read"

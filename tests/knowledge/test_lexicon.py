@@ -111,3 +111,11 @@ def test_how_plus_a_negation_asks_why(lexicon: Lexicon) -> None:
     assert "why" in lexicon.asks("我的单子怎么一直不成交啊")
     assert "why" in lexicon.asks("钱怎么还没到账")
     assert lexicon.asks("怎么开通创业板") == {"how_to"}
+
+
+def test_an_allotment_left_unpaid_is_named_as_investors_say_it() -> None:
+    lexicon = bundled_lexicon()
+    assert {"ipo_lottery", "ipo_give_up"} <= lexicon.concepts_of(
+        "what happens if i win but forget to pay"
+    ).named
+    assert "ipo_give_up" in lexicon.concepts_of("忘交了会咋样").named

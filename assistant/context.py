@@ -45,6 +45,8 @@ _ELLIPTICAL = re.compile(
     r"^\s*(?:要|需要|得)?(?:多久|多长时间|几天|多少钱|多少|怎么弄|怎么办理?|在哪(?:里|儿)?(?:办|弄|看)?|"
     r"什么时候|收费吗|要钱吗|能退吗|有限制吗|(?:英文|中文|纸质|中英文)(?:版本?)?的?|电子版的?|手机上能办吗|"
     r"how long|how much|where|when|is it free|in english|in chinese|can i do it online|"
+    r"(?:so |and |ok |then )?how long (?:do i (?:have|need) to wait|would i have to wait|"
+    r"will (?:it|that) take|does (?:it|that) take)|"
     r"(?:an? )?(?:english|chinese) (?:version|copy)|(?:a )?paper (?:version|copy))"
     r"\s*(?:呢|啊|吗|呀)?\s*[?？。!！]*\s*$",
     re.IGNORECASE,

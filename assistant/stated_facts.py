@@ -51,7 +51,9 @@ _NEVER_TRADED = re.compile(
     # "2019年开户但一直没买过" (but not "还没买过科创板的票": other trades may count).
     r"(?:一直|从来|从|还|都|根本)没(?:有)?(?:买过|卖过|交易过|炒过|操作过|买卖过)(?:股票|股)?"
     r"(?=$|[\s，,。!！?？吗呢啊])|"
-    r"\bnever\s+(?:traded|bought\s+(?:any(?:thing)?|a\s+(?:stock|share)))\b|\bhaven'?t\s+traded\b",
+    r"第一次(?:炒股|买股票|投资股票)|"
+    r"\bnever\s+(?:traded|bought\s+(?:any(?:thing)?|a\s+(?:stock|share)))\b|\bhaven'?t\s+traded\b|"
+    r"\bfirst\s+time\s+(?:investing|trading|buying\s+(?:stocks|shares))\b",
     re.IGNORECASE,
 )
 

@@ -174,3 +174,10 @@ def test_a_generic_concept_is_added_to_a_specific_one_not_put_in_its_place() -> 
     )
     assert followup is not None and followup.reason == "appended"
     assert "weekends" in followup.question and "market open" in followup.question
+
+
+def test_how_long_to_wait_in_more_words_still_leans_on_the_topic() -> None:
+    topic = _topic("can i apply for convertible bond ipos")
+    for message in ("so how long do i have to wait", "how long will it take?"):
+        followup = resolve_followup(message, topic, LEXICON)
+        assert followup is not None and not followup.own_subject, message

@@ -133,3 +133,8 @@ def test_an_account_never_traded_in_has_no_trading_experience() -> None:
     assert read_stated_facts("我2019年开户的").months_trading > 0
     # Not having bought one kind of share says nothing of other trades.
     assert read_stated_facts("我还没买过科创板的票").months_trading is None
+
+
+def test_investing_for_the_first_time_is_no_experience_yet() -> None:
+    assert read_stated_facts("opened my acct last month, first time investing").months_trading == 0
+    assert read_stated_facts("我是第一次炒股").months_trading == 0

@@ -138,3 +138,7 @@ def test_an_account_never_traded_in_has_no_trading_experience() -> None:
 def test_investing_for_the_first_time_is_no_experience_yet() -> None:
     assert read_stated_facts("opened my acct last month, first time investing").months_trading == 0
     assert read_stated_facts("我是第一次炒股").months_trading == 0
+
+
+def test_experience_in_years_may_be_said_in_english_words() -> None:
+    assert read_stated_facts("我只有 1 年 experience 呢").months_trading == 12

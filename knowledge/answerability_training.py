@@ -219,7 +219,6 @@ class _Quiz:
         self.topics = UnitTopics(lexicon)
         self.lexicon = lexicon
         self.languages = [u.lang for u in units]
-        self.unit_ids = [u.id for u in units]
         self.phrasings, self.passages = self._vectors()
         self.asked: list[_Phrasing] = [p for p in self.phrasings if p.number > 0]
 
@@ -341,8 +340,8 @@ class _Quiz:
         position = {u.id: i for i, u in enumerate(self.units)}
         bm25 = np.zeros(len(self.units))
         query = self.lexicon.expand(text) if self.ranking.expand_keywords else text
-        # Every unit's score, as the search takes its dense candidates' too (KeywordIndex.search).
-        for hit in keywords.search(query, 40, also=self.unit_ids):
+        own = np.asarray(self.languages, dtype=object) == detect_language(text)
+        for hit in keywords.search(query, 40, also_among=own):
             bm25[position[hit.unit_id]] = hit.score
         squashed = bm25 / (bm25 + 5.0)
         known = np.where(dense > -1.0, dense, self.ranking.dense_floor)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -169,7 +169,6 @@ class KeywordIndex:
         self.k1 = k1
         self.b = b
         self._ids: list[str] = []
-        self._positions: dict[str, int] = {}
         self._vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
 
@@ -200,7 +199,6 @@ class KeywordIndex:
         self._weights = tf.tocsc()
         self._vocab = vocab
         self._ids = list(unit_ids)
-        self._positions = {unit_id: i for i, unit_id in enumerate(self._ids)}
 
     def search(
         self,
@@ -208,23 +206,28 @@ class KeywordIndex:
         k: int = 20,
         allowed: np.ndarray[Any, np.dtype[np.bool_]] | None = None,
         *,
-        also: Collection[str] = (),
+        also_among: np.ndarray[Any, np.dtype[np.bool_]] | None = None,
     ) -> list[KeywordHit]:
         """Top ``k`` units by BM25; ``allowed`` is a per-unit mask from metadata filters.
-        ``also``: units whose score is wanted whether or not they make the top ``k`` (the
-        dense search's candidates: an English entry's "margin" must not lose its score to
-        the Chinese entries its expanded synonyms 融资融券 reach by the dozen)."""
+        ``also_among``: a per-unit mask whose own top ``k`` is added (the question's language:
+        an English entry's "margin" must not lose its place to the Chinese entries that the
+        expanded synonyms 融资融券 reach by the dozen)."""
         columns = [self._vocab[t] for t in tokenize(query) if t in self._vocab]
         if not columns or not self._ids:
             return []
         scores = np.asarray(self._weights[:, columns].sum(axis=1)).ravel()
         if allowed is not None:
             scores[~allowed] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        if also:
-            wanted = [i for i in map(self._positions.get, also) if i is not None and scores[i] > 0]
-            candidates = np.union1d(candidates, np.asarray(wanted, dtype=candidates.dtype))
+        candidates = _top(scores, k)
+        if also_among is not None:
+            candidates = np.union1d(candidates, _top(np.where(also_among, scores, 0.0), k))
         ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
         return [KeywordHit(self._ids[i], float(scores[i])) for i in ordered]
+
+
+def _top(scores: np.ndarray[Any, np.dtype[np.floating[Any]]], k: int) -> np.ndarray[Any, Any]:
+    """The positions of the (at most) ``k`` best scores above zero, in no particular order."""
+    candidates = np.flatnonzero(scores > 0)
+    if candidates.size > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return candidates

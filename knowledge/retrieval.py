@@ -203,8 +203,14 @@ class HybridRetriever:
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
         text = self.lexicon.expand(query) if self.expand_keywords else query
+        base = filters or SearchFilters()
+        # The question's own language has its top too, as in the dense search.
+        own = None if base.lang else base.model_copy(update={"lang": [detect_language(query)]})
         hits = self.kb.keywords.search(
-            text, self.candidates, self.kb.keyword_mask(filters), also=list(evidence)
+            text,
+            self.candidates,
+            self.kb.keyword_mask(filters),
+            also_among=self.kb.keyword_mask(own) if own else None,
         )
         for rank, hit in enumerate(hits):
             ev = evidence.setdefault(hit.unit_id, _Evidence())

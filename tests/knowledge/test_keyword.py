@@ -1,6 +1,8 @@
-"""BM25 keyword search: the top units, and the scores of units asked for by name."""
+"""BM25 keyword search: the top units, and a group of units' own top besides."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from knowledge.keyword import KeywordIndex
 
@@ -22,10 +24,8 @@ def test_the_top_units_crowd_out_a_unit_that_scores_lower() -> None:
     assert "en-margin" not in [h.unit_id for h in hits]
 
 
-def test_a_unit_asked_for_gets_its_score_outside_the_top() -> None:
-    hits = _index().search("融资融券", k=10, also=["en-margin", "missing-id"])
-    scores = {h.unit_id: h.score for h in hits}
-    assert scores.get("en-margin", 0.0) > 0.0
-    assert "missing-id" not in scores
-    assert len(hits) == 11
+def test_a_group_of_units_gets_its_own_top_besides() -> None:
+    english = np.array([False] * 30 + [True])
+    hits = _index().search("融资融券", k=10, also_among=english)
+    assert [h.unit_id for h in hits][-1] == "en-margin" and len(hits) == 11
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

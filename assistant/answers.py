@@ -293,6 +293,8 @@ class GroundedComposer:
         on when new shares list. The narrowing concepts are the question's specific ones
         that the entry is not about as a whole (its own question and phrasings do not name
         them) and that some of its sentences, not the first, name."""
+        if asks_yes_no(question) and _POLARITY_LEAD.match(text):
+            return text  # "不能。…": the yes or no the question asks for comes first
         named = self.lexicon.concepts_of(question).named
         about = self.lexicon.concepts_of("\n".join([unit.title, *unit.questions])).all
         narrowing = {c for c in named - about if not self.lexicon.concepts[c].generic}

@@ -146,3 +146,10 @@ def test_the_sentence_about_what_the_question_narrows_to_comes_first() -> None:
     assert "一至两周" in part  # nothing is left out, only the order changes
     # A question about what the entry is about as a whole reads it as written.
     assert COMPOSER.relevant_part(passage, "中签的新股什么时候上市") == text
+
+
+def test_the_yes_or_no_a_question_asks_for_stays_first() -> None:
+    text = "不能。账户信息属于本人的个人信息。本人不便办理的，可以到营业部办理委托代办。"
+    passage = _passage("a", "家人能查我的账户吗？", text, 0.8)
+    part = COMPOSER.relevant_part(passage, "我老公拿着我的身份证去营业部 能查我的股票账户吗")
+    assert part.startswith("不能。")

@@ -141,3 +141,9 @@ async def test_turns_after_a_hand_off_are_played_with_the_assistant_again(
     assert handoff.action == "escalate"
     assert question.action == "answer" and question.sources
     assert "0.05%" in question.reply
+
+
+def test_the_further_blind_conversations_load_as_development_cases() -> None:
+    more = load_dialogues(SHIPPED.with_name("dialogues_more_dev.jsonl"))
+    assert len(more) >= 80 and all(d.split == "dev" for d in more)
+    assert not {d.id for d in more} & {d.id for d in load_dialogues(SHIPPED)}

@@ -153,4 +153,6 @@ def test_the_spoken_closing_bu_asks_a_yes_no_question() -> None:
 
 def test_a_concept_named_by_a_question_is_not_a_bare_topic() -> None:
     assert bare_concept(bundled_lexicon(), "逆回购") is not None
-    assert bare_concept(bundled_lexicon(), "几点开盘") is None  # a name of the hours, and a question
+    assert (
+        bare_concept(bundled_lexicon(), "几点开盘") is None
+    )  # a name of the hours, and a question

@@ -36,7 +36,7 @@ from assistant.incoming_signals import (
 )
 from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
-from assistant.templates import template
+from assistant.templates import template, without_citation
 from knowledge.text import join_han
 from text.language import CJK_CHARACTERS
 
@@ -453,11 +453,6 @@ def _unique(violations: list[Violation]) -> list[Violation]:
     return list(dict.fromkeys(violations))
 
 
-_CITATION = re.compile(
-    "|".join(re.escape(template("sources", language)) for language in ("zh", "en"))
-)
-
-
 class ComplianceGuard:
     """Checks every outgoing text and inspects every incoming one; holds no per-turn state."""
 
@@ -474,16 +469,9 @@ class ComplianceGuard:
         return self._disclaimers[language]
 
     def violations(self, text: str) -> list[Violation]:
-        """Promises and recommendations in ``text``, whatever its language. The line citing
-        the entries answered from is their questions, the investor's words, not ours
-        ("Sources: Someone promises guaranteed returns with no risk of loss. Can I trust
-        them?"); only the last such line is taken for it (the composer puts it after the
-        answer, and a line an LLM wrote to look like one is read like any other)."""
+        """Promises and recommendations in ``text``, any language, its citation line aside."""
         found: list[Violation] = []
-        lines = text.splitlines()
-        cited = [n for n, line in enumerate(lines) if _CITATION.match(line)]
-        said = "\n".join(line for n, line in enumerate(lines) if n not in cited[-1:])
-        for raw in _sentences(_normalise(said)):
+        for raw in _sentences(_normalise(without_citation(text))):
             sentence = _Sentence(raw)
             found += _promises(sentence) + _advice(sentence)
         return _unique(found)

@@ -14,6 +14,8 @@ knowledge's wording; the guard checks every one of them on the way out."""
 
 from __future__ import annotations
 
+import re
+
 from assistant.dialogue_models import Language
 
 _TEMPLATES: dict[str, dict[Language, str]] = {
@@ -197,3 +199,16 @@ def template(name: str, language: Language) -> str:
 
 def template_names() -> list[str]:
     return sorted(_TEMPLATES)
+
+
+_CITATION = re.compile("|".join(re.escape(_TEMPLATES["sources"][lang]) for lang in ("zh", "en")))
+
+
+def without_citation(text: str) -> str:
+    """``text`` without the line citing the entries it answers from: their questions are the
+    investor's words, not ours ("Sources: Someone promises guaranteed returns with no risk of
+    loss. Can I trust them?"). Only the last such line is taken for one (the composer puts it
+    after the answer; a line an LLM wrote to look like one is kept and read like any other)."""
+    lines = text.splitlines()
+    cited = [n for n, line in enumerate(lines) if _CITATION.match(line)]
+    return "\n".join(line for n, line in enumerate(lines) if n not in cited[-1:])

@@ -219,6 +219,7 @@ class _Quiz:
         self.topics = UnitTopics(lexicon)
         self.lexicon = lexicon
         self.languages = [u.lang for u in units]
+        self.id_rank = np.argsort(np.argsort(np.asarray([u.id for u in units], dtype=object)))
         self.phrasings, self.passages = self._vectors()
         self.asked: list[_Phrasing] = [p for p in self.phrasings if p.number > 0]
 
@@ -316,8 +317,15 @@ class _Quiz:
         passage = np.full((len(vectors), len(self.units)), -1.0, dtype=np.float64)
         passage_owners = np.asarray([u for u, _ in self.passages], dtype=int)
         if len(passage_owners):
-            passage[:, passage_owners] = queries @ np.stack([v for _, v in self.passages]).T
-        via_passage = passage >= best - 1e-9
+            # The best of a unit's passages (a long answer has several), whatever their order.
+            by_owner = np.argsort(passage_owners, kind="stable")
+            sorted_owners = passage_owners[by_owner]
+            first = np.flatnonzero(np.r_[True, sorted_owners[1:] != sorted_owners[:-1]])
+            sims = queries @ np.stack([v for _, v in self.passages]).T
+            passage[:, sorted_owners[first]] = np.maximum.reduceat(sims[:, by_owner], first, axis=1)
+        # Within float32 rounding: the same dot product in a differently shaped product (the
+        # units in another order) differs in its last bits.
+        via_passage = passage >= best - 1e-6
         if self.ranking.cross_lingual_bonus:
             unit_lang = np.asarray(self.languages, dtype=object)
             for row, text in enumerate(texts):
@@ -348,7 +356,9 @@ class _Quiz:
         fused = known + self.ranking.keyword_weight * squashed
         if leave_out is not None:
             fused[leave_out] = -np.inf
-        chosen = [int(i) for i in np.argsort(-fused, kind="stable")[: self.ranking.depth]]
+        # Equal scores by unit id: the fit must not depend on the order units were ingested in.
+        ranked = np.lexsort((self.id_rank, -fused))
+        chosen = [int(i) for i in ranked[: self.ranking.depth]]
         evidence = gather_evidence(
             self.lexicon.concepts_of(text),
             text,

@@ -169,6 +169,7 @@ class KeywordIndex:
         self.k1 = k1
         self.b = b
         self._ids: list[str] = []
+        self._id_rank: np.ndarray[Any, Any] = np.zeros(0, dtype=np.int64)
         self._vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix = sparse.csc_matrix((0, 0), dtype=np.float32)
 
@@ -199,6 +200,14 @@ class KeywordIndex:
         self._weights = tf.tocsc()
         self._vocab = vocab
         self._ids = list(unit_ids)
+        self._id_rank = np.argsort(np.argsort(np.asarray(self._ids, dtype=object)))
+
+    def _top(self, scores: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
+        """The positions of the (at most) ``k`` best scores above zero; equal scores by unit
+        id, so the top does not depend on the order the units were indexed in."""
+        candidates = np.flatnonzero(scores > 0)
+        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))
+        return candidates[order[:k]]
 
     def search(
         self,
@@ -218,16 +227,8 @@ class KeywordIndex:
         scores = np.asarray(self._weights[:, columns].sum(axis=1)).ravel()
         if allowed is not None:
             scores[~allowed] = 0.0
-        candidates = _top(scores, k)
+        candidates = self._top(scores, k)
         if also_among is not None:
-            candidates = np.union1d(candidates, _top(np.where(also_among, scores, 0.0), k))
-        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+            candidates = np.union1d(candidates, self._top(np.where(also_among, scores, 0.0), k))
+        ordered = candidates[np.lexsort((self._id_rank[candidates], -scores[candidates]))]
         return [KeywordHit(self._ids[i], float(scores[i])) for i in ordered]
-
-
-def _top(scores: np.ndarray[Any, np.dtype[np.floating[Any]]], k: int) -> np.ndarray[Any, Any]:
-    """The positions of the (at most) ``k`` best scores above zero, in no particular order."""
-    candidates = np.flatnonzero(scores > 0)
-    if candidates.size > k:
-        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-    return candidates

@@ -298,8 +298,7 @@ class GroundedComposer:
         named = self.lexicon.concepts_of(question).named
         about = self.lexicon.concepts_of("\n".join([unit.title, *unit.questions])).all
         narrowing = {c for c in named - about if not self.lexicon.concepts[c].generic}
-        sentences = _FULL_STOP.split(_POLARITY_LEAD.sub("", text, count=1))
-        sentences = [s.strip() for s in sentences if s.strip()]
+        sentences = _sentences(_POLARITY_LEAD.sub("", text, count=1), _FULL_STOP)
         if not narrowing or len(sentences) < 2:
             return text
         first = [s for s in sentences if narrowing & self.lexicon.concepts_of(s).all]
@@ -313,8 +312,8 @@ class GroundedComposer:
         return _joined(about, text)
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+def _sentences(text: str, breaks: re.Pattern[str] = _SENTENCE_END) -> list[str]:
+    return [s.strip() for s in breaks.split(text) if s.strip()]
 
 
 def _joined(sentences: list[str], text: str) -> str:

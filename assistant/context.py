@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from assistant.message_reading import asks_something, names_our_business, without_pleasantries
-from knowledge.lexicon import ConceptMatch, Lexicon
+from knowledge.lexicon import Concept, ConceptMatch, Lexicon
 from text.language import has_cjk
 
 if TYPE_CHECKING:  # the state holds a Topic
@@ -189,9 +189,13 @@ def _little_but(text: str, matches: list[ConceptMatch]) -> bool:
 def _name_of(match: ConceptMatch, chinese: bool) -> str:
     """What a concept is called in a question in Chinese or English: its first name there
     ("cyb" and "创业版" put into "主板涨跌停几个点" as "创业板"), or the surface typed."""
-    names = match.concept.zh if chinese else match.concept.en
-    plain = [name for name in names if not name.startswith("re:")]
-    return plain[0] if plain else match.surface
+    return _first_name(match.concept, chinese) or match.surface
+
+
+def _first_name(concept: Concept, chinese: bool) -> str | None:
+    """A concept's first name (not a pattern) in Chinese or English, if it has one."""
+    names = concept.zh if chinese else concept.en
+    return next((name for name in names if not name.startswith("re:")), None)
 
 
 def _reads_chinese(text: str, matches: list[ConceptMatch]) -> bool:
@@ -247,8 +251,8 @@ def _names(
         concept = lexicon.concepts.get(concept_id)
         if concept is None or concept.generic or concept_id in (besides or set()):
             continue
-        plain = [n for n in (concept.zh if chinese else concept.en) if not n.startswith("re:")]
-        names += plain[:1]
+        if name := _first_name(concept, chinese):
+            names.append(name)
     return names
 
 

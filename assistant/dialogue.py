@@ -437,7 +437,7 @@ class DialoguePolicy:
             return self.replies.live_quote(state, language, intent)
         spec = self.catalogue.get(intent.name)
         scam = scam_warned_about(state)
-        ours = about_our_business(state.topic, self.lexicon)
+        earlier = state.topic  # the answer below puts its own topic in its place
         answered = await self.answerer.answer(
             state,
             text,
@@ -452,6 +452,7 @@ class DialoguePolicy:
                 # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
                 signals = fraud_signals(scam)
                 return scam_reply(state, scam, language, intent, signals, self.escalation)
+            ours = about_our_business(earlier, self.lexicon)
             return self.replies.declined(
                 state, language, intent, about, self.lexicon, in_our_conversation=ours
             )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
 from assistant.context import FollowUp, Topic, resolve_followup, what_it_adds
 from assistant.dialogue_models import Action, ConversationState, Language
-from assistant.message_reading import asks_something, bare_concept
+from assistant.message_reading import asks_something, bare_concept, only_names
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.lexicon import Lexicon
@@ -190,7 +190,7 @@ class Answerer:
                 ):
                     # Another entry answers it outright: that one, not a part of the last.
                     resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
-                elif focus and typed < self.composer.answer_at:
+                elif focus and (typed < self.composer.answer_at or followup.depends):
                     # Nothing answers it outright, and the entry just read names what the
                     # message asks anew ("and etfs?" after the T+1 entry, which says which
                     # ETFs are T+0): that sentence is the answer, however little the topic's
@@ -200,9 +200,10 @@ class Answerer:
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
             best = resolved[0].confidence if resolved else 0.0
-            leans = (not followup.own_subject and (states_fact or best >= typed - _LEAN)) or (
-                followup.same_question and best >= self.composer.clarify_at
-            )
+            leans = (
+                not followup.own_subject
+                and (states_fact or followup.depends or best >= typed - _LEAN)
+            ) or (followup.same_question and best >= self.composer.clarify_at)
             if resolved and (best >= typed or leans):
                 if states_fact and state.topic is not None and not self._asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
@@ -250,7 +251,7 @@ class Answerer:
         """The clauses of ``text`` that ask something, when some of them do not (a story,
         a complaint or a greeting around the question); ``None`` when that is all of it."""
         clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
-        asking = [c for c in clauses if self._asks(c)]
+        asking = [c for c in clauses if self._asks(c) and not only_names(self.lexicon, c)]
         if not asking or len(asking) == len(clauses):
             return None
         joined = " ".join(asking)

@@ -36,10 +36,11 @@ _LEAD = re.compile(
     r"^\s*(?:(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
     rf"{_CORRECTING_ZH})"
     r"|(?:what about|how about|and (?:for|what about|if)?|what if|same (?:for|with)|and the|"
+    r"(?:ok(?:ay)? )?so|then|"
     rf"{_CORRECTING_EN}|actually)\b)\s*",
     re.IGNORECASE,
 )
-_TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何)\s*[?？。!！]*\s*$|\?\s*$")
+_TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|也?有吗|也是吗|也一样吗)\s*[?？。!！]*\s*$|\?\s*$")
 # Questions that only make sense about something already said.
 _ELLIPTICAL = re.compile(
     r"^\s*(?:要|需要|得)?(?:多久|多长时间|几天|多少钱|多少|怎么弄|怎么办理?|在哪(?:里|儿)?(?:办|弄|看)?|"
@@ -51,6 +52,16 @@ _ELLIPTICAL = re.compile(
     r"\s*(?:呢|啊|吗|呀)?\s*[?？。!！]*\s*$",
     re.IGNORECASE,
 )
+# How the topic's business is done rather than what it is: online, at a branch, in person.
+# "我在外地 能线上办吗" and "要去营业部吗" mean nothing without the topic.
+_CHANNEL = re.compile(
+    r"(?:线上|网上|手机上?|app上?|远程|视频)(?:能|可以)?(?:办|弄|操作)|"
+    r"(?:要|需要|得|必须)(?:本人)?(?:亲自)?(?:去|跑)(?:一趟)?(?:营业部|柜台|网点|现场)?(?:吗|嘛|么)|"
+    r"本人(?:去|到场|亲自)|"
+    r"\b(?:(?:do|can) (?:it|this|that) online|in person|go to (?:a |the )?(?:branch|counter))\b",
+    re.IGNORECASE,
+)
+_CHANNEL_CONCEPTS = frozenset({"branch", "proxy"})  # the concepts such a question may name
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
 # A bare question of a few characters ("怎么买", "安全吗") asks about the topic.
 _BARE = 6
@@ -99,6 +110,9 @@ class FollowUp:
     # "港股通呢", "what about ETFs?": nothing but another subject and the words that lean on
     # the topic, so the topic's question asked of it; read alone it would only name a subject.
     same_question: bool = False
+    # "要去营业部吗": asks how the topic's business is done, so it is read with the topic even
+    # when, read alone, it looks more like another entry (booking a branch visit).
+    depends: bool = False
 
 
 def resolve_followup(
@@ -119,11 +133,20 @@ def resolve_followup(
     # whatever concepts its figures happen to name.
     only_facts = states_fact and not asks_something(stripped)
     matches = [] if only_facts else lexicon.find(stripped)
-    if not matches:
+    channel = (
+        _CHANNEL.search(stripped) is not None
+        and {m.concept.id for m in matches} <= _CHANNEL_CONCEPTS
+    )
+    if not matches or channel:
         bare = content <= _BARE and asks_something(stripped)
-        if led or states_fact or bare or _ELLIPTICAL.match(text):
+        if led or states_fact or bare or channel or _ELLIPTICAL.match(text):
             about = _topic_in_language_of(stripped or text, topic, lexicon)
-            return FollowUp(f"{about} {stripped or text}".strip(), "appended", own_subject=False)
+            return FollowUp(
+                f"{about} {stripped or text}".strip(),
+                "appended",
+                own_subject=False,
+                depends=channel,
+            )
         return None
     if not led and content > _SHORT:
         return None

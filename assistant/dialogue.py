@@ -31,7 +31,7 @@ from assistant.accounts import AccountSystem
 from assistant.answering import Answerer, AnswerStream, EmbedAhead, Retrieve
 from assistant.answers import GroundedComposer
 from assistant.compliance import ComplianceGuard
-from assistant.context import Topic, about_our_business, follows_answer
+from assistant.context import Topic, follows_answer
 from assistant.dialogue_models import (
     Action,
     BotReply,
@@ -48,13 +48,13 @@ from assistant.flows.context import FlowContext
 from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner, interrupts
 from assistant.incoming_signals import IncomingFindings, fraud_signals
+from assistant.knowledge_replies import KnowledgeReplies
 from assistant.message_reading import (
-    asks_for_a_quote,
     asks_for_an_exception,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
-    names_our_business,
+    wants_a_person,
     wants_to_act,
 )
 from assistant.replies import Replies
@@ -125,6 +125,14 @@ class DialoguePolicy:
             lexicon=self.lexicon,
             llm=llm,
             embed_ahead=embed_ahead,
+        )
+        self.knowledge = KnowledgeReplies(
+            answerer=self.answerer,
+            replies=self.replies,
+            catalogue=catalogue,
+            lexicon=self.lexicon,
+            escalation=self.escalation,
+            guard=guard,
         )
         self._observers: tuple[Callable[[BotReply], None], ...] = ()
 
@@ -251,7 +259,7 @@ class DialoguePolicy:
                     spec.flow, state, turn.text, language, flow_context
                 )
                 return self.replies.from_flow(state, flow_turn, language, intent)
-            reply = await self._answer(state, turn.text, language, intent, False)
+            reply = await self.knowledge.reply(state, turn.text, language, intent, False)
             if not reply.sources:
                 return None
             reply.text = f"{template('back_to_topic', language)}\n{reply.text}"
@@ -286,8 +294,12 @@ class DialoguePolicy:
                 # names the service without asking for a person, and an entry that surely
                 # answers is the better reply.
                 streak = state.low_confidence_streak
-                reply = await self._answer(state, text, language, intent, False)
-                if reply.escalation is not None or self.composer.surely_answers(reply):
+                reply = await self.knowledge.reply(state, text, language, intent, False)
+                if (
+                    reply.escalation
+                    or self.composer.surely_answers(reply)
+                    or not wants_a_person(prediction)
+                ):
                     return reply
                 state.low_confidence_streak = streak
             return self.replies.escalate(
@@ -300,7 +312,7 @@ class DialoguePolicy:
                 # A guest has no account to read: "为啥转出提示超出可取金额" or "can I deposit
                 # USD into my account" is answered by the entry that answers it, with the
                 # way to see their own records; only with no such entry is signing in the reply.
-                reply = await self._answer(state, text, language, intent, False, stream)
+                reply = await self.knowledge.reply(state, text, language, intent, False, stream)
                 if self.composer.answers_from_entry(reply):
                     reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
                     return reply
@@ -316,7 +328,7 @@ class DialoguePolicy:
         if prediction.name == "fraud_report":
             # No scam described (that was handled first): a question about fraud or
             # security, such as "will you sell my data?", is answered from knowledge.
-            return await self._answer(state, text, language, intent, False, stream)
+            return await self.knowledge.reply(state, text, language, intent, False, stream)
         if handler == "escalate":
             return self.replies.escalate(
                 state,
@@ -360,7 +372,7 @@ class DialoguePolicy:
             or prediction.out_of_scope
             or prediction.name == "complaint"
         ) and not follows_answer(state, text, self.lexicon)
-        reply = await self._answer(state, text, language, intent, off_topic, stream)
+        reply = await self.knowledge.reply(state, text, language, intent, off_topic, stream)
         if (
             spec is not None
             and spec.flow == PERMISSION_FLOW
@@ -389,7 +401,7 @@ class DialoguePolicy:
             # Only the word for a scam ("你们会不会把我的信息卖给骗子") or a caller who says they
             # are from us asking for nothing ("说是你们营业部的 提醒我风险测评过期了 是真的吗"):
             # the entry that answers, or what we never do; a person offered, no alarm.
-            answered = await self._answer(state, text, language, intent, False)
+            answered = await self.knowledge.reply(state, text, language, intent, False)
             if not self.composer.answers_from_entry(answered):
                 answered = BotReply(
                     text=plain_reminder(language),
@@ -404,7 +416,7 @@ class DialoguePolicy:
         if warned.escalation is not None:
             return warned
         scam_topic = state.topic
-        answered = await self._answer(state, text, language, intent, False)
+        answered = await self.knowledge.reply(state, text, language, intent, False)
         state.topic = scam_topic  # still the scam: arguing with the answer is warned again
         return as_warning(answered, signals) if self.composer.surely_answers(answered) else warned
 
@@ -422,78 +434,3 @@ class DialoguePolicy:
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
             return self.replies.from_flow(state, flow_turn, language, intent)
         return self.replies.escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")
-
-    async def _answer(
-        self,
-        state: ConversationState,
-        text: str,
-        language: Language,
-        intent: IntentRef,
-        off_topic: bool,
-        stream: AnswerStream | None = None,
-    ) -> BotReply:
-        """An answer from knowledge when an entry answers; otherwise say so honestly."""
-        if asks_for_a_quote(text):  # whatever intent it was given: no entry holds one
-            return self.replies.live_quote(state, language, intent)
-        spec = self.catalogue.get(intent.name)
-        scam = scam_warned_about(state)
-        earlier = state.topic  # the answer below puts its own topic in its place
-        answered = await self.answerer.answer(
-            state,
-            text,
-            language,
-            category=spec.name if spec else None,
-            stream=stream,
-            strict=off_topic and not names_our_business(self.lexicon, text),
-        )
-        composed, about = answered.composed, answered.question
-        if not composed.confident and off_topic and not names_our_business(self.lexicon, about):
-            if scam is not None:
-                # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
-                signals = fraud_signals(scam)
-                return scam_reply(state, scam, language, intent, signals, self.escalation)
-            ours = about_our_business(earlier, self.lexicon)
-            return self.replies.declined(
-                state, language, intent, about, self.lexicon, in_our_conversation=ours
-            )
-        if composed.gap:
-            return self.replies.miss(
-                state,
-                language,
-                intent,
-                composed.text,
-                ["knowledge_gap"],
-                quick_replies=composed.quick_replies,
-            )
-        if composed.action is Action.ANSWER:
-            state.low_confidence_streak = 0
-        if composed.handoff:
-            # The entry explains what happens, and a person takes it from there.
-            decision = self.escalation.decide(
-                state, EscalationReason.FLOW_NEEDS_HUMAN, intent=intent.name
-            )
-            return BotReply(
-                text=f"{composed.text}\n{template('handoff_after_answer', language)}",
-                language=language,
-                action=Action.ESCALATE,
-                intent=intent,
-                sources=composed.sources,
-                escalation=decision,
-                flags=["handoff_entry"],
-            )
-        reply = BotReply(
-            text=composed.text,
-            language=language,
-            action=composed.action,
-            intent=intent,
-            sources=composed.sources,
-            quick_replies=composed.quick_replies,
-        )
-        if answered.followup is not None:
-            reply.flags.append(f"followup_{answered.followup.reason}")
-        top = answered.passages[0] if answered.passages else None
-        if composed.action is Action.ANSWER and self.guard.is_investment_related(
-            composed.text, top.unit.category if top and top.unit.category else None
-        ):
-            reply.flags.append("investment_related")
-        return reply

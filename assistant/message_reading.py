@@ -163,6 +163,18 @@ def bare_concept(lexicon: Lexicon, text: str) -> ConceptMatch | None:
     return match
 
 
+# Around a clause that only names something: "那", "的呢", a closing particle.
+_NAMING_FILLER = re.compile(r"[\s，,。.!！?？~～]+|^(?:那么?|还有)|的?(?:吗|呢|啊|呀|吧|嘛|么)$")
+
+
+def only_names(lexicon: Lexicon, clause: str) -> bool:
+    """Whether ``clause`` names brokerage concepts and asks nothing of them ("bj的呢",
+    "那港股通呢"): in "bj的呢 上市第一天有没" the question is the rest."""
+    rest = _NAMING_FILLER.sub("", clause.strip())
+    matches = lexicon.find(rest) if rest else []
+    return bool(matches) and sum(m.end - m.start for m in matches) == len(rest)
+
+
 def outside_product(lexicon: Lexicon, text: str) -> str | None:
     """The words naming a product a securities firm does not offer (比特币, a mortgage)."""
     for match in lexicon.find(text):
@@ -199,6 +211,15 @@ def asks_something(text: str) -> bool:
 
 
 COMPLAINT_AT = 0.5  # classifier confidence from which "complaint" is believed
+PERSON_AT = 0.5  # classifier confidence from which a request for a person is believed
+
+
+def wants_a_person(prediction: IntentPrediction) -> bool:
+    """Whether the investor asks for a person: in so many words (the rule), or so the
+    classifier is fairly sure; a faint guess ("要去营业部吗 还是手机上就能弄" at 0.24) is not."""
+    return prediction.name == "human_agent" and (
+        prediction.source == "rule" or prediction.confidence >= PERSON_AT
+    )
 
 
 def is_complaint(prediction: IntentPrediction, text: str, lexicon: Lexicon) -> bool:

@@ -122,7 +122,10 @@ _ADVICE: dict[FraudSignal, dict[Language, str]] = {
 _ALREADY_LOST = re.compile(
     r"已经(?:转|打|汇|付|交|给|报|发|告诉|说)|转了|打了钱|付了钱|交了钱|被骗了|被骗去|受骗了|上当了|骗走|骗了\d|损失了|钱没了|"
     r"(?:取|提)不出|提现不了|"
-    r"告诉了?(?:他|她|对方)|给了?(?:他|她|对方)验证码|"
+    r"告诉了?(?:他|她|对方)|给了?(?:他|她|对方)验证码|已经点(?:了|过|开|进去)|"
+    r"(?:输|填|输入|填写)(?:了|过|进去了)[^，,。]{0,6}(?:密码|验证码|yzm|身份证|银行卡|卡号)|"
+    r"\b(?:already\s+)?(?:clicked|tapped)\s+(?:it|on it|the link)\b|"
+    r"\b(?:entered|typed|put in|filled in)\s+(?:my\s+)?(?:password|pin|code|card|id)\b|"
     r"\b(?:already|i've|i have|i)\s+(?:sent|paid|transferred|wired|gave|shared|told)\b|"
     r"\b(?:lost|scammed|defrauded)\b|\bwithdrawals?\s+(?:are|is|were|was|got)\s+(?:frozen|"
     r"blocked|stuck)\b|\bcan'?t\s+withdraw\b",

@@ -24,8 +24,11 @@ from typing import Any
 
 import yaml
 
+from text.language import has_cjk
+
 _BUNDLED = "lexicon.yaml"
 _REGEX_PREFIX = "re:"  # a surface written as a regular expression (lower-case text)
+_LONGEST_ABBREVIATION = 4  # "rzrq" is 融资融券; "faceid" is a word
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,21 @@ class Lexicon:
             if pattern.fullmatch(surface):
                 return concept
         raise KeyError(surface)
+
+    def spelled_out(self, text: str) -> str:
+        """``text`` with the pinyin abbreviations Chinese investors type ("cyb", "ggt", "kzz")
+        replaced by the concept's name, which an embedding model knows: "cyb涨跌幅" is
+        创业板涨跌幅, and in a text without Chinese the English name ("saw ppl call it nhg" asks
+        about the reverse repo). Latin names a concept has in English too (ETF, LOF) stay."""
+        parts: list[str] = []
+        end = 0
+        english = not has_cjk(text)  # "kzz申购 max how many lots": a Chinese name still
+        for match in self.find(text):
+            if _is_abbreviation(match.surface, match.concept):
+                names = match.concept.en if english and match.concept.en else match.concept.zh
+                parts += [text[end : match.start], names[0]]
+                end = match.end
+        return "".join(parts) + text[end:] if parts else text
 
     def expand(self, text: str) -> str:
         """``text`` followed by the first Chinese and English name of every concept it names,
@@ -248,6 +266,22 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
 
 
 _lock = threading.Lock()
+
+
+def _is_abbreviation(surface: str, concept: Concept) -> bool:
+    """Whether ``surface`` is a pinyin abbreviation of ``concept``: Latin letters listed among
+    its Chinese names and not among its English ones (plural "s" allowed), four at most
+    (longer ones are words: "faceid")."""
+    key = surface.lower()
+    english = {name.lower() for name in concept.en}
+    return (
+        key.isascii()
+        and key.isalpha()
+        and len(key) <= _LONGEST_ABBREVIATION
+        and key in {name.lower() for name in concept.zh}
+        and not english & {key, key.removesuffix("s")}
+        and not concept.zh[0].isascii()
+    )
 
 
 @lru_cache(maxsize=1)

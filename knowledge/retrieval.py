@@ -172,7 +172,7 @@ class HybridRetriever:
     def _dense(
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
-        vector = self.kb.embedder.encode_questions([query])[0]
+        vector = self.kb.embedder.encode_questions([self.lexicon.spelled_out(query)])[0]
         base = filters or SearchFilters()
         # Each language partition gives its own best matches, so the other language is
         # not crowded out by E5's same-language bias; the bonus then evens the odds.

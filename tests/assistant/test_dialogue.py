@@ -540,6 +540,19 @@ async def test_money_sent_after_a_scam_warning_goes_to_the_police_and_a_person(
     assert "110" in reply.text and reply.escalation is not None
 
 
+async def test_a_password_typed_into_a_phishing_page_while_waiting_gets_the_urgent_advice(
+    bot: Assistant,
+) -> None:
+    # Waiting for a person after the warning, the investor says the link was opened and the
+    # password typed in: not "please wait" but what to do now, and the person told again.
+    state = conversation()
+    await bot.policy.respond(state, "收到短信说我证券账户异常 要点链接重新认证 是你们发的吗")
+    assert state.escalated
+    reply = await bot.policy.respond(state, "我已经点了 还输了交易密码")
+    assert "110" in reply.text and "修改密码" in reply.text
+    assert reply.escalation is not None
+
+
 async def test_a_question_classified_as_fraud_does_not_make_the_next_turn_a_scam(
     bot: Assistant,
 ) -> None:

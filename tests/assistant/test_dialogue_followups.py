@@ -313,3 +313,64 @@ async def test_another_board_answered_by_the_same_entry_gets_only_its_sentence(
     assert [s.id for s in reply.sources] == ["en-0021"]
     assert "Beijing Stock Exchange the minimum order is 100 shares" in reply.text
     assert "at least 200 shares" not in reply.text, "the STAR sentence was just read"
+
+
+async def test_a_question_in_pinyin_initials_finds_what_it_spells(bot: Assistant) -> None:
+    # "kzz" is 可转债 to the investor, and nothing to the embedding model: read as typed, the
+    # question got the entry on the bond permission's conditions instead of market value.
+    reply = await bot.policy.respond(conversation(), "kzz申购要市值不")
+    assert reply.action is Action.ANSWER
+    assert "无需持有市值" in reply.text
+    spelled = await bot.policy.respond(conversation(), "nhg显示的收益率是年化吗")
+    assert "年化" in spelled.text and "not_answered" not in spelled.flags
+
+
+async def test_another_subject_and_does_it_too_asks_the_topics_question(
+    bot: Assistant,
+) -> None:
+    # "创业板有吗" after STAR's after-hours trading: does ChiNext have it too, not how to open
+    # ChiNext (which "创业板有吗" read alone looks most like).
+    for subject in ("创业板有吗", "cyb有吗"):
+        state = conversation()
+        await bot.policy.respond(state, "科创板有盘后交易吗")
+        reply = await bot.policy.respond(state, subject)
+        assert "盘后" in reply.text, subject
+        assert "zh-0102" not in {s.id for s in reply.sources}, subject
+
+
+async def test_a_clause_that_only_names_a_subject_is_not_the_question(bot: Assistant) -> None:
+    # In "bj的呢 上市第一天有没" the question is the first day's price limit; "bj的呢" alone
+    # would be whatever about the BSE looks likeliest (opening it).
+    state = conversation()
+    await bot.policy.respond(state, "主板涨跌停几个点")
+    reply = await bot.policy.respond(state, "bj的呢 上市第一天有没")
+    assert "上市首日" in reply.text
+
+
+async def test_an_english_follow_up_led_by_so_asks_the_topics_question(bot: Assistant) -> None:
+    # "so main board same?" is the order-size question asked of the main board; read alone
+    # it named the main board and asked nothing the knowledge base could answer.
+    state = conversation()
+    await bot.policy.respond(state, "whats the min number of shares for star market")
+    await bot.policy.respond(state, "and bse?")
+    reply = await bot.policy.respond(state, "so main board same?")
+    assert reply.language == "en"
+    assert "100 shares" in reply.text and "not_answered" not in reply.flags
+
+
+async def test_asking_how_the_topics_business_is_done_is_read_with_the_topic(
+    bot: Assistant,
+) -> None:
+    # "要去营业部吗" after moving to another broker asks whether that needs a visit; read
+    # alone it got the entry on booking a branch visit.
+    state = conversation()
+    await bot.policy.respond(state, "想销户 转到别的券商 怎么弄")
+    reply = await bot.policy.respond(state, "要去营业部吗")
+    assert "zh-svc-004" not in {s.id for s in reply.sources}
+    # After the entry on Taiwan residents opening an account, that entry's own sentence on
+    # where it is done; the classifier's faint guess at "a person, please" is not a request.
+    state = conversation()
+    await bot.policy.respond(state, "我是台湾人 在厦门上班 可以开A股账户吗")
+    reply = await bot.policy.respond(state, "要去营业部吗 还是手机上就能弄")
+    assert reply.action is Action.ANSWER and reply.escalation is None
+    assert "营业部" in reply.text and "zh-0007" in {s.id for s in reply.sources}

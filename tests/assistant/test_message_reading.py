@@ -12,9 +12,12 @@ from assistant.message_reading import (
     asks_to_go_on,
     bare_concept,
     is_small_talk,
+    only_names,
+    wants_a_person,
     wants_to_act,
     without_pleasantries,
 )
+from intents.prediction import IntentPrediction
 from knowledge.lexicon import bundled_lexicon
 
 
@@ -156,3 +159,22 @@ def test_a_concept_named_by_a_question_is_not_a_bare_topic() -> None:
     assert (
         bare_concept(bundled_lexicon(), "几点开盘") is None
     )  # a name of the hours, and a question
+
+
+def test_a_faint_guess_that_the_investor_wants_a_person_is_not_a_request() -> None:
+    def guess(confidence: float, source: str = "model") -> IntentPrediction:
+        return IntentPrediction(
+            name="human_agent", confidence=confidence, out_of_scope=False, source=source
+        )
+
+    assert wants_a_person(guess(1.0, "rule"))
+    assert wants_a_person(guess(0.7))
+    assert not wants_a_person(guess(0.24))
+
+
+def test_a_clause_that_only_names_subjects_asks_nothing_of_its_own() -> None:
+    lexicon = bundled_lexicon()
+    assert only_names(lexicon, "bj的呢")
+    assert only_names(lexicon, "那港股通呢")
+    assert not only_names(lexicon, "上市第一天有没")
+    assert not only_names(lexicon, "港股通要多少钱")

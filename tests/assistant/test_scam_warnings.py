@@ -67,6 +67,14 @@ def test_a_code_already_read_out_is_a_secret_lost() -> None:
     assert not money_or_secrets_lost("报了名 咋办手续")
 
 
+def test_a_link_already_opened_or_a_password_typed_into_it_is_a_secret_lost() -> None:
+    assert money_or_secrets_lost("我已经点了 还输了交易密码")
+    assert money_or_secrets_lost("已经点进去了")
+    assert money_or_secrets_lost("i already clicked it and entered my password")
+    assert not money_or_secrets_lost("点了没反应 输密码的地方在哪")
+    assert not money_or_secrets_lost("i clicked sell but nothing happened")
+
+
 def test_being_told_to_install_another_app_to_trade_is_a_fake_platform() -> None:
     told = "they want me to download another app to trade 'institutional shares'"
     assert FraudSignal.FAKE_PLATFORM in fraud_signals(told)

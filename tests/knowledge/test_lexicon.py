@@ -119,3 +119,22 @@ def test_an_allotment_left_unpaid_is_named_as_investors_say_it() -> None:
         "what happens if i win but forget to pay"
     ).named
     assert "ipo_give_up" in lexicon.concepts_of("忘交了会咋样").named
+
+
+@pytest.mark.parametrize(
+    ("text", "spelled"),
+    [
+        ("cyb涨跌幅多少", "创业板涨跌幅多少"),
+        ("kzz申购 max how many lots", "可转债申购 max how many lots"),  # Chinese is written
+        ("saw ppl call it nhg", "saw ppl call it reverse repo"),  # none is: English
+        ("how do i open rzrq", "how do i open margin"),
+        ("bjs权限开通要多少钱", "北交所权限开通要多少钱"),
+        ("etf是t+0吗", "etf是t+0吗"),  # a Latin name the concept has in English too
+        ("faceid登录不了", "faceid登录不了"),  # a word, not initials
+        ("港股通开通条件", "港股通开通条件"),
+    ],
+)
+def test_pinyin_initials_are_spelled_out_for_the_embedding_model(
+    lexicon: Lexicon, text: str, spelled: str
+) -> None:
+    assert lexicon.spelled_out(text) == spelled

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
-from assistant.context import FollowUp, Topic, resolve_followup, what_it_adds
+from assistant.context import (
+    CHANNEL_CONCEPTS,
+    FollowUp,
+    Topic,
+    resolve_followup,
+    what_it_adds,
+)
 from assistant.dialogue_models import Action, ConversationState, Language
 from assistant.message_reading import asks_something, bare_concept, only_names
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
@@ -177,6 +183,8 @@ class Answerer:
                 # (that sentence is then the answer, not the whole entry again).
                 adds = _EDGE_FILLER.sub("", what_it_adds(text).lower())
                 focus = self._asked_anew(text, state.topic)
+                if followup.depends:  # "手机上能开吗": the entry's sentence on where it is done
+                    focus |= CHANNEL_CONCEPTS
                 resolved = [
                     p
                     for p in resolved

@@ -55,13 +55,20 @@ _ELLIPTICAL = re.compile(
 # How the topic's business is done rather than what it is: online, at a branch, in person.
 # "我在外地 能线上办吗" and "要去营业部吗" mean nothing without the topic.
 _CHANNEL = re.compile(
-    r"(?:线上|网上|手机上?|app上?|远程|视频)(?:能|可以)?(?:办|弄|操作)|"
+    r"(?:线上|网上|手机上?|app上?|远程|视频)(?:能|可以)?(?:办|弄|操作|开|申请)|"
     r"(?:要|需要|得|必须)(?:本人)?(?:亲自)?(?:去|跑)(?:一趟)?(?:营业部|柜台|网点|现场)?(?:吗|嘛|么)|"
     r"本人(?:去|到场|亲自)|"
     r"\b(?:(?:do|can) (?:it|this|that) online|in person|go to (?:a |the )?(?:branch|counter))\b",
     re.IGNORECASE,
 )
-_CHANNEL_CONCEPTS = frozenset({"branch", "proxy"})  # the concepts such a question may name
+# A yes-no question whose object is left out ("我上个月才开的户 能申吗", "40万 算吗"): of the topic.
+_WHOSE_OBJECT_IS_THE_TOPIC = re.compile(
+    r"(?:能|可以|能不能|可不可以)(?:申|申购|申请|开|开通|买|卖|办|参与|打|转|用)?(?:吗|不|么|嘛)\s*[?？]*\s*$|"
+    r"(?:行|算|够)(?:吗|不|么|嘛)\s*[?？]*\s*$|\b(?:can i (?:apply|do it|buy it|get it)|"
+    r"does (?:it|that) count|is (?:it|that) enough)\s*\??\s*$",
+    re.IGNORECASE,
+)
+CHANNEL_CONCEPTS = frozenset({"branch", "online", "proxy"})  # what such a question may name
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
 # A bare question of a few characters ("怎么买", "安全吗") asks about the topic.
 _BARE = 6
@@ -135,11 +142,12 @@ def resolve_followup(
     matches = [] if only_facts else lexicon.find(stripped)
     channel = (
         _CHANNEL.search(stripped) is not None
-        and {m.concept.id for m in matches} <= _CHANNEL_CONCEPTS
+        and {m.concept.id for m in matches} <= CHANNEL_CONCEPTS
     )
     if not matches or channel:
         bare = content <= _BARE and asks_something(stripped)
-        if led or states_fact or bare or channel or _ELLIPTICAL.match(text):
+        elliptical = _ELLIPTICAL.match(text) or _WHOSE_OBJECT_IS_THE_TOPIC.search(text)
+        if led or states_fact or bare or channel or elliptical:
             about = _topic_in_language_of(stripped or text, topic, lexicon)
             return FollowUp(
                 f"{about} {stripped or text}".strip(),

@@ -34,8 +34,9 @@ _EXPERIENCE_ZH = re.compile(
     rf"{_NUMBER}\s*(个月|年半|年)(?:的)?\s*(?:股龄|交易经验|炒股经验|(?i:trading\s+)?(?i:experience))"
 )
 _EXPERIENCE_EN = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(months?|years?)\s*(?:of\s+)?(?:trading|experience|investing)|"
-    r"(?:traded|trading|investing|invested)\s+(?:for\s+)?(\d+(?:\.\d+)?)\s*(months?|years?)",
+    r"(\d+(?:\.\d+)?)\s*(months?|mos?|years?|yrs?)\s*(?:of\s+)?(?:trading|experience|investing)|"
+    r"(?:traded|trading|investing|invested)\s+(?:for\s+)?(?:about\s+|over\s+|almost\s+)?"
+    r"(\d+(?:\.\d+)?)\s*(months?|mos?|years?|yrs?)\b",
     re.IGNORECASE,
 )
 # Experience told by the year it began ("21年开始炒股", "I started trading in 2021").
@@ -74,9 +75,12 @@ _DEPOSIT_ZH = re.compile(
     r"(?:今天|今日|刚|刚刚|昨天|前天|临时|这两天|这几天)[^，,。？?]{0,6}?(?:存|转|打|充|入金)"
     rf"[^，,。？?0-9]{{0,6}}(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
 )
+# "just deposited 50k", and the money about to go in too ("what if i deposit 20k today",
+# "if i transfer in 2万"): a day's balance either way, not yet a 20-day average.
 _DEPOSIT_EN = re.compile(
-    r"\b(?:just\s+)?(?:deposited|transferred\s+in|put\s+in|moved\s+in)\s+(?:cny|rmb|¥)?\s*"
-    r"(\d[\d,]*(?:\.\d+)?)\s*(k|thousand|million|m)\b",
+    r"\b(?:just\s+)?(?:deposit(?:ed)?|transfer(?:red)?\s+in|put\s+in|move[d]?\s+in|add(?:ed)?|"
+    r"top(?:ped)?\s+up(?:\s+with)?)\s+(?:another\s+|an?\s+extra\s+)?(?:cny|rmb|¥)?\s*"
+    r"(\d[\d,]*(?:\.\d+)?)\s*(?:(k|thousand|million|m|w)\b|(万))",
     re.IGNORECASE,
 )
 
@@ -151,7 +155,7 @@ def read_stated_facts(text: str) -> StatedFacts:
         months = _number(amount) * (12 if unit.startswith("年") else 1) + 6 * (unit == "年半")
     elif match := _EXPERIENCE_EN.search(text):
         amount, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
-        months = float(amount) * (12 if unit.lower().startswith("year") else 1)
+        months = float(amount) * (12 if unit.lower().startswith("y") else 1)
     if months is None and (match := _SINCE_YEAR.search(text)):
         year = int(next(group for group in match.groups() if group))
         year += 2000 if year < 100 else 0
@@ -182,7 +186,8 @@ def _deposit(text: str) -> Decimal | None:
             return Decimal(amount) * (10_000 if match[2] in ("万", "w") else 1_000)
     if match := _DEPOSIT_EN.search(text):
         scale = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
-        return Decimal(match[1].replace(",", "")) * scale[match[2].lower()]
+        unit = (match[2] or match[3]).lower()
+        return Decimal(match[1].replace(",", "")) * scale.get(unit, 10_000)  # w, 万
     return None
 
 
@@ -232,10 +237,10 @@ def what_follows(
         label = LABELS[board].text(language)
         if facts.months_trading is not None and rule.min_months:
             lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
-        if facts.assets is not None:
-            lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
-        elif facts.deposit is not None:
+        if facts.deposit is not None:  # "what if i deposit 20k today", after "I have 80k"
             lines.append(_deposit_line(facts.deposit, rule.min_assets, label, language))
+        elif facts.assets is not None:
+            lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
         if lines:
             lines.append(_what_else(facts, rule.min_assets, rule.min_months, language))
     elif facts.age is not None and (category == "account_opening" or "开户" in question):

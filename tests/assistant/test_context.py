@@ -181,3 +181,28 @@ def test_how_long_to_wait_in_more_words_still_leans_on_the_topic() -> None:
     for message in ("so how long do i have to wait", "how long will it take?"):
         followup = resolve_followup(message, topic, LEXICON)
         assert followup is not None and not followup.own_subject, message
+
+
+def test_a_yes_no_question_whose_object_is_left_out_asks_it_of_the_topic() -> None:
+    followup = resolve_followup("我上个月才开的户 能申吗", _topic("可转债申购要市值不"), LEXICON)
+    assert followup is not None and followup.question.startswith("可转债申购要市值不")
+    assert not followup.own_subject
+    assert resolve_followup("我上个月才开的户", _topic("可转债申购要市值不"), LEXICON) is None
+
+
+def test_how_the_topics_business_is_done_depends_on_the_topic() -> None:
+    topic = _topic("想销户 转到别的券商 怎么弄")
+    for message in ("要去营业部吗", "我在外地 能线上办吗", "手机上能开吗", "can i do it online"):
+        followup = resolve_followup(message, topic, LEXICON)
+        assert followup is not None and followup.depends, message
+        assert followup.question.startswith("想销户"), message
+    hours = resolve_followup("营业部几点下班", topic, LEXICON)  # a question about branches
+    assert hours is None or not hours.depends
+
+
+def test_a_few_english_words_led_by_so_follow_up() -> None:
+    followup = resolve_followup(
+        "so main board same?", _topic("whats the min number of shares for bse"), LEXICON
+    )
+    assert followup is not None
+    assert followup.question == "whats the min number of shares for main board"

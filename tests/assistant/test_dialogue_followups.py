@@ -374,3 +374,8 @@ async def test_asking_how_the_topics_business_is_done_is_read_with_the_topic(
     reply = await bot.policy.respond(state, "要去营业部吗 还是手机上就能弄")
     assert reply.action is Action.ANSWER and reply.escalation is None
     assert "营业部" in reply.text and "zh-0007" in {s.id for s in reply.sources}
+    # "手机上能开吗" after foreigners' accounts: that entry's sentence on where it is done.
+    state = conversation()
+    await bot.policy.respond(state, "我老公是外国人 在上海上班 能开a股户吗")
+    reply = await bot.policy.respond(state, "手机上能开吗")
+    assert reply.action is Action.ANSWER and "营业部" in reply.text

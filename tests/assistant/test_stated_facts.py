@@ -142,3 +142,22 @@ def test_investing_for_the_first_time_is_no_experience_yet() -> None:
 
 def test_experience_in_years_may_be_said_in_english_words() -> None:
     assert read_stated_facts("我只有 1 年 experience 呢").months_trading == 12
+
+
+def test_money_about_to_go_in_is_a_deposit_too_and_answers_before_the_assets() -> None:
+    # "what if i deposit 20k today, can i apply tmrw?" after "about 80k in my acct": the
+    # question is the deposit, which the 20-day average does not count at once.
+    assert read_stated_facts("what if i deposit 20k today").deposit == Decimal(20_000)
+    assert read_stated_facts("if i transfer in 2万 today").deposit == Decimal(20_000)
+    assert read_stated_facts("how do i deposit money").deposit is None
+    known = read_stated_facts("about 80k in my acct").updated_by(
+        read_stated_facts("what if i deposit 20k today")
+    )
+    line = what_follows(known, "can i apply for chinext tomorrow", None, "en") or ""
+    assert "Money just deposited does not count at once" in line
+    assert "below the CNY 100,000" not in line
+
+
+def test_years_abbreviated_in_english_are_experience() -> None:
+    assert read_stated_facts("i've traded for 3 yrs, about 80k").months_trading == 36
+    assert read_stated_facts("6 mos of trading").months_trading == 6

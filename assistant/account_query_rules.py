@@ -90,6 +90,9 @@ NOT_MINE = any_of(
     r"^(?!.*(?:证明|对账单|交割单|流水|结单))"
     r".*?(?:能(?:不能)?开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|可以开(?:通)?[^，,。？?]{0,8}(?:吗|么|嘛)|能不能开)",
     r"\beligib|\bqualif|\brequire|\bcriteria\b|\bconditions?\b|\bthreshold\b",
+    # whether something may be done ("can i put in an order sat night", "can't i just sell")
+    r"\bcan(?:'?t|not)? i (?:just |still |also )?(?:put in|place|submit|sell|buy|transfer|move|"
+    r"cancel)\b|\bam i able to\b|\bis it possible to\b",
     r"\bcan i (?:open|apply|get|enable|activate)\b",
     # advice
     r"能买什么|可以买什么|适合|能投什么|买什么|值得|推荐|建议",

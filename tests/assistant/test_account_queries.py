@@ -244,6 +244,9 @@ EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
 ]
 
 EN_OTHER_QUESTIONS: list[str] = [
+    # whether something may be done, not what the account holds
+    "can i put in an order sat night so it goes thru monday morning",
+    "can't i just sell and transfer the money to her?",
     "what is the usual commission rate",
     "how is commission calculated",
     "can I lower my commission",

@@ -22,10 +22,11 @@ from assistant.context import (
     CHANNEL_CONCEPTS,
     FollowUp,
     Topic,
+    about_another_subject,
     resolve_followup,
     what_it_adds,
 )
-from assistant.dialogue_models import Action, ConversationState, Language
+from assistant.dialogue_models import Action, ConversationState, Language, Speaker
 from assistant.message_reading import asks_something, bare_concept, only_names
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
@@ -168,6 +169,12 @@ class Answerer:
         results = dict(zip(readings, found, strict=True))
         passages = results[text]
         typed = passages[0].confidence if passages else 0.0
+        if followup is not None and state.topic is not None and passages:
+            top = passages[0].unit
+            said = [t.text for t in state.turns[:-1] if t.speaker is Speaker.INVESTOR]
+            entry = f"{top.title} {top.text}"
+            if about_another_subject(text, state.topic, entry, self.lexicon, said):
+                typed = 0.0  # whatever it answers, it is not what the conversation is about
         if followup is not None:
             resolved = results[followup.question]
             if followup.corrects and state.topic is not None:

@@ -11,6 +11,7 @@ other (:mod:`knowledge.lexicon`); anything else is read together with the topic.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -306,3 +307,32 @@ def _same_kind(
         if candidate.concept.kind == concept.kind and candidate.concept.generic == concept.generic:
             return candidate
     return None
+
+
+# The kinds of concept a question is about (what the rest of it asks of): a product or board,
+# something done to an account, the kind of investor.
+SUBJECT_KINDS = frozenset({"instrument", "account_action", "investor_type"})
+
+
+def about_another_subject(
+    text: str, topic: Topic, entry_text: str, lexicon: Lexicon, said_before: Sequence[str] = ()
+) -> bool:
+    """Whether an entry found for ``text`` as typed is about something else than the
+    conversation, when ``text`` names no subject of its own and the topic does: "要交税吗" after
+    an inheritance is not answered by the entry on tax on share trading, nor "周末能补吗" after
+    the margin call line by the holiday calendar. An entry that shares a specific concept with
+    the topic or with what the investor said before is still about the conversation ("一天能测
+    几次" after "提示风险测评过期了": the entry on redoing the assessment)."""
+
+    def specific(of: str) -> frozenset[str]:
+        return frozenset(c for c in lexicon.concepts_of(of).all if not lexicon.concepts[c].generic)
+
+    def subjects(concepts: frozenset[str]) -> frozenset[str]:
+        return frozenset(c for c in concepts if lexicon.kind(c) in SUBJECT_KINDS)
+
+    about = specific(" ".join((topic.question, *said_before)))
+    return (
+        bool(subjects(specific(topic.question)))
+        and not subjects(specific(text))
+        and not about & specific(entry_text)
+    )

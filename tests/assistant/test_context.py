@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.context import Topic, resolve_followup
+from assistant.context import Topic, about_another_subject, resolve_followup
 from knowledge.lexicon import bundled_lexicon
 
 LEXICON = bundled_lexicon()
@@ -206,3 +206,19 @@ def test_a_few_english_words_led_by_so_follow_up() -> None:
     )
     assert followup is not None
     assert followup.question == "whats the min number of shares for main board"
+
+
+def test_an_entry_about_nothing_the_conversation_named_is_about_another_subject() -> None:
+    inheritance = _topic("我爸走了 他股票账户里的票怎么弄")
+    trading_tax = "个人转让上市公司股票取得的所得暂免征收个人所得税，卖出时缴纳印花税"
+    assert about_another_subject("要交税吗", inheritance, trading_tax, LEXICON)
+    assert not about_another_subject("继承要交税吗", inheritance, "继承 非交易过户", LEXICON)
+    # The message naming its own subject asks about it, whatever the topic was.
+    assert not about_another_subject("港股通要交税吗", inheritance, trading_tax, LEXICON)
+    # What the investor said before counts as the conversation too.
+    chinext = _topic("能买创业板吗")
+    redo = "风险测评可以重新做吗 在App中点击重新测评"
+    assert about_another_subject("一天能测几次", chinext, redo, LEXICON)
+    assert not about_another_subject(
+        "一天能测几次", chinext, redo, LEXICON, said_before=["提示风险测评过期了"]
+    )

@@ -379,3 +379,21 @@ async def test_asking_how_the_topics_business_is_done_is_read_with_the_topic(
     await bot.policy.respond(state, "我老公是外国人 在上海上班 能开a股户吗")
     reply = await bot.policy.respond(state, "手机上能开吗")
     assert reply.action is Action.ANSWER and "营业部" in reply.text
+
+
+async def test_a_few_words_after_a_topic_are_not_answered_about_something_else(
+    bot: Assistant,
+) -> None:
+    # "要交税吗" after an inheritance: the entry on tax on share trading answers another
+    # question; saying so (not known, a person) beats answering it.
+    state = conversation()
+    await bot.policy.respond(state, "维持担保比例低于多少会被强平")
+    state.escalated = False  # the person handed it back
+    reply = await bot.policy.respond(state, "要是周五跌破了 周末能补吗")
+    assert "休市" not in reply.text, "not the holiday calendar"
+    # An entry on what the investor said before is still about the conversation.
+    state = conversation()
+    await bot.policy.respond(state, "提示风险测评过期了")
+    await bot.policy.respond(state, "测出来保守型 能买创业板吗")
+    reply = await bot.policy.respond(state, "一天能测几次")
+    assert "重新测评" in reply.text

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from assistant.message_reading import asks_something, names_our_business, without_pleasantries
 from knowledge.lexicon import Concept, ConceptMatch, Lexicon
-from text.language import has_cjk
+from text.language import CJK_CHARACTERS, has_cjk
 
 if TYPE_CHECKING:  # the state holds a Topic
     from assistant.dialogue_models import ConversationState
@@ -64,7 +64,7 @@ _CHANNEL = re.compile(
 )
 # A yes-no question whose object is left out ("我上个月才开的户 能申吗", "40万 算吗"): of the topic.
 _WHOSE_OBJECT_IS_THE_TOPIC = re.compile(
-    r"(?:能|可以|能不能|可不可以)(?:申|申购|申请|开|开通|买|卖|办|参与|打|转|用)?(?:吗|不|么|嘛)\s*[?？]*\s*$|"
+    rf"(?:能|可以|能不能|可不可以)(?:申购|申请|开通|参与|[{CJK_CHARACTERS}])?(?:吗|不|么|嘛)\s*[?？]*\s*$|"
     r"(?:行|算|够)(?:吗|不|么|嘛)\s*[?？]*\s*$|\b(?:can i (?:apply|do it|buy it|get it)|"
     r"does (?:it|that) count|is (?:it|that) enough)\s*\??\s*$",
     re.IGNORECASE,
@@ -158,6 +158,10 @@ def resolve_followup(
             )
         return None
     if not led and content > _SHORT:
+        if _WHOSE_OBJECT_IS_THE_TOPIC.search(text) and not lexicon.find(_last_clause(text)):
+            # "有只票一直跌停卖不掉 还能销吗": a story, then the topic's question asked of it.
+            about = _topic_in_language_of(stripped, topic, lexicon)
+            return FollowUp(f"{about} {stripped}", "appended", own_subject=False)
         return None
     question = topic.question
     named = {match.concept.id for match in matches}
@@ -271,6 +275,11 @@ def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
     if chinese == has_cjk(topic.question):
         return topic.question
     return " ".join(_names(topic, lexicon, chinese)) or topic.question
+
+
+def _last_clause(text: str) -> str:
+    clauses = [c for c in re.split(r"[\s，,。.!！?？;；]+", text) if c]
+    return clauses[-1] if clauses else ""
 
 
 def _names(

@@ -222,3 +222,10 @@ def test_an_entry_about_nothing_the_conversation_named_is_about_another_subject(
     assert not about_another_subject(
         "一天能测几次", chinext, redo, LEXICON, said_before=["提示风险测评过期了"]
     )
+
+
+def test_a_story_then_a_question_without_its_object_asks_it_of_the_topic() -> None:
+    followup = resolve_followup("有只票一直跌停卖不掉 还能销吗", _topic("怎么销户"), LEXICON)
+    assert followup is not None and not followup.own_subject
+    assert followup.question.startswith("销户") or followup.question.startswith("怎么销户")
+    assert resolve_followup("有只票一直跌停卖不掉 怎么办", _topic("怎么销户"), LEXICON) is None

@@ -397,3 +397,12 @@ async def test_a_few_words_after_a_topic_are_not_answered_about_something_else(
     await bot.policy.respond(state, "测出来保守型 能买创业板吗")
     reply = await bot.policy.respond(state, "一天能测几次")
     assert "重新测评" in reply.text
+
+
+async def test_assets_given_with_does_it_count_are_checked_against_the_topics_permission(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "bjs权限开通要多少钱")
+    reply = await bot.policy.respond(state, "我zq账户里股票加基金有40万 算吗")
+    assert "40万元" in reply.text and "50万元" in reply.text

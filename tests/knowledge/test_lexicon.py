@@ -30,6 +30,8 @@ def lexicon() -> Lexicon:
         ("can I move funds from the bank on Saturday", {"holiday"}),
         ("app上在哪买fund", {"app", "fund"}),
         ("the app is down again", {"app_crash"}),
+        ("app 一直 loading, k line 不显示", {"app", "app_crash", "market_data"}),
+        ("我在外地 能线上办吗", {"online"}),
         ("my stock went down 10%", set()),
         ("When does the morning session kick off and end?", {"trading_hours"}),
         ("How wide is the daily band for BSE shares?", {"bse", "price_limit"}),

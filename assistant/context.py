@@ -69,6 +69,9 @@ _WHOSE_OBJECT_IS_THE_TOPIC = re.compile(
     r"does (?:it|that) count|is (?:it|that) enough)\s*\??\s*$",
     re.IGNORECASE,
 )
+# A few words that point back at what was said ("best day to do it?", "那个要钱吗").
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b|这个|那个|它", re.IGNORECASE)
+_FEW_WORDS = 8  # English words; Chinese is counted against _SHORT
 CHANNEL_CONCEPTS = frozenset({"branch", "online", "proxy"})  # what such a question may name
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
 # A bare question of a few characters ("怎么买", "安全吗") asks about the topic.
@@ -147,7 +150,12 @@ def resolve_followup(
     )
     if not matches or channel:
         bare = content <= _BARE and asks_something(stripped)
-        elliptical = _ELLIPTICAL.match(text) or _WHOSE_OBJECT_IS_THE_TOPIC.search(text)
+        points_back = _POINTS_BACK.search(stripped) is not None and (
+            content <= _SHORT if has_cjk(stripped) else len(stripped.split()) <= _FEW_WORDS
+        )
+        elliptical = (
+            _ELLIPTICAL.match(text) or _WHOSE_OBJECT_IS_THE_TOPIC.search(text) or points_back
+        )
         if led or states_fact or bare or channel or elliptical:
             about = _topic_in_language_of(stripped or text, topic, lexicon)
             return FollowUp(

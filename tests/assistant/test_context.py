@@ -229,3 +229,11 @@ def test_a_story_then_a_question_without_its_object_asks_it_of_the_topic() -> No
     assert followup is not None and not followup.own_subject
     assert followup.question.startswith("销户") or followup.question.startswith("怎么销户")
     assert resolve_followup("有只票一直跌停卖不掉 怎么办", _topic("怎么销户"), LEXICON) is None
+
+
+def test_a_few_words_pointing_back_at_the_topic_follow_it_up() -> None:
+    topic = _topic("whats the minimum for reverse repo")
+    followup = resolve_followup("best day to do it?", topic, LEXICON)
+    assert followup is not None and not followup.own_subject
+    assert "reverse repo" in followup.question
+    assert resolve_followup("what day is best for a haircut", topic, LEXICON) is None

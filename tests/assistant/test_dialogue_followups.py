@@ -406,3 +406,16 @@ async def test_assets_given_with_does_it_count_are_checked_against_the_topics_pe
     await bot.policy.respond(state, "bjs权限开通要多少钱")
     reply = await bot.policy.respond(state, "我zq账户里股票加基金有40万 算吗")
     assert "40万元" in reply.text and "50万元" in reply.text
+
+
+async def test_the_subject_is_kept_through_a_few_words_pointing_back_at_it(
+    bot: Assistant,
+) -> None:
+    # "best day to do it?" is about the reverse repo; read so, the topic keeps the repo, and
+    # "when can i move the money back" is about the repo's money, not any transfer.
+    state = conversation()
+    await bot.policy.respond(state, "whats the minimum for reverse repo? saw ppl call it nhg")
+    await bot.policy.respond(state, "best day to do it?")
+    state.escalated = False
+    reply = await bot.policy.respond(state, "and when can i move the money back to my bank")
+    assert reply.action is Action.ANSWER and "maturity" in reply.text

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the state holds a Topic
 # "不是 我说的是交易密码": the last answer missed; the entry that gave it is not the one meant.
 _SAID_IT_WAS = r"我说的是|我问的是|我是说|我指的是"
 _CORRECTING_ZH = rf"不对|不是|错了|{_SAID_IT_WAS}"
-_CORRECTING_EN = r"no,? i mean|i mean|i meant"
+_CORRECTING_EN = r"(?:no,? )?(?:wait,? |sorry,? )?i mean(?:t)?|no,? i mean"
 _CORRECTION = re.compile(
     rf"^\s*(?:{_CORRECTING_ZH}|{_CORRECTING_EN}|that'?s not what i (?:asked|meant))",
     re.IGNORECASE,
@@ -179,7 +179,10 @@ def resolve_followup(
     # Only a message that is little more than its concepts takes their place in the topic
     # ("那科创板呢", "交易密码"); one that asks something of its own ("中了的话钱什么时候扣")
     # is asked of the topic's subject below.
-    for match in matches if _little_but(stripped, matches) else []:
+    # A correction names what it meant, whatever it adds ("no wait i meant the fund pwd, the one
+    # for moving money from my bank").
+    corrects = _CORRECTION.match(text) is not None
+    for match in matches if corrects or _little_but(stripped, matches) else []:
         target = _same_kind(match, topic_matches, lexicon)
         if target is None:
             continue
@@ -193,15 +196,9 @@ def resolve_followup(
         about = _topic_in_language_of(stripped, topic, lexicon)
         return FollowUp(f"{about} {stripped}", "replaced", same_question=same)
     if replaced:
-        return FollowUp(
-            question,
-            "replaced",
-            corrects=_CORRECTION.match(text) is not None,
-            same_question=same,
-        )
+        return FollowUp(question, "replaced", corrects=corrects, same_question=same)
     if led or content <= _SHORT:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
-        corrects = _CORRECTION.match(text) is not None
         if names := _names(topic, lexicon, chinese, named):
             return FollowUp(
                 f"{' '.join(names)} {stripped}", "appended", corrects=corrects, same_question=same

@@ -237,3 +237,11 @@ def test_a_few_words_pointing_back_at_the_topic_follow_it_up() -> None:
     assert followup is not None and not followup.own_subject
     assert "reverse repo" in followup.question
     assert resolve_followup("what day is best for a haircut", topic, LEXICON) is None
+
+
+def test_a_correction_names_what_it_meant_whatever_it_adds() -> None:
+    topic = _topic("the trading one, cant log in")
+    message = "no wait i meant the fund pwd, the one for moving money from my bank"
+    followup = resolve_followup(message, topic, LEXICON)
+    assert followup is not None and followup.corrects
+    assert followup.reason == "replaced" and followup.question == "fund password, cant log in"

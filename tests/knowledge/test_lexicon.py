@@ -32,6 +32,7 @@ def lexicon() -> Lexicon:
         ("the app is down again", {"app_crash"}),
         ("app 一直 loading, k line 不显示", {"app", "app_crash", "market_data"}),
         ("我在外地 能线上办吗", {"online"}),
+        ("the trading one, cant log in", {"trading_password"}),  # after "forgot my pwd"
         ("my stock went down 10%", set()),
         ("When does the morning session kick off and end?", {"trading_hours"}),
         ("How wide is the daily band for BSE shares?", {"bse", "price_limit"}),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the state holds a Topic
 # "不是 我说的是交易密码": the last answer missed; the entry that gave it is not the one meant.
 _SAID_IT_WAS = r"我说的是|我问的是|我是说|我指的是"
 _CORRECTING_ZH = rf"不对|不是|错了|{_SAID_IT_WAS}"
-_CORRECTING_EN = r"(?:no,? )?(?:wait,? |sorry,? )?i mean(?:t)?|no,? i mean"
+_CORRECTING_EN = r"(?:no,? )?(?:wait,? |sorry,? )?i mean(?:t)?"
 _CORRECTION = re.compile(
     rf"^\s*(?:{_CORRECTING_ZH}|{_CORRECTING_EN}|that'?s not what i (?:asked|meant))",
     re.IGNORECASE,
@@ -73,6 +73,9 @@ _WHOSE_OBJECT_IS_THE_TOPIC = re.compile(
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b|这个|那个|它", re.IGNORECASE)
 _FEW_WORDS = 8  # English words; Chinese is counted against _SHORT
 CHANNEL_CONCEPTS = frozenset({"branch", "online", "proxy"})  # what such a question may name
+# The kinds of concept a question is about (what the rest of it asks of): a product or board,
+# something done to an account, the kind of investor.
+_SUBJECT_KINDS = frozenset({"instrument", "account_action", "investor_type"})
 _SHORT = 10  # characters of content below which a message with a known concept is a follow-up
 # A bare question of a few characters ("怎么买", "安全吗") asks about the topic.
 _BARE = 6
@@ -283,6 +286,7 @@ def _topic_in_language_of(text: str, topic: Topic, lexicon: Lexicon) -> str:
 
 
 def _last_clause(text: str) -> str:
+    """What ``text`` says last: "还能销吗" in "有只票一直跌停卖不掉 还能销吗"."""
     clauses = [c for c in re.split(r"[\s，,。.!！?？;；]+", text) if c]
     return clauses[-1] if clauses else ""
 
@@ -323,11 +327,6 @@ def _same_kind(
     return None
 
 
-# The kinds of concept a question is about (what the rest of it asks of): a product or board,
-# something done to an account, the kind of investor.
-SUBJECT_KINDS = frozenset({"instrument", "account_action", "investor_type"})
-
-
 def about_another_subject(
     text: str, topic: Topic, entry_text: str, lexicon: Lexicon, said_before: Sequence[str] = ()
 ) -> bool:
@@ -342,7 +341,7 @@ def about_another_subject(
         return frozenset(c for c in lexicon.concepts_of(of).all if not lexicon.concepts[c].generic)
 
     def subjects(concepts: frozenset[str]) -> frozenset[str]:
-        return frozenset(c for c in concepts if lexicon.kind(c) in SUBJECT_KINDS)
+        return frozenset(c for c in concepts if lexicon.kind(c) in _SUBJECT_KINDS)
 
     about = specific(" ".join((topic.question, *said_before)))
     return (

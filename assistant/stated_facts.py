@@ -237,10 +237,10 @@ def what_follows(
         label = LABELS[board].text(language)
         if facts.months_trading is not None and rule.min_months:
             lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
+        if facts.assets is not None:
+            lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
         if facts.deposit is not None:  # "what if i deposit 20k today", after "I have 80k"
             lines.append(_deposit_line(facts.deposit, rule.min_assets, label, language))
-        elif facts.assets is not None:
-            lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
         if lines:
             lines.append(_what_else(facts, rule.min_assets, rule.min_months, language))
     elif facts.age is not None and (category == "account_opening" or "开户" in question):

@@ -144,7 +144,7 @@ def test_experience_in_years_may_be_said_in_english_words() -> None:
     assert read_stated_facts("我只有 1 年 experience 呢").months_trading == 12
 
 
-def test_money_about_to_go_in_is_a_deposit_too_and_answers_before_the_assets() -> None:
+def test_money_about_to_go_in_is_a_deposit_too_and_is_answered_beside_the_assets() -> None:
     # "what if i deposit 20k today, can i apply tmrw?" after "about 80k in my acct": the
     # question is the deposit, which the 20-day average does not count at once.
     assert read_stated_facts("what if i deposit 20k today").deposit == Decimal(20_000)
@@ -155,7 +155,7 @@ def test_money_about_to_go_in_is_a_deposit_too_and_answers_before_the_assets() -
     )
     line = what_follows(known, "can i apply for chinext tomorrow", None, "en") or ""
     assert "Money just deposited does not count at once" in line
-    assert "below the CNY 100,000" not in line
+    assert "With CNY 80,000 you are below the CNY 100,000" in line
 
 
 def test_years_abbreviated_in_english_are_experience() -> None:

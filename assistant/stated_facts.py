@@ -235,12 +235,13 @@ def what_follows(
     if board is not None and board in PERMISSION_RULES:
         rule = PERMISSION_RULES[board]
         label = LABELS[board].text(language)
+        if facts.deposit is not None and (facts.assets is None or facts.assets < rule.min_assets):
+            # "what if i deposit 20k today, can i apply tmrw?": not yet, first; the rest after.
+            lines.append(_deposit_line(facts.deposit, rule.min_assets, label, language))
         if facts.months_trading is not None and rule.min_months:
             lines.append(_experience_line(facts.months_trading, rule.min_months, label, language))
         if facts.assets is not None:
             lines.append(_assets_line(facts.assets, rule.min_assets, label, language))
-        if facts.deposit is not None:  # "what if i deposit 20k today", after "I have 80k"
-            lines.append(_deposit_line(facts.deposit, rule.min_assets, label, language))
         if lines:
             lines.append(_what_else(facts, rule.min_assets, rule.min_months, language))
     elif facts.age is not None and (category == "account_opening" or "开户" in question):
@@ -307,13 +308,13 @@ def _deposit_line(deposit: Decimal, required: Decimal, label: str, language: Lan
     have, need = _money(deposit, language), _money(required, language)
     if language == "zh":
         return (
-            f"按您说的刚存入{have}：{label}看的是申请前20个交易日的日均资产，不是某一天的余额，"
-            f"刚存入的资金要在账户里留足时间，使日均达到{need}后才能申请。"
+            f"还不能马上申请。按您说的刚存入{have}：{label}看的是申请前20个交易日的日均资产，"
+            f"不是某一天的余额，刚存入的资金要在账户里留足时间，使日均达到{need}后才能申请。"
         )
     return (
-        f"Money just deposited does not count at once: {label} looks at the daily average over "
-        f"the 20 trading days before you apply, so the {have} must stay long enough for that "
-        f"average to reach {need}."
+        f"Not yet: money just deposited does not count at once. {label} looks at the daily "
+        f"average over the 20 trading days before you apply, so the {have} must stay long enough "
+        f"for that average to reach {need}."
     )
 
 

@@ -169,13 +169,15 @@ class Answerer:
         results = dict(zip(readings, found, strict=True))
         passages = results[text]
         typed = passages[0].confidence if passages else 0.0
-        if followup is not None and state.topic is not None and passages:
-            top = passages[0].unit
-            said = [t.text for t in state.turns[:-1] if t.speaker is Speaker.INVESTOR]
-            entry = f"{top.title} {top.text}"
-            if about_another_subject(text, state.topic, entry, self.lexicon, said):
-                typed = 0.0  # whatever it answers, it is not what the conversation is about
         if followup is not None:
+            if state.topic is not None and passages:
+                top = passages[0].unit
+                said = [
+                    t.text for t in state.turns if t.speaker is Speaker.INVESTOR and t.text != text
+                ]
+                entry = f"{top.title} {top.text}"
+                if about_another_subject(text, state.topic, entry, self.lexicon, said):
+                    typed = 0.0  # whatever it answers, it is not what the conversation is about
             resolved = results[followup.question]
             if followup.corrects and state.topic is not None:
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
@@ -368,7 +370,7 @@ def _focused_first(
     """``passages`` with the entry ``unit_id`` first, as sure as the composer needs to give it."""
     return [
         p.model_copy(update={"confidence": max(p.confidence, composer.answer_at)})
-        for p in _first(passages, unit_id)
+        for p in passages
         if p.unit.id == unit_id
     ] + [p for p in passages if p.unit.id != unit_id]
 

@@ -220,6 +220,8 @@ class _Quiz:
         self.lexicon = lexicon
         self.languages = [u.lang for u in units]
         self.id_rank = np.argsort(np.argsort(np.asarray([u.id for u in units], dtype=object)))
+        languages = np.asarray(self.languages, dtype=object)
+        self.in_language = {lang: languages == lang for lang in set(self.languages)}
         self.phrasings, self.passages = self._vectors()
         self.asked: list[_Phrasing] = [p for p in self.phrasings if p.number > 0]
 
@@ -348,7 +350,7 @@ class _Quiz:
         position = {u.id: i for i, u in enumerate(self.units)}
         bm25 = np.zeros(len(self.units))
         query = self.lexicon.expand(text) if self.ranking.expand_keywords else text
-        own = np.asarray(self.languages, dtype=object) == detect_language(text)
+        own = self.in_language.get(detect_language(text))
         for hit in keywords.search(query, 40, also_among=own):
             bm25[position[hit.unit_id]] = hit.score
         squashed = bm25 / (bm25 + 5.0)

@@ -203,11 +203,18 @@ class KeywordIndex:
         self._id_rank = np.argsort(np.argsort(np.asarray(self._ids, dtype=object)))
 
     def _top(self, scores: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
-        """The positions of the (at most) ``k`` best scores above zero; equal scores by unit
-        id, so the top does not depend on the order the units were indexed in."""
-        candidates = np.flatnonzero(scores > 0)
-        order = np.lexsort((self._id_rank[candidates], -scores[candidates]))
-        return candidates[order[:k]]
+        """The positions of the (at most) ``k`` best scores above zero."""
+        ranked: np.ndarray[Any, Any] = self._ranked(scores, np.flatnonzero(scores > 0))
+        return ranked[:k]
+
+    def _ranked(
+        self, scores: np.ndarray[Any, Any], positions: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """``positions`` best score first; equal scores by unit id, so the order does not
+        depend on the order the units were indexed in."""
+        order = np.lexsort((self._id_rank[positions], -scores[positions]))
+        ranked: np.ndarray[Any, Any] = positions[order]
+        return ranked
 
     def search(
         self,
@@ -230,5 +237,6 @@ class KeywordIndex:
         candidates = self._top(scores, k)
         if also_among is not None:
             candidates = np.union1d(candidates, self._top(np.where(also_among, scores, 0.0), k))
-        ordered = candidates[np.lexsort((self._id_rank[candidates], -scores[candidates]))]
-        return [KeywordHit(self._ids[i], float(scores[i])) for i in ordered]
+        return [
+            KeywordHit(self._ids[i], float(scores[i])) for i in self._ranked(scores, candidates)
+        ]

@@ -98,6 +98,7 @@ class Lexicon:
         if unknown:
             raise ValueError(f"implied concepts not defined: {sorted(unknown)}")
         self._by_surface = surfaces
+        self._initials = frozenset(key for key, c in surfaces.items() if _is_abbreviation(key, c))
         self._pattern = _compile(surfaces, [p for p, _ in self._patterns])
 
     def __len__(self) -> int:
@@ -144,7 +145,7 @@ class Lexicon:
         end = 0
         english = not has_cjk(text)  # "kzz申购 max how many lots": a Chinese name still
         for match in self.find(text):
-            if _is_abbreviation(match.surface, match.concept):
+            if match.surface.lower() in self._initials:
                 names = match.concept.en if english and match.concept.en else match.concept.zh
                 parts += [text[end : match.start], names[0]]
                 end = match.end

@@ -295,15 +295,22 @@ def _names(
     topic: Topic, lexicon: Lexicon, chinese: bool, besides: set[str] | None = None
 ) -> list[str]:
     """The topic's specific concepts (other than ``besides``), each by its first name in
-    Chinese or English."""
-    names = []
-    for concept_id in topic.concepts:
-        concept = lexicon.concepts.get(concept_id)
-        if concept is None or concept.generic or concept_id in (besides or set()):
-            continue
-        if name := _first_name(concept, chinese):
-            names.append(name)
-    return names
+    Chinese or English. When ``besides`` (what the follow-up names) asks something of its own
+    and names no subject, the topic's details of other kinds are left out: "要交印花税不" after
+    "etf是t+0吗" asks it of ETFs, not of T+0."""
+    besides = besides or set()
+    kept = [
+        lexicon.concepts[c]
+        for c in topic.concepts
+        if c in lexicon.concepts and not lexicon.concepts[c].generic and c not in besides
+    ]
+    own = [c for c in besides if c in lexicon.concepts and not lexicon.concepts[c].generic]
+    kinds = {lexicon.kind(c) for c in own}
+    if own and not kinds & _SUBJECT_KINDS:
+        # A detail of another kind than the one asked goes (T+0 for stamp duty); one of the
+        # same kind stays, as what the question builds on (中签 for 缴款).
+        kept = [c for c in kept if c.kind in _SUBJECT_KINDS | kinds] or kept
+    return [name for concept in kept if (name := _first_name(concept, chinese))]
 
 
 def _same_kind(

@@ -115,6 +115,25 @@ def test_a_follow_up_with_words_of_its_own_is_asked_of_the_topics_subject() -> N
     assert followup.question.startswith("港股通 交易时间"), "not of the conditions to open it"
 
 
+@pytest.mark.parametrize(
+    ("asked", "message", "meant", "not_meant"),
+    [
+        # Stamp duty is asked of ETFs; whether they are T+0 is no part of it.
+        ("etf是t+0吗", "要交印花税不", "etf 要交印花税不", "t+1"),
+        # A detail of the kind asked stays: paying is what follows winning.
+        ("我昨天申购的新股中了没", "忘了缴款会怎样", "中签", None),
+    ],
+)
+def test_a_follow_up_asking_another_detail_keeps_the_topics_subject(
+    asked: str, message: str, meant: str, not_meant: str | None
+) -> None:
+    topic = Topic(question=asked, concepts=sorted(LEXICON.concepts_of(asked).named))
+    followup = resolve_followup(message, topic, LEXICON)
+    assert followup is not None
+    assert meant in followup.question
+    assert not_meant is None or not_meant not in followup.question
+
+
 def test_a_correction_says_the_last_answer_missed() -> None:
     followup = resolve_followup("不是 我说的是交易密码", _topic("登录一直说密码错误"), LEXICON)
     assert followup is not None and followup.corrects

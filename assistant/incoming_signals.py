@@ -100,15 +100,28 @@ _ADVICE_REQUEST = any_of(
 )
 
 
-_MISSING_MONEY = any_of(
+_MONEY_GONE = any_of(
     r"(?:钱|资金|余额|资产|存款)[^，,。？?]{0,6}(?:少了|不见了?|没了|不翼而飞|凭空消失|被盗|被转走)",
     r"(?:莫名其妙|无缘无故|凭空|突然|平白无故)[^，,。]{0,6}(?:少了|不见|没了|扣了)",
     r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
+    r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
+    r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
+)
+# Money gone by a cause the investor names, one the business explains ("分红后总资产变少了",
+# "信用账户的钱少了一点 是扣利息了吗", "做了逆回购 钱也少了 持仓里却没有"): a question about it.
+_NAMED_CAUSE = any_of(
+    r"分红|派息|除权|除息|送股|配股|利息|逆回购|申购|中签|缴款|净值|管理费|折算",
+    r"\b(?:dividends?|ex-dividend|interest|reverse\s+repo|ipo|subscription|nav)\b",
+)
+# ...but not when it says someone took it.
+_TAKEN = any_of(
+    r"被盗|盗刷|被(?:人)?转走|不是我|有人",
+    r"\bstolen\b|\bsomeone\b|\bnot\s+me\b",
+)
+_OVERCHARGED = any_of(
     # Charged more than agreed: money taken that should not have been.
     r"(?:多收|多扣)了?(?:我|的钱|的费|的佣金)|(?:收|扣)多了|乱收费|乱扣费",
     r"\bover-?charg\w*\b",
-    r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
-    r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
     # Money taken twice for one thing is money gone from the account, whoever took it.
     r"重复(?:扣款|扣费|扣钱|收费|扣了)|(?:扣|收)了(?:我)?(?:两|2|二)(?:次|遍|回)|"
     r"同一笔[^，,。]{0,8}(?:扣|收)了(?:两|2)",
@@ -217,7 +230,12 @@ _HYPOTHETICAL = any_of(
 
 def reports_missing_money(text: str) -> bool:
     """Whether the investor says money has gone from their account (not whether it could)."""
-    return _MISSING_MONEY.search(text) is not None and _HYPOTHETICAL.search(text) is None
+    if _HYPOTHETICAL.search(text) is not None:
+        return False
+    if _OVERCHARGED.search(text) is not None:
+        return True
+    gone = _MONEY_GONE.search(text) is not None
+    return gone and (_NAMED_CAUSE.search(text) is None or _TAKEN.search(text) is not None)
 
 
 def reports_account_taken_over(text: str) -> bool:

@@ -262,6 +262,14 @@ async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot:
     assert "missing_money" in reply.flags
 
 
+async def test_money_gone_after_a_dividend_is_explained_from_the_knowledge_base(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "分红后总资产变少了")
+    assert reply.escalation is None and "missing_money" not in reply.flags
+    assert reply.action is Action.ANSWER and "除权除息" in reply.text
+
+
 async def test_someone_else_in_the_account_goes_to_a_person_at_once_with_lock_down_steps(
     bot: Assistant,
 ) -> None:

@@ -88,6 +88,26 @@ def test_what_would_happen_to_the_money_is_not_money_gone(text: str) -> None:
     assert not reports_missing_money(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "分红后总资产变少了",
+        "信用账户里的钱莫名少了一点 是扣利息了吗",
+        "我明明下单做了逆回购 钱也少了 持仓里却没有 是不是没成功",
+        "my balance is gone down since the dividend, why",
+    ],
+)
+def test_money_gone_by_a_cause_the_investor_names_is_a_question_about_it(text: str) -> None:
+    assert not reports_missing_money(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["分红后钱少了 是不是被盗了", "someone took money from my account after the dividend"]
+)
+def test_a_named_cause_does_not_excuse_money_someone_took(text: str) -> None:
+    assert reports_missing_money(text)
+
+
 def test_money_gone_is_still_reported_when_the_investor_asks_if_the_account_is_safe() -> None:
     assert reports_missing_money("我账户里少了两万块钱 账户还安全吗")
 

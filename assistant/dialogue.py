@@ -298,7 +298,7 @@ class DialoguePolicy:
                 if (
                     reply.escalation
                     or self.composer.surely_answers(reply)
-                    or not wants_a_person(prediction)
+                    or not wants_a_person(prediction, text)
                 ):
                     return reply
                 state.low_confidence_streak = streak

@@ -214,11 +214,25 @@ COMPLAINT_AT = 0.5  # classifier confidence from which "complaint" is believed
 PERSON_AT = 0.5  # classifier confidence from which a request for a person is believed
 
 
-def wants_a_person(prediction: IntentPrediction) -> bool:
+# Words with which a message speaks of a person to talk to (or of the bot it would rather not).
+_PERSON_WORDS = re.compile(
+    r"人工|真人|机器人|客服|客户经理|经理|坐席|工作人员|接线|转接|rg|回(?:个)?电话|打(?:个)?电话给我|"
+    r"联系我|找(?:个)?人|"
+    r"\b(?:human|person|people|agent|representative|rep|operator|staff|someone|somebody|bot|"
+    r"robot|hotline|call\s+me|account\s+manager|customer\s+service|live\s+chat|transfer\s+me)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_a_person(prediction: IntentPrediction, text: str) -> bool:
     """Whether the investor asks for a person: in so many words (the rule), or so the
-    classifier is fairly sure; a faint guess ("要去营业部吗 还是手机上就能弄" at 0.24) is not."""
-    return prediction.name == "human_agent" and (
-        prediction.source == "rule" or prediction.confidence >= PERSON_AT
+    classifier is fairly sure of a message that speaks of a person at all; a faint guess
+    ("要去营业部吗 还是手机上就能弄" at 0.24) is not, nor a fair one about "本人实名" ("手机号不是我
+    本人实名的可以吗" at 0.52)."""
+    if prediction.name != "human_agent":
+        return False
+    return prediction.source == "rule" or (
+        prediction.confidence >= PERSON_AT and _PERSON_WORDS.search(text) is not None
     )
 
 

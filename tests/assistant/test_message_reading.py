@@ -167,9 +167,25 @@ def test_a_faint_guess_that_the_investor_wants_a_person_is_not_a_request() -> No
             name="human_agent", confidence=confidence, out_of_scope=False, source=source
         )
 
-    assert wants_a_person(guess(1.0, "rule"))
-    assert wants_a_person(guess(0.7))
-    assert not wants_a_person(guess(0.24))
+    assert wants_a_person(guess(1.0, "rule"), "转人工")
+    assert wants_a_person(guess(0.7), "能不能换个真人来")
+    assert not wants_a_person(guess(0.24), "要去营业部吗 还是手机上就能弄")
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("手机号不是我本人实名的可以吗", False),
+        ("can I use a phone number that isn't in my name", False),
+        ("你们这机器人太笨了", True),
+        ("can I get someone on the phone", True),
+    ],
+)
+def test_only_a_message_that_speaks_of_a_person_asks_for_one_by_the_classifier_alone(
+    text: str, asks: bool
+) -> None:
+    guess = IntentPrediction(name="human_agent", confidence=0.6, out_of_scope=False, source="model")
+    assert wants_a_person(guess, text) is asks
 
 
 def test_a_clause_that_only_names_subjects_asks_nothing_of_its_own() -> None:

@@ -47,10 +47,11 @@ from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner, interrupts
-from assistant.incoming_signals import IncomingFindings, fraud_signals
+from assistant.incoming_signals import IncomingFindings, fraud_signals, voices_grievance
 from assistant.knowledge_replies import KnowledgeReplies
 from assistant.message_reading import (
     asks_for_an_exception,
+    asks_how_to_fix,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
@@ -306,7 +307,7 @@ class DialoguePolicy:
                 state, language, intent, EscalationReason.REQUESTED, "handoff"
             )
         if is_complaint(prediction, text, self.lexicon):
-            return await self._complaint(state, text, language, intent, flow_context)
+            return await self._complaint(state, text, language, intent, flow_context, prediction)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None:
                 # A guest has no account to read: "为啥转出提示超出可取金额" or "can I deposit
@@ -427,8 +428,17 @@ class DialoguePolicy:
         language: Language,
         intent: IntentRef,
         flow_context: FlowContext | None,
+        prediction: IntentPrediction,
     ) -> BotReply:
-        """Complaint intake when the flow can run, else straight to a person."""
+        """Complaint intake when the flow can run, else straight to a person; a problem the
+        investor asks help with ("我的手机系统太老了 装你们app提示不支持 咋办"), taken for a
+        complaint by the classifier alone, gets the entry that surely answers it instead."""
+        if prediction.source != "rule" and asks_how_to_fix(text) and not voices_grievance(text):
+            streak = state.low_confidence_streak
+            reply = await self.knowledge.reply(state, text, language, intent, False)
+            if reply.escalation or self.composer.surely_answers(reply):
+                return reply
+            state.low_confidence_streak = streak
         spec = self.catalogue.get("complaint")
         if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)

@@ -236,6 +236,19 @@ def wants_a_person(prediction: IntentPrediction, text: str) -> bool:
     )
 
 
+_HOW_TO_FIX = re.compile(
+    r"咋办|怎么办|怎么弄|怎么解决|怎么处理|如何解决|该怎么|"
+    r"\bwhat\s+(?:should|can|do)\s+i\s+do\b|\bhow\s+(?:do|can)\s+i\s+(?:fix|solve)\b|"
+    r"\bhow\s+to\s+fix\b",
+    re.IGNORECASE,
+)
+
+
+def asks_how_to_fix(text: str) -> bool:
+    """Whether the message asks what to do about a problem ("装你们app提示不支持 咋办")."""
+    return _HOW_TO_FIX.search(text) is not None
+
+
 def is_complaint(prediction: IntentPrediction, text: str, lexicon: Lexicon) -> bool:
     """A complaint in so many words, a grievance aired against us ("说好的礼品到现在都没收到"),
     or one the classifier is sure of about our business ("我跟我老婆吵架了" is not ours)."""

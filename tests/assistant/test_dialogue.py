@@ -254,6 +254,15 @@ async def test_a_complaint_in_other_words_enters_intake(bot: Assistant) -> None:
     assert "登记投诉" in reply.text
 
 
+async def test_a_problem_the_investor_asks_help_with_gets_the_entry_not_complaint_intake(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "我的手机系统太老了 装你们app提示不支持 咋办")
+    assert reply.action is Action.ANSWER and "系统" in reply.text
+    aired = await bot.policy.respond(conversation(), "你们app太烂了 一直闪退 怎么办")
+    assert aired.action is Action.FLOW and "投诉" in aired.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

@@ -75,8 +75,23 @@ class ConceptSet:
 class Lexicon:
     """Finds concepts in text. Immutable once built; safe to share between threads."""
 
-    def __init__(self, concepts: Iterable[Concept], asks: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        concepts: Iterable[Concept],
+        asks: Mapping[str, str] | None = None,
+        variants: Mapping[str, str] | None = None,
+    ) -> None:
         self._asks = {name: re.compile(pattern) for name, pattern in (asks or {}).items()}
+        self._variants = dict(variants or {})
+        for written, meant in self._variants.items():
+            if len(written) != len(meant):
+                # Matches are reported at their place in the text as written.
+                raise ValueError(f"variant {written!r} -> {meant!r} changes the text's length")
+        self._variant_pattern = (
+            re.compile("|".join(map(re.escape, sorted(self._variants, key=len, reverse=True))))
+            if self._variants
+            else None
+        )
         self.concepts: dict[str, Concept] = {}
         surfaces: dict[str, Concept] = {}
         self._patterns: list[tuple[re.Pattern[str], Concept]] = []
@@ -88,7 +103,7 @@ class Lexicon:
                 if surface.startswith(_REGEX_PREFIX):
                     self._patterns.append((re.compile(surface[len(_REGEX_PREFIX) :]), concept))
                     continue
-                key = surface.lower()
+                key = self._normalised(surface.lower())
                 if key in surfaces and surfaces[key].id != concept.id:
                     raise ValueError(
                         f"{surface!r} names both {surfaces[key].id!r} and {concept.id!r}"
@@ -107,18 +122,31 @@ class Lexicon:
     def digest(self) -> str:
         """Changes with any concept, surface, implication or ask pattern."""
         content = repr(
-            ([self.concepts[c] for c in sorted(self.concepts)], sorted(self._asks.items()))
+            (
+                [self.concepts[c] for c in sorted(self.concepts)],
+                sorted(self._asks.items()),
+                sorted(self._variants.items()),
+            )
         )
         return hashlib.sha256(content.encode()).hexdigest()
 
     def find(self, text: str) -> list[ConceptMatch]:
         """Every concept named in ``text``, leftmost-longest, in order."""
         matches: list[ConceptMatch] = []
-        for match in self._pattern.finditer(text.lower()):
-            surface = match.group(0)
-            concept = self._surface_concept(surface)
-            matches.append(ConceptMatch(concept, match.start(), match.end(), surface))
+        lowered = text.lower()
+        for match in self._pattern.finditer(self._normalised(lowered)):
+            concept = self._surface_concept(match.group(0))
+            # The surface as the investor wrote it ("信用帐户"), where a follow-up replaces it.
+            written = lowered[match.start() : match.end()]
+            matches.append(ConceptMatch(concept, match.start(), match.end(), written))
         return matches
+
+    def _normalised(self, text: str) -> str:
+        """``text`` with the variant spellings investors type ("帐户", "登陆") as the lexicon
+        writes them, each in the same number of characters."""
+        if self._variant_pattern is None:
+            return text
+        return self._variant_pattern.sub(lambda m: self._variants[m.group(0)], text)
 
     def concepts_of(self, text: str) -> ConceptSet:
         """The concepts ``text`` names, with everything they imply."""
@@ -140,7 +168,9 @@ class Lexicon:
         """``text`` with the pinyin abbreviations Chinese investors type ("cyb", "ggt", "kzz")
         replaced by the concept's name, which an embedding model knows: "cyb涨跌幅" is
         创业板涨跌幅, and in a text without Chinese the English name ("saw ppl call it nhg" asks
-        about the reverse repo). Latin names a concept has in English too (ETF, LOF) stay."""
+        about the reverse repo). Latin names a concept has in English too (ETF, LOF) stay.
+        Variant spellings ("帐户") are written as the lexicon writes them."""
+        text = self._normalised(text)
         parts: list[str] = []
         end = 0
         english = not has_cjk(text)  # "kzz申购 max how many lots": a Chinese name still
@@ -153,7 +183,9 @@ class Lexicon:
 
     def expand(self, text: str) -> str:
         """``text`` followed by the first Chinese and English name of every concept it names,
-        so keyword search finds 创业板 for "cyb" and Chinese entries for "ChiNext"."""
+        so keyword search finds 创业板 for "cyb" and Chinese entries for "ChiNext" (and 账户
+        for "帐户": variant spellings are written as the lexicon writes them)."""
+        text = self._normalised(text)
         names: list[str] = []
         for match in self.find(text):
             concept = match.concept
@@ -263,7 +295,8 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     except yaml.YAMLError:  # said as PyYAML's own parser says it
         data = yaml.safe_load(text) or {}
     asks = {str(name): str(pattern) for name, pattern in (data.get("asks") or {}).items()}
-    return Lexicon((_concept(raw) for raw in data.get("concepts", [])), asks)
+    variants = {str(k): str(v) for k, v in (data.get("variants") or {}).items()}
+    return Lexicon((_concept(raw) for raw in data.get("concepts", [])), asks, variants)
 
 
 _lock = threading.Lock()

@@ -77,6 +77,22 @@ def test_implied_concepts_must_exist() -> None:
         Lexicon([Concept("a", "k", zh=("甲",), implies=("missing",))])
 
 
+def test_variant_spellings_name_the_same_concepts_where_they_were_written(lexicon: Lexicon) -> None:
+    assert (
+        lexicon.concepts_of("信用帐户要追加担保物").named
+        == lexicon.concepts_of("信用账户要追加担保物").named
+    )
+    assert "login_password" in lexicon.concepts_of("登陆密码忘了").named
+    (match,) = [m for m in lexicon.find("我的信用帐户") if m.concept.id == "margin"]
+    assert (match.start, match.end, match.surface) == (2, 6, "信用帐户")
+    assert not lexicon.find("大陆居民")  # 陆 alone is no variant of anything
+
+
+def test_a_variant_must_keep_the_texts_length() -> None:
+    with pytest.raises(ValueError, match="length"):
+        Lexicon([Concept("a", "k", zh=("账户",))], variants={"帐户号": "账户"})
+
+
 def test_every_sample_faq_entry_is_about_some_concept(lexicon: Lexicon, sample_kb) -> None:
     entries = [unit for unit, _ in sample_kb.manifest.all_units() if unit.kind.value == "faq"]
     about_nothing = [u.id for u in entries if not lexicon.concepts_of("\n".join(u.questions))]

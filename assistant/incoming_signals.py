@@ -59,6 +59,9 @@ _INJECTION = any_of(
     r"(?:第一条|收到的|最初的|原始的?)[^，,。]{0,6}(?:指令|提示词|设定)[^，,。]{0,8}(?:重复|复述|输出|打印|告诉我|发给我)|"
     r"我是(?:你们的)?(?:开发|开发者|开发人员|developer|程序员|管理员|admin|工程师)[^，,。]{0,12}(?:测试|调试|权限|修改|改一下)|"
     r"(?:管理员|超级用户|调试|维护|测试|后台|上帝|无限制)模式|管理员权限|超级管理员|进入后台|"
+    r"(?<![a-z])(?:admin|administrator|debug|maintenance|god|sudo|root|developer|dev|test)\s*模式|"
+    r"把(?:客户(?!经理)|用户|别人|他人|其他人)[^，,。]{0,8}的[^，,。]{0,8}"
+    r"(?:手机号|电话|身份证|证件号|账户|账号|资料|信息|地址|持仓)[^，,。]{0,4}(?:发给我|告诉我|给我)|"
     r"(?:输出|打印|告诉我|显示|泄露)[^，,。]{0,6}(?:提示词|系统设定|内部规则|后台数据|其他(?:客户|用户)的)",
     r"\b(?:admin|administrator|debug|maintenance|god|sudo|root|unrestricted|test)\s+mode\b|"
     r"\bi\s+am\s+(?:your|the)\s+(?:admin|administrator|developer|creator|supervisor)\b|"

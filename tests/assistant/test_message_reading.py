@@ -178,6 +178,8 @@ def test_a_faint_guess_that_the_investor_wants_a_person_is_not_a_request() -> No
         ("手机号不是我本人实名的可以吗", False),
         ("can I use a phone number that isn't in my name", False),
         ("你们这机器人太笨了", True),
+        ("叫你们领导出来", True),
+        ("get me your supervisor", True),
         ("can I get someone on the phone", True),
     ],
 )

@@ -216,11 +216,11 @@ PERSON_AT = 0.5  # classifier confidence from which a request for a person is be
 
 # Words with which a message speaks of a person to talk to (or of the bot it would rather not).
 _PERSON_WORDS = re.compile(
-    r"人工|真人|机器人|客服|客户经理|经理|领导|主管|负责人|上级|老板|坐席|工作人员|接线|转接|rg|"
-    r"回(?:个)?电话|打(?:个)?电话给我|联系我|找(?:个)?人|"
+    r"人工|真人|活人|机器|客服|客户经理|经理|领导|主管|负责人|上级|老板|专员|专人|坐席|工作人员|接线|"
+    r"转接|rg|电话|联系我|(?:换|叫|找|来|派|安排)(?:一)?个?人|"
     r"\b(?:human|person|people|agent|representative|rep|operator|staff|someone|somebody|bot|"
-    r"robot|hotline|call\s+me|manager|supervisor|boss|customer\s+service|live\s+chat|"
-    r"transfer\s+me)\b",
+    r"robot|hotline|call\s+(?:me|back)|manager|supervisor|boss|support|customer\s+service|"
+    r"live\s+chat|transfer\s+me|put\s+me\s+through|(?:speak|talk)\s+(?:to|with))\b",
     re.IGNORECASE,
 )
 

@@ -213,6 +213,18 @@ class Answerer:
                     # ETFs are T+0): that sentence is the answer, however little the topic's
                     # words and the message's read together look like the entry's question.
                     resolved = _focused_first(resolved, state.topic.unit_id, self.composer)
+            elif followup.reason == "replaced" and state.topic is not None and not states_fact:
+                # "and bse?" after the price limits of every board: when nothing answers the
+                # BSE's outright and the entry just read names it in a sentence, that sentence.
+                focus = self._asked_anew(text, state.topic)
+                shown = next((p for p in resolved if p.unit.id == state.topic.unit_id), None)
+                if (
+                    shown is not None
+                    and focus
+                    and all(p.confidence < self.composer.answer_at for p in resolved)
+                    and self.composer.sentences_about(shown.unit.text, focus)
+                ):
+                    resolved = _focused_first(resolved, state.topic.unit_id, self.composer)
             # A message that names nothing of its own ("几点前交钱") leans on the topic: read
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.

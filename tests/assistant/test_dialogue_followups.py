@@ -315,6 +315,20 @@ async def test_another_board_answered_by_the_same_entry_gets_only_its_sentence(
     assert "at least 200 shares" not in reply.text, "the STAR sentence was just read"
 
 
+async def test_another_board_named_in_the_entry_just_read_is_answered_from_it(
+    bot: Assistant,
+) -> None:
+    # Nothing answers the BSE's price limit outright in English; the entry on every board's
+    # limits, just read, names it.
+    state = conversation()
+    await bot.policy.respond(state, "whats the daily price limit on star market")
+    reply = await bot.policy.respond(state, "and bse?")
+    assert [s.id for s in reply.sources] == ["en-0019"]
+    assert "Beijing Stock Exchange stocks by 30%" in reply.text
+    again = await bot.policy.respond(state, "main board?")
+    assert "by 10%" in again.text
+
+
 async def test_a_question_in_pinyin_initials_finds_what_it_spells(bot: Assistant) -> None:
     # "kzz" is 可转债 to the investor, and nothing to the embedding model: read as typed, the
     # question got the entry on the bond permission's conditions instead of market value.

@@ -106,7 +106,7 @@ NOT_MINE = any_of(
 # General wording that outweighs a plain first person (but not a possessive or a status).
 GENERAL_WORDING = any_of(
     r"多久|多长时间|几天|几个工作日|几点|时间|时候|规则|流程|限额|额度|上限|标准|可以|能不能|能否|可否|"
-    r"支持|允许|需要|要不要",
+    r"支持|允许|需要|要不要|能[^，,。？?]{0,4}(?:吗|么)",
     r"\bhow long\b|\bcan i\b|\bcan you\b|\bis it possible\b|\bare there\b|\bis there\b",
     r"\blimits?\b|\brules?\b|\bhours\b|\bwhen can\b|\bdo i need\b",
 )
@@ -151,13 +151,15 @@ RULES: tuple[Rule, ...] = (
         "transfers",
         topic=any_of(
             r"银证|转账|转入|转出|转进|转过来|转到|转的钱|打的钱|打进|存进|存入|入金|出金|划转|到账|提现|"
-            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)|转[0-9一二三四五六七八九十百千万块元w]+(?:进|出|到|入)",
+            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)|转[0-9一二三四五六七八九十百千万块元w]+(?:进|出|到|入)|"
+            r"转的[0-9一二三四五六七八九十百千万]+",
             r"\btransfers?\b|\btransferred\b|\bdeposits?\b|\bdeposited\b|\bwithdraw(?:al|als|n)?\b",
             r"\bwithdrew\b|\bmoney (?:i )?(?:sent|moved)\b|\bcash out\b|\bmy money\b",
         ),
         status=any_of(
             r"到了吗|到了没|到没到|到账了吗|到账没|到账了没|没到|没有到|未到账|成功了吗|成功没|成功了没|"
-            r"失败了|没成功|不成功|转不出|转不进|转不了|被退|退回|怎么还|为什么还|咋还|哪去了|去哪了|钱在哪",
+            r"失败了|没成功|不成功|转不出|转不进|转不了|被退|退回|怎么还|为什么还|咋还|哪去了|去哪了|钱在哪|"
+            r"没看见|没看到|看不到|不见了",
             r"(?:最后|最近|上)一(?:次|笔)|转了多少|\b(?:last|latest|most recent) (?:bank )?"
             r"(?:transfer|deposit|withdrawal)\b",
             r"\bhas(?:n't| not)? (?:it |my [a-z]+ |the [a-z]+ )?(?:arrived|gone through|cleared|"
@@ -230,6 +232,7 @@ RULES: tuple[Rule, ...] = (
             r"基金|权限|能(?:不能)?申购|可以申购|什么时候能知道|会(?:发|有)短信",
             r"\bfunds?\b|\bpermission|\bcan i (?:subscribe|apply)\b|\bwhen will i know\b",
             r"\bchances?\b|\bodds\b|\bimprove\b|\bincrease\b|\btips?\b|\bquota\b|\bcalendar\b",
+            r"\bmarket value\b",
             r"\bwhich ipos\b|\bwhat ipos\b|\blist(?:ed|ing)? (?:date|day)\b",
         ),
     ),

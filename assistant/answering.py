@@ -23,6 +23,7 @@ from assistant.context import (
     FollowUp,
     Topic,
     about_another_subject,
+    drops_a_subject,
     resolve_followup,
     what_it_adds,
 )
@@ -246,7 +247,20 @@ class Answerer:
                 return followup.question, followup, resolved, focus if again else frozenset()
         if asked is not None:
             narrowed = results[asked]
-            if narrowed and narrowed[0].confidence >= max(typed, self.composer.answer_at):
+            if (
+                narrowed
+                and narrowed[0].confidence >= max(typed, self.composer.answer_at)
+                and not (
+                    typed >= self.composer.clarify_at
+                    and drops_a_subject(
+                        text,
+                        asked,
+                        f"{narrowed[0].unit.title}\n{narrowed[0].unit.text}",
+                        f"{passages[0].unit.title}\n{passages[0].unit.text}",
+                        self.lexicon,
+                    )
+                )
+            ):
                 return asked, None, narrowed, frozenset()
         return text, None, passages, frozenset()
 

@@ -356,3 +356,19 @@ def about_another_subject(
         and not subjects(specific(text))
         and not about & specific(entry_text)
     )
+
+
+def drops_a_subject(text: str, part: str, for_part: str, for_text: str, lexicon: Lexicon) -> bool:
+    """Whether reading only ``part`` of ``text`` leaves out a subject ``text`` names (an
+    instrument, an account action, a kind of investor) that the entry found for the whole
+    (``for_text``) names and the entry found for the part (``for_part``) does not:
+    "钱能马上取吗" in "你们那个现金理财 钱能马上取吗 跟余额宝一样?" asks about the money-market
+    product, not about the cash from a sale of shares."""
+    left_out = lexicon.concepts_of(text).named - lexicon.concepts_of(part).all
+    subjects = {
+        c for c in left_out if lexicon.kind(c) in _SUBJECT_KINDS and not lexicon.concepts[c].generic
+    }
+    return bool(
+        subjects & lexicon.concepts_of(for_text).all
+        and not subjects & lexicon.concepts_of(for_part).all
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.context import Topic, about_another_subject, resolve_followup
+from assistant.context import Topic, about_another_subject, drops_a_subject, resolve_followup
 from knowledge.lexicon import bundled_lexicon
 
 LEXICON = bundled_lexicon()
@@ -264,3 +264,13 @@ def test_a_correction_names_what_it_meant_whatever_it_adds() -> None:
     followup = resolve_followup(message, topic, LEXICON)
     assert followup is not None and followup.corrects
     assert followup.reason == "replaced" and followup.question == "fund password, cant log in"
+
+
+def test_the_asking_part_alone_may_leave_out_what_the_question_is_about() -> None:
+    text = "你们那个现金理财 钱能马上取吗 跟余额宝一样?"
+    sale = "卖出股票后的钱什么时候可以取出？当天卖出股票的资金需下一交易日才能转出。"
+    money_market = "货币基金的收益怎么算？取钱要多久？货币基金普通赎回一般T+1日到账。"
+    assert drops_a_subject(text, "钱能马上取吗", sale, money_market, LEXICON)
+    assert not drops_a_subject(text, "钱能马上取吗", money_market, money_market, LEXICON)
+    # Nothing found for the whole names the product: the part is read as it is.
+    assert not drops_a_subject(text, "钱能马上取吗", sale, sale, LEXICON)

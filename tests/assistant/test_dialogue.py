@@ -263,6 +263,14 @@ async def test_a_problem_the_investor_asks_help_with_gets_the_entry_not_complain
     assert aired.action is Action.FLOW and "投诉" in aired.text
 
 
+async def test_a_question_about_a_product_is_not_cut_to_its_bare_asking_clause(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "你们那个现金理财 钱能马上取吗 跟余额宝一样?")
+    assert reply.action is Action.ANSWER and "货币基金" in reply.text
+    assert "卖出股票" not in reply.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

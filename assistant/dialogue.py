@@ -309,14 +309,10 @@ class DialoguePolicy:
         if is_complaint(prediction, text, self.lexicon):
             return await self._complaint(state, text, language, intent, flow_context, prediction)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
-            if state.investor_id is None:
-                # A guest has no account to read: "为啥转出提示超出可取金额" or "can I deposit
-                # USD into my account" is answered by the entry that answers it, with the
-                # way to see their own records; only with no such entry is signing in the reply.
-                reply = await self.knowledge.reply(state, text, language, intent, False, stream)
-                if self.composer.answers_from_entry(reply):
-                    reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
-                    return reply
+            if state.investor_id is None and (
+                guest := await self._for_a_guest(state, text, language, intent, stream)
+            ):
+                return guest
             return await account_reply(
                 self.accounts,
                 state,
@@ -381,6 +377,27 @@ class DialoguePolicy:
         ):
             reply.text = with_conditions(reply.text, text, language)
         return reply
+
+    async def _for_a_guest(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        stream: AnswerStream | None,
+    ) -> BotReply | None:
+        """A guest has no account to read: "为啥转出提示超出可取金额" or "can I deposit USD into my
+        account" is answered by the entry that answers it, with the way to see their own
+        records, and an entry that hands the matter to a person ("账户司法冻结了") is given as
+        it is (the colleague checks who they are); ``None`` when no entry does either, and
+        signing in is the reply."""
+        reply = await self.knowledge.reply(state, text, language, intent, False, stream)
+        if reply.escalation is not None and reply.sources:
+            return reply
+        if self.composer.answers_from_entry(reply):
+            reply.text = f"{reply.text}\n{template('sign_in_for_own', language)}"
+            return reply
+        return None
 
     def _about_a_permission(self, state: ConversationState, spec: Intent | None) -> bool:
         """Whether the turn, or the topic it continues, is about opening a trading permission."""

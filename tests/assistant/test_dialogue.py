@@ -271,6 +271,16 @@ async def test_a_question_about_a_product_is_not_cut_to_its_bare_asking_clause(
     assert "卖出股票" not in reply.text
 
 
+async def test_a_guest_whose_account_is_frozen_by_a_court_gets_the_entry_and_a_person(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(), "怎么一登录提示我账户司法冻结了?? 我啥也没干啊"
+    )
+    assert reply.escalation is not None and reply.sources
+    assert "司法冻结" in reply.text and "登录后" not in reply.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

@@ -312,7 +312,8 @@ def _deposit_line(deposit: Decimal, required: Decimal, label: str, language: Lan
             f"不是某一天的余额，刚存入的资金要在账户里留足时间，使日均达到{need}后才能申请。"
         )
     return (
-        f"Not yet: money just deposited does not count at once. {label} looks at the daily "
+        f"Not yet: money just deposited does not count at once. {label[:1].upper()}{label[1:]} "
+        f"looks at the daily "
         f"average over the 20 trading days before you apply, so the {have} must stay long enough "
         f"for that average to reach {need}."
     )

@@ -154,8 +154,10 @@ def test_money_about_to_go_in_is_a_deposit_too_and_is_answered_beside_the_assets
         read_stated_facts("what if i deposit 20k today")
     )
     line = what_follows(known, "can i apply for chinext tomorrow", None, "en") or ""
-    assert line.startswith("Not yet: money just deposited does not count at once")
+    assert line.startswith("Not yet: money just deposited does not count at once. ChiNext")
     assert "With CNY 80,000 you are below the CNY 100,000" in line
+    star = what_follows(known, "can i apply for the star market tomorrow", None, "en") or ""
+    assert ". The STAR Market looks at" in star, "a sentence starts with a capital"
 
 
 def test_years_abbreviated_in_english_are_experience() -> None:

@@ -24,6 +24,7 @@ from assistant.context import (
     Topic,
     about_another_subject,
     drops_a_subject,
+    misses_the_question,
     resolve_followup,
     what_it_adds,
 )
@@ -177,7 +178,10 @@ class Answerer:
                     t.text for t in state.turns if t.speaker is Speaker.INVESTOR and t.text != text
                 ]
                 entry = f"{top.title} {top.text}"
-                if about_another_subject(text, state.topic, entry, self.lexicon, said):
+                if about_another_subject(text, state.topic, entry, self.lexicon, said) or (
+                    followup.same_question
+                    and misses_the_question(text, state.topic, entry, self.lexicon)
+                ):
                     typed = 0.0  # whatever it answers, it is not what the conversation is about
             resolved = results[followup.question]
             if followup.corrects and state.topic is not None:

@@ -372,3 +372,23 @@ def drops_a_subject(text: str, part: str, for_part: str, for_text: str, lexicon:
         subjects & lexicon.concepts_of(for_text).all
         and not subjects & lexicon.concepts_of(for_part).all
     )
+
+
+def misses_the_question(text: str, topic: Topic, entry_text: str, lexicon: Lexicon) -> bool:
+    """Whether an entry found for a follow-up that asks the topic's question of another
+    subject ("and for reverse repo?" after the trading hours) leaves out what the topic asked
+    (the hours): the entry on what a reverse repo is does not answer it."""
+
+    def details(of: str) -> frozenset[str]:
+        return frozenset(
+            c
+            for c in lexicon.concepts_of(of).all
+            if not lexicon.concepts[c].generic and lexicon.kind(c) not in _SUBJECT_KINDS
+        )
+
+    named = details(text)
+    # A detail of a kind the follow-up names is replaced by it ("那尾盘呢" after the opening
+    # auction), not asked again.
+    replaced = {lexicon.kind(c) for c in named}
+    asked = {c for c in details(topic.question) - named if lexicon.kind(c) not in replaced}
+    return bool(asked) and not asked & lexicon.concepts_of(entry_text).all

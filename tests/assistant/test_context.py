@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.context import Topic, about_another_subject, drops_a_subject, resolve_followup
+from assistant.context import (
+    Topic,
+    about_another_subject,
+    drops_a_subject,
+    misses_the_question,
+    resolve_followup,
+)
 from knowledge.lexicon import bundled_lexicon
 
 LEXICON = bundled_lexicon()
@@ -274,3 +280,15 @@ def test_the_asking_part_alone_may_leave_out_what_the_question_is_about() -> Non
     assert not drops_a_subject(text, "钱能马上取吗", money_market, money_market, LEXICON)
     # Nothing found for the whole names the product: the part is read as it is.
     assert not drops_a_subject(text, "钱能马上取吗", sale, sale, LEXICON)
+
+
+def test_the_topics_question_asked_of_another_subject_is_not_answered_by_what_it_is() -> None:
+    hours = Topic(question="what r the trading hours for a shares")
+    what_it_is = "What is a treasury reverse repo? You lend cash for a short term."
+    its_hours = "When can I trade reverse repos? The trading hours are 9:30-11:30 and 13:00-15:30."
+    assert misses_the_question("and for reverse repo?", hours, what_it_is, LEXICON)
+    assert not misses_the_question("and for reverse repo?", hours, its_hours, LEXICON)
+    # A detail of the kind the follow-up names replaces the topic's: not asked again.
+    auction = Topic(question="开盘集合竞价的时候能撤单吗")
+    closing = "收盘集合竞价是什么？14:57-15:00可以委托，但不能撤单。"
+    assert not misses_the_question("那尾盘呢", auction, closing, LEXICON)

@@ -329,6 +329,15 @@ async def test_another_board_named_in_the_entry_just_read_is_answered_from_it(
     assert "by 10%" in again.text
 
 
+async def test_the_topics_question_of_another_subject_is_not_answered_by_what_it_is(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "what r the trading hours for a shares")
+    reply = await bot.policy.respond(state, "and for reverse repo?")
+    assert "en-repo-001" not in [s.id for s in reply.sources], "what a reverse repo is"
+
+
 async def test_a_question_in_pinyin_initials_finds_what_it_spells(bot: Assistant) -> None:
     # "kzz" is 可转债 to the investor, and nothing to the embedding model: read as typed, the
     # question got the entry on the bond permission's conditions instead of market value.

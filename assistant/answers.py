@@ -154,7 +154,7 @@ class GroundedComposer:
         :meth:`relevant_part`)."""
         if not passages or passages[0].confidence < self.clarify_at:
             return not_known(language)
-        passages = self._own_language_first(passages, language)
+        passages = _answer_before_handoff(self._own_language_first(passages, language), self)
         top = passages[0]
         plausible = [
             p
@@ -310,6 +310,35 @@ class GroundedComposer:
         """The sentences of ``text`` that name one of ``concepts`` (empty: none does)."""
         about = [s for s in _sentences(text) if concepts & self.lexicon.concepts_of(s).all]
         return _joined(about, text)
+
+
+_ANSWER_OVER_HANDOFF = 0.15
+"""How much likelier an entry that hands over to a person must be than one that answers, for
+the hand-over to be given: "维持担保比例掉到多少会被强平" asks the rule (the FAQ entry), not for a
+colleague to read the investor's own ratio (the hand-over entry a little above it)."""
+
+
+def _answer_before_handoff(
+    passages: Sequence[RetrievedPassage], composer: GroundedComposer
+) -> list[RetrievedPassage]:
+    """``passages`` with an entry that answers outright put before a hand-over entry that is
+    barely likelier."""
+    top = passages[0]
+    if not top.unit.handoff:
+        return list(passages)
+    answer = next(
+        (
+            p
+            for p in passages[1:3]
+            if not p.unit.handoff
+            and p.confidence >= composer.answer_at
+            and top.confidence - p.confidence <= _ANSWER_OVER_HANDOFF
+        ),
+        None,
+    )
+    if answer is None:
+        return list(passages)
+    return [answer, *(p for p in passages if p is not answer)]
 
 
 def _sentences(text: str, breaks: re.Pattern[str] = _SENTENCE_END) -> list[str]:

@@ -118,6 +118,21 @@ def test_an_entry_marked_for_a_person_says_so_in_what_it_composes() -> None:
     assert composed.confident and composed.handoff
 
 
+def test_an_entry_that_answers_goes_before_a_hand_over_barely_likelier() -> None:
+    handover = _passage("h", "我现在的维持担保比例是多少？", "接手的同事会为您查询。", 0.45)
+    handover.unit.handoff = True
+    rule = _passage("r", "维持担保比例低于多少会被强制平仓？", "低于平仓线（如130%）……", 0.35)
+    composed = COMPOSER.compose([handover, rule], "zh")
+    # Not handed over: the answer first, the hand-over one choice among others.
+    assert not composed.handoff and composed.sources[0].id == "r"
+    alone = COMPOSER.compose([handover, _passage("r", rule.unit.title, "……", 0.44)], "zh")
+    assert not alone.handoff and alone.sources[0].id == "r"
+    # A hand-over clearly likelier is given.
+    far = _passage("r", "维持担保比例低于多少会被强制平仓？", "低于平仓线（如130%）……", 0.31)
+    handover.confidence = 0.7
+    assert COMPOSER.compose([handover, far], "zh").handoff
+
+
 def test_the_asking_part_of_a_message_leaves_out_the_story_around_it() -> None:
     from assistant.answering import Answerer
     from knowledge.lexicon import bundled_lexicon

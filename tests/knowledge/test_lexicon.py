@@ -138,6 +138,7 @@ def test_an_allotment_left_unpaid_is_named_as_investors_say_it() -> None:
         "what happens if i win but forget to pay"
     ).named
     assert "ipo_give_up" in lexicon.concepts_of("忘交了会咋样").named
+    assert "ipo_give_up" in lexicon.concepts_of("忘了留钱会咋样").named
 
 
 @pytest.mark.parametrize(

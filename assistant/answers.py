@@ -77,6 +77,7 @@ _POLARITY_LEAD = re.compile(
 )
 _YES_NO_QUESTION = re.compile(
     rf"吗|么[?？]?\s*$|{CLOSING_BU}|能不能|可不可以|是不是|会不会|有没有|要不要|需不需要|是否|"
+    r"([^\s不吗])不\1|(?:行|好|对|可以|能|会|要|算|够)不\s*[?？]*\s*$|"
     r"^\s*(?:can|could|may|is|are|do|does|did|will|would|should|must|have|has)\b",
     re.IGNORECASE,
 )

@@ -96,6 +96,10 @@ def test_yes_no_questions_are_recognised() -> None:
     assert asks_yes_no("港股通能做T+0吗")
     assert asks_yes_no("Can I sell today?")
     assert not asks_yes_no("为什么我的单子没成交")
+    # A-not-A, and a spoken "…行不" after a space.
+    assert asks_yes_no("我自己炒行不行") and asks_yes_no("算不算交易经验")
+    assert asks_yes_no("那用我妈身份证开 我自己炒 行不")
+    assert not asks_yes_no("不不不") and not asks_yes_no("我不想开了")
 
 
 def test_an_answer_whose_rule_is_past_its_review_date_says_so() -> None:

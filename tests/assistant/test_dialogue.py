@@ -281,6 +281,14 @@ async def test_a_guest_whose_account_is_frozen_by_a_court_gets_the_entry_and_a_p
     assert "司法冻结" in reply.text and "登录后" not in reply.text
 
 
+async def test_trading_in_a_relatives_account_is_answered_no_first(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "我今年17 可以在你们这开户炒股吗")
+    reply = await bot.policy.respond(state, "那用我妈身份证开 我自己炒 行不")
+    assert reply.action is Action.ANSWER and reply.text.startswith("不可以")
+    assert "第五十八条" in reply.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

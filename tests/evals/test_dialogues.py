@@ -13,6 +13,7 @@ from evals.dialogues import (
     Grade,
     TurnRecord,
     load_dialogues,
+    load_grades,
     mechanical_label,
     run_dialogues,
     summarise,
@@ -147,3 +148,12 @@ def test_the_further_blind_conversations_load_as_development_cases() -> None:
     more = load_dialogues(SHIPPED.with_name("dialogues_more_dev.jsonl"))
     assert len(more) >= 80 and all(d.split == "dev" for d in more)
     assert not {d.id for d in more} & {d.id for d in load_dialogues(SHIPPED)}
+
+
+def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn() -> None:
+    fresh = load_dialogues(SHIPPED.with_name("dialogues_fresh_dev.jsonl"))
+    assert len(fresh) >= 50 and all(d.split == "dev" for d in fresh)
+    others = load_dialogues(SHIPPED) + load_dialogues(SHIPPED.with_name("dialogues_more_dev.jsonl"))
+    assert not {d.id for d in fresh} & {d.id for d in others}
+    grades = load_grades(SHIPPED.with_name("dialogue_grades_fresh_dev.json"))
+    assert all(len(grades[d.id].turns) == len(d.turns) for d in fresh)

@@ -11,7 +11,9 @@ def test_the_dev_questions_come_with_what_answers_them() -> None:
     origins = {q.origin for q in questions}
     assert origins == {"retrieval", "cases", "dialogues", "scenarios"}
     answerable = [q for q in questions if q.answers]
-    assert len(answerable) > 900 and len(questions) - len(answerable) > 40
+    # Unanswerable: the cases' out-of-scope questions and the dialogue questions no entry answers
+    # (33 since their coverage was rechecked against the grown knowledge base on 2026-12-07).
+    assert len(answerable) > 900 and len(questions) - len(answerable) > 30
     assert all(q.text.strip() for q in questions)
 
 

@@ -155,7 +155,9 @@ class GroundedComposer:
         :meth:`relevant_part`)."""
         if not passages or passages[0].confidence < self.clarify_at:
             return not_known(language)
-        passages = _answer_before_handoff(self._own_language_first(passages, language), self)
+        passages = _answer_before_handoff(
+            self._own_language_first(passages, language), self.answer_at
+        )
         top = passages[0]
         plausible = [
             p
@@ -320,10 +322,10 @@ colleague to read the investor's own ratio (the hand-over entry a little above i
 
 
 def _answer_before_handoff(
-    passages: Sequence[RetrievedPassage], composer: GroundedComposer
+    passages: Sequence[RetrievedPassage], answer_at: float
 ) -> list[RetrievedPassage]:
-    """``passages`` with an entry that answers outright put before a hand-over entry that is
-    barely likelier."""
+    """``passages`` with an entry that answers outright (from ``answer_at``) put before a
+    hand-over entry that is barely likelier."""
     top = passages[0]
     if not top.unit.handoff:
         return list(passages)
@@ -332,7 +334,7 @@ def _answer_before_handoff(
             p
             for p in passages[1:3]
             if not p.unit.handoff
-            and p.confidence >= composer.answer_at
+            and p.confidence >= answer_at
             and top.confidence - p.confidence <= _ANSWER_OVER_HANDOFF
         ),
         None,

@@ -131,11 +131,16 @@ def build_assistant(
 
     def embed_ahead(message: str, readings: Sequence[str]) -> None:
         # What the caches lack, in one call when that is more than one question (a single
-        # one is embedded when, and if, the turn gets to it).
+        # one is embedded when, and if, the turn gets to it): the message as typed for the
+        # intent classifier, and each reading as the search embeds it ("cyb" spelled out).
         if not isinstance(kb.embedder, BatchedQuestionEmbeddings):
             return
-        wanted = [] if intents.holds(message) and answers.holds(message) else [message]
-        wanted += [text.strip() for text in (message, *readings) if not answers.holds(text)]
+        wanted = [] if intents.holds(message) else [message]
+        wanted += [
+            retriever.embedded_question(text)
+            for text in (message, *readings)
+            if not answers.holds(text)
+        ]
         if len(missing := kb.embedder.missing(wanted)) > 1:
             kb.embedder.encode_questions(missing)
 

@@ -11,7 +11,7 @@ other (:mod:`knowledge.lexicon`); anything else is read together with the topic.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -345,15 +345,12 @@ def about_another_subject(
     几次" after "提示风险测评过期了": the entry on redoing the assessment)."""
 
     def specific(of: str) -> frozenset[str]:
-        return frozenset(c for c in lexicon.concepts_of(of).all if not lexicon.concepts[c].generic)
-
-    def subjects(concepts: frozenset[str]) -> frozenset[str]:
-        return frozenset(c for c in concepts if lexicon.kind(c) in _SUBJECT_KINDS)
+        return _specific(lexicon.concepts_of(of).all, lexicon)
 
     about = specific(" ".join((topic.question, *said_before)))
     return (
-        bool(subjects(specific(topic.question)))
-        and not subjects(specific(text))
+        bool(_subjects(specific(topic.question), lexicon))
+        and not _subjects(specific(text), lexicon)
         and not about & specific(entry_text)
     )
 
@@ -365,9 +362,7 @@ def drops_a_subject(text: str, part: str, for_part: str, for_text: str, lexicon:
     "钱能马上取吗" in "你们那个现金理财 钱能马上取吗 跟余额宝一样?" asks about the money-market
     product, not about the cash from a sale of shares."""
     left_out = lexicon.concepts_of(text).named - lexicon.concepts_of(part).all
-    subjects = {
-        c for c in left_out if lexicon.kind(c) in _SUBJECT_KINDS and not lexicon.concepts[c].generic
-    }
+    subjects = _subjects(_specific(left_out, lexicon), lexicon)
     return bool(
         subjects & lexicon.concepts_of(for_text).all
         and not subjects & lexicon.concepts_of(for_part).all
@@ -380,11 +375,8 @@ def misses_the_question(text: str, topic: Topic, entry_text: str, lexicon: Lexic
     (the hours): the entry on what a reverse repo is does not answer it."""
 
     def details(of: str) -> frozenset[str]:
-        return frozenset(
-            c
-            for c in lexicon.concepts_of(of).all
-            if not lexicon.concepts[c].generic and lexicon.kind(c) not in _SUBJECT_KINDS
-        )
+        specific = _specific(lexicon.concepts_of(of).all, lexicon)
+        return specific - _subjects(specific, lexicon)
 
     named = details(text)
     # A detail of a kind the follow-up names is replaced by it ("那尾盘呢" after the opening
@@ -392,3 +384,13 @@ def misses_the_question(text: str, topic: Topic, entry_text: str, lexicon: Lexic
     replaced = {lexicon.kind(c) for c in named}
     asked = {c for c in details(topic.question) - named if lexicon.kind(c) not in replaced}
     return bool(asked) and not asked & lexicon.concepts_of(entry_text).all
+
+
+def _specific(concepts: Iterable[str], lexicon: Lexicon) -> frozenset[str]:
+    """``concepts`` less the generic ones (密码, 委托), which tell no entry from another."""
+    return frozenset(c for c in concepts if not lexicon.concepts[c].generic)
+
+
+def _subjects(concepts: Iterable[str], lexicon: Lexicon) -> frozenset[str]:
+    """Those of ``concepts`` a question is about (:data:`_SUBJECT_KINDS`)."""
+    return frozenset(c for c in concepts if lexicon.kind(c) in _SUBJECT_KINDS)

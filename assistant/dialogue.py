@@ -290,22 +290,7 @@ class DialoguePolicy:
                 "no_exceptions", language, intent, flags=["exception_declined"]
             )
         if prediction.name == "human_agent":
-            if prediction.source != "rule":
-                # Only the classifier thinks so: "官方客服电话是多少" or "会不会把我的信息卖给别人"
-                # names the service without asking for a person, and an entry that surely
-                # answers is the better reply.
-                streak = state.low_confidence_streak
-                reply = await self.knowledge.reply(state, text, language, intent, False)
-                if (
-                    reply.escalation
-                    or self.composer.surely_answers(reply)
-                    or not wants_a_person(prediction, text)
-                ):
-                    return reply
-                state.low_confidence_streak = streak
-            return self.replies.escalate(
-                state, language, intent, EscalationReason.REQUESTED, "handoff"
-            )
+            return await self._person_asked(state, text, language, intent, prediction)
         if is_complaint(prediction, text, self.lexicon):
             return await self._complaint(state, text, language, intent, flow_context, prediction)
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
@@ -399,6 +384,37 @@ class DialoguePolicy:
             return reply
         return None
 
+    async def _person_asked(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        prediction: IntentPrediction,
+    ) -> BotReply:
+        """A person, when the investor asks for one; when only the classifier thinks so,
+        "官方客服电话是多少" or "会不会把我的信息卖给别人" names the service without asking for a
+        person, and an entry that surely answers is the better reply."""
+        if prediction.source != "rule":
+            if not wants_a_person(prediction, text):
+                return await self.knowledge.reply(state, text, language, intent, False)
+            if (sure := await self._surely_answered(state, text, language, intent)) is not None:
+                return sure
+        return self.replies.escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
+
+    async def _surely_answered(
+        self, state: ConversationState, text: str, language: Language, intent: IntentRef
+    ) -> BotReply | None:
+        """The knowledge base's reply when an entry surely answers (or hands over by itself),
+        for a message the classifier alone took for something else; ``None`` otherwise, the
+        turn then counted as nothing unanswered."""
+        streak = state.low_confidence_streak
+        reply = await self.knowledge.reply(state, text, language, intent, False)
+        if reply.escalation or self.composer.surely_answers(reply):
+            return reply
+        state.low_confidence_streak = streak
+        return None
+
     def _about_a_permission(self, state: ConversationState, spec: Intent | None) -> bool:
         """Whether the turn, or the topic it continues, is about opening a trading permission."""
         topic = self.catalogue.get(state.topic.intent or "") if state.topic else None
@@ -450,12 +466,13 @@ class DialoguePolicy:
         """Complaint intake when the flow can run, else straight to a person; a problem the
         investor asks help with ("我的手机系统太老了 装你们app提示不支持 咋办"), taken for a
         complaint by the classifier alone, gets the entry that surely answers it instead."""
-        if prediction.source != "rule" and asks_how_to_fix(text) and not voices_grievance(text):
-            streak = state.low_confidence_streak
-            reply = await self.knowledge.reply(state, text, language, intent, False)
-            if reply.escalation or self.composer.surely_answers(reply):
-                return reply
-            state.low_confidence_streak = streak
+        if (
+            prediction.source != "rule"
+            and asks_how_to_fix(text)
+            and not voices_grievance(text)
+            and (sure := await self._surely_answered(state, text, language, intent)) is not None
+        ):
+            return sure
         spec = self.catalogue.get("complaint")
         if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)

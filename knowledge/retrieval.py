@@ -108,6 +108,11 @@ class HybridRetriever:
             expand_keywords=self.expand_keywords,
         )
 
+    def embedded_question(self, query: str) -> str:
+        """The text the dense search embeds for ``query``: pinyin initials and variant
+        spellings written out (:meth:`knowledge.lexicon.Lexicon.spelled_out`)."""
+        return self.lexicon.spelled_out(query.strip())
+
     def search(
         self, query: str, k: int = 5, filters: SearchFilters | None = None
     ) -> list[RetrievedPassage]:
@@ -172,7 +177,7 @@ class HybridRetriever:
     def _dense(
         self, query: str, filters: SearchFilters | None, evidence: dict[str, _Evidence]
     ) -> None:
-        vector = self.kb.embedder.encode_questions([self.lexicon.spelled_out(query)])[0]
+        vector = self.kb.embedder.encode_questions([self.embedded_question(query)])[0]
         base = filters or SearchFilters()
         # Each language partition gives its own best matches, so the other language is
         # not crowded out by E5's same-language bias; the bonus then evens the odds.

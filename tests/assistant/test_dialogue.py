@@ -665,11 +665,8 @@ async def test_a_topic_named_alone_gets_a_menu_of_what_to_know_about_it(bot: Ass
     assert onward.action is Action.ANSWER and onward.sources, "the follow-up is read with the topic"
 
 
-async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
-    bot: Assistant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A story around the question is searched twice (as typed and its asking part); the
-    # turn embeds both together before it classifies and searches them.
+def _model_calls(bot: Assistant, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The texts of every call the embedding model gets from now on."""
     model = bot.kb.embedder.inner  # type: ignore[attr-defined]
     calls: list[list[str]] = []
     encode = model.encode_questions
@@ -679,6 +676,15 @@ async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
         return encode(texts)
 
     monkeypatch.setattr(model, "encode_questions", counted)
+    return calls
+
+
+async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
+    bot: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A story around the question is searched twice (as typed and its asking part); the
+    # turn embeds both together before it classifies and searches them.
+    calls = _model_calls(bot, monkeypatch)
     message = "我上周在你们这开的户，今天卖的股票钱能马上转到银行卡吗"
     asked = bot.policy.answerer.asking_part(message)
     assert asked is not None
@@ -687,6 +693,23 @@ async def test_a_message_and_its_asking_part_are_embedded_in_one_model_call(
 
     assert len(calls) == 1
     assert sorted(calls[0]) == sorted([message, asked])
+
+
+async def test_readings_are_embedded_ahead_as_the_search_embeds_them(
+    bot: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pinyin initials are spelled out for the search ("cyb" is 创业板); embedded ahead as typed,
+    # every reading would be embedded a second time when the turn searches it.
+    calls = _model_calls(bot, monkeypatch)
+    message = "我朋友说他上个月刚开的户，cyb的票涨跌幅是多少"
+    asked = bot.policy.answerer.asking_part(message)
+    assert asked is not None and "cyb" in asked
+
+    await bot.policy.respond(conversation(), message)
+
+    assert len(calls) == 1
+    assert bot.retriever.embedded_question(asked) in calls[0]
+    assert message in calls[0], "the classifier reads the message as typed"
 
 
 async def test_a_reverse_repo_fee_question_gets_the_fee_by_term_not_the_bond_fees(

@@ -52,11 +52,13 @@ from assistant.knowledge_replies import KnowledgeReplies
 from assistant.message_reading import (
     asks_for_an_exception,
     asks_how_to_fix,
+    asks_if_a_bot,
     asks_to_go_on,
     is_complaint,
     is_small_talk,
     wants_a_person,
     wants_to_act,
+    without_courtesy,
 )
 from assistant.replies import Replies
 from assistant.scam_warnings import (
@@ -176,12 +178,13 @@ class DialoguePolicy:
         previous = state.language if state.turns else None
         language: Language = "zh" if reply_language(masked, previous) == "zh" else "en"
         state.language = language
+        asked = without_courtesy(masked)  # the transcript keeps the greeting and the thanks
         if state.flow is None and not state.escalated:
-            await asyncio.to_thread(self.answerer.embed_readings, state, masked)
-        prediction = await asyncio.to_thread(self.classifier.predict, masked)
+            await asyncio.to_thread(self.answerer.embed_readings, state, asked)
+        prediction = await asyncio.to_thread(self.classifier.predict, asked)
         state.turns.append(Turn(speaker=Speaker.INVESTOR, text=masked, intent=prediction.name))
         reply = await self._decide(
-            state, masked, language, prediction, findings, stream, flow_context
+            state, asked, language, prediction, findings, stream, flow_context
         )
         reply = self.replies.guarded(reply)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -219,6 +222,9 @@ class DialoguePolicy:
             return self.replies.said("injection_declined", language, intent, flags=[INJECTION_FLAG])
         if (urgent := self.replies.at_once(state, text, language, intent, findings)) is not None:
             return urgent
+        if asks_if_a_bot(text):
+            person = [PERSON_OPTION[language]]
+            return self.replies.said("who_am_i", language, intent, quick_replies=person)
 
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)

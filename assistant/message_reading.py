@@ -91,6 +91,40 @@ _ANNOUNCEMENT = re.compile(
 )
 
 
+# The courtesy around a question: a greeting or an opener before it ("客服你好，", "麻烦问下，",
+# "Hi, quick question:"), thanks, "please help" or "急" after it. None of it changes what is asked.
+_COURTESY_LEAD = re.compile(
+    r"^(?:(?:(?:客服|亲|老师)?(?:你好|您好)(?:啊|呀|哈)?|在吗|在不在|哈喽|嗨|"
+    r"请问(?:一下|下)?|(?:麻烦|打扰)(?:您|你)?(?:问)?(?:一下|下)|(?:我?想)?(?:咨询|请教)(?:一下|下)|"
+    r"(?:hi|hello|hey|dear)(?:\s+there)?(?![a-z])|good (?:morning|afternoon|evening)|excuse me|"
+    r"(?:(?:a|one)\s+)?quick question\s*[:：]|could you (?:please )?tell me\s*[:：])"
+    r"[\s，,：:。.!！~～]*)+",
+    re.IGNORECASE,
+)
+_COURTESY_TAIL = re.compile(
+    r"(?:[\s，,。.!！~～]*(?:谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了|辛苦(?:你|您)?了|急+|"
+    r"在线等|thanks?(?: you| a lot)?|thank you(?: so much| very much)?|thx|ty|"
+    r"please help(?: me)?|please|pls|plz)[\s，,。.!！~～]*)+$",
+    re.IGNORECASE,
+)
+# What is left must still ask something of its own: "你好 在吗" stays the greeting it is.
+_SHORTEST_ASKED = 4
+_SHORT_REMARK = 8
+
+
+def without_courtesy(text: str) -> str:
+    """The question ``text`` asks, without the greeting or opener before it and the thanks
+    after it ("你好，创业板怎么开通？谢谢" asks "创业板怎么开通？"); ``text`` itself when that
+    would leave too little to be a question (small talk stays small talk)."""
+    asked = _COURTESY_TAIL.sub("", _COURTESY_LEAD.sub("", text.strip(), count=1), count=1)
+    asked = asked.strip()
+    if len(asked) < _SHORTEST_ASKED or is_small_talk(asked):
+        return text
+    # "great thx!": a few words that ask nothing were the thanks' own ("great"), not a question.
+    plain = asks_something(asked) or wants_to_act(asked) or len(asked) >= _SHORT_REMARK
+    return asked if plain else text
+
+
 def announces_question(text: str) -> bool:
     """Whether ``text`` only says that a question is coming ("Hey, quick question")."""
     rest = _GREETING_LEAD.sub("", text.strip()).strip(" \t，,。.!！?？~～")
@@ -223,6 +257,23 @@ _PERSON_WORDS = re.compile(
     r"live\s+chat|transfer\s+me|put\s+me\s+through|(?:speak|talk)\s+(?:to|with))\b",
     re.IGNORECASE,
 )
+
+
+# "你是机器人吗", "are you a real person?": a question about the assistant, not a wish to leave it.
+_ASKS_IF_A_BOT = re.compile(
+    r"(?:请问)?(?:你|您)(?:是不是|是)(?:个|一个)?(?:机器人|真人|人工|ai|智能客服|自动回复)(?:吗|么|啊|呀)?|"
+    r"(?:你|您)是真人还是机器人?|"
+    r"(?:are|r)\s+(?:you|u)\s+(?:a\s+)?(?:bot|robot|real(?:\s+person)?|human|an?\s+ai|ai)|"
+    r"(?:is\s+this|am\s+i\s+(?:talking|chatting)\s+(?:to|with))\s+(?:a\s+)?"
+    r"(?:bot|robot|real\s+person|human|person)",
+    re.IGNORECASE,
+)
+
+
+def asks_if_a_bot(text: str) -> bool:
+    """Whether the message only asks whether the investor is talking to a machine."""
+    bare = re.sub(r"[\s，,。.!！?？~～]+$", "", text.strip())
+    return _ASKS_IF_A_BOT.fullmatch(bare) is not None
 
 
 def wants_a_person(prediction: IntentPrediction, text: str) -> bool:

@@ -43,6 +43,7 @@ class Replies:
         *,
         action: Action = Action.ANSWER,
         flags: list[str] | None = None,
+        quick_replies: list[str] | None = None,
     ) -> BotReply:
         """A reply in the bot's own words: the template ``name``."""
         return BotReply(
@@ -51,6 +52,7 @@ class Replies:
             action=action,
             intent=intent,
             flags=flags or [],
+            quick_replies=quick_replies or [],
         )
 
     def miss(

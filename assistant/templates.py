@@ -25,6 +25,13 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "en": "Hello! I can help with account opening, transfers, trading rules, fees, "
         "trading permissions, IPO subscription and more.",
     },
+    "who_am_i": {
+        "zh": "我是智能客服，不是真人，可以帮您解答开户、转账、交易规则、费用、权限开通、"
+        "新股申购等问题。需要真人客服的话，随时点“转人工”。",
+        "en": "I'm the automated assistant, not a person. I can help with account opening, "
+        "transfers, trading rules, fees, permissions and IPO subscription; tap “Talk to a "
+        "person” whenever you'd like one of our staff.",
+    },
     "thanks": {
         "zh": "不客气，很高兴能帮到您！还有其他问题随时问我。",
         "en": "You're welcome! Ask me anytime.",

@@ -726,3 +726,25 @@ async def test_an_expired_id_that_blocks_buying_gets_how_to_update_it_not_accoun
     reply = await bot.policy.respond(conversation(), "身份证过期了 现在不能买入")
     assert reply.sources and ("更新" in reply.text or "上传新身份证" in reply.text)
     assert "开户" not in reply.text.split("\n")[0]
+
+
+async def test_the_greeting_and_thanks_around_a_question_do_not_change_the_answer(
+    bot: Assistant,
+) -> None:
+    plain = await bot.policy.respond(conversation(), "创业板开通要什么条件")
+    embedded_before = bot.cache_stats()["question_embedding"].misses
+    polite = await bot.policy.respond(conversation(), "客服你好，创业板开通要什么条件？谢谢")
+    assert polite.text == plain.text
+    assert [s.id for s in polite.sources] == [s.id for s in plain.sources]
+    # The question was embedded once, for the first of the two wordings.
+    assert bot.cache_stats()["question_embedding"].misses == embedded_before
+
+
+async def test_asking_whether_it_is_a_machine_gets_an_honest_answer_and_a_person_offered(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation(), "你好呀 你是机器人吗")
+    assert reply.action is Action.ANSWER
+    assert not reply.escalate
+    assert "不是真人" in reply.text
+    assert reply.quick_replies == ["转人工"]

@@ -8,6 +8,7 @@ from assistant.answers import asks_yes_no
 from assistant.message_reading import (
     asks_for_a_quote,
     asks_for_an_exception,
+    asks_if_a_bot,
     asks_something,
     asks_to_go_on,
     bare_concept,
@@ -15,6 +16,7 @@ from assistant.message_reading import (
     only_names,
     wants_a_person,
     wants_to_act,
+    without_courtesy,
     without_pleasantries,
 )
 from intents.prediction import IntentPrediction
@@ -199,3 +201,51 @@ def test_a_clause_that_only_names_subjects_asks_nothing_of_its_own() -> None:
     assert only_names(lexicon, "那港股通呢")
     assert not only_names(lexicon, "上市第一天有没")
     assert not only_names(lexicon, "港股通要多少钱")
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("客服你好，印花税多少？谢谢", "印花税多少？"),
+        ("麻烦问下，创业板怎么开通", "创业板怎么开通"),
+        ("想咨询一下，拿了20天就卖了 红利税多少，麻烦了", "拿了20天就卖了 红利税多少"),
+        ("您好呀我想开户", "我想开户"),
+        ("钱到账了吗，急", "钱到账了吗"),
+        ("Hi, how can I bid for new shares? Thanks.", "how can I bid for new shares?"),
+        ("Quick question: what is T+1?", "what is T+1?"),
+        ("Hey, are transfers open on holidays? Please help.", "are transfers open on holidays?"),
+    ],
+)
+def test_the_courtesy_around_a_question_is_set_aside(text: str, asked: str) -> None:
+    assert without_courtesy(text) == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好",
+        "你好 在吗",
+        "great thx!",
+        "请问",
+        "hiking fees?",  # "hi" only begins the word
+        "please reset my password",  # the request is the message
+        "创业板怎么开通",
+    ],
+)
+def test_small_talk_and_plain_questions_are_kept_whole(text: str) -> None:
+    assert without_courtesy(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("你是机器人吗", True),
+        ("你是不是真人？", True),
+        ("are you a bot?", True),
+        ("am I talking to a real person", True),
+        ("机器人听不懂 给我找个客服", False),  # a wish for a person, not a question about us
+        ("不想跟机器人聊了", False),
+    ],
+)
+def test_asking_whether_the_assistant_is_a_machine(text: str, asks: bool) -> None:
+    assert asks_if_a_bot(text) is asks

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from assistant.dialogue_models import Action, BotReply, Language, SourceRef
-from assistant.message_reading import CLOSING_BU
+from assistant.message_reading import CLOSING_BU, asks_something
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 from knowledge.lexicon import Lexicon, bundled_lexicon
@@ -35,6 +35,15 @@ class ComposedAnswer:
     """Nothing in the knowledge base answers: a question for the curators."""
     handoff: bool = field(default=False, kw_only=True)
     """The entry answered says a person must take it from here."""
+
+
+_CLAUSES = re.compile(r"[，,。.？?！!；;\s]+")
+
+
+def _asks_twice(question: str) -> bool:
+    """Whether ``question`` asks two things, in clauses of their own ("啥意思 是要退市了吗")."""
+    clauses = [c for c in _CLAUSES.split(question) if c]
+    return sum(asks_something(c) or asks_yes_no(c) for c in clauses) >= 2
 
 
 def source_ref(passage: RetrievedPassage) -> SourceRef:
@@ -178,6 +187,13 @@ class GroundedComposer:
             return ComposedAnswer(
                 text, Action.ANSWER, [source_ref(top)], [], True, handoff=top.unit.handoff
             )
+        if plausible and not strict and not preface and _asks_twice(question):
+            # "中了要咋缴款 不交会怎样": two questions, and two entries about as likely, each
+            # maybe the answer to one of them; both answers beat a menu of the two.
+            both = [top, plausible[0]]
+            if not any(p.unit.handoff or p.unit.lang not in ("", language) for p in both):
+                text = "\n\n".join(self._answer_text(p, language, question) for p in both)
+                return ComposedAnswer(text, Action.ANSWER, [source_ref(p) for p in both], [], True)
         return self._clarify([top, *plausible], language)
 
     def aspects(

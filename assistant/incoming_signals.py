@@ -257,7 +257,9 @@ def chases_up_earlier_contact(text: str) -> bool:
 
 
 def fraud_signals(text: str) -> list[str]:
-    """The ids of the scam patterns ``text`` describes, in :class:`FraudSignal` order."""
+    """The ids of the scam patterns ``text`` describes, in :class:`FraudSignal` order (帐 read
+    as the 账 the patterns are written with: "安全帐户" is the safe-account scam too)."""
+    text = text.replace("帐", "账")
     return [signal.value for signal, pattern in SIGNAL_PATTERNS.items() if pattern.search(text)]
 
 

@@ -186,6 +186,17 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"\b(?:groups?|ads?|adverts?|promoters?)\b[^.]{0,30}\bguaranteed\b",
         r"\bguarantee\w*\b[^.]{0,30}\b(?:ipo|allotment|new shares?)\b[^.]{0,40}"
         r"\b(?:fee|pay|paid|charge\w*|yuan|rmb)\b",
+        # A figure someone promises ("saying ... guaranteed 30% returns"); the investor asking for
+        # such a product ("给我一个保证每个月10%收益的产品") is declined as advice, not warned.
+        r"(?:有人|他们|对方|群里|群主|老师|平台|客服|经理|说|称|承诺|号称)[^。？?]{0,16}"
+        r"保证[^，,。]{0,4}\d+(?:\.\d+)?\s*%",
+        r"\b(?:saying|says|said|promis\w*|offer\w*|claim\w*|they|team|group|app|platform)\b"
+        r"[^.?!]{0,120}\b(?:guaranteed?\s+\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%\s+guaranteed)",
+        # "机构专用通道打新", "an institutional account for IPO allocation": a special way to win
+        # the lottery that no investor is offered.
+        r"机构(?:专用)?(?:账户|帐户|通道|席位|名额)[^。]{0,10}(?:打新|申购|中签|配售)",
+        r"\binstitutional\s+(?:accounts?|channels?|seats?|quotas?)\b[^.]{0,20}"
+        r"\b(?:ipos?|allocation|allotments?|new\s+shares?)\b",
     ),
     FraudSignal.VERIFICATION_CODE_SHARED: any_of(
         rf"{_CODE}[^，,。]{{0,10}}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{{0,10}}{_CODE}",
@@ -227,6 +238,11 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"\b(?:want|wants|wanted|asked|asking|told|tells|telling|got)\s+(?:me|us)\s+to\s+"
         r"(?:download|install)\b[^.]{0,30}\b(?:app|software|platform)\b",
         r"\b(?:platform|app)\b[^.]{0,40}\bcan'?t\s+withdraw\b",
+        # Someone's message telling the investor to install an app from a link.
+        r"\b(?:saying|says|said|telling|told)\b[^.]{0,12}\b(?:download|install)\b[^.]{0,30}"
+        r"\b(?:app|software|platform)\b|\b(?:download|install)\w*\b[^.]{0,30}"
+        r"\b(?:app|software|platform)\b[^.]{0,10}\b(?:from|via|through)\s+(?:a|the|this|that|their)"
+        r"\s+link\b",
     ),
     FraudSignal.PRE_IPO_SHARES: any_of(r"原始股|内部股", r"\bpre-ipo\b|\binsider\s+shares\b"),
     FraudSignal.ADVANCE_FEE: any_of(

@@ -748,3 +748,33 @@ async def test_asking_whether_it_is_a_machine_gets_an_honest_answer_and_a_person
     assert not reply.escalate
     assert "不是真人" in reply.text
     assert reply.quick_replies == ["转人工"]
+
+
+async def test_two_questions_with_an_entry_each_get_both_answers(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "中了要咋缴款 不交会怎样")
+    assert reply.action is Action.ANSWER
+    cited = [s.id for s in reply.sources]
+    assert len(cited) == 2
+    units = bot.kb.units(cited)
+    assert {units[i].title for i in cited} == {
+        "新股中签后怎么缴款？",
+        "新股中签后放弃缴款有什么影响？",
+    }
+
+
+async def test_a_time_inside_the_opening_auction_is_read_as_that_auction(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "9点22想cancel单子 cancel不了 你们系统bug吧??")
+    assert reply.action is Action.ANSWER
+    assert "9:20-9:25" in reply.text
+
+
+async def test_an_english_offer_of_sure_returns_from_an_app_link_gets_the_scam_warning(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(
+        conversation(),
+        "got a whatsapp msg from 'XX Securities VIP team' saying download their app from a link "
+        "and join an institutional account for IPO allocation, guaranteed 30% returns. legit??",
+    )
+    assert "fraud_warning" in reply.flags
+    assert "official app store" in reply.text

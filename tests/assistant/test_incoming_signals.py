@@ -237,3 +237,43 @@ def test_someone_else_in_the_account_is_recognised(text: str) -> None:
 )
 def test_the_investors_own_trades_are_not_a_takeover(text: str) -> None:
     assert not reports_account_taken_over(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        (
+            "got a whatsapp msg from 'XX Securities VIP team' saying download their app from a "
+            "link and join an institutional account for IPO allocation, guaranteed 30% returns",
+            "guaranteed_profit_group",
+        ),
+        ("they promise guaranteed 30% a month", "guaranteed_profit_group"),
+        ("有人说保证每月20%收益 让我投", "guaranteed_profit_group"),
+        ("说能走机构专用通道打新 百分百中", "guaranteed_profit_group"),
+        ("a text saying install the app from this link to claim shares", "fake_platform"),
+        ("install their app from the link they sent", "fake_platform"),
+    ],
+)
+def test_an_offer_of_sure_returns_or_an_app_from_a_link_is_a_scam(text: str, signal: str) -> None:
+    assert signal in fraud_signals(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do you have any products with guaranteed returns?",
+        "is 3% a guaranteed rate for the money market fund",
+        "how do I download your app",
+        "机构投资者打新和个人有什么区别",
+        "what is an institutional account",
+        "给我一个保证每个月10%收益的产品",  # asking for advice, not told of an offer
+        "give me a product with guaranteed 10% returns",
+    ],
+)
+def test_asking_about_returns_apps_or_institutions_is_no_scam(text: str) -> None:
+    assert not fraud_signals(text)
+
+
+def test_the_variant_spelling_of_an_account_is_the_same_scam() -> None:
+    told = "刚有人打电话 说是你们风控部的 说我帐户异常 让我把钱转到安全帐户"
+    assert "safe_account_transfer" in fraud_signals(told)

@@ -39,6 +39,10 @@ def lexicon() -> Lexicon:
         ("my account can only sell not buy, why?", {"restricted_account"}),
         ("账户只能卖不能买是怎么回事", {"restricted_account"}),
         ("今天跌了百分之十五 不是最多跌十个点吗", {"price_limit"}),
+        # A time inside an auction names it; "cancel" typed in a Chinese message is 撤单.
+        ("9点22想cancel单子 cancel不了", {"opening_auction", "cancel_order"}),
+        ("14:58还能撤吗", {"closing_auction"}),
+        ("9:30下的单", set()),
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:

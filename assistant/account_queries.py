@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -37,7 +38,12 @@ from assistant.account_query_rules import (
     compile_pattern,
     fitting_kinds,
 )
-from assistant.accounts import CommissionProduct, StatementKind, StatementLanguage
+from assistant.accounts import (
+    CommissionProduct,
+    StatementKind,
+    StatementLanguage,
+    TransferDirection,
+)
 from assistant.boards import read_board
 from intents.flow_engine import normalise
 from knowledge.text import join_han
@@ -86,6 +92,10 @@ class AccountQuery(BaseModel):
     statement_language: StatementLanguage | None = None
     status: StatusHint | None = None
     """What went wrong, as the investor puts it: a failed transfer, a cancelled order, ..."""
+    direction: TransferDirection | None = None
+    """Transfers only: the way the money went, as the investor says ("转出了5000")."""
+    amount: Decimal | None = None
+    """Transfers only: the sum the investor names, in CNY."""
 
 
 def _squeeze(text: str) -> str:
@@ -112,6 +122,8 @@ def detect_account_query(text: str) -> AccountQuery | None:
         statement_kind=_statement_kind(squeezed) if kind == "statement" else None,
         statement_language=_statement_language(squeezed) if kind == "statement" else None,
         status=_status(squeezed, kind),
+        direction=_direction(squeezed) if kind == "transfers" else None,
+        amount=_amount(squeezed) if kind == "transfers" else None,
     )
 
 
@@ -157,6 +169,13 @@ _ZH_NAME = (
     re.compile(
         rf"我的?(?P<name>[{CJK_CHARACTERS}a-z]{{2,8}}?)(?=的?(?:单子|委托|订单|买单|卖单|挂单)|成交|中签|中了)"
     ),
+    # Named after the question, on its own: "今天那笔order成交没 茅台那个".
+    re.compile(
+        # (spaces are squeezed out between Chinese words: a closing 没/吗/呢/了 ends a clause)
+        rf"(?:^|(?<=[，,。？?！!\s没吗呢了]))(?P<name>[{CJK_CHARACTERS}a-z]{{2,8}}?)"
+        r"(?:那个|那只|那支|那笔)"
+        r"(?=[，,。？?！!\s]|$)"
+    ),
 )
 _EN_NAME = (
     compile_pattern(
@@ -170,10 +189,11 @@ _EN_NAME = (
 )
 _LEADING_FILLER = re.compile(
     r"^(?:今天|昨天|前天|刚才|刚刚|上午|下午|早上|上周|这周|本周|上个?月|这个月|本月|最近|前几天|"
-    r"那只|那个|这只|这个|挂的|买的|卖的)+"
+    r"那只|那个|这只|这个|挂的|买的|卖的|买了|卖了|挂了|下了)+"
 )
+_TRAILING_FILLER = re.compile(r"(?:那个|那只|那支|这个|这只)$")
 # A "name" holding one of these is the investor's words for the record, not a security.
-_RECORD_WORDS = re.compile(r"打新|新股|新债|申购|委托|订单|单子|股票|转账|钱")
+_RECORD_WORDS = re.compile(r"打新|新股|新债|申购|委托|订单|单子|股票|转账|钱|成交")
 _NOT_A_NAME = frozenset(
     [
         "委托",
@@ -229,7 +249,8 @@ def _security(text: str) -> str | None:
     patterns: tuple[TextPattern, ...] = (*_ZH_NAME, *_EN_NAME)
     for pattern in patterns:
         if found := pattern.search(text):
-            name = _LEADING_FILLER.sub("", found.group("name")).strip()
+            name = _LEADING_FILLER.sub("", found.group("name"))
+            name = _TRAILING_FILLER.sub("", name).strip()
             if len(name) >= 2 and name not in _NOT_A_NAME and not _RECORD_WORDS.search(name):
                 return name
     return None
@@ -272,6 +293,37 @@ def _statement_language(text: str) -> StatementLanguage | None:
 _FAILED = any_of(r"失败|没成功|不成功|转不|被退|退回", r"\bfail|\bbounced\b")
 _REJECTED = any_of(r"废单|被拒|拒绝", r"\brejected\b")
 _CANCELLED = any_of(r"撤", r"\bcancel")
+
+
+_DIRECTION_WORDS: Mapping[TransferDirection, LazyPattern] = {
+    "securities_to_bank": any_of(
+        r"转出|转到银行|转回银行|转去银行|转银行卡|到银行卡|取出|取钱|提现|出金",
+        r"\btransfer(?:red|ring)?\s+out\b|\bwithdr[ae]w\w*|\bto\s+(?:my\s+)?bank\b",
+    ),
+    "bank_to_securities": any_of(
+        r"转入|转进|存入|存进|入金|转到证券|转到股票账户|银行转证券",
+        r"\btransfer(?:red|ring)?\s+in\b|\bdeposit\w*|\bfrom\s+(?:my\s+)?bank\b",
+    ),
+}
+# A sum with its unit ("5000块", "5万", "3w", "20k", "5,000元"); a bare number may be a date.
+_AMOUNT = compile_pattern(
+    r"(?<![0-9.,])([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?)\s*(万|w|千|k)?\s*"
+    r"(元|块|rmb|yuan|cny)?(?![0-9a-z])"
+)
+_SCALE = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}
+
+
+def _direction(text: str) -> TransferDirection | None:
+    named = [way for way, pattern in _DIRECTION_WORDS.items() if pattern.search(text)]
+    return named[0] if len(named) == 1 else None
+
+
+def _amount(text: str) -> Decimal | None:
+    for found in _AMOUNT.finditer(text):
+        number, scale, currency = found.groups()
+        if scale or currency:
+            return Decimal(number.replace(",", "")) * _SCALE.get(scale or "", 1)
+    return None
 
 
 def _status(text: str, kind: AccountQueryKind) -> StatusHint | None:

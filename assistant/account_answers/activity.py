@@ -148,6 +148,7 @@ async def answer_transfers(
             context.say("近期没有失败的银证转账。", "None of your recent transfers failed."),
             written,
         )
+    chosen = _as_described(chosen, query, context, written)
     lately = recent("transfers")
     return listed(
         written,
@@ -157,6 +158,33 @@ async def answer_transfers(
         lambda t: _transfer_line(t, context, written),
         most=3,  # each transfer can bring its own next step: three keep the answer short
     )
+
+
+def _as_described(
+    transfers: list[BankTransfer], query: AccountQuery, context: Context, written: Draft
+) -> list[BankTransfer]:
+    """The transfers that go the way and are of the sum the investor describes ("今早转出了
+    5000"); all of them, after saying that none is, when none is."""
+    if query.direction is not None:
+        way = _DIRECTIONS[query.direction]
+        if not any(t.direction == query.direction for t in transfers):
+            # None went that way: the sum is not looked for among the others.
+            query = query.model_copy(update={"amount": None})
+        transfers = narrowed(
+            transfers,
+            lambda t: t.direction == query.direction,
+            context.say(f"没有找到{way.zh}的转账记录。", f"I can't find a {way.en} transfer."),
+            written,
+        )
+    if query.amount is not None:
+        amount = context.money(query.amount)
+        transfers = narrowed(
+            transfers,
+            lambda t: t.amount == query.amount,
+            context.say(f"没有找到{amount}的转账记录。", f"I can't find a transfer of {amount}."),
+            written,
+        )
+    return transfers
 
 
 _SIDES = {"buy": Localized("买入", "buy"), "sell": Localized("卖出", "sell")}

@@ -49,6 +49,7 @@ from assistant.accounts.models import (
     StatementLanguage,
     StatementReceipt,
     StatementRequest,
+    TransferDirection,
     TransferHistory,
 )
 from assistant.accounts.system import AccountSystem, AccountSystemError
@@ -87,6 +88,7 @@ __all__ = [
     "StatementLanguage",
     "StatementReceipt",
     "StatementRequest",
+    "TransferDirection",
     "TransferHistory",
     "exchange_today",
 ]

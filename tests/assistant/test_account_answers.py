@@ -119,6 +119,31 @@ async def test_a_day_without_transfers_says_so_and_shows_the_latest(
     assert "今天 09:12" in answer.text
 
 
+async def test_a_transfer_the_investor_describes_and_does_not_have_is_said_not_to_be_there(
+    accounts: JsonAccountSystem,
+) -> None:
+    answer = await ask(accounts, "今早transfer out了5000块到银行卡 到帐没 银行app里没看到")
+
+    assert answer.text.startswith("根据您的账户信息：没有找到证券转银行的转账记录。")
+    assert "5,000.00元" not in answer.text  # the sum is not looked for among other ways
+    assert "今天 09:12 银行转证券 30,000.00元" in answer.text
+
+
+async def test_a_transfer_of_the_sum_named_is_picked_out(accounts: JsonAccountSystem) -> None:
+    answer = await ask(accounts, "昨天转进来的5万到了吗")
+
+    assert "没有找到" not in answer.text
+    assert "昨天 14:32 银行转证券 50,000.00元" in answer.text
+
+
+async def test_a_sum_no_transfer_was_of_is_said_not_to_be_there(
+    accounts: JsonAccountSystem,
+) -> None:
+    answer = await ask(accounts, "转入的8000块到账了吗")
+
+    assert "没有找到8,000.00元的转账记录。" in answer.text
+
+
 async def test_an_allotment_due_today_gives_the_amount_the_deadline_and_what_to_do(
     accounts: JsonAccountSystem,
 ) -> None:

@@ -8,6 +8,7 @@ to change something, advice, or someone else's account.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -469,6 +470,15 @@ def test_every_table_holds_at_least_forty_of_each() -> None:
         ("send me my statement in English", {"statement_language": "en"}),
         ("show me today's orders", {"when": "today"}),
         ("show my recent transfers", {"when": "recent"}),
+        ("帮我check下今天那笔order成交没 茅台那个", {"security": "茅台", "when": "today"}),
+        ("我买了茅台那个成交了吗", {"security": "茅台"}),
+        (
+            "今早transfer out了5000块到银行卡 到帐没 银行app里没看到",
+            {"direction": "securities_to_bank"},
+        ),
+        ("昨天转的5万到现在没看见", {"direction": None, "amount": Decimal(50000)}),
+        ("did my 20k deposit arrive", {"direction": "bank_to_securities", "amount": 20000}),
+        ("我9点转的钱到了吗", {"amount": None}),  # a time, not a sum
     ],
 )
 def test_the_details_in_the_text_are_read(text: str, details: dict[str, object]) -> None:

@@ -177,7 +177,14 @@ class GroundedComposer:
         # Below answer_at the best entry is still given when nothing else is plausible: a
         # menu of one is a question the investor has to answer for no gain. Not an entry
         # that hands the conversation to a person: a wrong one costs a colleague's time.
-        alone = not plausible and not strict and not top.unit.handoff
+        # Nor for a question that names nothing the lexicon knows ("and what happens to the
+        # acct if i move back to germany"): a nearby entry is then all the evidence there is.
+        alone = (
+            not plausible
+            and not strict
+            and not top.unit.handoff
+            and bool(self.lexicon.concepts_of(question or top.unit.title).named)
+        )
         if (top.confidence >= self.answer_at or alone) and not (
             rivals and top.confidence < self.sure_at
         ):

@@ -44,6 +44,28 @@ def test_a_lone_plausible_entry_below_answer_at_is_still_answered() -> None:
     assert composed.action is Action.ANSWER
 
 
+def test_a_lone_entry_below_answer_at_is_not_given_for_a_question_that_names_nothing() -> None:
+    limits = _passage("a", "转账有限额吗？", "单笔和单日限额由存管银行和本公司设定。", 0.25)
+    composed = COMPOSER.compose(
+        [limits], "en", question="and what happens to the acct if i move back to germany"
+    )
+    assert composed.action is Action.CLARIFY
+    named = COMPOSER.compose([limits], "zh", question="转账最多能转多少")
+    assert named.action is Action.ANSWER
+
+
+def test_two_asking_clauses_with_an_entry_each_get_both_answers() -> None:
+    passages = [
+        _passage("a", "新股中签后怎么缴款？", "T+2日日终前留足资金。", 0.27),
+        _passage("b", "新股中签后放弃缴款有什么影响？", "12个月内3次放弃，6个月不得申购。", 0.22),
+    ]
+    both = COMPOSER.compose(passages, "zh", question="中了要咋缴款 不交会怎样")
+    assert both.action is Action.ANSWER
+    assert [s.id for s in both.sources] == ["a", "b"]
+    one_question = COMPOSER.compose(passages, "zh", question="中了要咋缴款")
+    assert one_question.action is Action.CLARIFY
+
+
 def test_off_topic_questions_need_a_clearly_fitting_entry() -> None:
     composed = COMPOSER.compose(
         [_passage("a", "佣金多少？", "佣金万2.5。", 0.25)], "zh", strict=True

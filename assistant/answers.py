@@ -194,9 +194,10 @@ class GroundedComposer:
             return ComposedAnswer(
                 text, Action.ANSWER, [source_ref(top)], [], True, handoff=top.unit.handoff
             )
-        if plausible and not strict and not preface and _asks_twice(question):
-            # "中了要咋缴款 不交会怎样": two questions, and two entries about as likely, each
-            # maybe the answer to one of them; both answers beat a menu of the two.
+        if len(plausible) == 1 and not strict and not preface and _asks_twice(question):
+            # "中了要咋缴款 不交会怎样": two questions, and just two entries likely enough, each
+            # maybe the answer to one of them; both answers beat a menu of the two (with a
+            # third in the running it is a guess which two, and the menu stays).
             both = [top, plausible[0]]
             if not any(p.unit.handoff or p.unit.lang not in ("", language) for p in both):
                 text = "\n\n".join(self._answer_text(p, language, question) for p in both)

@@ -64,6 +64,9 @@ def test_two_asking_clauses_with_an_entry_each_get_both_answers() -> None:
     assert [s.id for s in both.sources] == ["a", "b"]
     one_question = COMPOSER.compose(passages, "zh", question="中了要咋缴款")
     assert one_question.action is Action.CLARIFY
+    third = _passage("c", "中签后什么时候上市？", "一般缴款后一至两周。", 0.21)
+    three = COMPOSER.compose([*passages, third], "zh", question="中了要咋缴款 不交会怎样")
+    assert three.action is Action.CLARIFY
 
 
 def test_off_topic_questions_need_a_clearly_fitting_entry() -> None:

@@ -103,8 +103,8 @@ _COURTESY_LEAD = re.compile(
 )
 _COURTESY_TAIL = re.compile(
     r"(?:[\s，,。.!！~～]*(?:谢谢(?:你|您|啦|了)?|多谢|感谢|麻烦(?:你|您)?了|辛苦(?:你|您)?了|急+|"
-    r"在线等|thanks?(?: you| a lot)?|thank you(?: so much| very much)?|thx|ty|"
-    r"please help(?: me)?|please|pls|plz)[\s，,。.!！~～]*)+$",
+    r"在线等|(?<![a-z])(?:thanks?(?: you| a lot)?|thank you(?: so much| very much)?|thx|ty|"
+    r"please help(?: me)?|please|pls|plz))[\s，,。.!！~～]*)+$",
     re.IGNORECASE,
 )
 # What is left must still ask something of its own: "你好 在吗" stays the greeting it is.

@@ -228,6 +228,7 @@ def test_the_courtesy_around_a_question_is_set_aside(text: str, asked: str) -> N
         "great thx!",
         "请问",
         "hiking fees?",  # "hi" only begins the word
+        "what is stamp duty",  # "ty" only ends the word
         "please reset my password",  # the request is the message
         "创业板怎么开通",
     ],

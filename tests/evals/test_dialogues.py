@@ -150,10 +150,24 @@ def test_the_further_blind_conversations_load_as_development_cases() -> None:
     assert not {d.id for d in more} & {d.id for d in load_dialogues(SHIPPED)}
 
 
-def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn() -> None:
-    fresh = load_dialogues(SHIPPED.with_name("dialogues_fresh_dev.jsonl"))
+@pytest.mark.parametrize(
+    ("cases", "graded"),
+    [
+        ("dialogues_fresh_dev.jsonl", "dialogue_grades_fresh_dev.json"),
+        ("dialogues_fresh2_dev.jsonl", "dialogue_grades_fresh2_dev.json"),
+    ],
+)
+def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn(
+    cases: str, graded: str
+) -> None:
+    fresh = load_dialogues(SHIPPED.with_name(cases))
     assert len(fresh) >= 50 and all(d.split == "dev" for d in fresh)
-    others = load_dialogues(SHIPPED) + load_dialogues(SHIPPED.with_name("dialogues_more_dev.jsonl"))
+    others = [
+        dialogue
+        for name in ("dialogues.jsonl", "dialogues_more_dev.jsonl", "dialogues_fresh_dev.jsonl")
+        if name != cases
+        for dialogue in load_dialogues(SHIPPED.with_name(name))
+    ]
     assert not {d.id for d in fresh} & {d.id for d in others}
-    grades = load_grades(SHIPPED.with_name("dialogue_grades_fresh_dev.json"))
+    grades = load_grades(SHIPPED.with_name(graded))
     assert all(len(grades[d.id].turns) == len(d.turns) for d in fresh)

@@ -165,23 +165,23 @@ def _as_described(
 ) -> list[BankTransfer]:
     """The transfers that go the way and are of the sum the investor describes ("今早转出了
     5000"); all of them, after saying that none is, when none is."""
-    if query.direction is not None:
-        way = _DIRECTIONS[query.direction]
-        if not any(t.direction == query.direction for t in transfers):
-            # None went that way: the sum is not looked for among the others.
-            query = query.model_copy(update={"amount": None})
+    direction, amount = query.direction, query.amount
+    if direction is not None:
+        if not any(t.direction == direction for t in transfers):
+            amount = None  # none went that way: the sum is not looked for among the others
+        way = _DIRECTIONS[direction]
         transfers = narrowed(
             transfers,
-            lambda t: t.direction == query.direction,
+            lambda t: t.direction == direction,
             context.say(f"没有找到{way.zh}的转账记录。", f"I can't find a {way.en} transfer."),
             written,
         )
-    if query.amount is not None:
-        amount = context.money(query.amount)
+    if amount is not None:
+        sum_ = context.money(amount)
         transfers = narrowed(
             transfers,
-            lambda t: t.amount == query.amount,
-            context.say(f"没有找到{amount}的转账记录。", f"I can't find a transfer of {amount}."),
+            lambda t: t.amount == amount,
+            context.say(f"没有找到{sum_}的转账记录。", f"I can't find a transfer of {sum_}."),
             written,
         )
     return transfers

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answers import ComposedAnswer, GroundedComposer, asks_yes_no, not_known
+from assistant.answers import ComposedAnswer, GroundedComposer, asks, clauses, not_known
 from assistant.context import (
     CHANNEL_CONCEPTS,
     FollowUp,
@@ -29,11 +29,10 @@ from assistant.context import (
     what_it_adds,
 )
 from assistant.dialogue_models import Action, ConversationState, Language, Speaker
-from assistant.message_reading import asks_something, bare_concept, only_names
+from assistant.message_reading import bare_concept, only_names
 from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.lexicon import Lexicon
-from text.language import CJK_CHARACTERS
 
 if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
     from assistant.llm import LlmComposer
@@ -239,7 +238,7 @@ class Answerer:
                 and (states_fact or followup.depends or best >= typed - _LEAN)
             ) or (followup.same_question and best >= self.composer.clarify_at)
             if resolved and (best >= typed or leans):
-                if states_fact and state.topic is not None and not self._asks(text):
+                if states_fact and state.topic is not None and not asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
                     resolved = _first(resolved, state.topic.unit_id)
                 # The focus holds only for the entry just shown, given again in part: for
@@ -297,16 +296,12 @@ class Answerer:
     def asking_part(self, text: str) -> str | None:
         """The clauses of ``text`` that ask something, when some of them do not (a story,
         a complaint or a greeting around the question); ``None`` when that is all of it."""
-        clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
-        asking = [c for c in clauses if self._asks(c) and not only_names(self.lexicon, c)]
-        if not asking or len(asking) == len(clauses):
+        parts = clauses(text)
+        asking = [c for c in parts if asks(c) and not only_names(self.lexicon, c)]
+        if not asking or len(asking) == len(parts):
             return None
         joined = " ".join(asking)
         return joined if len(joined) >= _SHORTEST_QUESTION else None
-
-    @staticmethod
-    def _asks(clause: str) -> bool:
-        return asks_something(clause) or asks_yes_no(clause)
 
     async def _from_llm(
         self,
@@ -359,12 +354,6 @@ class Answerer:
         return llm.finish("".join(pieces), passages, language)
 
 
-# Clauses break at punctuation, and at spaces that touch Chinese ("换号了 收不到yzm"), not
-# at the spaces between English words.
-_CLAUSE_BREAK = re.compile(
-    rf"[，,。！!？?；;…~～]+\s*|(?<=[{CJK_CHARACTERS}])\s+|\s+(?=[{CJK_CHARACTERS}])"
-    r"|(?<=[.])\s+(?=[A-Za-z])"
-)
 _SHORTEST_QUESTION = 4
 _ASKED_IN_ENTRY = 3  # characters a follow-up must have to be found among an entry's questions
 # "要英文版的" is looked for as "英文版": the words around it are the investor's, not the entry's.

@@ -21,7 +21,7 @@ from assistant.message_reading import CLOSING_BU, asks_something
 from assistant.templates import PERSON_OPTION, template
 from knowledge.documents import KnowledgeUnit, RetrievedPassage, UnitKind
 from knowledge.lexicon import Lexicon, bundled_lexicon
-from text.language import has_cjk
+from text.language import CJK_CHARACTERS, has_cjk
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,27 @@ class ComposedAnswer:
     """The entry answered says a person must take it from here."""
 
 
-_CLAUSES = re.compile(r"[，,。.？?！!；;\s]+")
+# Clauses break at punctuation, and at spaces that touch Chinese ("换号了 收不到yzm"), not
+# at the spaces between English words.
+_CLAUSE_BREAK = re.compile(
+    rf"[，,。！!？?；;…~～]+\s*|(?<=[{CJK_CHARACTERS}])\s+|\s+(?=[{CJK_CHARACTERS}])"
+    r"|(?<=[.])\s+(?=[A-Za-z])"
+)
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of ``text``, as typed."""
+    return [clause for clause in _CLAUSE_BREAK.split(text) if clause.strip()]
+
+
+def asks(clause: str) -> bool:
+    """Whether ``clause`` asks something: a question word, or a yes-or-no question."""
+    return asks_something(clause) or asks_yes_no(clause)
 
 
 def _asks_twice(question: str) -> bool:
     """Whether ``question`` asks two things, in clauses of their own ("啥意思 是要退市了吗")."""
-    clauses = [c for c in _CLAUSES.split(question) if c]
-    return sum(asks_something(c) or asks_yes_no(c) for c in clauses) >= 2
+    return sum(asks(clause) for clause in clauses(question)) >= 2
 
 
 def source_ref(passage: RetrievedPassage) -> SourceRef:

@@ -64,6 +64,15 @@ def test_two_asking_clauses_with_an_entry_each_get_both_answers() -> None:
     assert [s.id for s in both.sources] == ["a", "b"]
     one_question = COMPOSER.compose(passages, "zh", question="中了要咋缴款")
     assert one_question.action is Action.CLARIFY
+    # English words are not clauses of their own: "how ... pay" asks one thing.
+    won = [
+        _passage(
+            "c", "How do I pay for new shares I won?", "Keep the cash by 16:00 on T+2.", 0.27, "en"
+        ),
+        _passage("d", "What if I do not pay?", "Three misses in 12 months bar you.", 0.22, "en"),
+    ]
+    english = COMPOSER.compose(won, "en", question="how do I open an account")
+    assert english.action is Action.CLARIFY
     third = _passage("c", "中签后什么时候上市？", "一般缴款后一至两周。", 0.21)
     three = COMPOSER.compose([*passages, third], "zh", question="中了要咋缴款 不交会怎样")
     assert three.action is Action.CLARIFY

@@ -74,7 +74,7 @@ NOT_MINE = any_of(
     r"哪个菜单|(?:在|去)?(?:app|软件|手机)(?:里|上)?(?:哪|在哪)|(?:在哪|哪里)(?:里)?(?:看|查|找|撤|签|设置|申请)",
     r"\bwhich menu\b|\bwhere (?:in|on) the app\b",
     # definitions and rules in general
-    r"什么是|是什么意思|啥意思|什么意思|指的是|含义",
+    r"什么是|是什么意思|啥意思|什么意思|指的是|含义|算(?:啥|什么|哪种)",
     r"\bwhat(?:'s| is| are) an?\b|\bwhat does\b[^?]*\bmean\b|\bmeaning\b|\bexplain\b|\bdefin",
     r"一般|通常|普遍|大多|行业|市场上|别的券商|其他券商|别家|你们公司|你们的|贵公司|大家|新手",
     r"\bin general\b|\busual(?:ly)?\b|\btypical(?:ly)?\b|\bnormal(?:ly)?\b|\baverage\b",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answers import ComposedAnswer, GroundedComposer, asks, clauses, not_known
@@ -30,7 +30,12 @@ from assistant.context import (
 )
 from assistant.dialogue_models import Action, ConversationState, Language, Speaker
 from assistant.message_reading import bare_concept, only_names
-from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
+from assistant.stated_facts import (
+    StatedFacts,
+    asks_eligibility,
+    read_stated_facts,
+    what_follows,
+)
 from knowledge.documents import KnowledgeUnit, RetrievedPassage
 from knowledge.lexicon import Lexicon
 
@@ -107,9 +112,16 @@ class Answerer:
         about = passages[0].unit.category if passages else category
         if followup is not None and state.topic is not None and state.topic.intent:
             about = state.topic.intent  # "那我还要等多久" is still about the topic's permission
-        preface = what_follows(
-            known if said or followup is not None else said, question, about, language
-        )
+        # Facts stated earlier answer a later question that asks what they decide (whether
+        # the investor may open a permission); an age told for someone's account opening
+        # only the follow-ups of it ("那我用我的户给他炒行不" is no longer about it).
+        if said or followup is not None:
+            recalled = known
+        elif asks_eligibility(question):
+            recalled = replace(known, age=None)
+        else:
+            recalled = said
+        preface = what_follows(recalled, question, about, language)
         composed: ComposedAnswer | None = None
         if followup is None and not said and (named := bare_concept(self.lexicon, text)):
             # "逆回购" and nothing else: which part of it, rather than a guess at one.
@@ -136,9 +148,16 @@ class Answerer:
             )
         elif preface and composed.confident:
             composed = _prefaced(composed, preface)
-        if preface and (followup is not None or said) and not composed.confident:
+        if (
+            preface
+            and (followup is not None or said)
+            and not composed.confident
+            and not (composed.action is Action.CLARIFY and _already_told(state, preface))
+        ):
             # What the facts the investor gave mean is itself the answer ("那我还要等多久"
-            # after "我炒股一年了"), though no entry adds to it.
+            # after "我炒股一年了"), though no entry adds to it. Once it has been said, entries
+            # that may answer come first: "那用我的身份证开一个给他用" after "我儿子17岁
+            # 能开户吗" asks something else, and the same words again would not answer it.
             composed = ComposedAnswer(preface, Action.ANSWER, [], [], True)
         answered = (
             composed.action is Action.ANSWER and composed.confident and bool(composed.sources)
@@ -183,6 +202,7 @@ class Answerer:
                 ):
                     typed = 0.0  # whatever it answers, it is not what the conversation is about
             resolved = results[followup.question]
+            names_it = False
             if followup.corrects and state.topic is not None:
                 resolved = [p for p in resolved if p.unit.id != state.topic.unit_id]
             if followup.reason == "appended" and state.topic is not None and not states_fact:
@@ -228,15 +248,22 @@ class Answerer:
                     and all(p.confidence < self.composer.answer_at for p in resolved)
                     and self.composer.sentences_about(shown.unit.text, focus)
                 ):
-                    resolved = _focused_first(resolved, state.topic.unit_id, self.composer)
+                    resolved = _focused_first(
+                        resolved, state.topic.unit_id, self.composer, alone=True
+                    )
+                    names_it = True  # the sentence is the answer, however the words alone read
             # A message that names nothing of its own ("几点前交钱") leans on the topic: read
             # with it, unless as typed it is clearly likelier to ask something else ("钱没
             # 准备够，没缴上会怎么样"). Facts alone ("I have 600k") only mean the topic.
             best = resolved[0].confidence if resolved else 0.0
             leans = (
-                not followup.own_subject
-                and (states_fact or followup.depends or best >= typed - _LEAN)
-            ) or (followup.same_question and best >= self.composer.clarify_at)
+                (
+                    not followup.own_subject
+                    and (states_fact or followup.depends or best >= typed - _LEAN)
+                )
+                or (followup.same_question and best >= self.composer.clarify_at)
+                or names_it
+            )
             if resolved and (best >= typed or leans):
                 if states_fact and state.topic is not None and not asks(text):
                     # Only a fact ("资产有80万"): it answers to the entry just given.
@@ -384,14 +411,23 @@ def _supported(drafted: ComposedAnswer, passages: Sequence[RetrievedPassage]) ->
 
 
 def _focused_first(
-    passages: list[RetrievedPassage], unit_id: str | None, composer: GroundedComposer
+    passages: list[RetrievedPassage],
+    unit_id: str | None,
+    composer: GroundedComposer,
+    *,
+    alone: bool = False,
 ) -> list[RetrievedPassage]:
-    """``passages`` with the entry ``unit_id`` first, as sure as the composer needs to give it."""
-    return [
+    """``passages`` with the entry ``unit_id`` first, as sure as the composer needs to give it;
+    ``alone``: without the others ("and bse?" after the limits of every board: its sentence is
+    the answer, and a Chinese entry on the BSE's limit nearly as likely would make a menu)."""
+    focused = [
         p.model_copy(update={"confidence": max(p.confidence, composer.answer_at)})
         for p in passages
         if p.unit.id == unit_id
-    ] + [p for p in passages if p.unit.id != unit_id]
+    ]
+    if alone and focused:
+        return focused[:1]
+    return focused + [p for p in passages if p.unit.id != unit_id]
 
 
 def _first(passages: list[RetrievedPassage], unit_id: str | None) -> list[RetrievedPassage]:
@@ -415,3 +451,8 @@ def _prefaced(composed: ComposedAnswer, preface: str) -> ComposedAnswer:
 def _asks_too(unit: KnowledgeUnit, words: str) -> bool:
     """Whether one of the entry's own questions contains ``words`` (lower-cased)."""
     return any(words in question.lower() for question in (unit.title, *unit.questions))
+
+
+def _already_told(state: ConversationState, text: str) -> bool:
+    """Whether one of the assistant's earlier replies in this conversation said ``text``."""
+    return any(t.speaker is Speaker.BOT and text in t.text for t in state.turns)

@@ -72,6 +72,12 @@ _WHOSE_OBJECT_IS_THE_TOPIC = re.compile(
 # A few words that point back at what was said ("best day to do it?", "那个要钱吗").
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|them|those|these)\b|这个|那个|它", re.IGNORECASE)
 _FEW_WORDS = 8  # English words; Chinese is counted against _SHORT
+# The topic's market or product, pointed at ("over there", "那边"): asked of it, however long.
+_THERE = re.compile(
+    r"\b(?:over there|out there|in that market|that market|that board|those stocks)\b|"
+    r"^\s*(?:在|去)?(?:那边|那里|那儿)",  # not "银行那边": the bank's side
+    re.IGNORECASE,
+)
 CHANNEL_CONCEPTS = frozenset({"branch", "online", "proxy"})  # what such a question may name
 # The kinds of concept a question is about (what the rest of it asks of): a product or board,
 # something done to an account, the kind of investor.
@@ -168,7 +174,10 @@ def resolve_followup(
                 depends=channel,
             )
         return None
-    if not led and content > _SHORT:
+    there = _THERE.search(text) is not None and not any(
+        lexicon.kind(m.concept.id) in _SUBJECT_KINDS for m in matches
+    )
+    if not led and content > _SHORT and not there:
         if _WHOSE_OBJECT_IS_THE_TOPIC.search(text) and not lexicon.find(_last_clause(text)):
             # "有只票一直跌停卖不掉 还能销吗": a story, then the topic's question asked of it.
             about = _topic_in_language_of(stripped, topic, lexicon)
@@ -200,8 +209,9 @@ def resolve_followup(
         return FollowUp(f"{about} {stripped}", "replaced", same_question=same)
     if replaced:
         return FollowUp(question, "replaced", corrects=corrects, same_question=same)
-    if led or content <= _SHORT:
-        # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions.
+    if led or content <= _SHORT or there:
+        # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions;
+        # so is "is it T+0 over there? any price limits?" after "how do i trade hk stocks".
         if names := _names(topic, lexicon, chinese, named):
             return FollowUp(
                 f"{' '.join(names)} {stripped}", "appended", corrects=corrects, same_question=same

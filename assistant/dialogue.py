@@ -56,6 +56,7 @@ from assistant.message_reading import (
     asks_to_go_on,
     is_complaint,
     is_small_talk,
+    names_own_account,
     wants_a_person,
     wants_to_act,
     without_courtesy,
@@ -83,6 +84,7 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
 PERMISSION_FLOW = "permission_eligibility"
+ACCOUNT_OPENING = "account_opening"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
 """Signals that alone describe no scam: a genuine reminder call says it is from us too."""
 FLOW_CONFIDENCE = 0.8
@@ -335,6 +337,7 @@ class DialoguePolicy:
                 or (wants_to_act(text) and prediction.confidence >= FLOW_CONFIDENCE)
             )
             and self.flows.can_run(spec.flow, state)
+            and not (spec.flow == ACCOUNT_OPENING and names_own_account(self.lexicon, text))
         ):
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
             if flow_turn.completed:

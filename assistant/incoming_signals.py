@@ -206,8 +206,13 @@ _GRIEVANCE = any_of(
     r"(?:经理|客服|你们|工作人员|销售|业务员)[^。？?]{0,6}(?:说|承诺|答应|保证)[^。？?]{0,24}"
     r"(?:结果|但是|可是|却|实际上?)",
     r"\byou\s+(?:promised|said|told\s+me)\b[^.?]{0,50}\b(?:but|yet|still|instead)\b",
-    r"\b(?:your|this|the)\s+(?:app|service|company|support|platform|system)\b[^.?]{0,40}"
+    r"\b(?:your|ur|this|the)\s+(?:app|service|company|support|platform|system|hotline|"
+    r"customer\s+service)\b[^.?]{0,40}"
     r"\b(?:terrible|awful|useless|garbage|a\s+joke|worst|ridiculous|a\s+scam|sucks)\b",
+    # Kept waiting by our hotline: "been on hold 40 mins", "客服电话打了半天打不通".
+    r"\bon\s+hold\s+(?:for\s+)?(?:\d+|an?|over\s+an?|almost\s+an?)\s*(?:mins?|minutes?|hours?|hrs?)\b",
+    r"(?:客服|热线|人工|电话)[^。？?]{0,8}(?:打不通|没人接|一直占线|等了(?:半天|好久|半个?小时|"
+    r"\d+分钟|一个多?小时))",
 )
 _ADDRESSES_US = any_of(_US, r"\b(?:you|your)\b")
 

@@ -181,6 +181,17 @@ def asks_for_a_quote(text: str) -> bool:
 _BARE_FILLER = re.compile(r"[\s，,。.!！?？~～]+|(?:吗|呢|啊|呀|吧|嘛|么)$")
 
 
+_OWN_ACCOUNTS = frozenset(
+    {"options", "index_option", "futures", "margin", "fund", "b_share", "personal_pension"}
+)
+
+
+def names_own_account(lexicon: Lexicon, text: str) -> bool:
+    """Whether ``text`` names a product opened with an account of its own: "股票期权开户有啥要求
+    我想做50etf期权" wishes to open that, not a securities account."""
+    return any(match.concept.id in _OWN_ACCOUNTS for match in lexicon.find(text))
+
+
 def bare_concept(lexicon: Lexicon, text: str) -> ConceptMatch | None:
     """The one brokerage concept a message consists of ("逆回购", "两融?", "margin"): a
     topic named with nothing asked about it ("几点开盘" is one of the trading hours' names,

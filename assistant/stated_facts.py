@@ -2,10 +2,12 @@
 
 "我炒股3个月了 能开两融吗" deserves "not yet: margin needs 6 months of trading, you have 3",
 not just the list of conditions. :func:`read_stated_facts` picks out trading experience,
-assets and age; :func:`what_follows` compares them with the permission rules and age limits
-of :mod:`assistant.flows.rules` (the same tables the eligibility flow checks accounts
-against) and says what follows for this investor, or nothing when no stated fact bears on
-the question. It only ever compares figures; it never guesses the investor's account.
+assets, age, holding period and market value held for new shares; :func:`what_follows`
+compares them with the permission rules and age limits of :mod:`assistant.flows.rules` (the
+same tables the eligibility flow checks accounts against), the dividend-tax bands and the
+subscription rules of :mod:`assistant.ipo_market_value`, and says what follows for this
+investor, or nothing when no stated fact bears on the question. It only ever compares
+figures; it never guesses the investor's account.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from assistant.flows.rules import (
     PERMISSION_RULES,
     read_board,
 )
+from assistant.ipo_market_value import about_ipos, market_value_lines, read_market_values
 from knowledge.text import CHINESE_NUMBER, chinese_number
 
 _NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十半])"
@@ -100,6 +103,16 @@ _DIVIDEND = re.compile(r"红利|分红|股息|派息|dividend", re.IGNORECASE)
 _DIVIDEND_TAX_BANDS = ((30, "20%"), (365, "10%"))
 
 
+_ASKS_ELIGIBILITY = re.compile(
+    r"能不能|[能行].{0,8}[吗嘛么不][？?\s]*$|可以.{0,8}[吗嘛么不][？?\s]*$|可不可以|行不行|够不够|满足|符合|"
+    r"条件|要求|门槛|资格"
+    r"|多久|还差|\bcan i\b|\bam i\b|eligib|qualif|requirement|how long",
+    re.IGNORECASE,
+)
+"""A question whose answer the facts stated earlier decide ("能开科创板吗" after "我炒股一年了");
+other questions later in the conversation ("转债也是t+1吗") are not prefaced with them."""
+
+
 @dataclass(frozen=True)
 class StatedFacts:
     months_trading: float | None = None
@@ -108,6 +121,9 @@ class StatedFacts:
     holding_days: int | None = None
     deposit: Decimal | None = None
     """Money just put in ("今天存了50万"), which is not yet a 20-day average."""
+    sh_market_value: Decimal | None = None
+    sz_market_value: Decimal | None = None
+    """Market value held on each exchange, for new-share subscriptions ("我沪市有8000市值")."""
 
     def __bool__(self) -> bool:
         return any(v is not None for v in astuple(self))
@@ -137,6 +153,8 @@ class StatedFacts:
             read("age", int),
             read("holding_days", int),
             read("deposit", Decimal),
+            read("sh_market_value", Decimal),
+            read("sz_market_value", Decimal),
         )
 
 
@@ -176,7 +194,16 @@ def read_stated_facts(text: str) -> StatedFacts:
     deposit = _deposit(text)
     if deposit is not None:
         assets = None  # "今天存了50万" is money just put in, not the average held
-    return StatedFacts(months, assets, detect_age(text), _holding_days(text), deposit)
+    held = read_market_values(text)
+    return StatedFacts(
+        months,
+        assets,
+        detect_age(text),
+        _holding_days(text),
+        deposit,
+        held.get("sh"),
+        held.get("sz"),
+    )
 
 
 def _deposit(text: str) -> Decimal | None:
@@ -232,7 +259,14 @@ def what_follows(
     if board is None and category and category.startswith("permission_"):
         board = category.removeprefix("permission_")
     lines: list[str] = []
-    if board is not None and board in PERMISSION_RULES:
+    held = {
+        code: value
+        for code, value in (("sh", facts.sh_market_value), ("sz", facts.sz_market_value))
+        if value is not None
+    }
+    if held and about_ipos(question, category):
+        lines += market_value_lines(held, language)
+    elif board is not None and board in PERMISSION_RULES:
         rule = PERMISSION_RULES[board]
         label = LABELS[board].text(language)
         if facts.deposit is not None and (facts.assets is None or facts.assets < rule.min_assets):
@@ -356,3 +390,9 @@ def _age_line(age: int, language: Language) -> str:
     if language == "zh":
         return f"按您说的{age}周岁，符合开户的年龄要求。"
     return f"At {age}, you meet the age requirement for opening an account."
+
+
+def asks_eligibility(question: str) -> bool:
+    """Whether ``question`` asks something the investor's stated facts decide: whether they
+    can, qualify, or how long until they do."""
+    return _ASKS_ELIGIBILITY.search(question) is not None

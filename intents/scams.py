@@ -142,6 +142,8 @@ _CODE = r"(?:验证码|短信码|动态码|校验码|yzm)"  # a one-time code, a
 SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     FraudSignal.TEACHER_GROUP: any_of(
         r"老师[^，,。]{0,6}(?:带|指导|荐股|喊)|带(?:你|我|大家)?炒股|股神|导师|股票老师|[“\"]老师[”\"]",
+        # pulled into a group by a "teacher", or told to trade as he does
+        r"老师[^，,。]{0,4}(?:拉|加|邀请?)[^，,。]{0,4}(?:群|微信|qq)|跟着?老师[^，,。]{0,3}(?:操作|买|做|炒)",
         r"\b(?:stock|trading|investment)\s+(?:teacher|mentor|guru)s?\b|\bmentor\b",
         r"\bteacher\b[^.]{0,30}\b(?:group|chat|stocks?|trad\w*|fee)\b|[“\"]teacher[”\"]",
     ),
@@ -202,7 +204,8 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         rf"{_CODE}[^，,。]{{0,10}}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{{0,10}}{_CODE}",
         # Someone asking for the code; "登录要验证码" (the login needs one) is not that.
         rf"(?:索要|问我要|向我要|跟我要|找我要|要我的?|让我(?:提供|告诉|发|报))[^，,。]{{0,6}}{_CODE}",
-        r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants)\b[^.]{0,30}"
+        r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants|read|say|"
+        r"forward|forwarded)\b[^.]{0,30}"
         r"\b(?:verification|sms|otp)\s+code",
         r"\bcode\s+that\s+was\s+(?:just\s+)?(?:texted|sent)\b",
     ),
@@ -233,7 +236,8 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     FraudSignal.FAKE_PLATFORM: any_of(
         r"假的?(?:交易)?(?:app|平台|网站)|山寨|杀猪盘",
         r"(?:平台|app)[^，,。]{0,12}(?:取不出|提不出|无法提现|提现不了|不能提现)|提现[^，,。]{0,8}(?:先交|要交)",
-        r"(?:让|叫|要)我(?:去)?下(?:载)?(?:个|一个)?[^，,。]{0,6}(?:app|软件|平台)",
+        r"(?:(?:让|叫)我?|要我)(?:去)?下(?:载)?(?:个|一个)?(?![^，,。]{0,6}(?:官方|你们|贵公司))"
+        r"[^，,。]{0,6}(?:app|软件|平台)",
         r"\bfake\s+(?:trading\s+)?(?:app|platform|website|site)\b|\bpig[- ]butchering\b",
         r"\b(?:want|wants|wanted|asked|asking|told|tells|telling|got)\s+(?:me|us)\s+to\s+"
         r"(?:download|install)\b[^.]{0,30}\b(?:app|software|platform)\b",
@@ -246,7 +250,7 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     ),
     FraudSignal.PRE_IPO_SHARES: any_of(r"原始股|内部股", r"\bpre-ipo\b|\binsider\s+shares\b"),
     FraudSignal.ADVANCE_FEE: any_of(
-        r"先(?:交|打钱|付|缴)|会员费|定金|(?:交|缴)[^，,。]{0,6}保证金[^，,。]{0,6}(?:解冻|中签)",
+        r"先(?:交|打钱|付|缴)|会员费|定金|(?:交|缴)[^，,。]{0,6}保证金[^，,。]{0,6}(?:解冻|中签|提现|出金|取出)",
         r"(?:解冻|中签)[^。]{0,12}(?:交|缴)[^，,。]{0,6}(?:保证金|费)",
         r"\bpa(?:y|id)\s+upfront\b|\bmembership\s+fee\b|\b(?:deposit|fee)\b[^.]{0,20}\bunfreeze\b|"
         r"\bpay\s+(?:a|the)\s+(?:fine|fee|penalty)\b[^.]{0,30}\b(?:link|account|transfer)\b",

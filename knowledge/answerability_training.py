@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -137,16 +138,24 @@ def load_or_fit(
     configuration = repr(ranking) + "\n".join(negatives) + _canonical(equivalents)
     key = f"{META_KEY}:{hashlib.sha256(configuration.encode()).hexdigest()[:12]}"
     stored = kb.manifest.get_meta(key)
-    if stored:
-        model = AnswerabilityModel.model_validate_json(stored)
-        if model.fingerprint == expected:
-            return model
+    if stored and _fingerprint_of(stored) == expected:
+        # Read only when current: a model stored by another version of this code may not
+        # even have this version's shape.
+        return AnswerabilityModel.model_validate_json(stored)
     fitted = fit(kb, lexicon, ranking, negatives=negatives, equivalents=equivalents)
     model = (fitted or bundled_model(kb.embedder.model_id)).model_copy(
         update={"fingerprint": expected}
     )
     kb.manifest.set_meta(key, model.model_dump_json())
     return model
+
+
+def _fingerprint_of(stored: str) -> str | None:
+    try:
+        value = json.loads(stored).get("fingerprint")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def fit(

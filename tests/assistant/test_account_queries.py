@@ -97,6 +97,8 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
 
 ZH_OTHER_QUESTIONS: list[str] = [
     "佣金一般是多少",
+    "我半夜下的单算啥",
+    "我收盘后挂的单算什么单",
     "我想申请科创板权限",
     "帮我办理创业板",
     "中签后怎么缴款",

@@ -121,6 +121,18 @@ def test_a_follow_up_with_words_of_its_own_is_asked_of_the_topics_subject() -> N
     assert followup.question.startswith("港股通 交易时间"), "not of the conditions to open it"
 
 
+def test_a_question_pointing_at_the_topics_market_is_asked_of_it_however_long() -> None:
+    asked = "how can i buy hong kong shares through your app"
+    topic = Topic(question=asked, concepts=sorted(LEXICON.concepts_of(asked).named))
+    message = "do stocks over there have a daily limit like here, and can i sell same day"
+    followup = resolve_followup(message, topic, LEXICON)
+    assert followup is not None
+    assert "stock connect" in followup.question.lower() or "hong kong" in followup.question.lower()
+    assert (
+        resolve_followup("银行那边说已经扣款了 钱到哪去了", _topic("港股通怎么开"), LEXICON) is None
+    )
+
+
 @pytest.mark.parametrize(
     ("asked", "message", "meant", "not_meant"),
     [

@@ -778,3 +778,12 @@ async def test_an_english_offer_of_sure_returns_from_an_app_link_gets_the_scam_w
     )
     assert "fraud_warning" in reply.flags
     assert "official app store" in reply.text
+
+
+async def test_a_wish_to_open_an_options_account_is_answered_not_the_account_opening_flow(
+    bot: Assistant,
+) -> None:
+    state = ConversationState(conversation_id=uuid.uuid4().hex)
+    reply = await bot.policy.respond(state, "我想开个期权账户 门槛是啥")
+    assert reply.action is not Action.FLOW
+    assert "50万" in reply.text

@@ -442,3 +442,37 @@ async def test_the_subject_is_kept_through_a_few_words_pointing_back_at_it(
     state.escalated = False
     reply = await bot.policy.respond(state, "and when can i move the money back to my bank")
     assert reply.action is Action.ANSWER and "maturity" in reply.text
+
+
+async def test_what_the_facts_mean_is_not_repeated_as_the_answer_to_another_question(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "我女儿17岁 可以自己开户炒股吗")
+    assert "按您说的17周岁" in first.text
+    reply = await bot.policy.respond(state, "那拿我的证件开好了给她用 可以不")
+    assert (
+        reply.text.strip()
+        != "按您说的17周岁：需要能证明以自己的劳动收入为主要生活来源，才可以开户，一般需临柜办理。"
+    )
+    assert reply.sources, "entries that may answer the new question are offered or given"
+
+
+async def test_facts_said_before_answer_a_later_question_they_decide(bot: Assistant) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "我炒股一年了")
+    reply = await bot.policy.respond(state, "科创板我能开不")
+    assert "暂时还不满足科创板要求的2年交易经验" in reply.text
+    other = await bot.policy.respond(state, "可转债是T+0吗")
+    assert "按您说的" not in other.text, "a trading rule is not prefaced with eligibility"
+
+
+async def test_the_market_value_stated_is_read_against_each_exchanges_subscription_rule(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    first = await bot.policy.respond(state, "打新要多少市值 我沪市现在有9000")
+    assert "暂时还不能申购沪市新股" in first.text
+    second = await bot.policy.respond(state, "深市也有7000 两边合起来行不")
+    assert "暂时还不能申购深市新股" in second.text
+    assert "分别计算，不能合并" in second.text

@@ -277,3 +277,19 @@ def test_asking_about_returns_apps_or_institutions_is_no_scam(text: str) -> None
 def test_the_variant_spelling_of_an_account_is_the_same_scam() -> None:
     told = "刚有人打电话 说是你们风控部的 说我帐户异常 让我把钱转到安全帐户"
     assert "safe_account_transfer" in fraud_signals(told)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on hold for 35 minutes with your support line, unbelievable",
+        "客服热线等了半个小时 一直没人",
+    ],
+)
+def test_being_kept_waiting_by_our_hotline_is_a_grievance(text: str) -> None:
+    assert voices_grievance(text)
+
+
+def test_asking_for_the_hotline_or_how_long_it_takes_is_no_grievance() -> None:
+    assert not voices_grievance("客服电话是多少")
+    assert not voices_grievance("hold on, how long does a transfer take")

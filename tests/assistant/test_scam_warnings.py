@@ -79,3 +79,27 @@ def test_being_told_to_install_another_app_to_trade_is_a_fake_platform() -> None
     told = "they want me to download another app to trade 'institutional shares'"
     assert FraudSignal.FAKE_PLATFORM in fraud_signals(told)
     assert fraud_signals("how do i download your app") == []
+
+
+def test_a_teacher_pulling_the_investor_into_a_group_and_an_app_to_pay_into_are_named() -> None:
+    told = "群里有个老师加我微信 叫跟着老师操作 还让下载个软件充值"
+    signals = fraud_signals(told)
+    assert FraudSignal.TEACHER_GROUP in signals
+    assert FraudSignal.FAKE_PLATFORM in signals
+    warning = _warn(told)
+    assert "不要下载对方推荐的App" in warning and "荐股带单" in warning
+
+
+def test_our_own_app_or_a_trade_someone_else_made_raises_no_alarm() -> None:
+    assert fraud_signals("客服让下载官方app 在哪下") == []
+    assert fraud_signals("我要下载你们的app") == []
+    assert fraud_signals("跟着他买了一只股票 现在亏了") == []
+
+
+def test_a_deposit_demanded_before_a_withdrawal_is_an_advance_fee() -> None:
+    assert FraudSignal.ADVANCE_FEE in fraud_signals("平台说要缴一笔保证金才可以出金")
+
+
+def test_a_code_read_out_to_a_caller_is_a_code_shared() -> None:
+    signals = fraud_signals("a man called from your bank so i read him the sms code i got")
+    assert FraudSignal.VERIFICATION_CODE_SHARED in signals

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.stated_facts import StatedFacts, read_stated_facts, what_follows
+from assistant.stated_facts import StatedFacts, asks_eligibility, read_stated_facts, what_follows
 
 
 @pytest.mark.parametrize(
@@ -163,3 +163,53 @@ def test_money_about_to_go_in_is_a_deposit_too_and_is_answered_beside_the_assets
 def test_years_abbreviated_in_english_are_experience() -> None:
     assert read_stated_facts("i've traded for 3 yrs, about 80k").months_trading == 36
     assert read_stated_facts("6 mos of trading").months_trading == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "sh", "sz"),
+    [
+        ("我沪市有9000市值 打新够吗", Decimal(9_000), None),
+        ("深市那边有1.5万", None, Decimal(15_000)),
+        ("上海市值两万 深圳市值6000", Decimal(20_000), Decimal(6_000)),
+        ("i have 25k market value in shanghai", Decimal(25_000), None),
+        ("shenzhen: about 12000", None, Decimal(12_000)),
+        ("深市3只新股都没中", None, None),
+        ("沪深300指数基金", None, None),
+    ],
+)
+def test_reads_the_market_value_held_on_each_exchange(
+    text: str, sh: Decimal | None, sz: Decimal | None
+) -> None:
+    facts = read_stated_facts(text)
+    assert (facts.sh_market_value, facts.sz_market_value) == (sh, sz)
+
+
+def test_market_value_below_the_bar_cannot_subscribe_and_the_exchanges_are_not_added_up() -> None:
+    facts = StatedFacts(sh_market_value=Decimal(9_000), sz_market_value=Decimal(7_000))
+    said = what_follows(facts, "加起来能打新吗", None, "zh")
+    assert said is not None
+    assert "暂时还不能申购沪市新股" in said and "暂时还不能申购深市新股" in said
+    assert "分别计算，不能合并" in said
+
+
+def test_market_value_gives_the_subscription_units_of_each_exchange() -> None:
+    shanghai = what_follows(StatedFacts(sh_market_value=Decimal(25_000)), "能申购多少", None, "zh")
+    shenzhen = what_follows(
+        StatedFacts(sz_market_value=Decimal(12_000)), "how many ipo shares", None, "en"
+    )
+    assert shanghai is not None and "约可申购2000股" in shanghai, "1,000 shares per 10,000"
+    assert shenzhen is not None and "about 1,000 shares" in shenzhen, "500 shares per 5,000"
+
+
+def test_market_value_says_nothing_about_a_question_on_something_else() -> None:
+    facts = StatedFacts(sh_market_value=Decimal(25_000))
+    assert what_follows(facts, "佣金怎么收", "fees", "zh") is None
+
+
+def test_facts_stated_earlier_answer_only_a_question_they_decide() -> None:
+    assert asks_eligibility("能开科创板吗")
+    assert asks_eligibility("还要等多久")
+    assert asks_eligibility("科创板我能开不")
+    assert asks_eligibility("am i eligible for margin")
+    assert not asks_eligibility("转债也是t+1吗")
+    assert not asks_eligibility("科创板涨跌幅多少")

@@ -244,3 +244,12 @@ def test_naming_entries_that_answer_alike_refits_the_model(sample_kb) -> None:
     alike = {"zh-0056": frozenset({"en-0018"}), "en-0018": frozenset({"zh-0056"})}
     assert fingerprint(sample_kb, lexicon, ranking, equivalents=alike) != before
     assert fingerprint(sample_kb, lexicon, ranking, equivalents={}) == before
+
+
+def test_a_model_stored_by_another_version_of_the_code_is_refitted_not_read(sample_kb) -> None:
+    HybridRetriever(sample_kb)
+    stored = [key for key in _meta_keys(sample_kb) if key.startswith(META_KEY)]
+    for key in stored:
+        sample_kb.manifest.set_meta(key, '{"weights": {"dense": "strong"}, "bias": null}')
+    refitted = HybridRetriever(sample_kb)  # a shape this code cannot read: refitted, no error
+    assert refitted.answerability.fingerprint

@@ -43,6 +43,9 @@ def lexicon() -> Lexicon:
         ("9点22想cancel单子 cancel不了", {"opening_auction", "cancel_order"}),
         ("14:58还能撤吗", {"closing_auction"}),
         ("9:30下的单", set()),
+        # a colloquial "not filled", and an order left to lapse at the close
+        ("挂了一上午还没成 收盘会自动撤吗", {"unfilled_order", "cancel_order"}),
+        ("没成功", set()),
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:

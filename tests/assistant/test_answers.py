@@ -206,3 +206,16 @@ def test_the_yes_or_no_a_question_asks_for_stays_first() -> None:
     passage = _passage("a", "家人能查我的账户吗？", text, 0.8)
     part = COMPOSER.relevant_part(passage, "我老公拿着我的身份证去营业部 能查我的股票账户吗")
     assert part.startswith("不能。")
+
+
+def test_the_entry_just_read_can_be_given_alone_when_its_sentence_is_the_answer() -> None:
+    from assistant.answering import _focused_first
+
+    composer = GroundedComposer()
+    shown = _passage("en-limits", "What are the daily price limits on each board?", "…", 0.08)
+    other = _passage("zh-bse", "北交所股票的涨跌幅限制是多少？", "…", 0.27)
+    alone = _focused_first([other, shown], "en-limits", composer, alone=True)
+    assert [p.unit.id for p in alone] == ["en-limits"], "no menu against a nearly-as-likely entry"
+    assert alone[0].confidence >= composer.answer_at
+    kept = _focused_first([other, shown], "en-limits", composer)
+    assert [p.unit.id for p in kept] == ["en-limits", "zh-bse"]

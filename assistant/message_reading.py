@@ -186,10 +186,18 @@ _OWN_ACCOUNTS = frozenset(
 )
 
 
+_ITS_ACCOUNT = re.compile(r"^.{0,2}?(?:开户|账户|帐户|户)")
+
+
 def names_own_account(lexicon: Lexicon, text: str) -> bool:
-    """Whether ``text`` names a product opened with an account of its own: "股票期权开户有啥要求
-    我想做50etf期权" wishes to open that, not a securities account."""
-    return any(match.concept.id in _OWN_ACCOUNTS for match in lexicon.find(text))
+    """Whether ``text`` asks for the account of a product opened with one of its own: "股票期权
+    开户有啥要求", "开个信用账户" wish to open that, not a securities account; "我想开户买基金"
+    does wish to open one."""
+    return any(
+        match.concept.id in _OWN_ACCOUNTS
+        and ("户" in match.surface or _ITS_ACCOUNT.match(text[match.end :]) is not None)
+        for match in lexicon.find(text)
+    )
 
 
 def bare_concept(lexicon: Lexicon, text: str) -> ConceptMatch | None:

@@ -13,6 +13,7 @@ from assistant.message_reading import (
     asks_to_go_on,
     bare_concept,
     is_small_talk,
+    names_own_account,
     only_names,
     wants_a_person,
     wants_to_act,
@@ -250,3 +251,18 @@ def test_small_talk_and_plain_questions_are_kept_whole(text: str) -> None:
 )
 def test_asking_whether_the_assistant_is_a_machine(text: str, asks: bool) -> None:
     assert asks_if_a_bot(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("个股期权开户需要满足什么", True),
+        ("想开个信用账户 怎么弄", True),
+        ("我想开户买基金", False),  # a securities account, to buy funds with
+        ("我想开户", False),
+    ],
+)
+def test_an_account_of_a_products_own_is_told_from_a_securities_account(
+    text: str, own: bool
+) -> None:
+    assert names_own_account(bundled_lexicon(), text) is own

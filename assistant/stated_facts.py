@@ -128,6 +128,12 @@ class StatedFacts:
     def __bool__(self) -> bool:
         return any(v is not None for v in astuple(self))
 
+    @property
+    def market_values(self) -> dict[str, Decimal]:
+        """The market value stated for each exchange ("sh", "sz"), where one was."""
+        held = {"sh": self.sh_market_value, "sz": self.sz_market_value}
+        return {code: value for code, value in held.items() if value is not None}
+
     def updated_by(self, newer: StatedFacts) -> StatedFacts:
         """These facts with what ``newer`` says instead, where it says something."""
         return StatedFacts(
@@ -259,13 +265,8 @@ def what_follows(
     if board is None and category and category.startswith("permission_"):
         board = category.removeprefix("permission_")
     lines: list[str] = []
-    held = {
-        code: value
-        for code, value in (("sh", facts.sh_market_value), ("sz", facts.sz_market_value))
-        if value is not None
-    }
-    if held and about_ipos(question, category):
-        lines += market_value_lines(held, language)
+    if facts.market_values and about_ipos(question, category):
+        lines += market_value_lines(facts.market_values, language)
     elif board is not None and board in PERMISSION_RULES:
         rule = PERMISSION_RULES[board]
         label = LABELS[board].text(language)

@@ -143,9 +143,10 @@ def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, busy_timeout
 
 def _into_wal(cursor: Any, busy_timeout_ms: int) -> None:
     """Switch the database file to WAL. Two processes opening a new file at once both try,
-    and the switch can fail at once as locked without waiting out the busy timeout (the
-    concurrent-start test failed so once on a loaded 2-core machine, 2026-12-07): it is
-    retried until the timeout is spent."""
+    and the switch needs the file to themselves: the concurrent-start test failed once with
+    "database is locked" on a loaded 2-core machine (2026-12-07; not reproduced in 11 runs
+    since), and this is the step of opening that takes the file alone, so a locked switch is
+    retried until the busy timeout is spent."""
     deadline = time.monotonic() + busy_timeout_ms / 1000
     while True:
         try:

@@ -155,6 +155,7 @@ def test_the_further_blind_conversations_load_as_development_cases() -> None:
     [
         ("dialogues_fresh_dev.jsonl", "dialogue_grades_fresh_dev.json"),
         ("dialogues_fresh2_dev.jsonl", "dialogue_grades_fresh2_dev.json"),
+        ("dialogues_fresh3_dev.jsonl", "dialogue_grades_fresh3_dev.json"),
     ],
 )
 def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn(
@@ -164,7 +165,13 @@ def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn(
     assert len(fresh) >= 50 and all(d.split == "dev" for d in fresh)
     others = [
         dialogue
-        for name in ("dialogues.jsonl", "dialogues_more_dev.jsonl", "dialogues_fresh_dev.jsonl")
+        for name in (
+            "dialogues.jsonl",
+            "dialogues_more_dev.jsonl",
+            "dialogues_fresh_dev.jsonl",
+            "dialogues_fresh2_dev.jsonl",
+            "dialogues_fresh3_dev.jsonl",
+        )
         if name != cases
         for dialogue in load_dialogues(SHIPPED.with_name(name))
     ]

@@ -298,11 +298,14 @@ _CANCELLED = any_of(r"撤", r"\bcancel")
 _DIRECTION_WORDS: Mapping[TransferDirection, LazyPattern] = {
     "securities_to_bank": any_of(
         r"转出|转到银行|转回银行|转去银行|转银行卡|到银行卡|取出|取钱|提现|出金",
-        r"\btransfer(?:red|ring)?\s+out\b|\bwithdr[ae]w\w*|\bto\s+(?:my\s+)?bank\b",
+        r"\btransfer(?:red|ring)?\s+out\b|\bwithdr[ae]w\w*|\bto\s+(?:my\s+)?(?:bank|card)\b",
     ),
     "bank_to_securities": any_of(
         r"转入|转进|存入|存进|入金|转到证券|转到股票账户|银行转证券",
         r"\btransfer(?:red|ring)?\s+in\b|\bdeposit\w*|\bfrom\s+(?:my\s+)?bank\b",
+        # the bank named ("moved 20k from icbc to my stock acct")
+        r"\bfrom\s+(?:my\s+)?(?:icbc|ccb|boc|abc|bocom|cmb|[a-z]+\s+bank)\b|"
+        r"\bto\s+(?:my\s+)?(?:stock|brokerage|securities|trading)\s+(?:acc(?:oun)?t|acct)\b",
     ),
 }
 # A sum with its unit ("5000块", "5万", "3w", "20k", "5,000元"); a bare number may be a date.

@@ -60,11 +60,18 @@ FIRST_PERSON = any_of(
 )
 CHECK = any_of(r"帮我查", r"帮忙查", r"查一下", r"查一查", r"查查", r"\bcheck\b", r"\blook up\b")
 
+_HYPOTHETICAL = (
+    r"如果|要是|假如|假设|万一|的话|会怎样|会怎么样|会咋样|会咋办|会不会|会有什么|会有啥|有什么影响|"
+    r"有什么后果|什么后果",
+    r"\bwhat happens\b|\bwhat if\b|\bif (?:i|my|you|the|an?|it)\b|\bsuppose\b|\bwhat would\b",
+)
+HYPOTHETICAL = any_of(*_HYPOTHETICAL)
+"""A supposition or its consequences ("要是中了钱不够"): a rule question, whatever came before."""
+
 # General, hypothetical, how-to, advice, eligibility or about someone else: never an account query.
 NOT_MINE = any_of(
     # hypotheticals and consequences
-    r"如果|要是|假如|假设|万一|的话|会怎样|会怎么样|会不会|会有什么|会有啥|有什么影响|有什么后果|什么后果",
-    r"\bwhat happens\b|\bwhat if\b|\bif (?:i|my|you|the|an?|it)\b|\bsuppose\b|\bwhat would\b",
+    *_HYPOTHETICAL,
     # how to do something (怎么 + a verb; 怎么还没到 and 怎么被撤了 ask why, and stay)
     r"(?:怎么|怎样|如何|咋)(?:才能?|可以|能|去|来)?(?:操作|办理|开通|开|申请|缴款|缴费|缴|交钱|交款|交|"
     r"转账|转|出金|入金|更新|上传|换|查询|查看|查|看|做|测|提高|增加|降低|调低|调整|计算|算|收|撤单|撤|"
@@ -155,6 +162,7 @@ RULES: tuple[Rule, ...] = (
             r"转的[0-9一二三四五六七八九十百千万]+",
             r"\btransfers?\b|\btransferred\b|\bdeposits?\b|\bdeposited\b|\bwithdraw(?:al|als|n)?\b",
             r"\bwithdrew\b|\bmoney (?:i )?(?:sent|moved)\b|\bcash out\b|\bmy money\b",
+            r"\bmoved\b[^.?!]{0,24}\b(?:from|to|into)\b|\btook (?:the |my )?money\b",
         ),
         status=any_of(
             r"到了吗|到了没|到没到|到账了吗|到账没|到账了没|没到|没有到|未到账|成功了吗|成功没|成功了没|"
@@ -168,6 +176,7 @@ RULES: tuple[Rule, ...] = (
             r"\bdid(?:n't| not)? (?:it |my [a-z]+ |the [a-z]+ )?(?:arrive|go through|clear|land|"
             r"come through|fail|work)",
             r"\bfailed\b|\bbounced\b|\bstill pending\b|\bnot arrived\b|\bwhere is\b|\bwhere's\b",
+            r"\b(?:still )?not (?:showing|there|in)\b|\bcan'?t see it\b",
             r"\bwhat happened to\b",
         ),
         veto=any_of(
@@ -213,13 +222,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ipo",
         topic=any_of(
-            r"中签|中的签|新股|打新|申购|新债|配号|缴款|中没中|中了没|中了吗|有没有中",
+            r"中签|中的签|新股|打新|申购|新债|配号|缴款|中没中|中了没(?!钱)|中了吗|有没有中",
             r"中(?:了的?|的)(?:新股|新债|可转债|转债)",
             r"\bipos?\b|\bnew (?:share|listing|bond)s?\b|\ballot(?:ted|ment|ments)?\b|\blottery\b",
             r"\bsubscri(?:be|bed|ption|ptions)\b|\bhow many (?:shares|lots) did i apply\b",
         ),
         status=any_of(
-            r"中签了吗|中签没|中签了没|中签了么|中没中|中了没|中了吗|中了么|有没有中|中签了?多少|中了几|"
+            r"中签了吗|中签没|中签了没|中签了么|中没中|中了没(?!钱)|中了吗|中了么|有没有中|中签了?多少|中了几|"
             r"中了多少|签了吗|要交多少|要缴多少|缴多少|交多少钱|应缴|该交|缴款了吗|缴了没|扣款了吗|扣了没|"
             r"扣钱了吗|什么时候(?:交|缴|扣)|几点前(?:交|缴)|哪天(?:交|缴)|中签了要",
             r"\bdid i (?:win|get)\b|\bhave i (?:won|got|been allotted)\b|\bwas i (?:allotted|lucky|"
@@ -276,7 +285,7 @@ RULES: tuple[Rule, ...] = (
             r"score)s?\b|\bsuitability (?:assessment|questionnaire|level|test)\b",
         ),
         status=any_of(
-            r"(?:过期|到期|失效)(?:了吗|了没|了么|没有?)|什么时候(?:过期|到期|失效)|哪天(?:过期|到期)|"
+            r"(?:过期|到期|失效)(?:了吗|了没|了么|没有?)|(?:什么|啥)时候(?:过期|到期|失效)|哪天(?:过期|到期)|"
             r"有效期(?:到|是|还有|多久)|到哪天|快(?:过期|到期)|是不是(?:快)?(?:过期|到期)|还有效吗|还有多久",
             r"是什么|是啥|是多少|多少级|几级|c几|哪一级|哪个等级|等级多少|多少",
             r"\bexpir\w*|\bstill valid\b|\bvalid until\b|\bam i\b|\bwhat(?:'s| is) my\b",

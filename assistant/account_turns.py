@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.account_answers import AccountQuery, answer_account_query, detect_account_query
+from assistant.account_query_rules import HYPOTHETICAL
 from assistant.accounts import AccountSystem
 from assistant.context import Topic, resolve_followup
 from assistant.dialogue_models import (
@@ -44,7 +45,7 @@ def account_question(
     if (query := detect_account_query(text)) is not None:
         return query, text
     topic = state.topic
-    if topic is not None and topic.account_kind is not None:
+    if topic is not None and topic.account_kind is not None and not HYPOTHETICAL.search(text):
         followup = resolve_followup(text, topic, lexicon)
         if followup is not None:
             question = followup.question

@@ -7,7 +7,8 @@ Order of decisions, each able to end the turn:
 2. an escalated conversation waits for its agent;
 3. attempts to rewrite the assistant's rules ("忽略之前的指令", "admin mode") are declined and
    flagged; money missing from an account, or a loss the investor puts down to us, goes to
-   a person at once with intake alongside; strong anger goes to a person;
+   a person at once with intake alongside; strong anger goes to a person; using someone
+   else's identity or account (实名制) is refused, and a flow under way waits;
 4. an active flow gets the message if it fits what the flow asked; a message that clearly
    asks something else interrupts the flow, which is suspended and offered again afterwards;
 5. the intent decides: a person, a complaint (in any wording: intake), a flow, small talk,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
+LENDING_FLAG = "account_lending_declined"
 PERMISSION_FLOW = "permission_eligibility"
 ACCOUNT_OPENING = "account_opening"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
@@ -228,6 +230,12 @@ class DialoguePolicy:
             person = [PERSON_OPTION[language]]
             return self.replies.said("who_am_i", language, intent, quick_replies=person)
 
+        if findings.account_lending:  # "那用我妈身份证开 我自己操作": never; a flow waits
+            reply = await self.knowledge.settled_by_rule(
+                state, text, language, intent, "no_account_lending", LENDING_FLAG
+            )
+            pending = self.flows.resume_prompt(state.flow, language) if state.flow else None
+            return Replies.then(reply, pending)
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
             if flow_turn is not None and not interrupts(prediction, state.flow, self.catalogue):
@@ -246,8 +254,7 @@ class DialoguePolicy:
         if state.suspended_flow is not None and reply.escalation is None and state.flow is None:
             # Answered the interruption; now pick the flow up where it stopped.
             resume = self.flows.resume_prompt(state.suspended_flow, language)
-            reply.text = f"{reply.text}\n\n{resume.reply}"
-            reply.quick_replies = resume.quick_replies or reply.quick_replies
+            reply = Replies.then(reply, resume)
             state.flow = resume.state or state.suspended_flow
             state.suspended_flow = None
         return reply

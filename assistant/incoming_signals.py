@@ -23,6 +23,7 @@ __all__ = [
     "fraud_signals",
     "is_advice_request",
     "is_prompt_injection",
+    "lends_account",
     "reports_account_taken_over",
     "reports_firm_caused_loss",
     "reports_missing_money",
@@ -39,6 +40,8 @@ class IncomingFindings(BaseModel):
     prompt_injection: bool = False
     advice_request: bool = False
     missing_money: bool = False
+    account_lending: bool = False
+    """Someone else's identity or account used, or one's own handed over (实名制)."""
     account_taken_over: bool = False
     """Someone else got into the account: logins, trades or transfers the investor never made."""
     firm_caused_loss: bool = False
@@ -83,7 +86,8 @@ _ADVICE_REQUEST = any_of(
     r"能不能(?:涨|回本|抄底|拿|追)|还能(?:追(?!回)|拿)|该不该|值不值得|值得(?:买|入手|投资|持有)吗",
     r"要不要(?:买|卖|抄底|割|加仓|清仓|止损|追|拿)|割还是不割",
     r"(?:满仓|空仓|抄底|加仓|追高|割肉|补仓)[^，,。]{0,6}(?:吗|合不合适|合适吗|还是)",
-    r"(?:[0-9]{6}|这只|这支|该股|茅台|宁德时代|比亚迪|腾讯)[^，,。]{0,6}(?:能不能买|(?:能|可以|值得)买吗)",
+    r"(?:能|可以|该|敢)(?:抄底|追高|追(?!回)|加仓|补仓|割肉|止损|入手|上车)了?(?:不|吗|么|嘛|没)",
+    r"(?:[0-9]{6}|这只|这支|该股|茅台|宁德时代|比亚迪|腾讯)[^，,。]{0,6}(?:能不能买|(?:能|可以|值得)买(?:吗|不|么))",
     r"目标价|后市怎么看|后市如何|走势怎么看|能赚钱|吃到涨停|到底部了|是不是牛市|投资组合|收益越高越好",
     r"\bwhich\s+(?:stocks?|funds?|shares?|etfs?|tickers?)\b",
     r"\bwhat\s+(?:stocks?|funds?|shares?)\s+(?:should|to|would)\b|\bwhat\s+should\s+i\s+buy\b",
@@ -109,6 +113,10 @@ _MONEY_GONE = any_of(
     r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
     r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
     r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
+    # A transfer that failed on one side and took the money on the other.
+    r"(?:失败|没成功|不成功)[^。]{0,12}(?:但|可|却)[^。]{0,10}(?:扣了|扣款了|扣钱了|钱没了|划走了|已经扣)",
+    r"\b(?:failed|didn'?t\s+go\s+through)\b[^.]{0,30}\b(?:but|yet)\b[^.]{0,30}"
+    r"\b(?:took|deducted|debited|charged)\b",
 )
 # Money gone by a cause the investor names, one the business explains ("分红后总资产变少了",
 # "信用账户的钱少了一点 是扣利息了吗", "做了逆回购 钱也少了 持仓里却没有"): a question about it.
@@ -131,6 +139,29 @@ _OVERCHARGED = any_of(
     r"\b(?:charged|debited|billed|deducted)\s+(?:me\s+)?(?:twice|two\s+times|double)\b|"
     r"\bdouble[- ](?:charged|charge|debit\w*|billed)\b",
 )
+_SOMEONE_ELSE = (
+    r"(?:妈|爸|妈妈|爸爸|母亲|父亲|父母|老婆|老公|媳妇|爱人|儿子|女儿|孩子|家人|家里人|亲戚|朋友|同事|"
+    r"爷爷|奶奶|老人|别人|他人|他|她)"
+)
+_LENDING = any_of(
+    # Someone else's identity or account used to open or trade ("用我妈身份证开",
+    # "拿他的账号帮他炒").
+    rf"(?:用|拿|借|借用)(?:一下)?(?:我|你)?的?{_SOMEONE_ELSE}的?(?:身份证|证件|账户|账号|帐户|帐号|名义)",
+    # One's password handed over, or an account opened for someone else to use.
+    rf"(?:把|将)?(?:我的?)?(?:交易|登录|资金)?密码(?:告诉|给|发给|交给)了?{_SOMEONE_ELSE}",
+    rf"开(?:一个|个)?(?:户|账户|账号)?给{_SOMEONE_ELSE}(?:用|炒|操作|玩)",
+    r"\b(?:use|using|trad\w*|buy\w*|sell\w*|open\w*|log\w*\s+in(?:to)?)\s+(?:\w+\s+){0,3}?"
+    r"(?:my|his|her|their)\s+(?:\w+\s+)?"
+    r"(?:mom|mum|mother|dad|father|parents?|wife|husband|son|daughter|kid|child|friend|brother|"
+    r"sister|relative|grandma|grandpa|grandmother|grandfather)'?s\s+(?:account|id|identity|name|login)\b",
+    r"\bsomeone\s+else'?s\s+(?:account|id|identity|login)\b",
+    r"\b(?:give|tell|share|send)\w*\s+(?:my\s+)?(?:son|daughter|wife|husband|friend|kid|him|her)\s+"
+    r"(?:my\s+)?(?:password|login)\b",
+)
+
+_ON_THEIR_BEHALF = any_of(rf"(?:帮|替|代){_SOMEONE_ELSE}(?:开|办|注册)")
+"""Opening an account for someone, in their name: not lending (it is done in person)."""
+
 _TAKEN_OVER = any_of(
     r"(?:账户|账号|帐户|帐号)[^，,。？?]{0,4}被(?:盗|盗用|黑|人登录|人登陆)|被盗号|"
     r"有人[^，,。？?]{0,4}(?:登录|登陆|登入)了?我的|"
@@ -144,7 +175,11 @@ _TAKEN_OVER = any_of(
     r"\b(?:didn'?t|did\s+not|never)\s+(?:make|place|authori[sz]e|do)\s+"
     r"(?:these|this|those|that|the|any)\s+(?:trades?|orders?|transfers?|sales?)\b|"
     r"\bunauthori[sz]ed\s+(?:trades?|orders?|log\s?ins?|access|transfers?)\b|"
-    r"\bwithout\s+my\s+(?:permission|consent|authori[sz]ation|knowledge)\b",
+    r"\bwithout\s+my\s+(?:permission|consent|authori[sz]ation|knowledge)\b|"
+    r"\b(?:trades?|orders?|transfers?)\b[^.?!]{0,30}\b(?:i|we)\s+(?:never|didn'?t|did\s+not)"
+    r"\s+(?:make|made|place|placed|do|did|authori[sz]e|authori[sz]ed)\b|"
+    r"\b(?:someone|somebody|they)\s+(?:has\s+|have\s+)?hacked\b|"
+    r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:been|got|was|were)\s+hacked\b|\bhacked\s+(?:my|into)\b",
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
@@ -244,6 +279,12 @@ def reports_missing_money(text: str) -> bool:
         return True
     gone = _MONEY_GONE.search(text) is not None
     return gone and (_NAMED_CAUSE.search(text) is None or _TAKEN.search(text) is not None)
+
+
+def lends_account(text: str) -> bool:
+    """Whether the investor means to use someone else's identity or account, or let someone
+    else use theirs: a real-name account is the holder's alone (Securities Law, art. 58)."""
+    return _LENDING.search(text) is not None and _ON_THEIR_BEHALF.search(text) is None
 
 
 def reports_account_taken_over(text: str) -> bool:

@@ -52,6 +52,22 @@ class KnowledgeReplies:
         self.escalation = escalation
         self.guard = guard
 
+    async def settled_by_rule(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        rule: str,
+        flag: str,
+    ) -> BotReply:
+        """For a question a rule settles ("用我妈身份证开户行不行": no, 实名制): the entry that
+        surely answers it, which says more, else the rule's own words (template ``rule``)."""
+        reply = await self.reply(state, text, language, intent, False)
+        if self.answerer.composer.surely_answers(reply):
+            return reply
+        return self.replies.said(rule, language, intent, flags=[flag])
+
     async def reply(
         self,
         state: ConversationState,

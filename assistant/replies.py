@@ -168,6 +168,14 @@ class Replies:
             flags=flags or [],
         )
 
+    @staticmethod
+    def then(reply: BotReply, pending: FlowTurn | None) -> BotReply:
+        """``reply``, then the question a flow waits on (its buttons in place of the reply's)."""
+        if pending is not None:
+            reply.text = f"{reply.text}\n\n{pending.reply}"
+            reply.quick_replies = pending.quick_replies or reply.quick_replies
+        return reply
+
     def at_once(
         self,
         state: ConversationState,

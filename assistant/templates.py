@@ -73,6 +73,20 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "managers included, can waive or get around them. Once you meet them you can apply in the "
         "app; I can explain any of the conditions.",
     },
+    "no_account_lending": {
+        "zh": "不可以。证券账户实行实名制，只能由本人持本人证件开立、由本人使用："
+        "用家人或他人的身份证开户、借用别人的账户操作，或把密码交给别人替您买卖，"
+        "都属于《证券法》第五十八条禁止的出借、借用账户，账户可能被限制交易，"
+        "出了问题责任也在账户本人。家人想炒股，请由他本人开户；"
+        "老人操作不便的，可以本人到营业部由工作人员协助办理。",
+        "en": "No. Securities accounts are real-name accounts, opened by the holder with "
+        "their own ID and used only by them: opening one with a relative's ID, trading in "
+        "someone else's account, or giving someone your password to trade for you is lending "
+        "or borrowing an account, which Article 58 of the Securities Law forbids; the account "
+        "can be restricted and the holder bears the consequences. A relative who wants to "
+        "trade should open their own account; an elderly holder can get help in person at a "
+        "branch.",
+    },
     "fraud_warning": {
         "zh": "⚠️ 防诈骗提醒：本公司不会通过私人群组荐股或“带单”，不会要求您向个人账户转账，"
         "也不会索要密码或验证码。请立即停止转账，保留聊天和转账记录；如已受骗请拨打110报警。"

@@ -201,7 +201,10 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"\b(?:ipos?|allocation|allotments?|new\s+shares?)\b",
     ),
     FraudSignal.VERIFICATION_CODE_SHARED: any_of(
-        rf"{_CODE}[^，,。]{{0,10}}(?:给|发|告诉|提供|报)|(?:给|发|告诉|提供|报)了?[^，,。]{{0,10}}{_CODE}",
+        # The code passed on; the system sending one ("重置要发验证码", "点发送验证码",
+        # "验证码发到旧号上") is not that.
+        rf"{_CODE}[^，,。]{{0,10}}(?:给|发(?!到|送)|告诉|提供|报)|"
+        rf"(?<![要需会得点])(?:给|发(?!送)|告诉|提供|报)了?[^，,。]{{0,10}}{_CODE}",
         # Someone asking for the code; "登录要验证码" (the login needs one) is not that.
         rf"(?:索要|问我要|向我要|跟我要|找我要|要我的?|让我(?:提供|告诉|发|报))[^，,。]{{0,6}}{_CODE}",
         r"\b(?:gave|give|send|sent|share|shared|told|tell|asked|asking|wanted|wants|read|say|"
@@ -230,7 +233,10 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     ),
     FraudSignal.PHISHING_LINK: any_of(
         r"(?:点|点击|打开)[^，,。]{0,6}链接|链接[^，,。]{0,10}(?:验证|升级|填|输入|登录)|升级账户",
+        r"(?:验证|升级|解冻|登录|认证)[^，,。？?]{0,6}链接",
         r"\bclick\w*\b[^.]{0,20}\blink\b|\blink\b[^.]{0,30}\b(?:verify|upgrade|log\s?in)\b",
+        r"\b(?:verify|upgrade|unfreeze|log\s?in|update|confirm)\w*\b[^.?!]{0,20}\b(?:at|via|on|through|"
+        r"using)\s+(?:a|the|this|that|some)\s+link\b",
         r"\baccount\s+upgrade\s+link\b",
     ),
     FraudSignal.FAKE_PLATFORM: any_of(

@@ -481,6 +481,11 @@ def test_every_table_holds_at_least_forty_of_each() -> None:
         ("昨天转的5万到现在没看见", {"direction": None, "amount": Decimal(50000)}),
         ("did my 20k deposit arrive", {"direction": "bank_to_securities", "amount": 20000}),
         ("我9点转的钱到了吗", {"amount": None}),  # a time, not a sum
+        (
+            "moved 20k from icbc to my stock acct an hour ago still not showing??",
+            {"direction": "bank_to_securities", "amount": 20000},
+        ),
+        ("it says FAILED but icbc already took the money out!!", {"status": "failed"}),
     ],
 )
 def test_the_details_in_the_text_are_read(text: str, details: dict[str, object]) -> None:
@@ -499,3 +504,14 @@ def test_full_width_characters_and_stray_spaces_are_read_like_plain_ones() -> No
 def test_an_empty_message_is_not_a_question() -> None:
     assert detect_account_query("") is None
     assert detect_account_query("   ") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打新中了没钱交会咋样 可转债中了不要也算吗",  # won, and no money: a rule question
+        "要是中了钱不够 会自动卖我股票凑钱吗",
+    ],
+)
+def test_a_supposition_about_an_allotment_is_a_rule_question(text: str) -> None:
+    assert detect_account_query(text) is None

@@ -476,3 +476,35 @@ async def test_the_market_value_stated_is_read_against_each_exchanges_subscripti
     second = await bot.policy.respond(state, "深市也有7000 两边合起来行不")
     assert "暂时还不能申购深市新股" in second.text
     assert "分别计算，不能合并" in second.text
+
+
+async def test_a_supposition_after_the_allotment_is_a_rule_question_not_the_account_again(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "我昨天申的那个新股中了没")
+    assert "account_ipo" in first.flags
+    reply = await bot.policy.respond(state, "要是中了钱不够 会自动卖我股票凑钱吗")
+    assert "account_ipo" not in reply.flags
+    assert reply.text != first.text
+
+
+async def test_someone_elses_id_in_the_opening_flow_is_refused_and_the_flow_waits(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "想开个户 手机上能弄吗 要准备啥")
+    asked = await bot.policy.respond(state, "我17 还在读高中 能开不")
+    pending = asked.text.splitlines()[-1]
+    reply = await bot.policy.respond(state, "那用我妈身份证开 我自己操作 行不行")
+    assert reply.text.startswith("不可以") and "实名" in reply.text
+    assert pending in reply.text, "the flow's question, asked again"
+    assert state.flow is not None
+
+
+async def test_handing_ones_password_to_a_relative_is_refused(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "我儿子说帮我炒 把密码告诉他行不行")
+    assert reply.action is Action.ANSWER
+    assert reply.text.startswith("不可以") and "not_answered" not in reply.flags
+    english = await bot.policy.respond(conversation(), "can i trade in my dad's account, he is old")
+    assert english.language == "en" and english.text.startswith("No.")

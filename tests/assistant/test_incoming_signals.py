@@ -8,6 +8,8 @@ from assistant.incoming_signals import (
     addresses_us,
     chases_up_earlier_contact,
     fraud_signals,
+    is_advice_request,
+    lends_account,
     reports_account_taken_over,
     reports_firm_caused_loss,
     reports_missing_money,
@@ -225,6 +227,8 @@ def test_what_entitles_you_is_a_grievance() -> None:
         "我没下单怎么成交了",
         "I did not make these trades",
         "my account was hacked",
+        "there r trades in my account i never made!!!",
+        "someone hacked me",
     ],
 )
 def test_someone_else_in_the_account_is_recognised(text: str) -> None:
@@ -293,3 +297,84 @@ def test_being_kept_waiting_by_our_hotline_is_a_grievance(text: str) -> None:
 def test_asking_for_the_hotline_or_how_long_it_takes_is_no_grievance() -> None:
     assert not voices_grievance("客服电话是多少")
     assert not voices_grievance("hold on, how long does a transfer take")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it says FAILED but icbc already took the money out!!",
+        "转账显示失败 但银行卡已经扣了钱",
+    ],
+)
+def test_a_failed_transfer_that_took_the_money_is_money_gone(text: str) -> None:
+    assert reports_missing_money(text.lower())
+
+
+def test_a_failed_transfer_alone_is_a_question() -> None:
+    assert not reports_missing_money("转账失败了 怎么回事")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "那用我妈身份证开 我自己操作 行不行",
+        "那我拿他的账号帮他炒行吗 他同意的",
+        "我儿子说帮我炒 把密码告诉他行不行",
+        "那用我的身份证开一个给他用总行吧",
+        "can i trade in my dad's account, he is old",
+        "open an account with my wife's id?",
+        "can i give my son my password",
+    ],
+)
+def test_using_someone_elses_account_or_identity_is_lending(text: str) -> None:
+    assert lends_account(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我老婆不在身边 我拿她身份证帮她开个户可以吗",  # for her, in her name: in person
+        "can you tell me what's in my husband's account",  # a privacy question
+        "帮我爸开户要带他的身份证吗",
+        "我爸去世了 他账户里还有股票 怎么弄到我名下",
+        "用我的账户买基金可以吗",
+    ],
+)
+def test_opening_for_someone_or_asking_about_their_account_is_not_lending(text: str) -> None:
+    assert not lends_account(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "重置要发验证码 可我手机号换了收不到",
+        "登陆的时候点发送验证码 等了好几分钟都没收到短信",
+        "现在重置密码验证码发到旧号上 我收不到",
+    ],
+)
+def test_a_code_the_system_sends_is_not_a_code_given_away(text: str) -> None:
+    assert "verification_code_shared" not in fraud_signals(text)
+
+
+@pytest.mark.parametrize("text", ["有人让我把验证码发给他", "我把验证码告诉了对方"])
+def test_a_code_passed_on_is_still_a_code_given_away(text: str) -> None:
+    assert "verification_code_shared" in fraud_signals(text)
+
+
+def test_a_text_asking_to_verify_at_a_link_is_phishing() -> None:
+    told = (
+        "got a text saying my securities acct is abnormal n will be frozen in 24h unless i "
+        "verify at some link. legit?"
+    )
+    assert "phishing_link" in fraud_signals(told)
+    assert "phishing_link" in fraud_signals("短信让我去验证链接 不然冻结")
+
+
+@pytest.mark.parametrize("text", ["那茅台现在能抄底不", "半导体还能追吗", "茅台可以买不"])
+def test_asking_whether_to_buy_the_dip_is_asking_for_advice(text: str) -> None:
+    assert is_advice_request(text)
+
+
+@pytest.mark.parametrize("text", ["被骗的钱能追回吗", "科创板股票我能买吗"])
+def test_recovering_money_or_a_permission_is_not_advice(text: str) -> None:
+    assert not is_advice_request(text)

@@ -185,6 +185,8 @@ RULES: tuple[Rule, ...] = (
             r"余额|现金|可用资金|可取(?:金额|资金)|(?:能|可以)取(?:出来)?多少|有多少钱|还剩多少|密码",
             r"\bbalance\b|\bhow much cash\b|\bpassword\b|\bpin\b",
             r"卖(?:了|的|出)[^，,。？?]{0,8}(?:钱|资金|美元|港币)|交收|t\+\d|逆回购|回购",
+            # the proceeds of a sale worked out ("7块3一股 算下来应该14600 咋到账才14580"): fees
+            r"算下来|成交金额|价格乘|乘以?数量|\bprice\s*(?:x|times)\b|\bshould\s+(?:be|get)\s+\d",
             r"\bsale proceeds\b|\bafter selling\b|\bsold\b|\bsettle|\brepos?\b|\bmatur",
             r"冻结|冻住|受限|被限制|限制了|哪张卡|哪张银行卡|哪个银行|哪家银行|绑的|绑定|存管银行",
             r"\bfrozen\b|\bfreeze\b|\brestricted\b|\bwhich (?:bank|card)\b|\blinked\b",

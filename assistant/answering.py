@@ -195,7 +195,7 @@ class Answerer:
                 said = [
                     t.text for t in state.turns if t.speaker is Speaker.INVESTOR and t.text != text
                 ]
-                entry = f"{top.title} {top.text}"
+                entry = " ".join((top.title, *top.questions))  # what it is about
                 if about_another_subject(text, state.topic, entry, self.lexicon, said) or (
                     followup.same_question
                     and misses_the_question(text, state.topic, entry, self.lexicon)

@@ -98,6 +98,13 @@ _POLARITY_LEAD = re.compile(
     r"yes|no|not necessarily|usually not)\s*[。，,.!！;；]\s*",
     re.IGNORECASE,
 )
+
+
+def without_polarity_lead(text: str) -> str:
+    """``text`` without a bare yes or no at its start (see :data:`_POLARITY_LEAD`)."""
+    return _POLARITY_LEAD.sub("", text, count=1) or text
+
+
 _YES_NO_QUESTION = re.compile(
     rf"吗|么[?？]?\s*$|{CLOSING_BU}|能不能|可不可以|是不是|会不会|有没有|要不要|需不需要|是否|"
     r"([^\s不吗])不\1|(?:行|好|对|可以|能|会|要|算|够)不\s*[?？]*\s*$|"

@@ -66,7 +66,6 @@ from assistant.replies import Replies
 from assistant.scam_warnings import (
     as_warning,
     money_or_secrets_lost,
-    plain_reminder,
     scam_reply,
     scam_warned_about,
 )
@@ -451,17 +450,8 @@ class DialoguePolicy:
             # Only the word for a scam ("你们会不会把我的信息卖给骗子") or a caller who says they
             # are from us asking for nothing ("说是你们营业部的 提醒我风险测评过期了 是真的吗"):
             # the entry that answers, or what we never do; a person offered, no alarm.
-            answered = await self.knowledge.reply(state, text, language, intent, False)
-            if not self.composer.answers_from_entry(answered):
-                answered = BotReply(
-                    text=plain_reminder(language),
-                    language=language,
-                    action=Action.ANSWER,
-                    intent=intent,
-                    flags=["scam_reminder"],
-                )
-            answered.quick_replies = [PERSON_OPTION[language]]
-            return answered
+            caller = FraudSignal.IMPERSONATION.value in signals
+            return await self.knowledge.look_alike(state, text, language, intent, caller=caller)
         warned = scam_reply(state, text, language, intent, signals, self.escalation)
         if warned.escalation is not None:
             return warned

@@ -12,6 +12,7 @@ takes over; a live quote declined whatever the intent. The dialogue policy
 from __future__ import annotations
 
 from assistant.answering import Answerer, AnswerStream
+from assistant.answers import without_polarity_lead
 from assistant.compliance import ComplianceGuard
 from assistant.context import about_our_business
 from assistant.dialogue_models import (
@@ -26,8 +27,8 @@ from assistant.escalation import EscalationPolicy
 from assistant.incoming_signals import fraud_signals
 from assistant.message_reading import asks_for_a_quote, names_our_business
 from assistant.replies import Replies
-from assistant.scam_warnings import scam_reply, scam_warned_about
-from assistant.templates import template
+from assistant.scam_warnings import plain_reminder, scam_reply, scam_warned_about
+from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
 from knowledge.lexicon import Lexicon
 
@@ -67,6 +68,37 @@ class KnowledgeReplies:
         if self.answerer.composer.surely_answers(reply):
             return reply
         return self.replies.said(rule, language, intent, flags=[flag])
+
+    async def look_alike(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        *,
+        caller: bool,
+    ) -> BotReply:
+        """For a message that names a scam but describes none: the entry that answers it, or
+        what we never do; a person offered, no alarm. ``caller``: someone who said they were
+        from us asked for nothing ("95开头的号码 说是你们的 提醒我风险测评快过期了 是真的吗"):
+        how to tell, then the entry on what they called about, its bare yes or no (to its
+        own question, not to "是真的吗") left out."""
+        answered = await self.reply(state, text, language, intent, False)
+        if not self.answerer.composer.answers_from_entry(answered):
+            reminder = template("caller_check", language) if caller else plain_reminder(language)
+            answered = BotReply(
+                text=reminder,
+                language=language,
+                action=Action.ANSWER,
+                intent=intent,
+                flags=["scam_reminder"],
+            )
+        elif caller:
+            answered.text = "\n".join(
+                (template("caller_check", language), without_polarity_lead(answered.text))
+            )
+        answered.quick_replies = [PERSON_OPTION[language]]
+        return answered
 
     async def reply(
         self,

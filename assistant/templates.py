@@ -87,6 +87,16 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "trade should open their own account; an elderly holder can get help in person at a "
         "branch.",
     },
+    "caller_check": {
+        "zh": "自称本公司的来电或消息，可能是正常的业务提醒，但请不要在电话里办理，"
+        "也不要点对方发来的链接：请您自己登录官方App查看和办理。"
+        "本公司工作人员不会索要密码或验证码，也不会要求您转账；"
+        "拿不准时可拨打本公司官方客服热线核实。",
+        "en": "A call or message saying it is from us may be a genuine reminder, but don't act on "
+        "it over the phone or through a link they send: sign in to our official app yourself to "
+        "check and do it there. Our staff never ask for passwords or codes and never ask you to "
+        "transfer money; if in doubt, call our official hotline to check.",
+    },
     "fraud_warning": {
         "zh": "⚠️ 防诈骗提醒：本公司不会通过私人群组荐股或“带单”，不会要求您向个人账户转账，"
         "也不会索要密码或验证码。请立即停止转账，保留聊天和转账记录；如已受骗请拨打110报警。"

@@ -257,8 +257,20 @@ def in_asked_language(
     """An answer in the other language gives way to an entry that answers alike
     (``equivalents``) in the question's language, when that entry is a candidate too: the
     same answer, in the investor's words. It takes the place and the confidence, and the other
-    is dropped (two of one answer would read as a choice to make)."""
+    is dropped (two of one answer would read as a choice to make); so is a twin that comes
+    after the entry in the question's language."""
     ranked = list(results)
+    # The other language's twin of an entry already ahead in the question's language says
+    # the same again: dropped, as it would be if it came first.
+    ahead: set[str] = set()
+    kept: list[Judged] = []
+    for passage, evidence in ranked:
+        if passage.unit.lang not in ("", language) and passage.unit.id in ahead:
+            continue
+        kept.append((passage, evidence))
+        if passage.unit.lang == language:
+            ahead |= equivalents.get(passage.unit.id, frozenset())
+    ranked = kept
     for position, (passage, _) in enumerate(ranked):
         if passage.unit.lang in ("", language):
             continue

@@ -515,3 +515,14 @@ def test_an_empty_message_is_not_a_question() -> None:
 )
 def test_a_supposition_about_an_allotment_is_a_rule_question(text: str) -> None:
     assert detect_account_query(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "昨天卖了2000股，7块3一股，算下来应该14600，咋到账才14580多",
+        "sold 500 shares at 18.40, should be 9200 but my account only got 9188?? why",
+    ],
+)
+def test_the_proceeds_of_a_sale_worked_out_are_a_fees_question(text: str) -> None:
+    assert detect_account_query(text) is None

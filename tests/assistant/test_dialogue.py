@@ -580,6 +580,15 @@ async def test_a_caller_who_says_they_are_from_us_and_asks_for_nothing_raises_no
     )
     assert reply.escalation is None
     assert "⚠️" not in reply.text and "转人工" in reply.quick_replies
+    assert "自己登录官方App" in reply.text, "how to tell a genuine call: check in the app"
+
+
+async def test_a_callers_reminder_is_answered_without_the_entrys_bare_yes(bot: Assistant) -> None:
+    told = "有个95开头的号码打给我 说是你们的 提醒我风险测评快过期了要重新做 是真的吗"
+    reply = await bot.policy.respond(conversation(), told)
+    assert reply.escalation is None and "⚠️" not in reply.text
+    assert reply.text.startswith("自称本公司的来电"), "'有。' answers the entry, not 是真的吗"
+    assert "有。" not in reply.text
 
 
 async def test_money_sent_after_a_scam_warning_goes_to_the_police_and_a_person(

@@ -508,3 +508,12 @@ async def test_handing_ones_password_to_a_relative_is_refused(bot: Assistant) ->
     assert reply.text.startswith("不可以") and "not_answered" not in reply.flags
     english = await bot.policy.respond(conversation(), "can i trade in my dad's account, he is old")
     assert english.language == "en" and english.text.startswith("No.")
+
+
+async def test_a_rule_asked_after_a_product_is_asked_of_that_product(bot: Assistant) -> None:
+    # The stock entry on T+1 mentions convertible bonds in passing; it is not about them.
+    state = conversation()
+    await bot.policy.respond(state, "可转债涨跌幅多少 有人说没限制")
+    reply = await bot.policy.respond(state, "能当天买当天卖吗")
+    assert reply.text.startswith("可转债实行T+0交易"), reply.text
+    assert not reply.text.startswith("不能")

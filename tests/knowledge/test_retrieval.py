@@ -110,3 +110,19 @@ def test_an_answer_in_the_other_language_gives_way_to_its_twin_in_the_askers(sam
     assert in_asked_language([english, other], "zh", alike) == [english, other]
     assert in_asked_language([english, other, chinese], "en", alike)[0] == english
     assert in_asked_language([english, other, chinese], "zh", {})[0] == english
+
+
+def test_a_twin_after_the_entry_in_the_askers_language_is_dropped(sample_kb) -> None:
+    from knowledge.retrieval import in_asked_language
+
+    results = HybridRetriever(sample_kb, rerank_depth=40).explain("今天买的股票今天能卖吗", k=40)
+    by_id = {passage.unit.id: (passage, evidence) for passage, evidence in results}
+    english, chinese = by_id["en-0018"], by_id["zh-0056"]
+    other = next(pair for pair in results if pair[0].unit.id not in ("en-0018", "zh-0056"))
+    alike = {"en-0018": frozenset({"zh-0056"}), "zh-0056": frozenset({"en-0018"})}
+
+    # "what r the trading hours for a shares": the English entry first and its Chinese twin
+    # second read as a choice between two answers; the twin says the same again.
+    ranked = in_asked_language([english, chinese, other], "en", alike)
+    assert [p.unit.id for p, _ in ranked] == ["en-0018", other[0].unit.id]
+    assert in_asked_language([english, chinese, other], "en", {}) == [english, chinese, other]

@@ -40,6 +40,7 @@ from assistant.account_query_rules import (
 )
 from assistant.accounts import (
     CommissionProduct,
+    IpoKind,
     StatementKind,
     StatementLanguage,
     TransferDirection,
@@ -96,6 +97,8 @@ class AccountQuery(BaseModel):
     """Transfers only: the way the money went, as the investor says ("转出了5000")."""
     amount: Decimal | None = None
     """Transfers only: the sum the investor names, in CNY."""
+    ipo_kind: IpoKind | None = None
+    """IPO only: new shares or new bonds, where the words name one ("昨天申的那个新股")."""
 
 
 def _squeeze(text: str) -> str:
@@ -124,6 +127,7 @@ def detect_account_query(text: str) -> AccountQuery | None:
         status=_status(squeezed, kind),
         direction=_direction(squeezed) if kind == "transfers" else None,
         amount=_amount(squeezed) if kind == "transfers" else None,
+        ipo_kind=_ipo_kind(squeezed) if kind == "ipo" else None,
     )
 
 
@@ -271,6 +275,17 @@ _PRODUCTS: Mapping[CommissionProduct, LazyPattern] = {
 
 def _product(text: str) -> CommissionProduct | None:
     named = [product for product, pattern in _PRODUCTS.items() if pattern.search(text)]
+    return named[0] if len(named) == 1 else None
+
+
+_IPO_KINDS: Mapping[IpoKind, LazyPattern] = {
+    "stock": any_of(r"新股|打新股|申购的?股票", r"\bnew shares?\b|\bipo (?:stock|share)s?\b"),
+    "convertible_bond": any_of(r"新债|可转债|转债|kzz", r"\bbonds?\b|\bconvertibles?\b"),
+}
+
+
+def _ipo_kind(text: str) -> IpoKind | None:
+    named = [kind for kind, pattern in _IPO_KINDS.items() if pattern.search(text)]
     return named[0] if len(named) == 1 else None
 
 

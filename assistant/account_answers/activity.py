@@ -438,9 +438,22 @@ async def answer_ipo(
         return None
     written = Draft()
     period = context.window_name(asked.start, asked.end)
+    ordered = sorted(history.subscriptions, key=lambda s: _ipo_order(s, context.now))
+    if query.ipo_kind is not None:
+        # "我昨天申的那个新股中了没": the shares, not a bond whose result came out that day.
+        shares = query.ipo_kind == "stock"
+        ordered = narrowed(
+            ordered,
+            lambda s: s.kind == query.ipo_kind,
+            context.say(
+                f"没有{'新股' if shares else '新债'}申购记录，以下是最近的申购：",
+                f"No {'new-share' if shares else 'new-bond'} subscriptions; your latest ones:",
+            ),
+            written,
+        )
     # "今天要缴款吗" and "昨天打的新" both name a day: the one payment is due or subscribed on.
     chosen = narrowed(
-        sorted(history.subscriptions, key=lambda s: _ipo_order(s, context.now)),
+        ordered,
         lambda s: any(asked.holds(day) for day in _ipo_days(s)),
         context.say(
             f"{period}没有新股或新债申购相关的记录，以下是最近的申购：",

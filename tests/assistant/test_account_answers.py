@@ -21,7 +21,7 @@ from assistant.account_answers import (
     AccountQuery,
     answer_account_query,
 )
-from assistant.account_queries import ACCOUNT_QUERY_KINDS
+from assistant.account_queries import ACCOUNT_QUERY_KINDS, detect_account_query
 from assistant.accounts import JsonAccountSystem
 from assistant.compliance import ComplianceGuard
 from assistant.dialogue_models import Language
@@ -177,6 +177,19 @@ async def test_a_day_with_no_subscriptions_says_so_and_shows_the_latest(
 
     assert "没有新股或新债申购相关的记录，以下是最近的申购" in answer.text
     assert "示例智能（虚构）（301998）" in answer.text
+
+
+async def test_new_shares_or_new_bonds_named_narrow_the_subscriptions(
+    accounts: JsonAccountSystem,
+) -> None:
+    shares = await ask(accounts, "我昨天申的那个新股中了没")
+    bonds = await ask(accounts, "我的新债中了没")
+
+    assert "754999" not in shares.text, "a bond's result is no answer about new shares"
+    assert "732999" in shares.text
+    assert [fact.split(":")[1] for fact in bonds.facts_used] == ["754999"]
+    assert detect_account_query("我昨天申的那个新股中了没").ipo_kind == "stock"  # type: ignore[union-attr]
+    assert detect_account_query("我中签了吗").ipo_kind is None  # type: ignore[union-attr]
 
 
 async def test_an_allotment_whose_deadline_passed_unpaid_counts_as_given_up(

@@ -26,14 +26,7 @@ from assistant.dialogue_models import Language
 from assistant.incoming_signals import (
     IncomingFindings,
     any_of,
-    chases_up_earlier_contact,
-    fraud_signals,
-    is_advice_request,
-    is_prompt_injection,
-    lends_account,
-    reports_account_taken_over,
-    reports_firm_caused_loss,
-    reports_missing_money,
+    read_incoming,
 )
 from assistant.pii import find_pii, mask_pii
 from assistant.suitability import SuitabilityResult, assess_suitability
@@ -508,18 +501,8 @@ class ComplianceGuard:
     def inspect_incoming(self, text: str) -> IncomingFindings:
         """Personal data masked, plus the scam, injection and advice signals in ``text``."""
         normal = _normalise(text)
-        return IncomingFindings(
-            masked_text=mask_pii(text),
-            pii=list(dict.fromkeys(match.kind for match in find_pii(text))),
-            fraud_signals=fraud_signals(normal),
-            prompt_injection=is_prompt_injection(normal),
-            advice_request=is_advice_request(normal),
-            missing_money=reports_missing_money(normal),
-            account_lending=lends_account(normal),
-            account_taken_over=reports_account_taken_over(normal),
-            firm_caused_loss=reports_firm_caused_loss(normal),
-            chase_up=chases_up_earlier_contact(normal),
-        )
+        pii = list(dict.fromkeys(match.kind for match in find_pii(text)))
+        return read_incoming(normal, masked_text=mask_pii(text), pii=pii)
 
     def is_investment_related(self, text: str, category: str | None = None) -> bool:
         """Whether an answer needs the disclaimer: by its FAQ category when known (a service

@@ -10,6 +10,8 @@ wording is added in one place. The texts passed in are expected to be normalised
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel
 
 from intents.scams import SIGNAL_PATTERNS, FraudSignal, any_of
@@ -24,6 +26,7 @@ __all__ = [
     "is_advice_request",
     "is_prompt_injection",
     "lends_account",
+    "read_incoming",
     "reports_account_taken_over",
     "reports_firm_caused_loss",
     "reports_missing_money",
@@ -312,6 +315,23 @@ def fraud_signals(text: str) -> list[str]:
 def is_prompt_injection(text: str) -> bool:
     """Whether ``text`` tries to rewrite the assistant's instructions or role."""
     return _INJECTION.search(text) is not None
+
+
+def read_incoming(normal: str, *, masked_text: str, pii: Sequence[str]) -> IncomingFindings:
+    """What ``normal`` (the message normalised) reveals, beside its masked text and the kinds of
+    personal data found in it."""
+    return IncomingFindings(
+        masked_text=masked_text,
+        pii=list(pii),
+        fraud_signals=fraud_signals(normal),
+        prompt_injection=is_prompt_injection(normal),
+        advice_request=is_advice_request(normal),
+        missing_money=reports_missing_money(normal),
+        account_lending=lends_account(normal),
+        account_taken_over=reports_account_taken_over(normal),
+        firm_caused_loss=reports_firm_caused_loss(normal),
+        chase_up=chases_up_earlier_contact(normal),
+    )
 
 
 def is_advice_request(text: str) -> bool:

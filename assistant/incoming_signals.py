@@ -30,6 +30,7 @@ __all__ = [
     "reports_account_taken_over",
     "reports_firm_caused_loss",
     "reports_missing_money",
+    "stuck_while_trading",
     "voices_grievance",
 ]
 
@@ -47,6 +48,8 @@ class IncomingFindings(BaseModel):
     """Someone else's identity or account used, or one's own handed over (实名制)."""
     account_taken_over: bool = False
     """Someone else got into the account: logins, trades or transfers the investor never made."""
+    stuck_while_trading: bool = False
+    """The app or the quotes are stuck while the investor must buy or sell now."""
     firm_caused_loss: bool = False
     chase_up: bool = False
     """An earlier complaint or request of the investor's went unanswered."""
@@ -164,6 +167,20 @@ _LENDING = any_of(
 
 _ON_THEIR_BEHALF = any_of(rf"(?:帮|替|代){_SOMEONE_ELSE}(?:开|办|注册)")
 """Opening an account for someone, in their name: not lending (it is done in person)."""
+
+_STUCK = (
+    r"(?:app|软件|系统|行情|k线|分时|交易|下单|委托|页面|界面)[^。？?]{0,10}"
+    r"(?:卡住|卡死|卡了|很卡|不动|不刷新|闪退|崩了|崩溃|打不开|进不去|登不上|转圈|没反应|"
+    r"下不了单|卖不出去?|卖不了|买不了|撤不了单|委托不了)",
+    r"\b(?:app|quotes?|prices?|charts?|system|platform)\b[^.?!]{0,25}\b(?:frozen|freezing|stuck|"
+    r"down|crash\w*|not\s+(?:loading|updating|refreshing)|won'?t\s+(?:load|open|refresh))\b",
+)
+_MUST_TRADE_NOW = any_of(
+    r"急死|急着|着急|马上要|赶紧|来不及|还有单要|要卖|要买|等着卖|等着买|快收盘|要跌停|要涨停",
+    r"\b(?:need|have|got)\s+to\s+(?:sell|buy|trade)\b|\burgent\w*|\basap\b|\bright\s+now\b",
+)
+_STUCK_NOW = any_of(*_STUCK)
+_LOSS_NAMED = any_of(r"亏了|亏损|损失|赔偿|赔钱|少赚", r"\blost\b|\bloss(?:es)?\b|\bcompensat")
 
 _TAKEN_OVER = any_of(
     r"(?:账户|账号|帐户|帐号)[^，,。？?]{0,4}被(?:盗|盗用|黑|人登录|人登陆)|被盗号|"
@@ -290,6 +307,17 @@ def lends_account(text: str) -> bool:
     return _LENDING.search(text) is not None and _ON_THEIR_BEHALF.search(text) is None
 
 
+def stuck_while_trading(text: str) -> bool:
+    """Whether the app or the market data is stuck while the investor must trade now ("行情不动
+    K线卡住 … 我还有单要卖 急死"): a person now, and the other ways to trade. A loss already
+    named ("…没卖出去 亏了快2w") is a loss laid at our door instead."""
+    return (
+        _STUCK_NOW.search(text) is not None
+        and _MUST_TRADE_NOW.search(text) is not None
+        and _LOSS_NAMED.search(text) is None
+    )
+
+
 def reports_account_taken_over(text: str) -> bool:
     """Whether the investor says someone else got into their account or traded in it."""
     return _TAKEN_OVER.search(text) is not None
@@ -329,6 +357,7 @@ def read_incoming(normal: str, *, masked_text: str, pii: Sequence[str]) -> Incom
         missing_money=reports_missing_money(normal),
         account_lending=lends_account(normal),
         account_taken_over=reports_account_taken_over(normal),
+        stuck_while_trading=stuck_while_trading(normal),
         firm_caused_loss=reports_firm_caused_loss(normal),
         chase_up=chases_up_earlier_contact(normal),
     )

@@ -185,7 +185,8 @@ class Replies:
         findings: IncomingFindings,
     ) -> BotReply | None:
         """A person now, for what no answer can settle: someone else in the account, money
-        gone or lost through the firm, an angry investor, or a chase-up; else ``None``."""
+        gone or lost through the firm, the app stuck while the investor must trade, an angry
+        investor, or a chase-up; else ``None``."""
         if findings.account_taken_over:
             # Someone else is in the account: lock it down now, and a person at once.
             return self.escalate(
@@ -196,6 +197,16 @@ class Replies:
                 "urgent_account",
                 priority=URGENT_PRIORITY,
                 flags=["account_taken_over"],
+            )
+        if findings.stuck_while_trading and not findings.missing_money:
+            return self.escalate(
+                state,
+                language,
+                intent,
+                EscalationReason.COMPLAINT,
+                "urgent_stuck",
+                priority=URGENT_PRIORITY,
+                flags=["stuck_while_trading"],
             )
         if findings.missing_money or findings.firm_caused_loss:
             return self.escalate(

@@ -290,6 +290,19 @@ def what_follows(
 
 def _dividend_tax_line(days: int, language: Language) -> str:
     rate = next((rate for limit, rate in _DIVIDEND_TAX_BANDS if days <= limit), None)
+    if days == 365:
+        # "拿满一年再卖就不扣了？": a full year is still in the 10% band; only more is exempt.
+        if language == "zh":
+            return (
+                "持股期限超过1年再卖出，这笔股息红利暂免征收个人所得税；1个月以上至1年（含1年）的"
+                "按10%补缴。刚好满1年时卖出仍按10%，要免税请持有超过1年再卖。"
+            )
+        return (
+            "Held for more than a year before you sell, the dividend is exempt from individual "
+            "income tax; held between one month and a year (a full year included), it is taxed "
+            "at an effective 10%. Sold at exactly one year it is still 10%: hold it longer than "
+            "a year to pay none."
+        )
     if language == "zh":
         if rate is None:
             return f"按您说的持股{days}天（超过1年），这笔股息红利暂免征收个人所得税。"

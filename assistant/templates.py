@@ -172,6 +172,16 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "me when you noticed it and which trades are involved; the colleague who takes over "
         "will see it.",
     },
+    "urgent_stuck": {
+        "zh": "急着买卖时App或行情卡住，请先换其他渠道下单：电脑客户端、电话委托或营业部柜台"
+        "（以您已开通的为准），也可切换网络、重启App再试。我已为您优先转接人工客服，"
+        "同事会核实是否系统故障并协助您；请告诉我出问题的时间和要买卖的证券。",
+        "en": "If the app or the quotes are stuck while you need to trade, place the order through "
+        "another channel now: the desktop client, phone orders or a branch counter (whichever you "
+        "have), or switch networks and restart the app. I've passed you to our staff with "
+        "priority to check for a system fault and help you; please tell me when it started and "
+        "what you want to buy or sell.",
+    },
     "urgent_loss": {
         "zh": "这件事需要人工马上核查，我已为您优先转接人工客服。"
         "为了尽快处理，请同时告诉我：发生的时间、涉及的金额和当时的操作（有截图也可以发上来），"

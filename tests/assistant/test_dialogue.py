@@ -567,6 +567,16 @@ async def test_a_message_that_names_a_scam_but_describes_none_raises_no_alarm(
     assert "转人工" in reply.quick_replies
 
 
+async def test_the_app_stuck_while_selling_goes_to_a_person_with_other_ways_to_trade(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "app又出毛病了")  # a complaint's intake begins
+    reply = await bot.policy.respond(state, "行情不动 K线卡住 下拉refresh也没用 我还有单要卖 急死")
+    assert reply.escalation is not None and "stuck_while_trading" in reply.flags
+    assert "电话委托" in reply.text, "the other ways to place the order, now"
+
+
 async def test_a_scam_that_has_cost_money_still_goes_to_a_person(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "被骗了怎么办")
     assert reply.escalation is not None and "110" in reply.text

@@ -13,6 +13,7 @@ from assistant.incoming_signals import (
     reports_account_taken_over,
     reports_firm_caused_loss,
     reports_missing_money,
+    stuck_while_trading,
     voices_grievance,
 )
 
@@ -378,3 +379,27 @@ def test_asking_whether_to_buy_the_dip_is_asking_for_advice(text: str) -> None:
 @pytest.mark.parametrize("text", ["被骗的钱能追回吗", "科创板股票我能买吗"])
 def test_recovering_money_or_a_permission_is_not_advice(text: str) -> None:
     assert not is_advice_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "行情不动 K线卡住 下拉refresh也没用 我还有单要卖 急死",
+        "app一直闪退 行情也不刷新 都开盘了急死了",
+        "app frozen and i need to sell asap",
+    ],
+)
+def test_the_app_stuck_while_the_investor_must_trade_is_urgent(text: str) -> None:
+    assert stuck_while_trading(text.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "app一直转圈怎么办",  # a problem, no trade waiting
+        "卖不出去 要跌停了",  # the limit, not the app
+        "今天开盘你们app一直闪退 要卖的票没卖出去 亏了快2w",  # a loss already: laid at our door
+    ],
+)
+def test_a_slow_app_a_limit_down_or_a_loss_already_is_not_stuck_now(text: str) -> None:
+    assert not stuck_while_trading(text.lower())

@@ -65,6 +65,20 @@ def test_the_dividend_tax_follows_from_the_holding_period(days: int, rate: str) 
     assert line is not None and rate in line
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("那下次拿满一年再卖就不扣红利税了？", "zh"),
+        ("if i hold it 1 year will the dividend tax go", "en"),
+    ],
+)
+def test_a_full_year_says_only_more_than_a_year_is_exempt(text: str, language: str) -> None:
+    line = what_follows(read_stated_facts(text), text, "dividend_tax", language)  # type: ignore[arg-type]
+    assert line is not None
+    assert ("超过1年" in line and "仍按10%" in line) if language == "zh" else "still 10%" in line
+    assert "365天" not in line
+
+
 def test_a_minor_is_told_what_their_age_means_for_opening_an_account() -> None:
     text = "我儿子15岁可以开户吗"
     line = what_follows(read_stated_facts(text), text, "account_opening", "zh")

@@ -64,8 +64,8 @@ _NEVER_TRADED = re.compile(
 
 _ASSETS_ZH = re.compile(
     # "my avg asset 大概 45w": the Chinese units after an English word too.
-    r"(?:资产|资金|本金|账户里|账户有|有|存了|放了|市值|(?i:\bassets?\b))[^，,。？?]{0,4}?"
-    rf"(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(万|w|千)"
+    r"(?:资产|资金|本金|账户|有|存了|放了|市值|(?i:\bassets?\b))[^，,。？?]{0,4}?"
+    rf"(\d+(?:\.\d+)?|{CHINESE_NUMBER})\s*(?:多|来)?\s*(万|w|千)"
 )
 _ASSETS_EN = re.compile(
     r"(?:have|got|assets?\s+of|about|around)\s+(?:cny|rmb|¥)?\s*"

@@ -18,6 +18,8 @@ from assistant.stated_facts import StatedFacts, asks_eligibility, read_stated_fa
         ("我炒股一年半了 资产有20万", 18.0, Decimal(200_000), None, None),
         ("炒股半年", 6.0, None, None, None),
         ("my avg asset 大概 45w", None, Decimal(450_000), None, None),
+        ("港股通怎么开 我账户平时就20来万", None, Decimal(200_000), None, None),
+        ("我有20多万 能开港股通吗", None, Decimal(200_000), None, None),
         ("I have 600k but only traded 1 year", 12.0, Decimal(600_000), None, None),
         ("I've been trading for 2 years, can I get margin?", 24.0, None, None, None),
         ("我儿子15岁可以开户吗", None, None, 15, None),

@@ -46,6 +46,7 @@ def lexicon() -> Lexicon:
         # a colloquial "not filled", and an order left to lapse at the close
         ("挂了一上午还没成 收盘会自动撤吗", {"unfilled_order", "cancel_order"}),
         ("没成功", set()),
+        ("晚上能把钱转进去吗", {"bank_transfer"}),  # money moved in, in everyday words
     ],
 )
 def test_finds_what_a_question_is_about(lexicon: Lexicon, text: str, concepts: set[str]) -> None:

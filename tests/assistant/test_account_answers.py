@@ -190,6 +190,7 @@ async def test_new_shares_or_new_bonds_named_narrow_the_subscriptions(
     assert [fact.split(":")[1] for fact in bonds.facts_used] == ["754999"]
     assert detect_account_query("我昨天申的那个新股中了没").ipo_kind == "stock"  # type: ignore[union-attr]
     assert detect_account_query("我中签了吗").ipo_kind is None  # type: ignore[union-attr]
+    assert detect_account_query("昨天申的xg中了没").ipo_kind == "stock"  # type: ignore[union-attr]
 
 
 async def test_an_allotment_whose_deadline_passed_unpaid_counts_as_given_up(

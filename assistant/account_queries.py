@@ -279,9 +279,7 @@ def _product(text: str) -> CommissionProduct | None:
 
 
 _IPO_KINDS: Mapping[IpoKind, LazyPattern] = {
-    "stock": any_of(
-        r"新股|打新股|申购的?股票|\bxg\b", r"\bnew shares?\b|\bipo (?:stock|share)s?\b"
-    ),
+    "stock": any_of(r"新股|申购的?股票|\bxg\b", r"\bnew shares?\b|\bipo (?:stock|share)s?\b"),
     "convertible_bond": any_of(r"新债|可转债|转债|kzz", r"\bbonds?\b|\bconvertibles?\b"),
 }
 

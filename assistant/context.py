@@ -352,7 +352,9 @@ def about_another_subject(
     an inheritance is not answered by the entry on tax on share trading, nor "周末能补吗" after
     the margin call line by the holiday calendar. An entry that shares a specific concept with
     the topic or with what the investor said before is still about the conversation ("一天能测
-    几次" after "提示风险测评过期了": the entry on redoing the assessment)."""
+    几次" after "提示风险测评过期了": the entry on redoing the assessment). ``entry_text`` is
+    what the entry is about (its question and phrasings): an answer that mentions the topic's
+    subject in passing ("可转债…T+0" in the stock T+1 entry) is not about it."""
 
     def specific(of: str) -> frozenset[str]:
         return _specific(lexicon.concepts_of(of).all, lexicon)

@@ -1,4 +1,6 @@
-"""What an investor's message reveals beyond its question: scams, prompt injection, advice seeking.
+"""What an investor's message reveals beyond its question: scams, prompt injection, advice
+seeking, someone else's account, and what needs a person now (a takeover, money gone, the app
+stuck mid-trade).
 
 The rules are tuned against the intent catalogue and the evaluation cases: the advice
 patterns must fire on what the advice-seeking examples say and stay quiet on everyday

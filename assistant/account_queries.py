@@ -47,7 +47,7 @@ from assistant.accounts import (
 )
 from assistant.boards import read_board
 from intents.flow_engine import normalise
-from knowledge.text import join_han
+from knowledge.text import AMOUNT_UNITS, join_han
 from text.language import CJK_CHARACTERS
 from text.patterns import LazyPattern, TextPattern
 
@@ -328,7 +328,6 @@ _AMOUNT = compile_pattern(
     r"(?<![0-9.,])([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?)\s*(万|w|千|k)?\s*"
     r"(元|块|rmb|yuan|cny)?(?![0-9a-z])"
 )
-_SCALE = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}
 
 
 def _direction(text: str) -> TransferDirection | None:
@@ -340,7 +339,7 @@ def _amount(text: str) -> Decimal | None:
     for found in _AMOUNT.finditer(text):
         number, scale, currency = found.groups()
         if scale or currency:
-            return Decimal(number.replace(",", "")) * _SCALE.get(scale or "", 1)
+            return Decimal(number.replace(",", "")) * AMOUNT_UNITS.get(scale or "", 1)
     return None
 
 

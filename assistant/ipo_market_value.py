@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.dialogue_models import Language
-from knowledge.text import CHINESE_NUMBER, chinese_number
+from knowledge.text import AMOUNT_UNITS, CHINESE_NUMBER, chinese_number
 
 MIN_MARKET_VALUE = Decimal(10_000)
 
@@ -45,7 +45,6 @@ _HELD_EN = re.compile(
     r"(?:in|on)\s+(?:the\s+)?(shanghai|shenzhen|sh|sz)\b",
     re.IGNORECASE,
 )
-_SCALE = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}
 _ABOUT_IPOS = re.compile(r"新股|打新|申购|中签|新债|市值|\bipos?\b|subscri|market value", re.I)
 
 
@@ -59,12 +58,12 @@ def read_market_values(text: str) -> dict[str, Decimal]:
     for match in _HELD_ZH.finditer(text):
         amount = match[2] if match[2][0].isdigit() else chinese_number(match[2])
         if amount is not None:
-            value = Decimal(amount) * _SCALE.get((match[3] or "").lower(), 1)
+            value = Decimal(amount) * AMOUNT_UNITS.get((match[3] or "").lower(), 1)
             if value >= 100:  # "深市3只" is no market value
                 held[_NAMES[match[1]]] = value
     for match in _HELD_EN.finditer(text):
         name, amount, unit = (match[1], match[2], match[3]) if match[1] else match.group(6, 4, 5)
-        value = Decimal(amount.replace(",", "")) * _SCALE.get((unit or "").lower(), 1)
+        value = Decimal(amount.replace(",", "")) * AMOUNT_UNITS.get((unit or "").lower(), 1)
         if value >= 100:
             held["sh" if name.lower() in ("shanghai", "sh") else "sz"] = value
     return held
@@ -108,7 +107,6 @@ def _line(code: str, value: Decimal, language: Language) -> str:
     return (
         f"With {shown} yuan of {exchange.en} market value you can subscribe to {exchange.en} "
         f"IPOs: each {per} yuan allows {exchange.unit_shares:,} shares, about {shares:,} shares in "
-        "all"
-        " (from the daily average over the 20 trading days up to T-2, and never above each "
+        "all (from the daily average over the 20 trading days up to T-2, and never above each "
         "issue's cap)."
     )

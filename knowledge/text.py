@@ -53,6 +53,8 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CHINESE_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
+AMOUNT_UNITS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}
+"""What a sum typed with a unit after it is multiplied by ("5万", "3w", "20k")."""
 
 
 def chinese_number(text: str) -> int | None:

@@ -313,10 +313,12 @@ _CANCELLED = any_of(r"撤", r"\bcancel")
 _DIRECTION_WORDS: Mapping[TransferDirection, LazyPattern] = {
     "securities_to_bank": any_of(
         r"转出|转到银行|转回银行|转去银行|转银行卡|到银行卡|取出|取钱|提现|出金",
+        r"从(?:证券|股票账户|资金账户|券商)[^，,。？?]{0,12}转|转了?[^，,。？?]{0,10}?(?:到|回|去)银行",
         r"\btransfer(?:red|ring)?\s+out\b|\bwithdr[ae]w\w*|\bto\s+(?:my\s+)?(?:bank|card)\b",
     ),
     "bank_to_securities": any_of(
         r"转入|转进|存入|存进|入金|转到证券|转到股票账户|银行转证券",
+        r"从银行[^，,。？?]{0,12}转|转了?[^，,。？?]{0,10}?(?:到证券|到股票账户|进来|过来)",
         r"\btransfer(?:red|ring)?\s+in\b|\bdeposit\w*|\bfrom\s+(?:my\s+)?bank\b",
         # the bank named ("moved 20k from icbc to my stock acct")
         r"\bfrom\s+(?:my\s+)?(?:icbc|ccb|boc|abc|bocom|cmb|[a-z]+\s+bank)\b|"
@@ -335,7 +337,13 @@ def _direction(text: str) -> TransferDirection | None:
     return named[0] if len(named) == 1 else None
 
 
+# A bare number moved somewhere ("转了5000到银行"): a sum, though it has no unit.
+_AMOUNT_MOVED = compile_pattern(r"转了?\s*([0-9]+(?:\.[0-9]+)?)\s*(?=到|进|出|去|回|过)")
+
+
 def _amount(text: str) -> Decimal | None:
+    if moved := _AMOUNT_MOVED.search(text):
+        return Decimal(moved.group(1))
     for found in _AMOUNT.finditer(text):
         number, scale, currency = found.groups()
         if scale or currency:

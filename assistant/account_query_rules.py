@@ -28,6 +28,7 @@ AccountQueryKind = Literal[
     "statement",
     "bank_card",
     "account_status",
+    "holdings",
 ]
 ACCOUNT_QUERY_KINDS: tuple[AccountQueryKind, ...] = get_args(AccountQueryKind)
 
@@ -158,7 +159,7 @@ RULES: tuple[Rule, ...] = (
         "transfers",
         topic=any_of(
             r"银证|转账|转入|转出|转进|转过来|转到|转的钱|打的钱|打进|存进|存入|入金|出金|划转|到账|提现|"
-            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)|转[0-9一二三四五六七八九十百千万块元w]+(?:进|出|到|入)|"
+            r"取出来|取钱|钱[^，,。？?]{0,4}(?:到|没到)|转了?[0-9一二三四五六七八九十百千万块元w]+(?:进|出|到|入)|"
             r"转的[0-9一二三四五六七八九十百千万]+",
             r"\btransfers?\b|\btransferred\b|\bdeposits?\b|\bdeposited\b|\bwithdraw(?:al|als|n)?\b",
             r"\bwithdrew\b|\bmoney (?:i )?(?:sent|moved)\b|\bcash out\b|\bmy money\b",
@@ -181,6 +182,8 @@ RULES: tuple[Rule, ...] = (
         ),
         veto=any_of(
             r"手续费|费用|收费|利息|分红|股息|红利|退款|中签|新股|打新|申购|缴款|转托管|转户|佣金",
+            # whether money put in is taken for something ("钱我已经转进去了 是不是会自动扣")
+            r"自动扣|会扣|扣款|扣钱",
             r"\bfees?\b|\bdividend|\bipo\b|\ballot|\bcommission|\bcustody\b",
             r"余额|现金|可用资金|可取(?:金额|资金)|(?:能|可以)取(?:出来)?多少|有多少钱|还剩多少|密码",
             r"\bbalance\b|\bhow much cash\b|\bpassword\b|\bpin\b",
@@ -226,6 +229,8 @@ RULES: tuple[Rule, ...] = (
         topic=any_of(
             r"中签|中的签|新股|打新|申购|新债|配号|缴款|中没中|中了没(?!钱)|中了吗|有没有中",
             r"中(?:了的?|的)(?:新股|新债|可转债|转债)",
+            # zq: 中签, or 证券 (zhengquan), hence the words around it
+            r"(?:是不是|有没有)\s*zq|\bzq\s*(?:了|没|吗)",
             r"\bipos?\b|\bnew (?:share|listing|bond)s?\b|\ballot(?:ted|ment|ments)?\b|\blottery\b",
             r"\bsubscri(?:be|bed|ption|ptions)\b|\bhow many (?:shares|lots) did i apply\b",
         ),
@@ -233,6 +238,7 @@ RULES: tuple[Rule, ...] = (
             r"中签了吗|中签没|中签了没|中签了么|中没中|中了没(?!钱)|中了吗|中了么|有没有中|中签了?多少|中了几|"
             r"中了多少|签了吗|要交多少|要缴多少|缴多少|交多少钱|应缴|该交|缴款了吗|缴了没|扣款了吗|扣了没|"
             r"扣钱了吗|什么时候(?:交|缴|扣)|几点前(?:交|缴)|哪天(?:交|缴)|中签了要",
+            r"(?:是不是|有没有)\s*zq|\bzq\s*(?:了|没|吗)",
             r"\bdid i (?:win|get)\b|\bhave i (?:won|got|been allotted)\b|\bwas i (?:allotted|lucky|"
             r"successful)\b|\bam i allotted\b|\bhow much (?:do|should|must) i (?:pay|need)\b",
             r"\bwhen (?:do|must|should) i pay\b|\bpayment due\b|\bhow much is due\b|\bdue today\b",
@@ -418,6 +424,28 @@ RULES: tuple[Rule, ...] = (
             r"unfreeze)\b|\bunfreeze\b|\blift\b",
         ),
         needs_person=True,
+    ),
+    Rule(
+        "holdings",
+        topic=any_of(
+            r"持仓|仓位|持有(?:的|哪些|什么|啥)|(?:我的|我买的|手里的?|手上的?)(?:股票|票|证券)|"
+            r"账户里(?:有)?(?:哪些|什么|啥)(?:股票|票)",
+            r"\bholdings?\b|\bpositions?\b|\bportfolio\b|\bwhat (?:stocks|shares) (?:do )?i "
+            r"(?:hold|own|have)\b|\bwhat do i (?:hold|own)\b",
+        ),
+        status=any_of(
+            r"查|看看|看下|看一下|有哪些|有什么|有啥|多少|盈亏|赚了|亏了|列(?:一下|出)|是什么",
+            r"\bshow\b|\blist\b|\bwhat\b|\bhow much\b|\bup or down\b|\bcheck\b|\bsee\b",
+        ),
+        veto=any_of(
+            # Why a figure is what it is, what can be sold, a proof or a statement, a position
+            # gone or moved, margin: the knowledge base and the other parts of the account.
+            r"成本|怎么算|可卖|不能卖|卖不了|卖不出|证明|对账单|交割单|少了|不见|消失|没了|冻结|过户|转托管|"
+            r"强平|平仓|融资|融券|两融|合适|应该|该不该|集中|分散",
+            r"\bcost\b|\bcalculat|\bwhy\b|\bproof\b|\bstatements?\b|\bcertificate\b|\bdisappear",
+            r"\bmissing\b|\bgone\b|\bmargin\b|\bliquidat|\bforce|\bshould\b|\bsell\b",
+        ),
+        needs_status=True,
     ),
 )
 

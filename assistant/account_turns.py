@@ -29,6 +29,13 @@ from assistant.message_reading import asks_something
 from assistant.templates import PERSON_OPTION, template
 from knowledge.lexicon import Lexicon
 
+# Whether something can still be done ("我现在卖点别的股票来得及吗" after the allotment): a
+# question of the rules, not of the record just shown.
+_CAN_IT_BE_DONE = re.compile(
+    r"来得及|赶得上|赶不赶得上|还能|能不能|可不可以|可以吗|行不行|行吗|"
+    r"\b(?:in time|can i still|could i still|is it too late)\b",
+    re.IGNORECASE,
+)
 # The investor says the account's answer is not what they see ("我怎么不知道", "明明显示冻结").
 _DISAGREES = re.compile(
     r"不对|不是这样|明明|怎么不知道|我又没|不可能|怎么会|没有啊|可是|但是|显示的?是|"
@@ -45,7 +52,12 @@ def account_question(
     if (query := detect_account_query(text)) is not None:
         return query, text
     topic = state.topic
-    if topic is not None and topic.account_kind is not None and not HYPOTHETICAL.search(text):
+    if (
+        topic is not None
+        and topic.account_kind is not None
+        and not HYPOTHETICAL.search(text)
+        and not _CAN_IT_BE_DONE.search(text)
+    ):
         followup = resolve_followup(text, topic, lexicon)
         if followup is not None:
             question = followup.question

@@ -26,6 +26,7 @@ from assistant.context import (
     drops_a_subject,
     misses_the_question,
     resolve_followup,
+    subject_carried,
     what_it_adds,
 )
 from assistant.dialogue_models import Action, ConversationState, Language, Speaker
@@ -45,6 +46,10 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 Retrieve = Callable[[str], list[RetrievedPassage]]
 EmbedAhead = Callable[[str, Sequence[str]], None]
 """Embeds a message (classified and searched) and its other readings (searched) together."""
+
+
+_Reading = tuple[str, "FollowUp | None", list[RetrievedPassage], frozenset[str]]
+"""The question read, the follow-up it is (if any), what it found, the concepts asked anew."""
 
 
 class AnswerStream(Protocol):
@@ -172,9 +177,7 @@ class Answerer:
         )
         return Answered(composed, passages, question, followup)
 
-    async def _reading(
-        self, state: ConversationState, text: str, states_fact: bool
-    ) -> tuple[str, FollowUp | None, list[RetrievedPassage], frozenset[str]]:
+    async def _reading(self, state: ConversationState, text: str, states_fact: bool) -> _Reading:
         """The question as typed, as a follow-up, or only its asking part, whichever the
         knowledge base answers best (a short message may be a follow-up; a long one may
         wrap its question in a story: "…卖给别人吗 我老接到推销电话"); and, for a follow-up,
@@ -189,6 +192,9 @@ class Answerer:
         results = dict(zip(readings, found, strict=True))
         passages = results[text]
         typed = passages[0].confidence if passages else 0.0
+        won, followup = self._carried(state, followup, results, typed)
+        if won is not None:
+            return won
         if followup is not None:
             if state.topic is not None and passages:
                 top = passages[0].unit
@@ -275,24 +281,53 @@ class Answerer:
                 if again and followup.reason == "replaced" and state.topic is not None:
                     focus = self._asked_anew(text, state.topic)
                 return followup.question, followup, resolved, focus if again else frozenset()
-        if asked is not None:
-            narrowed = results[asked]
-            if (
-                narrowed
-                and narrowed[0].confidence >= max(typed, self.composer.answer_at)
-                and not (
-                    typed >= self.composer.clarify_at
-                    and drops_a_subject(
-                        text,
-                        asked,
-                        f"{narrowed[0].unit.title}\n{narrowed[0].unit.text}",
-                        f"{passages[0].unit.title}\n{passages[0].unit.text}",
-                        self.lexicon,
-                    )
-                )
-            ):
-                return asked, None, narrowed, frozenset()
+        if asked is not None and self._asking_part_answers(text, asked, results, typed):
+            return asked, None, results[asked], frozenset()
         return text, None, passages, frozenset()
+
+    def _asking_part_answers(
+        self, text: str, asked: str, results: dict[str, list[RetrievedPassage]], typed: float
+    ) -> bool:
+        """Whether the asking part of ``text`` alone finds an answer, and a better one than
+        the whole, without leaving out a subject the whole's entry names."""
+        narrowed, passages = results[asked], results[text]
+        return bool(
+            narrowed
+            and narrowed[0].confidence >= max(typed, self.composer.answer_at)
+            and not (
+                typed >= self.composer.clarify_at
+                and drops_a_subject(
+                    text,
+                    asked,
+                    f"{narrowed[0].unit.title}\n{narrowed[0].unit.text}",
+                    f"{passages[0].unit.title}\n{passages[0].unit.text}",
+                    self.lexicon,
+                )
+            )
+        )
+
+    def _carried(
+        self,
+        state: ConversationState,
+        followup: FollowUp | None,
+        results: dict[str, list[RetrievedPassage]],
+        typed: float,
+    ) -> tuple[_Reading | None, FollowUp | None]:
+        """The topic's subject put to a message too long to lean on it (``subject_carried``):
+        the reading, taken only where the message alone finds nothing worth offering and the
+        reading an answer that is not the entry just given again (its subject is all the
+        reading adds); else the follow-up to go on with (None for a carried one)."""
+        if followup is None or followup.reason != "carried":
+            return None, followup
+        shown = state.topic.unit_id if state.topic else None
+        carried = [p for p in results[followup.question] if p.unit.id != shown]
+        if (
+            carried
+            and typed < self.composer.clarify_at
+            and carried[0].confidence >= self.composer.answer_at
+        ):
+            return (followup.question, followup, carried, frozenset()), None
+        return None, None
 
     def _asked_anew(self, text: str, topic: Topic) -> frozenset[str]:
         """The concepts a follow-up names that its topic's question did not."""
@@ -317,7 +352,9 @@ class Answerer:
     ) -> tuple[FollowUp | None, str | None]:
         """``text`` read as a follow-up of the topic, and its asking part (each None when
         there is no such reading)."""
-        followup = resolve_followup(text, state.topic, self.lexicon, states_fact=states_fact)
+        followup = resolve_followup(
+            text, state.topic, self.lexicon, states_fact=states_fact
+        ) or subject_carried(text, state.topic, self.lexicon)
         return followup, self.asking_part(text)
 
     def asking_part(self, text: str) -> str | None:

@@ -122,7 +122,7 @@ class FollowUp:
     """A message read against the topic."""
 
     question: str
-    reason: str  # "replaced", "narrowed", "appended"
+    reason: str  # "replaced", "narrowed", "appended", "carried" (subject_carried)
     # Whether the message names a subject of its own ("怎么销户" does, "几点前交钱" does not):
     # one that does may be a new question after all, one that does not can only lean on the topic.
     own_subject: bool = True
@@ -222,6 +222,32 @@ def resolve_followup(
     return None
 
 
+def subject_carried(text: str, topic: Topic | None, lexicon: Lexicon) -> FollowUp | None:
+    """A message too long to be a follow-up that asks something of no subject of its own
+    ("涨跌幅多少 代码啥开头的" after "北交所要咋开"), read as asked of the topic's subject: one
+    more reading, which must answer better than the message alone (``own_subject``)."""
+    if topic is None:
+        return None
+    stripped = what_it_adds(without_pleasantries(text) or text)
+    matches = lexicon.find(stripped)
+    if not asks_something(stripped) or any(
+        lexicon.kind(m.concept.id) in _SUBJECT_KINDS for m in matches
+    ):
+        return None
+    chinese = _reads_chinese(stripped, matches)
+    subjects = [
+        name
+        for c in topic.concepts
+        if c in lexicon.concepts
+        and not lexicon.concepts[c].generic
+        and lexicon.kind(c) in _SUBJECT_KINDS
+        and (name := _first_name(lexicon.concepts[c], chinese))
+    ]
+    if not subjects:
+        return None
+    return FollowUp(f"{' '.join(subjects)} {stripped}", "carried")
+
+
 # What a message says besides its concepts, when it only names them ("我说的是港股通").
 _FILLER = re.compile(
     rf"{_SAID_IT_WAS}|的|了|啊|呀|吧|吗|呢|那|就|还有|也|是|"
@@ -268,11 +294,16 @@ def what_it_adds(text: str) -> str:
 
 def about_our_business(topic: Topic | None, lexicon: Lexicon) -> bool:
     """Whether a conversation with ``topic`` is about something a brokerage serves: the topic
-    was answered from knowledge, or names our business (a scam it is about is not)."""
+    was answered from knowledge or from the investor's account, or names our business (a scam
+    it is about is not)."""
     return (
         topic is not None
         and not topic.scam
-        and (topic.unit_id is not None or names_our_business(lexicon, topic.question))
+        and (
+            topic.unit_id is not None
+            or topic.account_kind is not None
+            or names_our_business(lexicon, topic.question)
+        )
     )
 
 

@@ -129,7 +129,11 @@ class KnowledgeReplies:
                 # "但是他前几次推的都涨了啊" after a scam warning argues with it: warn again.
                 signals = fraud_signals(scam)
                 return scam_reply(state, scam, language, intent, signals, self.escalation)
-            ours = about_our_business(earlier, self.lexicon)
+            # A conversation that began as a grievance against us ("光说抱歉有啥用 能不能赔"
+            # after the app froze) is ours too, whatever its topic.
+            ours = about_our_business(earlier, self.lexicon) or any(
+                turn.intent == "complaint" for turn in state.turns[:-1]
+            )
             return self.replies.declined(
                 state, language, intent, about, self.lexicon, in_our_conversation=ours
             )

@@ -32,7 +32,7 @@ from knowledge.text import CHINESE_NUMBER, chinese_number
 
 _NUMBER = r"(\d+(?:\.\d+)?|[一两二三四五六七八九十半])"
 _EXPERIENCE_ZH = re.compile(
-    rf"(?:炒股|炒了|交易|做股票|入市|股龄|买股票|玩股票|开户)[^，,。？?]{{0,4}}?{_NUMBER}\s*"
+    rf"(?:炒股|炒了|交易|做股票|入市|股龄|买股票|玩股票|开户|(?i:kh))[^，,。？?]{{0,4}}?{_NUMBER}\s*"
     r"(个月|个多月|年半|年多|年)|"
     rf"{_NUMBER}\s*(个月|年半|年)(?:的)?\s*(?:股龄|交易经验|炒股经验|(?i:trading\s+)?(?i:experience))"
 )

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from assistant.account_answers.activity import answer_ipo, answer_orders, answer_transfers
 from assistant.account_answers.bank_link import answer_bank_card
 from assistant.account_answers.drafting import WHERE_IN_APP, Context, Draft
+from assistant.account_answers.holdings import answer_holdings
 from assistant.account_answers.restrictions import answer_account_status
 from assistant.account_answers.standing import (
     answer_commission,
@@ -82,7 +83,8 @@ class AccountAnswer(BaseModel):
     text tells the investor how to ask for one, and the reply should offer one."""
 
 
-_TOPIC: Mapping[AccountQueryKind, Localized] = {
+ACCOUNT_PARTS: Mapping[AccountQueryKind, Localized] = {
+    # What each part of the account is called: in answers, and as what a follow-up is about.
     "commission": Localized("佣金费率", "commission rates"),
     "transfers": Localized("银证转账记录", "bank transfers"),
     "orders": Localized("委托和成交情况", "orders"),
@@ -93,12 +95,13 @@ _TOPIC: Mapping[AccountQueryKind, Localized] = {
     "statement": Localized("对账单或资产证明", "statements and proof of assets"),
     "bank_card": Localized("存管银行和绑定的银行卡", "linked bank and card"),
     "account_status": Localized("账户状态", "account status"),
+    "holdings": Localized("持仓", "holdings"),
 }
 
 
 def sign_in_answer(kind: AccountQueryKind, language: Language) -> AccountAnswer:
     """Ask the investor to sign in: for a guest, and for an id the system does not know."""
-    topic, where = _TOPIC[kind].text(language), WHERE_IN_APP[kind].text(language)
+    topic, where = ACCOUNT_PARTS[kind].text(language), WHERE_IN_APP[kind].text(language)
     text = (
         f"查看您本人的{topic}需要先登录。请在App登录后再问我，或登录后在{where}查看。"
         "未登录时我无法查看任何账户信息。"
@@ -172,4 +175,5 @@ _ANSWERS: Mapping[AccountQueryKind, _Answerer] = {
     "statement": answer_statement,
     "bank_card": answer_bank_card,
     "account_status": answer_account_status,
+    "holdings": answer_holdings,
 }

@@ -42,6 +42,7 @@ WHERE_IN_APP: Mapping[AccountQueryKind, Localized] = {
     "account_status": Localized(
         "【我的】→【账户信息】→【账户状态】", "Me → Account info → Account status"
     ),
+    "holdings": Localized("【交易】→【持仓】", "Trade → Holdings"),
 }
 
 

@@ -366,6 +366,7 @@ ALL_QUESTIONS = {
         "我身份证是不是快过期了",
         "帮我开个对账单",
         "帮我开一份资产证明",
+        "查一下我的持仓",
     ],
     "en": [
         "what's my commission rate",
@@ -380,6 +381,7 @@ ALL_QUESTIONS = {
         "is my ID about to expire",
         "send me my statement for last month",
         "I need a proof of assets",
+        "show my positions",
     ],
 }
 
@@ -429,3 +431,18 @@ def test_the_answers_do_not_import_the_dialogue() -> None:
     )
 
     assert loaded.stdout.strip() == "False"
+
+
+async def test_holdings_are_listed_from_the_account_and_prices_left_to_the_app(
+    accounts: JsonAccountSystem,
+) -> None:
+    mine = await ask(accounts, "查一下我的持仓")
+    english = await ask(accounts, "show my positions", language="en")
+    nothing = await ask(accounts, "查一下我的持仓", "INV-1003")
+
+    assert mine.text.startswith("根据您的账户信息：")
+    assert "示例银行（虚构）（600001）：2,000股" in mine.text
+    assert "【交易】→【持仓】" in mine.text and mine.facts_used == ["holdings"]
+    assert "(600001): 2,000 shares" in english.text
+    assert "Trade → Holdings" in english.text
+    assert "您的账户目前没有持仓" in nothing.text and "600001" not in nothing.text

@@ -93,10 +93,22 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("帮我看看我帐户现在是不是正常的 有没有被限制什么的", "account_status"),
     ("我的账户被限制交易了 为什么", "account_status"),
     ("我账户被司法冻结了吗", "account_status"),
+    ("查一下我的持仓", "holdings"),
+    ("帮我看看我手里的股票", "holdings"),
+    ("我账户里有哪些股票", "holdings"),
+    ("我的股票亏了多少", "holdings"),
+    ("我是不是zq了 要交多少钱 几点前交", "ipo"),
+    ("早上从银行转了5万进来 怎么还没到", "transfers"),
 ]
 
 ZH_OTHER_QUESTIONS: list[str] = [
     "佣金一般是多少",
+    # holdings: why a figure is what it is, how much to hold, where to look, a proof
+    "我的持仓成本价为什么变了",
+    "我现在仓位多少合适",
+    "在哪看持仓",
+    "持仓证明怎么开",
+    "我的zq账户怎么开通创业板",
     "我半夜下的单算啥",
     "我收盘后挂的单算什么单",
     "我想申请科创板权限",
@@ -246,9 +258,14 @@ EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("what bank is my account linked to", "bank_card"),
     ("is my account restricted?", "account_status"),
     ("why is my account frozen", "account_status"),
+    ("show me my holdings and how much im up or down", "holdings"),
+    ("what stocks do i hold", "holdings"),
+    ("show my positions", "holdings"),
 ]
 
 EN_OTHER_QUESTIONS: list[str] = [
+    "why is the cost price of my holdings different from what i paid",
+    "my margin positions got force sold, do i still owe money",
     # whether something may be done, not what the account holds
     "can i put in an order sat night so it goes thru monday morning",
     "can't i just sell and transfer the money to her?",
@@ -310,6 +327,8 @@ MIXED_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("我的commission是多少", "commission"),
     ("my 佣金 rate 是多少", "commission"),
     ("我的ETF佣金多少", "commission"),
+    ("帮我check下我的持仓", "holdings"),
+    ("我的holdings有哪些", "holdings"),
     ("查一下我的fee rate", "commission"),
     ("我的trading fee 是多少", "commission"),
     ("my 转账 到了没", "transfers"),
@@ -486,6 +505,15 @@ def test_every_table_holds_at_least_forty_of_each() -> None:
             {"direction": "bank_to_securities", "amount": 20000},
         ),
         ("it says FAILED but icbc already took the money out!!", {"status": "failed"}),
+        # a bare number moved somewhere is a sum; where it went is said around it
+        (
+            "上午从证券转了5000到银行 现在还没到 帮我看看",
+            {"direction": "securities_to_bank", "amount": Decimal(5000)},
+        ),
+        (
+            "早上从银行转了5万进来 怎么还没到",
+            {"direction": "bank_to_securities", "amount": Decimal(50000)},
+        ),
     ],
 )
 def test_the_details_in_the_text_are_read(text: str, details: dict[str, object]) -> None:

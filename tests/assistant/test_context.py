@@ -7,9 +7,11 @@ import pytest
 from assistant.context import (
     Topic,
     about_another_subject,
+    about_our_business,
     drops_a_subject,
     misses_the_question,
     resolve_followup,
+    subject_carried,
 )
 from knowledge.lexicon import bundled_lexicon
 
@@ -304,3 +306,24 @@ def test_the_topics_question_asked_of_another_subject_is_not_answered_by_what_it
     auction = Topic(question="开盘集合竞价的时候能撤单吗")
     closing = "收盘集合竞价是什么？14:57-15:00可以委托，但不能撤单。"
     assert not misses_the_question("那尾盘呢", auction, closing, LEXICON)
+
+
+def test_a_longer_question_naming_no_subject_may_be_asked_of_the_topics_subject() -> None:
+    bse = Topic.of("北交所要咋开 我有cyb权限了是不是直接就能买", LEXICON)
+    # Too long to lean on the topic, so no follow-up ...
+    assert resolve_followup("涨跌幅多少 代码啥开头的", bse, LEXICON) is None
+    # ... but one more reading, asked of the topic's subjects, which must answer better.
+    carried = subject_carried("涨跌幅多少 代码啥开头的", bse, LEXICON)
+    assert carried is not None and carried.reason == "carried"
+    assert carried.question.startswith("北交所") and "涨跌幅多少" in carried.question
+    # A message naming a subject of its own, or asking nothing, carries nothing.
+    assert subject_carried("港股通的涨跌幅是多少呢", bse, LEXICON) is None
+    assert subject_carried("好的 我知道了 谢谢你啊", bse, LEXICON) is None
+    # Nor does a topic without a subject.
+    assert subject_carried("涨跌幅多少 代码啥开头的", _topic("密码忘了"), LEXICON) is None
+
+
+def test_a_topic_answered_from_the_account_is_our_business() -> None:
+    asked = Topic(question="我是不是zq了 要交多少钱", account_kind="ipo")
+    assert about_our_business(asked, LEXICON)
+    assert not about_our_business(Topic(question="我是不是zq了 要交多少钱"), LEXICON)

@@ -517,3 +517,33 @@ async def test_a_rule_asked_after_a_product_is_asked_of_that_product(bot: Assist
     reply = await bot.policy.respond(state, "能当天买当天卖吗")
     assert reply.text.startswith("可转债实行T+0交易"), reply.text
     assert not reply.text.startswith("不能")
+
+
+async def test_the_investors_holdings_come_from_the_account_and_a_guest_is_asked_to_sign_in(
+    bot: Assistant,
+) -> None:
+    mine = await bot.policy.respond(conversation("INV-1001"), "帮我看看我手里的股票")
+    guest = await bot.policy.respond(conversation(), "查一下我的持仓")
+
+    assert "account_holdings" in mine.flags and "600001" in mine.text
+    # A guest hears where holdings are shown, or is asked to sign in; never anyone's data.
+    assert "600001" not in guest.text and "account_holdings" not in guest.flags
+    assert "needs_sign_in" in guest.flags or "持仓" in guest.text
+
+
+async def test_whether_it_can_still_be_done_after_an_allotment_is_a_rules_question(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    first = await bot.policy.respond(state, "我中签了吗 要交多少")
+    assert "account_ipo" in first.flags
+    reply = await bot.policy.respond(state, "钱不够 现在卖掉别的票还来得及吗")
+    assert "account_ipo" not in reply.flags and reply.text != first.text
+
+
+async def test_a_transfer_described_with_its_sum_is_looked_up_not_sent_to_a_person(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation("INV-1001"), "上午从银行转了8万进来 咋还没到")
+    assert "account_transfers" in reply.flags and reply.escalation is None
+    assert "80,000.00元" in reply.text

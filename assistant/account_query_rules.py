@@ -183,7 +183,7 @@ RULES: tuple[Rule, ...] = (
         veto=any_of(
             r"手续费|费用|收费|利息|分红|股息|红利|退款|中签|新股|打新|申购|缴款|转托管|转户|佣金",
             # whether money put in is taken for something ("钱我已经转进去了 是不是会自动扣")
-            r"自动扣|会扣|扣款|扣钱",
+            r"自动扣|会不会扣|会扣",
             r"\bfees?\b|\bdividend|\bipo\b|\ballot|\bcommission|\bcustody\b",
             r"余额|现金|可用资金|可取(?:金额|资金)|(?:能|可以)取(?:出来)?多少|有多少钱|还剩多少|密码",
             r"\bbalance\b|\bhow much cash\b|\bpassword\b|\bpin\b",
@@ -428,7 +428,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "holdings",
         topic=any_of(
-            r"持仓|仓位|持有(?:的|哪些|什么|啥)|(?:我的|我买的|手里的?|手上的?)(?:股票|票|证券)|"
+            # not 减持/增持 (a major holder's sale), nor 我的证券账户 (the account itself)
+            r"持仓|仓位|(?<![减增])持有(?:的|哪些|什么|啥)|"
+            r"(?:我的|我买的|手里的?|手上的?)(?:股票|票|证券)(?!账户|帐户|账号|帐号|公司)|"
             r"账户里(?:有)?(?:哪些|什么|啥)(?:股票|票)",
             r"\bholdings?\b|\bpositions?\b|\bportfolio\b|\bwhat (?:stocks|shares) (?:do )?i "
             r"(?:hold|own|have)\b|\bwhat do i (?:hold|own)\b",

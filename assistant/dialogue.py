@@ -84,6 +84,7 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
 LENDING_FLAG = "account_lending_declined"
+COACHING_FLAG = "assessment_coaching_declined"
 PERMISSION_FLOW = "permission_eligibility"
 ACCOUNT_OPENING = "account_opening"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
@@ -229,10 +230,14 @@ class DialoguePolicy:
             person = [PERSON_OPTION[language]]
             return self.replies.said("who_am_i", language, intent, quick_replies=person)
 
-        if findings.account_lending:  # "那用我妈身份证开 我自己操作": never; a flow waits
-            reply = await self.knowledge.settled_by_rule(
-                state, text, language, intent, "no_account_lending", LENDING_FLAG
+        if findings.account_lending or findings.assessment_coaching:
+            # "那用我妈身份证开 我自己操作", "测的时候我能不能选激进点": never; a flow waits.
+            rule, flag = (
+                ("no_account_lending", LENDING_FLAG)
+                if findings.account_lending
+                else ("no_assessment_coaching", COACHING_FLAG)
             )
+            reply = await self.knowledge.settled_by_rule(state, text, language, intent, rule, flag)
             pending = self.flows.resume_prompt(state.flow, language) if state.flow else None
             return Replies.then(reply, pending)
         if state.flow is not None:

@@ -55,6 +55,8 @@ class IncomingFindings(BaseModel):
     firm_caused_loss: bool = False
     chase_up: bool = False
     """An earlier complaint or request of the investor's went unanswered."""
+    assessment_coaching: bool = False
+    """The investor wants to answer the risk assessment other than truly, to be allowed more."""
 
 
 _INJECTION = any_of(
@@ -112,6 +114,10 @@ _ADVICE_REQUEST = any_of(
     r"给我(?:推荐)?(?:一个|个|几个|一只|只)[^，,。]{0,12}(?:产品|理财|基金|股票)",
     r"\b(?:give|find|show)\s+me\s+(?:a|an|some)\s+[^.?]{0,30}\b(?:product|fund|stock)s?\b"
     r"[^.?]{0,20}\b(?:guarantee\w*|return\w*|profit\w*)",
+    # Something safe that pays well, asked for ("what do u have thats safe with good return").
+    r"(?:安全|稳|保本|不亏)[^，,。]{0,6}(?:又|还|而且|且)?[^，,。]{0,4}(?:收益|回报|利息)(?:高|好|不错)",
+    r"\b(?:safe|low[- ]risk|no[- ]risk|riskless)\b[^.?]{0,24}\b(?:good|high|decent|nice|great)\s+"
+    r"(?:returns?|yields?|interest)\b",
 )
 
 
@@ -166,6 +172,22 @@ _LENDING = any_of(
     r"\b(?:give|tell|share|send)\w*\s+(?:my\s+)?(?:son|daughter|wife|husband|friend|kid|him|her)\s+"
     r"(?:my\s+)?(?:password|login)\b",
 )
+
+# Answering the risk assessment to come out riskier than one is ("测的时候我能不能选激进点",
+# "怎么答才能过"): suitability rests on true answers, so nobody coaches them.
+_ASSESSMENT = r"(?:测评|风测|风评|问卷|风险评估|评估|答题|题目|测试|测的时)"
+_ASSESSMENT_COACHING = any_of(
+    rf"{_ASSESSMENT}[^。]{{0,16}}(?:选|填|答|勾)[^，,。]{{0,6}}(?:激进|高一?点|高的|最高|积极|冒险)",
+    rf"(?:故意|随便|都|全|全部|全都)(?:选|填|答|勾)[^，,。]{{0,8}}(?:激进|最高|积极|高风险)|"
+    rf"{_ASSESSMENT}[^，,。]{{0,6}}(?:标准)?答案",
+    r"(?:怎么|咋|如何)(?:答|选|填|做)[^，,。]{0,10}(?:才能|才可以|能)(?:过|通过|高|到C[45]|开通|买)",
+    r"\b(?:answer|choose|pick|select|tick|fill)\w*\b[^.?]{0,30}\b(?:aggressive|higher|riskier|"
+    r"more risk)\b[^.?]{0,40}\b(?:assessment|questionnaire|test|profile)\b",
+    r"\b(?:assessment|questionnaire|risk test)\b[^.?]{0,40}\b(?:answer|choose|pick|select|fill)\w*"
+    r"\b[^.?]{0,20}\b(?:aggressive|higher|riskier)\b",
+    r"\bhow\s+(?:do|should|can)\s+i\s+answer\b[^.?]{0,40}\b(?:pass|get|qualify|unlock)\b",
+)
+
 
 _ON_THEIR_BEHALF = any_of(rf"(?:帮|替|代){_SOMEONE_ELSE}(?:开|办|注册)")
 """Opening an account for someone, in their name: not lending (it is done in person)."""
@@ -309,6 +331,12 @@ def lends_account(text: str) -> bool:
     return _LENDING.search(text) is not None and _ON_THEIR_BEHALF.search(text) is None
 
 
+def coaches_assessment(text: str) -> bool:
+    """Whether the investor wants to answer the risk assessment other than truly (to be
+    rated riskier, to pass), which suitability rules forbid anyone to help with."""
+    return _ASSESSMENT_COACHING.search(text) is not None
+
+
 def stuck_while_trading(text: str) -> bool:
     """Whether the app or the market data is stuck while the investor must trade now ("行情不动
     K线卡住 … 我还有单要卖 急死"): a person now, and the other ways to trade. A loss already
@@ -362,6 +390,7 @@ def read_incoming(normal: str, *, masked_text: str, pii: Sequence[str]) -> Incom
         stuck_while_trading=stuck_while_trading(normal),
         firm_caused_loss=reports_firm_caused_loss(normal),
         chase_up=chases_up_earlier_contact(normal),
+        assessment_coaching=coaches_assessment(normal),
     )
 
 

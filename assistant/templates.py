@@ -87,6 +87,18 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "trade should open their own account; an elderly holder can get help in person at a "
         "branch.",
     },
+    "no_assessment_coaching": {
+        "zh": "这个我不能帮您。风险测评要按您的真实情况如实填写，我也不能替您挑答案："
+        "测评结果决定哪些产品和业务与您的风险承受能力匹配，故意填得更激进，"
+        "可能买到超出承受能力的产品，发生纠纷时也不利于维护您自己的权益。"
+        "如果您的投资经验和承受能力确实较高，如实作答就会体现出来；测评规则有疑问的，我可以为您说明。",
+        "en": "I can't help with that. The risk assessment has to reflect your real situation, "
+        "and no one may pick its answers for you: its result decides which products and "
+        "services match the risk you can bear, and answering more aggressively than you are "
+        "could put you into products beyond it and weaken your position in any dispute. If "
+        "your experience and tolerance really are higher, honest answers will show it; I can "
+        "explain how the assessment works.",
+    },
     "caller_check": {
         "zh": "自称本公司的来电或消息，可能是正常的业务提醒，但请不要在电话里办理，"
         "也不要点对方发来的链接：请您自己登录官方App查看和办理。"

@@ -211,6 +211,9 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
         r"forward|forwarded)\b[^.]{0,30}"
         r"\b(?:verification|sms|otp)\s+code",
         r"\bcode\s+that\s+was\s+(?:just\s+)?(?:texted|sent)\b",
+        # "asking me to reply with the 6 digit code": a code asked for back, whatever it is called
+        r"\b(?:reply|respond|text\s+back|answer)\s+with\s+(?:the|my|a|your|that)?\s*"
+        r"(?:\d\s*-?\s*digit\s+|one[- ]time\s+)?(?:code|otp|pin)\b",
     ),
     FraudSignal.REMOTE_CONTROL: any_of(
         r"屏幕共享|共享屏幕|远程控制|远程协助|向日葵|anydesk|teamviewer",

@@ -289,6 +289,20 @@ async def test_trading_in_a_relatives_account_is_answered_no_first(bot: Assistan
     assert "第五十八条" in reply.text
 
 
+async def test_help_answering_the_risk_assessment_riskier_than_true_is_declined(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "风险测评提示快过期了 要重新做吗")
+    reply = await bot.policy.respond(state, "重新做的时候我都选激进的 是不是就能买更多产品了")
+    assert "assessment_coaching_declined" in reply.flags
+    assert "如实" in reply.text and reply.escalation is None
+    english = await bot.policy.respond(
+        conversation(), "how should i answer the risk questionnaire to unlock star market"
+    )
+    assert "assessment_coaching_declined" in english.flags and "honest" in english.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

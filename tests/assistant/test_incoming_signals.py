@@ -7,6 +7,7 @@ import pytest
 from assistant.incoming_signals import (
     addresses_us,
     chases_up_earlier_contact,
+    coaches_assessment,
     fraud_signals,
     is_advice_request,
     lends_account,
@@ -403,3 +404,49 @@ def test_the_app_stuck_while_the_investor_must_trade_is_urgent(text: str) -> Non
 )
 def test_a_slow_app_a_limit_down_or_a_loss_already_is_not_stuck_now(text: str) -> None:
     assert not stuck_while_trading(text.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "风险测评怎么答才能到C4",
+        "做测评的时候能不能都选激进的 这样就能开科创板了",
+        "测评题目有标准答案吗 发我一下",
+        "i'll just pick the aggressive answers on the risk questionnaire, fine right?",
+        "how should i answer the assessment to unlock margin trading",
+    ],
+)
+def test_answering_the_risk_assessment_other_than_truly_is_recognised(text: str) -> None:
+    assert coaches_assessment(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "风险测评过期了怎么重新做",
+        "我的测评结果是C3 能买什么",
+        "测评结果显示保守型 觉得不准 能重新测吗",
+        "when does my risk assessment expire",
+    ],
+)
+def test_redoing_or_reading_the_assessment_is_not_coaching(text: str) -> None:
+    assert not coaches_assessment(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["有没有安全又收益高的理财 推荐一下", "anything low risk with decent returns you can suggest?"],
+)
+def test_something_safe_that_pays_well_asked_for_is_advice(text: str) -> None:
+    assert is_advice_request(text)
+
+
+def test_whether_a_product_is_safe_is_a_question_not_a_request_for_advice() -> None:
+    assert not is_advice_request("货币基金安全吗 收益怎么算")
+    assert not is_advice_request("is a money market fund safe")
+
+
+def test_a_code_asked_back_by_message_is_a_code_request_whatever_it_is_called() -> None:
+    asked = "got a text from 'support' telling me to reply with the 6-digit code to keep my account"
+    assert "verification_code_shared" in fraud_signals(asked)
+    assert fraud_signals("where do i enter the 6 digit code when i log in") == []

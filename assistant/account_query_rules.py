@@ -431,7 +431,7 @@ RULES: tuple[Rule, ...] = (
             # not 减持/增持 (a major holder's sale), nor 我的证券账户 (the account itself)
             r"持仓|仓位|(?<![减增])持有(?:的|哪些|什么|啥)|"
             r"(?:我的|我买的|手里的?|手上的?)(?:股票|票|证券)(?!账户|帐户|账号|帐号|公司)|"
-            r"账户里(?:有)?(?:哪些|什么|啥)(?:股票|票)",
+            r"(?:账户|帐户)里[^，,。？?]{0,10}(?:股票|基金|票|证券)|(?:我的|查下?|看下?)\s*cc\b",
             r"\bholdings?\b|\bpositions?\b|\bportfolio\b|\bwhat (?:stocks|shares) (?:do )?i "
             r"(?:hold|own|have)\b|\bwhat do i (?:hold|own)\b",
         ),

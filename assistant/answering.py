@@ -48,7 +48,7 @@ EmbedAhead = Callable[[str, Sequence[str]], None]
 """Embeds a message (classified and searched) and its other readings (searched) together."""
 
 
-_Reading = tuple[str, "FollowUp | None", list[RetrievedPassage], frozenset[str]]
+_Reading = tuple[str, FollowUp | None, list[RetrievedPassage], frozenset[str]]
 """The question read, the follow-up it is (if any), what it found, the concepts asked anew."""
 
 

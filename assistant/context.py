@@ -224,8 +224,9 @@ def resolve_followup(
 
 def subject_carried(text: str, topic: Topic | None, lexicon: Lexicon) -> FollowUp | None:
     """A message too long to be a follow-up that asks something of no subject of its own
-    ("涨跌幅多少 代码啥开头的" after "北交所要咋开"), read as asked of the topic's subject: one
-    more reading, which must answer better than the message alone (``own_subject``)."""
+    ("涨跌幅多少 代码啥开头的" after "北交所要咋开"), read as asked of the topic's subjects: one
+    more reading, which the answerer takes only where the message alone finds nothing worth
+    offering (``Answerer._carried``)."""
     if topic is None:
         return None
     stripped = what_it_adds(without_pleasantries(text) or text)

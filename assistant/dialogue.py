@@ -83,8 +83,6 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
-LENDING_FLAG = "account_lending_declined"
-COACHING_FLAG = "assessment_coaching_declined"
 PERMISSION_FLOW = "permission_eligibility"
 ACCOUNT_OPENING = "account_opening"
 LOOK_ALIKE = {FraudSignal.IMPERSONATION}
@@ -230,16 +228,12 @@ class DialoguePolicy:
             person = [PERSON_OPTION[language]]
             return self.replies.said("who_am_i", language, intent, quick_replies=person)
 
-        if findings.account_lending or findings.assessment_coaching:
-            # "那用我妈身份证开 我自己操作", "测的时候我能不能选激进点": never; a flow waits.
-            rule, flag = (
-                ("no_account_lending", LENDING_FLAG)
-                if findings.account_lending
-                else ("no_assessment_coaching", COACHING_FLAG)
-            )
-            reply = await self.knowledge.settled_by_rule(state, text, language, intent, rule, flag)
+        if (
+            ruled := await self.knowledge.by_rule(state, text, language, intent, findings)
+        ) is not None:
+            # "用我妈身份证开", "测的时候选激进点", "能给我降到万一吗": a rule's; a flow waits.
             pending = self.flows.resume_prompt(state.flow, language) if state.flow else None
-            return Replies.then(reply, pending)
+            return Replies.then(ruled, pending)
         if state.flow is not None:
             flow_turn = await self.flows.advance(state, text, language, flow_context)
             if flow_turn is not None and not interrupts(prediction, state.flow, self.catalogue):

@@ -57,6 +57,8 @@ class IncomingFindings(BaseModel):
     """An earlier complaint or request of the investor's went unanswered."""
     assessment_coaching: bool = False
     """The investor wants to answer the risk assessment other than truly, to be allowed more."""
+    lower_commission: bool = False
+    """The investor asks for a lower commission rate (降佣): negotiable, and a person's to agree."""
 
 
 _INJECTION = any_of(
@@ -186,6 +188,19 @@ _ASSESSMENT_COACHING = any_of(
     r"\b(?:assessment|questionnaire|risk test)\b[^.?]{0,40}\b(?:answer|choose|pick|select|fill)\w*"
     r"\b[^.?]{0,20}\b(?:aggressive|higher|riskier)\b",
     r"\bhow\s+(?:do|should|can)\s+i\s+answer\b[^.?]{0,40}\b(?:pass|get|qualify|unlock)\b",
+)
+
+
+# A lower commission asked for ("能给我降到万一免五不", "can u lower my commission"): the rate is
+# agreed between broker and client, so the answer is how to ask and a person, not a fee rule.
+_ASKS_LOWER = any_of(
+    r"(?:能|可以|能不能|可不可以|给我|帮我|申请|想|求|要)[^，,。？?]{0,6}(?:降|调低|便宜|少收|优惠|打折)",
+    r"\b(?:can|could|would)\s+(?:you|u|i|we)\b[^.?]{0,20}\b(?:lower|reduce|cut|discount|get\s+a\s+lower)\b",
+    r"\b(?:negotiate|lower|reduce|cut)\s+(?:my\s+|the\s+)?(?:commission|fees?|rate)\b",
+)
+_COMMISSION = any_of(
+    r"佣金|手续费|费率|万[一二两三四五六七八九0-9.]|免五",
+    r"\bcommission|\bfees?\b|\brate\b",
 )
 
 
@@ -337,6 +352,11 @@ def coaches_assessment(text: str) -> bool:
     return _ASSESSMENT_COACHING.search(text) is not None
 
 
+def asks_lower_commission(text: str) -> bool:
+    """Whether the investor asks for a lower commission rate for themselves."""
+    return _ASKS_LOWER.search(text) is not None and _COMMISSION.search(text) is not None
+
+
 def stuck_while_trading(text: str) -> bool:
     """Whether the app or the market data is stuck while the investor must trade now ("行情不动
     K线卡住 … 我还有单要卖 急死"): a person now, and the other ways to trade. A loss already
@@ -391,6 +411,7 @@ def read_incoming(normal: str, *, masked_text: str, pii: Sequence[str]) -> Incom
         firm_caused_loss=reports_firm_caused_loss(normal),
         chase_up=chases_up_earlier_contact(normal),
         assessment_coaching=coaches_assessment(normal),
+        lower_commission=asks_lower_commission(normal),
     )
 
 

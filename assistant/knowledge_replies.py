@@ -24,13 +24,17 @@ from assistant.dialogue_models import (
     Language,
 )
 from assistant.escalation import EscalationPolicy
-from assistant.incoming_signals import fraud_signals
+from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.message_reading import asks_for_a_quote, names_our_business
 from assistant.replies import Replies
 from assistant.scam_warnings import plain_reminder, scam_reply, scam_warned_about
 from assistant.templates import PERSON_OPTION, template
 from intents.catalogue import IntentCatalogue
 from knowledge.lexicon import Lexicon
+
+LENDING_FLAG = "account_lending_declined"
+COACHING_FLAG = "assessment_coaching_declined"
+COMMISSION_FLAG = "commission_negotiation"
 
 
 class KnowledgeReplies:
@@ -52,6 +56,35 @@ class KnowledgeReplies:
         self.lexicon = lexicon
         self.escalation = escalation
         self.guard = guard
+
+    async def by_rule(
+        self,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        intent: IntentRef,
+        findings: IncomingFindings,
+    ) -> BotReply | None:
+        """What a rule settles, whatever is asked around it: someone else's identity or
+        account (实名制), help answering the risk assessment riskier than true (适当性), a lower
+        commission asked for (agreed with the broker: how to ask, and a person); else None."""
+        if findings.account_lending:
+            return await self.settled_by_rule(
+                state, text, language, intent, "no_account_lending", LENDING_FLAG
+            )
+        if findings.assessment_coaching:
+            return await self.settled_by_rule(
+                state, text, language, intent, "no_assessment_coaching", COACHING_FLAG
+            )
+        if findings.lower_commission:
+            return self.replies.said(
+                "commission_negotiable",
+                language,
+                intent,
+                flags=[COMMISSION_FLAG],
+                quick_replies=[PERSON_OPTION[language]],
+            )
+        return None
 
     async def settled_by_rule(
         self,

@@ -99,6 +99,16 @@ _TEMPLATES: dict[str, dict[Language, str]] = {
         "your experience and tolerance really are higher, honest answers will show it; I can "
         "explain how the assessment works.",
     },
+    "commission_negotiable": {
+        "zh": "佣金可以商量：股票交易佣金由券商和客户在监管规定的上限（成交金额的3‰）内协商确定，"
+        "每笔最低收费也以双方约定为准。想调低的话，可以联系您的客户经理，或点“转人工”由同事为您"
+        "提交申请，同事会结合您的资产规模和交易情况评估；调整后以您账户的实际费率为准。",
+        "en": "Commission is negotiable: the rate is agreed between the broker and you within the "
+        "regulatory cap (0.3% of the traded amount), and so is the minimum per order. To ask for "
+        "a lower rate, contact your account manager, or tap “Talk to a person” and a colleague "
+        "will file the request and review it against your assets and trading; the rate on your "
+        "account after any change is the one that applies.",
+    },
     "caller_check": {
         "zh": "自称本公司的来电或消息，可能是正常的业务提醒，但请不要在电话里办理，"
         "也不要点对方发来的链接：请您自己登录官方App查看和办理。"

@@ -303,6 +303,12 @@ async def test_help_answering_the_risk_assessment_riskier_than_true_is_declined(
     assert "assessment_coaching_declined" in english.flags and "honest" in english.text
 
 
+async def test_a_lower_commission_asked_for_gets_how_to_ask_and_a_person(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "佣金万2.5太贵了 别家都万一免五 能给我降不")
+    assert "commission_negotiation" in reply.flags and "协商" in reply.text
+    assert reply.quick_replies == ["转人工"] and "最低收费标准，通常为5元" not in reply.text
+
+
 async def test_missing_money_goes_to_a_person_at_once_with_intake_alongside(bot: Assistant) -> None:
     reply = await bot.policy.respond(conversation(), "我账户里少了两万块钱")
     assert reply.escalation is not None

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.incoming_signals import (
     addresses_us,
+    asks_lower_commission,
     chases_up_earlier_contact,
     coaches_assessment,
     fraud_signals,
@@ -450,3 +451,30 @@ def test_a_code_asked_back_by_message_is_a_code_request_whatever_it_is_called() 
     asked = "got a text from 'support' telling me to reply with the 6-digit code to keep my account"
     assert "verification_code_shared" in fraud_signals(asked)
     assert fraud_signals("where do i enter the 6 digit code when i log in") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "佣金太高了 能不能给我降点",
+        "别家都万一免五 你们能给我调低吗",
+        "can you lower my commission, other brokers are way cheaper",
+        "could u cut my fee rate pls",
+    ],
+)
+def test_a_lower_commission_asked_for_is_recognised(text: str) -> None:
+    assert asks_lower_commission(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "免五是什么意思",
+        "佣金一般是多少",
+        "印花税能少收吗",
+        "how is commission calculated",
+        "我想申请降低风险等级",
+    ],
+)
+def test_questions_about_fees_or_other_lowering_are_not_a_commission_request(text: str) -> None:
+    assert not asks_lower_commission(text)

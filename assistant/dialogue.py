@@ -470,7 +470,8 @@ class DialoguePolicy:
     ) -> BotReply:
         """Complaint intake when the flow can run, else straight to a person; a problem the
         investor asks help with ("我的手机系统太老了 装你们app提示不支持 咋办"), taken for a
-        complaint by the classifier alone, gets the entry that surely answers it instead."""
+        complaint by the classifier alone, gets the entry that surely answers it instead, and
+        a grievance an entry surely explains gets that entry before the intake."""
         if (
             prediction.source != "rule"
             and asks_how_to_fix(text)
@@ -480,6 +481,14 @@ class DialoguePolicy:
             return sure
         spec = self.catalogue.get("complaint")
         if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
+            explained = await self._surely_answered(state, text, language, intent)
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
-            return self.replies.from_flow(state, flow_turn, language, intent)
+            intake = self.replies.from_flow(state, flow_turn, language, intent)
+            if explained is not None and explained.escalation is None:
+                # "扣了5块 这不是坑人吗": the rule behind the grievance, then the intake.
+                intake.text, intake.sources = (
+                    f"{explained.text}\n\n{intake.text}",
+                    explained.sources,
+                )
+            return intake
         return self.replies.escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")

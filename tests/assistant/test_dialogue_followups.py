@@ -547,3 +547,10 @@ async def test_a_transfer_described_with_its_sum_is_looked_up_not_sent_to_a_pers
     reply = await bot.policy.respond(conversation("INV-1001"), "上午从银行转了8万进来 咋还没到")
     assert "account_transfers" in reply.flags and reply.escalation is None
     assert "80,000.00元" in reply.text
+
+
+async def test_a_grievance_an_entry_explains_gets_the_rule_then_the_intake(bot: Assistant) -> None:
+    reply = await bot.policy.respond(conversation(), "才买几百块的股票也扣5块钱手续费 这不是坑人吗")
+    assert reply.action is Action.FLOW  # the complaint is taken in
+    assert "5元" in reply.text and reply.sources, "and the minimum charge is explained first"
+    assert reply.text.index("5元") < reply.text.index("投诉")

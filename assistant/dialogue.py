@@ -472,16 +472,20 @@ class DialoguePolicy:
         investor asks help with ("我的手机系统太老了 装你们app提示不支持 咋办"), taken for a
         complaint by the classifier alone, gets the entry that surely answers it instead, and
         a grievance an entry surely explains gets that entry before the intake."""
-        if (
-            prediction.source != "rule"
-            and asks_how_to_fix(text)
-            and not voices_grievance(text)
-            and (sure := await self._surely_answered(state, text, language, intent)) is not None
-        ):
-            return sure
+        fixable = (
+            prediction.source != "rule" and asks_how_to_fix(text) and not voices_grievance(text)
+        )
         spec = self.catalogue.get("complaint")
-        if spec is not None and spec.flow and self.flows.can_run(spec.flow, state):
-            explained = await self._surely_answered(state, text, language, intent)
+        intake_runs = spec is not None and spec.flow and self.flows.can_run(spec.flow, state)
+        # One search serves both: the answer instead of the intake, or before it.
+        explained = (
+            await self._surely_answered(state, text, language, intent)
+            if fixable or intake_runs
+            else None
+        )
+        if fixable and explained is not None:
+            return explained
+        if spec is not None and spec.flow and intake_runs:
             flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
             intake = self.replies.from_flow(state, flow_turn, language, intent)
             if explained is not None and explained.escalation is None:

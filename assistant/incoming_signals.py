@@ -207,7 +207,7 @@ _COMMISSION = any_of(
 _ON_THEIR_BEHALF = any_of(rf"(?:帮|替|代){_SOMEONE_ELSE}(?:开|办|注册)")
 """Opening an account for someone, in their name: not lending (it is done in person)."""
 
-_STUCK = (
+_STUCK_NOW = any_of(
     r"(?:app|软件|系统|行情|k线|分时|交易|下单|委托|页面|界面)[^。？?]{0,10}"
     r"(?:卡住|卡死|卡了|很卡|不动|不刷新|闪退|崩了|崩溃|打不开|进不去|登不上|转圈|没反应|"
     r"下不了单|卖不出去?|卖不了|买不了|撤不了单|委托不了)",
@@ -218,7 +218,6 @@ _MUST_TRADE_NOW = any_of(
     r"急死|急着|着急|马上要|赶紧|来不及|还有单要|要卖|要买|等着卖|等着买|快收盘|要跌停|要涨停",
     r"\b(?:need|have|got)\s+to\s+(?:sell|buy|trade)\b|\burgent\w*|\basap\b|\bright\s+now\b",
 )
-_STUCK_NOW = any_of(*_STUCK)
 _LOSS_NAMED = any_of(r"亏了|亏损|损失|赔偿|赔钱|少赚", r"\blost\b|\bloss(?:es)?\b|\bcompensat")
 
 _TAKEN_OVER = any_of(

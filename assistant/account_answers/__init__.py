@@ -83,8 +83,7 @@ class AccountAnswer(BaseModel):
     text tells the investor how to ask for one, and the reply should offer one."""
 
 
-ACCOUNT_PARTS: Mapping[AccountQueryKind, Localized] = {
-    # What each part of the account is called: in answers, and as what a follow-up is about.
+_TOPIC: Mapping[AccountQueryKind, Localized] = {
     "commission": Localized("佣金费率", "commission rates"),
     "transfers": Localized("银证转账记录", "bank transfers"),
     "orders": Localized("委托和成交情况", "orders"),
@@ -101,7 +100,7 @@ ACCOUNT_PARTS: Mapping[AccountQueryKind, Localized] = {
 
 def sign_in_answer(kind: AccountQueryKind, language: Language) -> AccountAnswer:
     """Ask the investor to sign in: for a guest, and for an id the system does not know."""
-    topic, where = ACCOUNT_PARTS[kind].text(language), WHERE_IN_APP[kind].text(language)
+    topic, where = _TOPIC[kind].text(language), WHERE_IN_APP[kind].text(language)
     text = (
         f"查看您本人的{topic}需要先登录。请在App登录后再问我，或登录后在{where}查看。"
         "未登录时我无法查看任何账户信息。"

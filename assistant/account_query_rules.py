@@ -184,7 +184,10 @@ RULES: tuple[Rule, ...] = (
             r"手续费|费用|收费|利息|分红|股息|红利|退款|中签|新股|打新|申购|缴款|转托管|转户|佣金",
             # whether money put in is taken for something ("钱我已经转进去了 是不是会自动扣")
             r"自动扣|会不会扣|会扣",
-            r"\bfees?\b|\bdividend|\bipo\b|\ballot|\bcommission|\bcustody\b",
+            r"\bfees?\b|\bdividend|\bipo\b|\ballot|\bcommission|\bcustody\b|\brefund",
+            # the card itself gone: changing the linked card, not a transfer's fate
+            r"(?:卡|银行卡)[^，,。？?]{0,4}(?:丢了|丢失|挂失|注销|作废)|\bcard\b[^.?]{0,12}\b(?:lost|stolen|"
+            r"cancell?ed|expired|blocked)\b|\blost\b[^.?]{0,12}\bcard\b",
             r"余额|现金|可用资金|可取(?:金额|资金)|(?:能|可以)取(?:出来)?多少|有多少钱|还剩多少|密码",
             r"\bbalance\b|\bhow much cash\b|\bpassword\b|\bpin\b",
             r"卖(?:了|的|出)[^，,。？?]{0,8}(?:钱|资金|美元|港币)|交收|t\+\d|逆回购|回购",
@@ -222,6 +225,8 @@ RULES: tuple[Rule, ...] = (
             r"\bfrozen\b|\bfreeze\b|\btomorrow\b|\bnext day\b|\bcarry over\b",
             r"转账|银证|对账单|交割单|证明|\btransfer|\bstatements?\b|\bconfirmations?\b|\bproof\b",
             r"\bcertificate",
+            # changing an order is done by cancelling it: the rules' answer, not the record
+            r"改单|改委托|改(?:个|一下|下)?(?:价|数量)|\bmodify\b|\bamend|\bedit\b",
         ),
     ),
     Rule(
@@ -257,6 +262,7 @@ RULES: tuple[Rule, ...] = (
         "permissions",
         topic=any_of(
             r"权限|创业板|科创板|北交所|港股通|沪港通|深港通|两融|融资融券|信用账户|可转债|转债|期权",
+            r"\bcyb\b|\bkcb\b|\bbjs\b|\bggt\b|\brzrq\b|\bkzz\b",
             r"\bpermissions?\b|\baccess\b|\bchinext\b|\bstar market\b|\bstar board\b|\bbse\b",
             r"\bstock connect\b|\bmargin\b|\bconvertibles?\b|\boptions\b|\bboards?\b",
         ),
@@ -266,6 +272,8 @@ RULES: tuple[Rule, ...] = (
             r"(?:开通|开)[^，,。？?]{0,8}?(?:了吗|了没|了么|了嘛|了不)|开没开|开通没|(?:开通|开)[^，,。？?]{0,6}?没有?$",
             r"有没有[^，,。？?]{0,6}(?:权限|开通|开)|是否(?:已经?)?开通|已经开通了?吗|开通成功|开好了|通过了吗|"
             r"审核(?:通过)?了吗|什么时候开(?:通)?的|哪天开(?:通)?的|开通日期|开通时间",
+            # still not granted: "上周申请的创业板权限咋还没开"
+            r"(?:还没|咋还没|怎么还没|为啥还没|为什么还没|还不)(?:给我)?(?:开|开通|通过|批|下来)",
             r"\b(?:which|what) (?:[a-z]+ )?permissions\b",
             r"\bmy (?:[a-z ]{0,20})?(?:permissions?|access)\b",
             r"\bdo i have\b|\bhave i (?:got|been (?:granted|approved|given))\b",
@@ -429,14 +437,18 @@ RULES: tuple[Rule, ...] = (
         "holdings",
         topic=any_of(
             # not 减持/增持 (a major holder's sale), nor 我的证券账户 (the account itself)
-            r"持仓|仓位|(?<![减增])持有(?:的|哪些|什么|啥)|"
+            r"持仓|仓位|(?<![减增])持有(?:的|哪些|哪几|什么|啥)|"
             r"(?:我的|我买的|手里的?|手上的?)(?:股票|票|证券)(?!账户|帐户|账号|帐号|公司)|"
-            r"(?:账户|帐户)里[^，,。？?]{0,10}(?:股票|基金|票|证券)|(?:我的|查下?|看下?)\s*cc\b",
+            r"(?:手里|手上)[^，,。？?]{1,6}(?:股票|票|基金)(?!账户|帐户|账号|帐号|公司)|"
+            r"(?:账户|帐户)里[^，,。？?]{0,10}(?:股票|基金|票|证券)|"
+            r"(?:账户|帐户)里[^，,。？?]{0,4}(?:买了|有)(?:哪些|什么|啥)|(?:我的|查下?|看下?)\s*cc\b",
             r"\bholdings?\b|\bpositions?\b|\bportfolio\b|\bwhat (?:stocks|shares) (?:do )?i "
-            r"(?:hold|own|have)\b|\bwhat do i (?:hold|own)\b",
+            r"(?:hold|own|have)\b|\bwhat do i (?:hold|own)\b|\bhow much (?:money )?(?:did|have) i "
+            r"(?:make|made|earn|earned|lose|lost)\b",
         ),
         status=any_of(
-            r"查|看看|看下|看一下|有哪些|有什么|有啥|多少|盈亏|赚了|亏了|列(?:一下|出)|是什么",
+            r"查|看看|看下|看一下|有哪些|有什么|有啥|哪几|剩(?:下)?(?:啥|什么|哪些|几)|"
+            r"买了(?:啥|什么|哪些)|多少|盈亏|赚了|亏了|列(?:一下|出)|是什么",
             r"\bshow\b|\blist\b|\bwhat\b|\bhow much\b|\bup or down\b|\bcheck\b|\bsee\b",
         ),
         veto=any_of(

@@ -36,6 +36,13 @@ _CAN_IT_BE_DONE = re.compile(
     r"\b(?:in time|can i still|could i still|is it too late)\b",
     re.IGNORECASE,
 )
+# What to do to the record just shown ("那我改个价", "撤了以后冻结的钱啥时候回来"): how that is
+# done is the rules' answer, not the record again.
+_ACTS_ON_IT = re.compile(
+    r"改(?:个|一下|下)?(?:价|单)|撤(?:单|掉|了|销)|取消|重新(?:下|挂|委托)|"
+    r"\b(?:change|modify|amend|cancel)\w*\b",
+    re.IGNORECASE,
+)
 # The investor says the account's answer is not what they see ("我怎么不知道", "明明显示冻结").
 _DISAGREES = re.compile(
     r"不对|不是这样|明明|怎么不知道|我又没|不可能|怎么会|没有啊|可是|但是|显示的?是|"
@@ -57,6 +64,7 @@ def account_question(
         and topic.account_kind is not None
         and not HYPOTHETICAL.search(text)
         and not _CAN_IT_BE_DONE.search(text)
+        and not _ACTS_ON_IT.search(text)
     ):
         followup = resolve_followup(text, topic, lexicon)
         if followup is not None:

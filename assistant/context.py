@@ -32,6 +32,12 @@ _CORRECTION = re.compile(
     rf"^\s*(?:{_CORRECTING_ZH}|{_CORRECTING_EN}|that'?s not what i (?:asked|meant))",
     re.IGNORECASE,
 )
+# What a correction says it did not mean ("我说的是资金密码 不是交易密码", "i meant the fund
+# one, not the trading one"): read out of it, or the concept ruled out is asked about again.
+_RULED_OUT = re.compile(
+    r"[，,\s]*(?:而)?(?<!是)不是[^，,。？?\s]+|[,\s]*\b(?:not|rather than)\s+(?:the\s+)?[^,.?!]+",
+    re.IGNORECASE,
+)
 # "那…呢", "还有…", "what about …": the message leans on what came before (corrections too).
 _LEAD = re.compile(
     r"^\s*(?:(?:那么?|那如果|那要是|还有|另外|如果是|要是|换成|改成|那个|再问下?|"
@@ -146,6 +152,9 @@ def resolve_followup(
         return None
     text = without_pleasantries(text) or text  # "谢谢 那深市呢" follows up like "那深市呢"
     stripped = what_it_adds(text)
+    corrects = _CORRECTION.match(text) is not None
+    if corrects:
+        stripped = _RULED_OUT.sub("", stripped).strip() or stripped
     led = stripped != text.strip(" ，,。.?？!！")
     leaning = led or _TAIL.search(text) is not None
     content = len(re.sub(r"\s+", "", stripped))
@@ -193,7 +202,6 @@ def resolve_followup(
     # is asked of the topic's subject below.
     # A correction names what it meant, whatever it adds ("no wait i meant the fund pwd, the one
     # for moving money from my bank").
-    corrects = _CORRECTION.match(text) is not None
     for match in matches if corrects or _little_but(stripped, matches) else []:
         target = _same_kind(match, topic_matches, lexicon)
         if target is None:

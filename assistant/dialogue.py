@@ -47,7 +47,7 @@ from assistant.dialogue_models import (
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.permission_eligibility import with_conditions
-from assistant.flows.runner import FlowRunner, interrupts
+from assistant.flows.runner import FlowRunner, interrupts, wants_flow
 from assistant.incoming_signals import IncomingFindings, fraud_signals, voices_grievance
 from assistant.knowledge_replies import KnowledgeReplies
 from assistant.message_reading import (
@@ -59,12 +59,12 @@ from assistant.message_reading import (
     is_small_talk,
     names_own_account,
     wants_a_person,
-    wants_to_act,
     without_courtesy,
 )
 from assistant.replies import Replies
 from assistant.scam_warnings import (
     as_warning,
+    back_about_the_scam,
     money_or_secrets_lost,
     scam_reply,
     scam_warned_about,
@@ -211,12 +211,13 @@ class DialoguePolicy:
         scam = findings.fraud_signals or (
             prediction.name == "fraud_report" and prediction.source == "rule"
         )
-        if scam:
-            return await self._scam(state, text, language, intent, findings.fraud_signals)
-        if (warned := scam_warned_about(state)) and money_or_secrets_lost(text):
-            # "我已经转了2万进去了" after the warning: that scam, and now money gone.
+        warned = scam_warned_about(state)
+        if warned and back_about_the_scam(text) and not findings.fraud_signals:
+            # "我已经转了2万进去了", "可他知道我身份证后四位" after the warning: that scam again.
             told = f"{warned} {text}"
             return await self._scam(state, told, language, intent, fraud_signals(told))
+        if scam:
+            return await self._scam(state, text, language, intent, findings.fraud_signals)
         if state.escalated:
             return self.replies.said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
@@ -339,7 +340,7 @@ class DialoguePolicy:
             and spec.flow
             and (
                 prediction.source == "rule"
-                or (wants_to_act(text) and prediction.confidence >= FLOW_CONFIDENCE)
+                or (wants_flow(spec.flow, text) and prediction.confidence >= FLOW_CONFIDENCE)
             )
             and self.flows.can_run(spec.flow, state)
             and not (spec.flow == ACCOUNT_OPENING and names_own_account(self.lexicon, text))

@@ -23,6 +23,7 @@ __all__ = [
     "IncomingFindings",
     "addresses_us",
     "any_of",
+    "asks_if_from_us",
     "chases_up_earlier_contact",
     "fraud_signals",
     "is_advice_request",
@@ -129,6 +130,11 @@ _MONEY_GONE = any_of(
     r"少了[一二两三四五六七八九十百千万几\d]+(?:块|元|万|千)|被盗刷|被人转走|盗刷",
     r"\b(?:money|funds|cash|balance)\b[^.?]{0,20}\b(?:missing|gone|disappeared|vanished|stolen)\b",
     r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
+    # Done on one side, nothing on the other: "显示成功了 银行卡里没有", "says success but my bank
+    # app show nothing".
+    r"(?:显示|提示|说)(?:转账)?成功[^。？?]{0,16}(?:没到|没收到|没有钱|没看到|查不到|没有)",
+    r"\b(?:says?|shows?|showed|said)\s+(?:it\s+)?(?:was\s+)?success\w*\b[^.?]{0,40}"
+    r"\b(?:nothing|not\s+(?:there|arrived|received)|no\s+money)\b",
     # A transfer that failed on one side and took the money on the other.
     r"(?:失败|没成功|不成功)[^。]{0,12}(?:但|可|却)[^。]{0,10}(?:扣了|扣款了|扣钱了|钱没了|划走了|已经扣)",
     r"\b(?:failed|didn'?t\s+go\s+through)\b[^.]{0,30}\b(?:but|yet)\b[^.]{0,30}"
@@ -152,7 +158,8 @@ _OVERCHARGED = any_of(
     # Money taken twice for one thing is money gone from the account, whoever took it.
     r"重复(?:扣款|扣费|扣钱|收费|扣了)|(?:扣|收)了(?:我)?(?:两|2|二)(?:次|遍|回)|"
     r"同一笔[^，,。]{0,8}(?:扣|收)了(?:两|2)",
-    r"\b(?:charged|debited|billed|deducted)\s+(?:me\s+)?(?:twice|two\s+times|double)\b|"
+    r"\b(?:charged|debited|billed|deducted)\s+(?:me\s+)?(?:[a-z]+\s+){0,4}(?:twice|two\s+times|"
+    r"double)\b|"
     r"\bdouble[- ](?:charged|charge|debit\w*|billed)\b",
 )
 _SOMEONE_ELSE = (
@@ -188,6 +195,8 @@ _ASSESSMENT_COACHING = any_of(
     r"\b(?:assessment|questionnaire|risk test)\b[^.?]{0,40}\b(?:answer|choose|pick|select|fill)\w*"
     r"\b[^.?]{0,20}\b(?:aggressive|higher|riskier)\b",
     r"\bhow\s+(?:do|should|can)\s+i\s+answer\b[^.?]{0,40}\b(?:pass|get|qualify|unlock)\b",
+    r"\b(?:which|what)\s+answers?\b[^.?]{0,30}\b(?:pick|choose|select|tick|give)\b[^.?]{0,30}"
+    r"\b(?:higher|riskier|aggressive|pass|qualify)\b",
 )
 
 
@@ -195,6 +204,7 @@ _ASSESSMENT_COACHING = any_of(
 # agreed between broker and client, so the answer is how to ask and a person, not a fee rule.
 _ASKS_LOWER = any_of(
     r"(?:能|可以|能不能|可不可以|给我|帮我|申请|想|求|要)[^，,。？?]{0,6}(?:降|调低|便宜|少收|优惠|打折)",
+    r"(?:调|改|降|弄)(?:到|成|为)[^，,。？?]{0,3}(?:万[一二两0-9.]|免五)",
     r"\b(?:can|could|would)\s+(?:you|u|i|we)\b[^.?]{0,20}\b(?:lower|reduce|cut|discount|get\s+a\s+lower)\b",
     r"\b(?:negotiate|lower|reduce|cut)\s+(?:my\s+|the\s+)?(?:commission|fees?|rate)\b",
 )
@@ -227,7 +237,10 @@ _TAKEN_OVER = any_of(
     r"不是我(?:本人)?(?:操作|买|卖|下单|下|转)的|"
     r"我(?:根本)?没(?:有)?(?:操作|下单|买|卖|转)(?:过)?[^，,。？?]{0,8}(?:怎么|为什么|为啥|却|但)|"
     r"(?:偷偷|擅自|私自|背着我)[^，,。？?]{0,6}(?:用|操作|动|买|卖|交易|登录|转)|"
-    r"未经(?:我|本人)的?(?:同意|允许|授权)",
+    r"未经(?:我|本人)的?(?:同意|允许|授权)|"
+    # Credentials typed into a page a link opened ("我已经点了 还输了账号和交易密码").
+    r"(?:点了|点开了?|打开了|链接|网页|网站)[^。？?]{0,10}(?:输|填|输入|填写)了?[^，,。？?]{0,6}"
+    r"(?:密码|验证码)",
     r"\bsomeone\b[^.?]{0,20}\b(?:logged|signed|got)\s+(?:in|into)\b[^.?]{0,10}\bmy\b|"
     r"\b(?:account|login)\b[^.?]{0,12}\b(?:hacked|compromised|taken\s+over|stolen)\b|"
     r"\b(?:didn'?t|did\s+not|never)\s+(?:make|place|authori[sz]e|do)\s+"
@@ -237,7 +250,9 @@ _TAKEN_OVER = any_of(
     r"\b(?:trades?|orders?|transfers?)\b[^.?!]{0,30}\b(?:i|we)\s+(?:never|didn'?t|did\s+not)"
     r"\s+(?:make|made|place|placed|do|did|authori[sz]e|authori[sz]ed)\b|"
     r"\b(?:someone|somebody|they)\s+(?:has\s+|have\s+)?hacked\b|"
-    r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:been|got|was|were)\s+hacked\b|\bhacked\s+(?:my|into)\b",
+    r"\b(?:i|we)(?:'ve|\s+have)?\s+(?:been|got|was|were)\s+hacked\b|\bhacked\s+(?:my|into)\b|"
+    r"\b(?:clicked|opened|tapped)\b[^.?]{0,30}\b(?:entered|typed|put\s+in|filled\s+in)\b[^.?]{0,20}"
+    r"\b(?:password|pin|code)\b",
 )
 _FIRM_FAULT = (
     r"(?:系统|app|软件|交易系统|服务器|你们|平台|行情|委托|下单)[^，,。]{0,10}"
@@ -314,6 +329,21 @@ def voices_grievance(text: str) -> bool:
     """Whether the investor airs a grievance against us, in whatever words: a complaint
     though "投诉" is never said ("什么垃圾", "说好的礼品到现在都没收到")."""
     return _GRIEVANCE.search(text) is not None
+
+
+# "有人打电话说我风险测评快过期了 是你们打的吗": whether a call or a message really came from us.
+_FROM_US_ASKED = any_of(
+    rf"是(?:不是)?{_US}[^，,。？?]{{0,4}}(?:打|发|寄)的|是{_US}的?(?:人|电话|短信)(?:吗|么|嘛)|真的是{_US}",
+    r"\b(?:is|was)\s+(?:this|that|it|he|she|they)(?:\s+(?:call|text|message|sms|email|person|guy))?"
+    r"\s+(?:really\s+)?(?:from\s+)?(?:you|your)\b|"
+    r"\bdid\s+(?:you|your\s+\w+)\s+(?:call|text|message|send)\b",
+)
+
+
+def asks_if_from_us(text: str) -> bool:
+    """Whether the investor asks us to confirm that a call or a message was ours: a question
+    to check a contact, however the classifier reads the call it mentions."""
+    return _FROM_US_ASKED.search(text) is not None
 
 
 def addresses_us(text: str) -> bool:

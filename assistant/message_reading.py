@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.incoming_signals import addresses_us, voices_grievance
+from assistant.incoming_signals import addresses_us, asks_if_from_us, voices_grievance
 from intents.prediction import IntentPrediction
 from knowledge.lexicon import ConceptMatch, Lexicon
 
@@ -55,9 +55,9 @@ def wants_to_act(text: str) -> bool:
 
 
 _SMALL_TALK = re.compile(
-    r"你好|您好|在吗|在不在|哈喽|嗨|早上好|下午好|晚上好|谢谢|多谢|感谢|辛苦|好的|好滴|知道了|明白了|"
+    r"你好|您好|在吗|在不在|哈喽|嗨|早上好|下午好|晚上好|谢谢|谢了|谢啦|多谢|感谢|辛苦|好的|好滴|知道了|明白了|"
     r"嗯+|再见|拜拜|没事了|没有了|就这样|不用了|没问题了|"
-    r"\b(?:hi|hello|hey|thanks?|thank you|thx|ty|bye|goodbye|see you|good (?:morning|"
+    r"\b(?:hi|hello|hey|thanks?|thank (?:you|u)|thx|ty|bye|goodbye|see you|good (?:morning|"
     r"afternoon|evening)|ok|okay|cheers|got it|that'?s all|no more)\b",
     re.IGNORECASE,
 )
@@ -329,4 +329,5 @@ def is_complaint(prediction: IntentPrediction, text: str, lexicon: Lexicon) -> b
         prediction.name == "complaint"
         and prediction.confidence >= COMPLAINT_AT
         and (names_our_business(lexicon, text) or addresses_us(text))
+        and not asks_if_from_us(text)
     )

@@ -132,11 +132,28 @@ _ALREADY_LOST = re.compile(
     re.IGNORECASE,
 )
 
+# Warned, the investor doubts it ("可他知道我名字和身份证后四位 不会是真的吧", "he knew my name").
+_DOUBTS = re.compile(
+    r"(?:不会|难道|会不会|该不会|莫非)(?:真)?是真的|是真的吧|真的是骗|(?:他|她|对方)(?:们)?(?:知道|能说出|说得出|"
+    r"报出|有)我的?[^，,。？?]{0,10}(?:名字|姓名|身份证|手机|电话|账户|账号|持仓|地址|信息)|"
+    r"\b(?:he|she|they|the caller)\s+(?:knew|know|knows|had|has)\s+my\b|"
+    r"\b(?:is|was)\s+(?:it|he|she|this)\s+(?:really|actually)\s+(?:a\s+)?(?:scam|fake)\b|"
+    r"\bseemed\s+(?:so\s+)?(?:real|legit)\b",
+    re.IGNORECASE,
+)
+_KNOWS_YOUR_DATA = {
+    "zh": "对方能说出您的姓名、身份证号或账户信息，并不能证明他是本公司的人：这些信息可能已经泄露，"
+    "骗子常用它来取得信任。",
+    "en": "A caller who knows your name, ID digits or account details is not proven to be us: such "
+    "details leak, and scammers use them to win trust.",
+}
 _POLICE = {
-    "zh": "如果已经转账或泄露了信息，请立即拨打110报警，并联系转出银行尝试止付；"
+    "zh": "如果已经转账或泄露了信息，请立即拨打110报警（也可拨打96110反诈专线），"
+    "联系转出银行尝试止付，并保留聊天记录、转账凭证和对方账号等证据；"
     "我已为您转接人工客服，可以协助冻结账户、修改密码。",
     "en": "If you have already paid or shared details, call the police (110) now and ask your "
-    "bank to stop the payment; I'm connecting you with our staff, who can help freeze your "
+    "bank to stop the payment, and keep the chats, transfer receipts and the other side's "
+    "account details as evidence; I'm connecting you with our staff, who can help freeze your "
     "account and change passwords.",
 }
 _PERSON = {
@@ -240,11 +257,19 @@ def money_or_secrets_lost(text: str) -> bool:
     return _ALREADY_LOST.search(text) is not None
 
 
+def back_about_the_scam(text: str) -> bool:
+    """Whether a message after a scam warning goes on about that scam: money or a secret lost
+    to it since, or the warning doubted because the caller knew the investor's details."""
+    return money_or_secrets_lost(text) or _DOUBTS.search(text) is not None
+
+
 def scam_warning(signals: Sequence[str], text: str, language: Language) -> ScamWarning:
     """The warning for the scam ``text`` describes; ``signals`` are its FraudSignal ids."""
     known = [FraudSignal(s) for s in signals if s in FraudSignal.__members__.values()]
     lines = [_ADVICE[s][language] for s in _ADVICE if s in known][:3] or [_GENERIC[language]]
     lost = money_or_secrets_lost(text)
+    if _DOUBTS.search(text) and not lost:
+        lines.insert(0, _KNOWS_YOUR_DATA[language])
     needs_person = lost or not known or not set(known) <= _ASKED_ABOUT
     lines.append((_POLICE if lost else _PERSON if needs_person else _PERSON_OFFERED)[language])
     separator = "" if language == "zh" else " "

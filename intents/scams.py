@@ -236,6 +236,8 @@ SIGNAL_PATTERNS: Mapping[FraudSignal, re.Pattern[str]] = {
     ),
     FraudSignal.PHISHING_LINK: any_of(
         r"(?:点|点击|打开)[^，,。]{0,6}链接|链接[^，,。]{0,10}(?:验证|升级|填|输入|登录)|升级账户",
+        # "里面有个链接让点": the link to click named after it
+        r"链接[^，,。]{0,4}(?:让|叫|要)我?(?:点|点击|打开)",
         r"(?:验证|升级|解冻|登录|认证)[^，,。？?]{0,6}链接",
         r"\bclick\w*\b[^.]{0,20}\blink\b|\blink\b[^.]{0,30}\b(?:verify|upgrade|log\s?in)\b",
         r"\b(?:verify|upgrade|unfreeze|log\s?in|update|confirm)\w*\b[^.?!]{0,20}\b(?:at|via|on|through|"

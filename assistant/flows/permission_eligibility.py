@@ -8,6 +8,7 @@ is missing. It only explains: nothing is ever opened from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -27,6 +28,26 @@ from assistant.flows.wording import bullets
 from assistant.message_reading import asks_how_to_open, wants_to_act
 from assistant.templates import template
 from intents.flow_engine import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot
+
+# "我能开科创板吗", "我够不够开两融", "do i qualify for margin", "check if my account qualifies":
+# whether *this* investor may apply, which their own account answers once they are signed in.
+_OWN_ELIGIBILITY = re.compile(
+    r"我(?:现在|目前|这)?(?:能|可以|够|符合|满足|有没有资格|有资格)|(?:能不能|可不可以|够不够)(?:给我)?开|"
+    r"\b(?:am i|do i|can i)\b[^.?]{0,30}\b(?:eligible|qualify|open|apply)|"
+    r"\bcheck (?:if|whether) (?:i|my)\b|\bmy account qualif",
+    re.IGNORECASE,
+)
+
+
+def asks_own_eligibility(question: str) -> bool:
+    """Whether the investor asks if they themselves may apply, giving no figures of their
+    own ("我有60万 炒了3年 能开吗" is answered from what they say: ``assistant.stated_facts``)."""
+    return _OWN_ELIGIBILITY.search(question) is not None and not _STATES_FIGURES.search(question)
+
+
+_STATES_FIGURES = re.compile(
+    r"\d|[一二两三四五六七八九十百千万]+(?:万|年|个月|岁)|\bk\b", re.IGNORECASE
+)
 
 
 def _money(amount: Decimal, language: Language) -> str:

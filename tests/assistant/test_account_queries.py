@@ -99,6 +99,12 @@ ZH_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("帮我看看我账户里现在都有哪些基金和股票", "holdings"),
     ("看下我的cc", "holdings"),
     ("我的股票亏了多少", "holdings"),
+    ("我现在手上都有哪些股票", "holdings"),
+    ("我cyb开了没 kcb呢", "permissions"),
+    ("上周申请的创业板权限咋还没开 打了三次电话都说在处理", "permissions"),
+    ("我手里还剩啥票", "holdings"),
+    ("我持有哪几只", "holdings"),
+    ("我账户里现在买了啥", "holdings"),
     ("我是不是zq了 要交多少钱 几点前交", "ipo"),
     ("早上从银行转了5万进来 怎么还没到", "transfers"),
 ]
@@ -112,6 +118,9 @@ ZH_OTHER_QUESTIONS: list[str] = [
     "持仓证明怎么开",
     "我的zq账户怎么开通创业板",
     "我账户里有股票 能销户吗",
+    "手上有只票不想卖 能押给你们借点钱吗",
+    "挂的单子还没成交 能直接改价格吗",
+    "手里的票跌了好多 要不要卖",
     "大股东减持有啥限制",
     "我半夜下的单算啥",
     "我收盘后挂的单算什么单",
@@ -205,6 +214,7 @@ ZH_OTHER_QUESTIONS: list[str] = [
 
 EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
     ("what's my commission rate", "commission"),
+    ("how much money did i make this month? check my account pls", "holdings"),
     ("what is my commission", "commission"),
     ("how much commission do I pay", "commission"),
     ("what fee do I pay per trade", "commission"),
@@ -269,6 +279,9 @@ EN_ACCOUNT_QUESTIONS: list[tuple[str, AccountQueryKind]] = [
 
 EN_OTHER_QUESTIONS: list[str] = [
     "why is the cost price of my holdings different from what i paid",
+    # a card gone or a refund demanded: not where a transfer went
+    "but my old card is lost, i cant transfer money out to it",
+    "i want my money refunded TODAY not some ticket",
     "my margin positions got force sold, do i still owe money",
     # whether something may be done, not what the account holds
     "can i put in an order sat night so it goes thru monday morning",

@@ -286,6 +286,20 @@ def test_a_correction_names_what_it_meant_whatever_it_adds() -> None:
     assert followup.reason == "replaced" and followup.question == "fund password, cant log in"
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["不对 我说的是资金密码 不是交易密码", "no i meant the funds password, not the trading one"],
+)
+def test_what_a_correction_rules_out_is_not_what_it_means(message: str) -> None:
+    topic = _topic(
+        "交易密码 输错好几次 已经锁了" if "密码" in message else "trading password locked"
+    )
+    followup = resolve_followup(message, topic, LEXICON)
+    assert followup is not None and followup.corrects and followup.reason == "replaced"
+    assert ("资金密码" in followup.question) or ("fund" in followup.question)
+    assert "交易密码" not in followup.question and "trading" not in followup.question
+
+
 def test_the_asking_part_alone_may_leave_out_what_the_question_is_about() -> None:
     text = "你们那个现金理财 钱能马上取吗 跟余额宝一样?"
     sale = "卖出股票后的钱什么时候可以取出？当天卖出股票的资金需下一交易日才能转出。"

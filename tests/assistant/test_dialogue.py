@@ -133,6 +133,63 @@ async def test_a_logged_in_investor_gets_the_eligibility_check_for_their_account
     assert state.flow is None
 
 
+@pytest.mark.parametrize(
+    "question", ["我能开科创板吗", "我够不够开两融", "do i qualify for margin trading"]
+)
+async def test_a_signed_in_investor_asking_whether_they_qualify_gets_their_own_check(
+    bot: Assistant, question: str
+) -> None:
+    reply = await bot.policy.respond(conversation("INV-1001"), question)
+    assert "flow_completed" in reply.flags, reply.text
+    assert "150,000" in reply.text or "15万" in reply.text, "their own average assets, read"
+
+
+async def test_an_investor_giving_their_own_figures_is_answered_from_them_not_the_account(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation("INV-1001"), "我有60万 炒了3年 能开科创板吗")
+    assert "flow_completed" not in reply.flags
+    assert "按您说的资产60万元" in reply.text
+
+
+async def test_a_scam_warning_doubted_is_given_again_with_why_known_details_prove_nothing(
+    bot: Assistant,
+) -> None:
+    state = conversation()
+    await bot.policy.respond(state, "刚有个说是你们客服的打电话 让我把钱转到安全账户")
+    reply = await bot.policy.respond(state, "可他知道我名字和身份证后四位 不会是真的吧")
+    assert "fraud_warning" in reply.flags and "safe_account_transfer" in reply.flags
+    assert "并不能证明" in reply.text
+
+
+async def test_asking_whether_a_reminder_call_was_ours_is_no_complaint(bot: Assistant) -> None:
+    state = conversation()
+    reply = await bot.policy.respond(
+        state, "有人打电话说我风险测评快过期了 让我重新做 是你们打的吗"
+    )
+    assert state.flow is None and "登记投诉" not in reply.text
+
+
+async def test_when_to_pay_asked_after_the_allotment_is_read_gets_the_payment_rule(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    await bot.policy.respond(state, "我中了没")
+    reply = await bot.policy.respond(state, "中了的话钱啥时候交")
+    assert reply.sources and "T+2" in reply.text, reply.text
+
+
+async def test_changing_an_order_just_listed_is_answered_by_how_not_by_the_list_again(
+    bot: Assistant,
+) -> None:
+    state = conversation("INV-1001")
+    listed = await bot.policy.respond(state, "我今天的委托怎么还没成交")
+    assert "account_orders" in listed.flags
+    reply = await bot.policy.respond(state, "那改一下价吧")
+    assert "account_orders" not in reply.flags
+    assert "撤" in reply.text and reply.sources, reply.text
+
+
 async def test_a_flow_interrupted_by_a_question_resumes_afterwards(bot: Assistant) -> None:
     state = conversation()
     first = await bot.policy.respond(state, "我想在你们这开个户")

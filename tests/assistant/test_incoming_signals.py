@@ -6,6 +6,7 @@ import pytest
 
 from assistant.incoming_signals import (
     addresses_us,
+    asks_if_from_us,
     asks_lower_commission,
     chases_up_earlier_contact,
     coaches_assessment,
@@ -478,3 +479,67 @@ def test_a_lower_commission_asked_for_is_recognised(text: str) -> None:
 )
 def test_questions_about_fees_or_other_lowering_are_not_a_commission_request(text: str) -> None:
     assert not asks_lower_commission(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "收到短信说我证券账户要升级 不升级就冻结 里面有个链接让点",
+        "刚收到短信 有个链接让我点进去验证",
+        "短信里有个链接叫我点开登记",
+    ],
+)
+def test_a_text_with_a_link_to_click_or_an_upgrade_threatened_is_phishing(text: str) -> None:
+    assert "phishing_link" in fraud_signals(text)
+
+
+def test_a_link_to_the_app_store_asked_about_is_no_phishing() -> None:
+    assert "phishing_link" not in fraud_signals("你们app的下载链接是哪个")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我已经点了 还输了账号和交易密码", "i clicked it and entered my password on the page"],
+)
+def test_credentials_typed_into_a_page_from_a_link_expose_the_account(text: str) -> None:
+    assert reports_account_taken_over(text)
+
+
+def test_a_password_typed_wrong_is_no_takeover() -> None:
+    assert not reports_account_taken_over("输了密码一直提示错误")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your app charged me commission twice on same trade!!!",
+        "显示转账成功了 银行卡里没收到钱",
+        "it says success but my bank app show nothing!!",
+    ],
+)
+def test_a_charge_taken_twice_or_a_success_with_nothing_arrived_is_money_gone(text: str) -> None:
+    assert reports_missing_money(text)
+
+
+def test_a_rate_to_be_moved_to_is_a_lower_commission_asked_for() -> None:
+    assert asks_lower_commission("能不能给我调到万一免五 别家都这样")
+
+
+def test_which_answers_to_pick_for_a_higher_level_is_coaching() -> None:
+    assert coaches_assessment("can u just tell me which answers to pick so i get higher level")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人打电话说我风险测评快过期了 让我重新做 是你们打的吗",
+        "这条短信是不是你们发的",
+        "is this call really from you",
+    ],
+)
+def test_asking_whether_a_call_was_ours_is_recognised(text: str) -> None:
+    assert asks_if_from_us(text)
+
+
+def test_a_complaint_about_our_calls_does_not_ask_whether_they_were_ours() -> None:
+    assert not asks_if_from_us("你们天天打电话推销 烦死了")

@@ -43,7 +43,18 @@ def test_thanks_or_an_acknowledgement_before_the_question_is_set_aside(
     assert without_pleasantries(text) == rest
 
 
-@pytest.mark.parametrize("text", ["谢谢", "好的谢谢", "ok thanks", "嗯嗯 知道了", "谢谢你啊孩子"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "谢谢",
+        "好的谢谢",
+        "ok thanks",
+        "嗯嗯 知道了",
+        "谢谢你啊孩子",
+        "好了 重装完能用了 谢了",
+        "ok thank u",
+    ],
+)
 def test_thanks_alone_is_small_talk(text: str) -> None:
     assert is_small_talk(text)
 

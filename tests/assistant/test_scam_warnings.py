@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.incoming_signals import FraudSignal, fraud_signals
-from assistant.scam_warnings import money_or_secrets_lost, scam_warning
+from assistant.scam_warnings import back_about_the_scam, money_or_secrets_lost, scam_warning
 
 
 def _warn(text: str, language: str = "zh") -> str:
@@ -103,3 +103,17 @@ def test_a_deposit_demanded_before_a_withdrawal_is_an_advance_fee() -> None:
 def test_a_code_read_out_to_a_caller_is_a_code_shared() -> None:
     signals = fraud_signals("a man called from your bank so i read him the sms code i got")
     assert FraudSignal.VERIFICATION_CODE_SHARED in signals
+
+
+def test_a_warning_doubted_because_the_caller_knew_details_says_why_that_proves_nothing() -> None:
+    doubt = "可他知道我名字和身份证后四位 不会是真的吧"
+    assert back_about_the_scam(doubt)
+    told = f"刚有人打电话让我把钱转到安全账户 {doubt}"
+    warning = scam_warning(fraud_signals(told), told, "zh")
+    assert "并不能证明" in warning.text and "安全账户" in warning.text
+    lost = scam_warning(fraud_signals(told), f"{told} 我已经转了两万过去了", "zh")
+    assert "并不能证明" not in lost.text and "110" in lost.text, "once money is gone: the police"
+
+
+def test_a_question_on_another_matter_after_a_warning_is_not_about_the_scam() -> None:
+    assert not back_about_the_scam("那银证转账几点到几点")

@@ -156,6 +156,9 @@ def test_the_further_blind_conversations_load_as_development_cases() -> None:
         ("dialogues_fresh_dev.jsonl", "dialogue_grades_fresh_dev.json"),
         ("dialogues_fresh2_dev.jsonl", "dialogue_grades_fresh2_dev.json"),
         ("dialogues_fresh3_dev.jsonl", "dialogue_grades_fresh3_dev.json"),
+        ("dialogues_fresh4_dev.jsonl", "dialogue_grades_fresh4_dev.json"),
+        ("dialogues_fresh5_dev.jsonl", "dialogue_grades_fresh5_dev.json"),
+        ("dialogues_fresh6_dev.jsonl", "dialogue_grades_fresh6_dev.json"),
     ],
 )
 def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn(
@@ -171,6 +174,9 @@ def test_the_fresh_blind_conversations_load_with_a_grade_for_every_turn(
             "dialogues_fresh_dev.jsonl",
             "dialogues_fresh2_dev.jsonl",
             "dialogues_fresh3_dev.jsonl",
+            "dialogues_fresh4_dev.jsonl",
+            "dialogues_fresh5_dev.jsonl",
+            "dialogues_fresh6_dev.jsonl",
         )
         if name != cases
         for dialogue in load_dialogues(SHIPPED.with_name(name))

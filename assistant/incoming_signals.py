@@ -132,7 +132,8 @@ _MONEY_GONE = any_of(
     r"\bmissing\s+from\s+my\s+account\b|\bsomeone\s+(?:took|stole|withdrew)\b",
     # Done on one side, nothing on the other: "显示成功了 银行卡里没有", "says success but my bank
     # app show nothing".
-    r"(?:显示|提示|说)(?:转账)?成功[^。？?]{0,16}(?:没到|没收到|没有钱|没看到|查不到|没有)",
+    r"(?:转账|转出|转入|转钱)[^。？?]{0,4}成功[^。？?]{0,16}(?:没到|没收到|没有到|没有钱|查不到)|"
+    r"(?:显示|提示|说)成功[^。？?]{0,16}(?:钱|资金|款)[^。？?]{0,6}(?:没到|没收到|没有|没看到|查不到)",
     r"\b(?:says?|shows?|showed|said)\s+(?:it\s+)?(?:was\s+)?success\w*\b[^.?]{0,40}"
     r"\b(?:nothing|not\s+(?:there|arrived|received)|no\s+money)\b",
     # A transfer that failed on one side and took the money on the other.

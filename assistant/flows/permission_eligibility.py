@@ -33,21 +33,27 @@ from intents.flow_engine import FlowAnswers, FlowDefinition, FlowOutcome, Locali
 # whether *this* investor may apply, which their own account answers once they are signed in.
 _OWN_ELIGIBILITY = re.compile(
     r"我(?:现在|目前|这)?(?:能|可以|够|符合|满足|有没有资格|有资格)|(?:能不能|可不可以|够不够)(?:给我)?开|"
-    r"\b(?:am i|do i|can i)\b[^.?]{0,30}\b(?:eligible|qualify|open|apply)|"
+    r"\bam i (?:eligible|qualified|allowed)|\bdo i (?:qualify|meet)|"
+    r"\bcan i (?:open|apply for|get|trade)\b|"
     r"\bcheck (?:if|whether) (?:i|my)\b|\bmy account qualif",
     re.IGNORECASE,
 )
+# Figures of the investor's own ("我有60万"): what they say is read, not the account.
+_STATES_FIGURES = re.compile(
+    r"\d|[一二两三四五六七八九十百千万]+(?:万|年|个月|岁)|\bk\b", re.IGNORECASE
+)
+# "在哪开通", "where in the app do I apply": how it is done, the FAQ's answer.
+_HOW_OR_WHERE = re.compile(r"怎么|怎样|如何|在哪|哪里|咋|\b(?:how|where)\b", re.IGNORECASE)
 
 
 def asks_own_eligibility(question: str) -> bool:
     """Whether the investor asks if they themselves may apply, giving no figures of their
     own ("我有60万 炒了3年 能开吗" is answered from what they say: ``assistant.stated_facts``)."""
-    return _OWN_ELIGIBILITY.search(question) is not None and not _STATES_FIGURES.search(question)
-
-
-_STATES_FIGURES = re.compile(
-    r"\d|[一二两三四五六七八九十百千万]+(?:万|年|个月|岁)|\bk\b", re.IGNORECASE
-)
+    return (
+        _OWN_ELIGIBILITY.search(question) is not None
+        and not _STATES_FIGURES.search(question)
+        and not _HOW_OR_WHERE.search(question)
+    )
 
 
 def _money(amount: Decimal, language: Language) -> str:

@@ -144,6 +144,13 @@ async def test_a_signed_in_investor_asking_whether_they_qualify_gets_their_own_c
     assert "150,000" in reply.text or "15万" in reply.text, "their own average assets, read"
 
 
+async def test_where_to_apply_is_answered_from_knowledge_not_with_their_own_check(
+    bot: Assistant,
+) -> None:
+    reply = await bot.policy.respond(conversation("INV-1001"), "我可以在哪里开通科创板")
+    assert "flow_completed" not in reply.flags
+
+
 async def test_an_investor_giving_their_own_figures_is_answered_from_them_not_the_account(
     bot: Assistant,
 ) -> None:

@@ -521,6 +521,10 @@ def test_a_charge_taken_twice_or_a_success_with_nothing_arrived_is_money_gone(te
     assert reports_missing_money(text)
 
 
+def test_an_order_that_said_success_but_is_not_listed_is_no_money_gone() -> None:
+    assert not reports_missing_money("下单提示成功了 但是当日委托里找不到这笔 也没有记录")
+
+
 def test_a_rate_to_be_moved_to_is_a_lower_commission_asked_for() -> None:
     assert asks_lower_commission("能不能给我调到万一免五 别家都这样")
 

@@ -377,3 +377,11 @@ def test_proposed_intent_examples_share_no_run_with_the_held_out_utterances(
             held_out |= _runs(json.loads(line)["question"])
     shared = [t for t in examples if _runs(t) & held_out]
     assert shared == []
+
+
+def test_every_shipped_evaluation_utterance_loads_for_a_scenario_of_the_map(
+    shipped: ScenarioMap,
+) -> None:
+    read = load_scenario_utterances(PROJECT_ROOT / "evals/data/scenario_utterances.jsonl")
+    assert read.problems == []
+    assert {u.scenario for u in read.utterances} <= {s.id for s in shipped.scenarios}

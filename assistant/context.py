@@ -220,7 +220,7 @@ def resolve_followup(
     if led or content <= _SHORT or there:
         # "交易时间跟A股一样吗" after "港股通开通要啥条件": asked of 港股通, not of its conditions;
         # so is "is it T+0 over there? any price limits?" after "how do i trade hk stocks".
-        if names := _names(topic, lexicon, chinese, named):
+        if names := _names(topic, lexicon, chinese, named, long=content > _SHORT):
             return FollowUp(
                 f"{' '.join(names)} {stripped}", "appended", corrects=corrects, same_question=same
             )
@@ -342,12 +342,19 @@ def _last_clause(text: str) -> str:
 
 
 def _names(
-    topic: Topic, lexicon: Lexicon, chinese: bool, besides: set[str] | None = None
+    topic: Topic,
+    lexicon: Lexicon,
+    chinese: bool,
+    besides: set[str] | None = None,
+    *,
+    long: bool = False,
 ) -> list[str]:
     """The topic's specific concepts (other than ``besides``), each by its first name in
     Chinese or English. When ``besides`` (what the follow-up names) asks something of its own
     and names no subject, the topic's details of other kinds are left out: "要交印花税不" after
-    "etf是t+0吗" asks it of ETFs, not of T+0."""
+    "etf是t+0吗" asks it of ETFs, not of T+0. So are all its details when a ``long`` follow-up
+    names nothing specific: "那香港放假 我们这边正常上班 能交易不" after "ggt能T+0不 有没有涨跌停"
+    asks it of 港股通, not of its price limits."""
     besides = besides or set()
     kept = [
         lexicon.concepts[c]
@@ -360,6 +367,8 @@ def _names(
         # A detail of another kind than the one asked goes (T+0 for stamp duty); one of the
         # same kind stays, as what the question builds on (中签 for 缴款).
         kept = [c for c in kept if c.kind in _SUBJECT_KINDS | kinds] or kept
+    elif long and not own:
+        kept = [c for c in kept if c.kind in _SUBJECT_KINDS] or kept
     return [name for concept in kept if (name := _first_name(concept, chinese))]
 
 

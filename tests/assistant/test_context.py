@@ -300,6 +300,13 @@ def test_what_a_correction_rules_out_is_not_what_it_means(message: str) -> None:
     assert "交易密码" not in followup.question and "trading" not in followup.question
 
 
+def test_a_longer_follow_up_naming_nothing_specific_is_asked_of_the_topics_subject_only() -> None:
+    topic = Topic.of("港股通能T+0吗 有没有涨跌停", LEXICON)
+    followup = resolve_followup("那香港那边放假的时候 我们这边能交易吗", topic, LEXICON)
+    assert followup is not None and "港股通" in followup.question
+    assert "涨跌" not in followup.question and "t+" not in followup.question.lower()
+
+
 def test_the_asking_part_alone_may_leave_out_what_the_question_is_about() -> None:
     text = "你们那个现金理财 钱能马上取吗 跟余额宝一样?"
     sale = "卖出股票后的钱什么时候可以取出？当天卖出股票的资金需下一交易日才能转出。"

@@ -4,7 +4,8 @@
 :class:`BrokerageFlows` is the policy's ``FlowRunner``; :func:`escalation_for`
 turns an engine :class:`~intents.flow_engine.Handoff` into the conversation's
 :class:`~assistant.dialogue_models.EscalationDecision`; :func:`interrupts` says when an
-intent takes the investor out of a flow under way.
+intent takes the investor out of a flow under way, and :func:`wants_flow` when a message asks
+to go through a flow rather than asks about its subject.
 """
 
 from __future__ import annotations

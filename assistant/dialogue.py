@@ -17,6 +17,8 @@ Order of decisions, each able to end the turn:
 6. too many turns the bot could not answer escalate;
 7. every outgoing text passes the guard (no promises, no recommendations, the disclaimer on
    investment answers).
+
+The replies to a scam and to a complaint are made in :mod:`assistant.trouble_turns`.
 """
 
 from __future__ import annotations
@@ -48,11 +50,10 @@ from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
 from assistant.flows.permission_eligibility import with_conditions
 from assistant.flows.runner import FlowRunner, interrupts, wants_flow
-from assistant.incoming_signals import IncomingFindings, fraud_signals, voices_grievance
+from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.knowledge_replies import KnowledgeReplies
 from assistant.message_reading import (
     asks_for_an_exception,
-    asks_how_to_fix,
     asks_if_a_bot,
     asks_to_go_on,
     is_complaint,
@@ -63,17 +64,14 @@ from assistant.message_reading import (
 )
 from assistant.replies import Replies
 from assistant.scam_warnings import (
-    as_warning,
     back_about_the_scam,
-    money_or_secrets_lost,
-    scam_reply,
     scam_warned_about,
 )
 from assistant.templates import PERSON_OPTION, template
+from assistant.trouble_turns import TroubleTurns
 from intents.catalogue import Intent, IntentCatalogue
 from intents.classifier import IntentClassifier
 from intents.prediction import IntentPrediction
-from intents.scams import FraudSignal
 from knowledge.lexicon import Lexicon, bundled_lexicon
 from text.language import reply_language
 
@@ -85,8 +83,6 @@ __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 INJECTION_FLAG = "prompt_injection"
 PERMISSION_FLOW = "permission_eligibility"
 ACCOUNT_OPENING = "account_opening"
-LOOK_ALIKE = {FraudSignal.IMPERSONATION}
-"""Signals that alone describe no scam: a genuine reminder call says it is from us too."""
 FLOW_CONFIDENCE = 0.8
 """How sure the classifier must be of a flow's intent to start it on a wish alone: "我想下周去
 营业部办点业务 需不需要预约" wishes something, but not to open an account (0.21)."""
@@ -138,6 +134,14 @@ class DialoguePolicy:
             lexicon=self.lexicon,
             escalation=self.escalation,
             guard=guard,
+        )
+        self.troubles = TroubleTurns(
+            knowledge=self.knowledge,
+            composer=self.composer,
+            replies=self.replies,
+            flows=flows,
+            catalogue=catalogue,
+            escalation=self.escalation,
         )
         self._observers: tuple[Callable[[BotReply], None], ...] = ()
 
@@ -215,9 +219,9 @@ class DialoguePolicy:
         if warned and back_about_the_scam(text) and not findings.fraud_signals:
             # "我已经转了2万进去了", "可他知道我身份证后四位" after the warning: that scam again.
             told = f"{warned} {text}"
-            return await self._scam(state, told, language, intent, fraud_signals(told))
+            return await self.troubles.scam(state, told, language, intent, fraud_signals(told))
         if scam:
-            return await self._scam(state, text, language, intent, findings.fraud_signals)
+            return await self.troubles.scam(state, text, language, intent, findings.fraud_signals)
         if state.escalated:
             return self.replies.said("escalated_waiting", language, intent, action=Action.ESCALATE)
         if findings.prompt_injection:
@@ -306,7 +310,9 @@ class DialoguePolicy:
         if prediction.name == "human_agent":
             return await self._person_asked(state, text, language, intent, prediction)
         if is_complaint(prediction, text, self.lexicon):
-            return await self._complaint(state, text, language, intent, flow_context, prediction)
+            return await self.troubles.complaint(
+                state, text, language, intent, flow_context, prediction
+            )
         if self.accounts is not None and (asked := account_question(state, text, self.lexicon)):
             if state.investor_id is None and (
                 guest := await self._for_a_guest(state, text, language, intent, stream)
@@ -413,87 +419,13 @@ class DialoguePolicy:
         if prediction.source != "rule":
             if not wants_a_person(prediction, text):
                 return await self.knowledge.reply(state, text, language, intent, False)
-            if (sure := await self._surely_answered(state, text, language, intent)) is not None:
+            if (
+                sure := await self.troubles.surely_answered(state, text, language, intent)
+            ) is not None:
                 return sure
         return self.replies.escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
-
-    async def _surely_answered(
-        self, state: ConversationState, text: str, language: Language, intent: IntentRef
-    ) -> BotReply | None:
-        """The knowledge base's reply when an entry surely answers (or hands over by itself),
-        for a message the classifier alone took for something else; ``None`` otherwise, the
-        turn then counted as nothing unanswered."""
-        streak = state.low_confidence_streak
-        reply = await self.knowledge.reply(state, text, language, intent, False)
-        if reply.escalation or self.composer.surely_answers(reply):
-            return reply
-        state.low_confidence_streak = streak
-        return None
 
     def _about_a_permission(self, state: ConversationState, spec: Intent | None) -> bool:
         """Whether the turn, or the topic it continues, is about opening a trading permission."""
         topic = self.catalogue.get(state.topic.intent or "") if state.topic else None
         return any(s is not None and s.flow == PERMISSION_FLOW for s in (spec, topic))
-
-    async def _scam(
-        self,
-        state: ConversationState,
-        text: str,
-        language: Language,
-        intent: IntentRef,
-        signals: list[str],
-    ) -> BotReply:
-        """The warning for a scam described; one only asked about ("有个老师拉我进群带炒股 靠谱吗")
-        is answered from the firm's own entry on it where one surely answers."""
-        alone = set(signals) <= LOOK_ALIKE and not scam_warned_about(state)
-        if alone and not money_or_secrets_lost(text):
-            # Only the word for a scam ("你们会不会把我的信息卖给骗子") or a caller who says they
-            # are from us asking for nothing ("说是你们营业部的 提醒我风险测评过期了 是真的吗"):
-            # the entry that answers, or what we never do; a person offered, no alarm.
-            caller = FraudSignal.IMPERSONATION.value in signals
-            return await self.knowledge.look_alike(state, text, language, intent, caller=caller)
-        warned = scam_reply(state, text, language, intent, signals, self.escalation)
-        if warned.escalation is not None:
-            return warned
-        scam_topic = state.topic
-        answered = await self.knowledge.reply(state, text, language, intent, False)
-        state.topic = scam_topic  # still the scam: arguing with the answer is warned again
-        return as_warning(answered, signals) if self.composer.surely_answers(answered) else warned
-
-    async def _complaint(
-        self,
-        state: ConversationState,
-        text: str,
-        language: Language,
-        intent: IntentRef,
-        flow_context: FlowContext | None,
-        prediction: IntentPrediction,
-    ) -> BotReply:
-        """Complaint intake when the flow can run, else straight to a person; a problem the
-        investor asks help with ("我的手机系统太老了 装你们app提示不支持 咋办"), taken for a
-        complaint by the classifier alone, gets the entry that surely answers it instead, and
-        a grievance an entry surely explains gets that entry before the intake."""
-        fixable = (
-            prediction.source != "rule" and asks_how_to_fix(text) and not voices_grievance(text)
-        )
-        spec = self.catalogue.get("complaint")
-        intake_runs = spec is not None and spec.flow and self.flows.can_run(spec.flow, state)
-        # One search serves both: the answer instead of the intake, or before it.
-        explained = (
-            await self._surely_answered(state, text, language, intent)
-            if fixable or intake_runs
-            else None
-        )
-        if fixable and explained is not None:
-            return explained
-        if spec is not None and spec.flow and intake_runs:
-            flow_turn = await self.flows.start(spec.flow, state, text, language, flow_context)
-            intake = self.replies.from_flow(state, flow_turn, language, intent)
-            if explained is not None and explained.escalation is None:
-                # "扣了5块 这不是坑人吗": the rule behind the grievance, then the intake.
-                intake.text, intake.sources = (
-                    f"{explained.text}\n\n{intake.text}",
-                    explained.sources,
-                )
-            return intake
-        return self.replies.escalate(state, language, intent, EscalationReason.COMPLAINT, "handoff")

@@ -243,8 +243,16 @@ def subject_carried(text: str, topic: Topic | None, lexicon: Lexicon) -> FollowU
         lexicon.kind(m.concept.id) in _SUBJECT_KINDS for m in matches
     ):
         return None
-    chinese = _reads_chinese(stripped, matches)
-    subjects = [
+    subjects = _subject_names(topic, lexicon, _reads_chinese(stripped, matches))
+    if not subjects:
+        return None
+    return FollowUp(f"{' '.join(subjects)} {stripped}", "carried")
+
+
+def _subject_names(topic: Topic, lexicon: Lexicon, chinese: bool) -> list[str]:
+    """The topic's specific subjects (a product, an account action, a kind of investor), each
+    by its first name in Chinese or English."""
+    return [
         name
         for c in topic.concepts
         if c in lexicon.concepts
@@ -252,9 +260,6 @@ def subject_carried(text: str, topic: Topic | None, lexicon: Lexicon) -> FollowU
         and lexicon.kind(c) in _SUBJECT_KINDS
         and (name := _first_name(lexicon.concepts[c], chinese))
     ]
-    if not subjects:
-        return None
-    return FollowUp(f"{' '.join(subjects)} {stripped}", "carried")
 
 
 # What a message says besides its concepts, when it only names them ("我说的是港股通").
@@ -367,8 +372,8 @@ def _names(
         # A detail of another kind than the one asked goes (T+0 for stamp duty); one of the
         # same kind stays, as what the question builds on (中签 for 缴款).
         kept = [c for c in kept if c.kind in _SUBJECT_KINDS | kinds] or kept
-    elif long and not own:
-        kept = [c for c in kept if c.kind in _SUBJECT_KINDS] or kept
+    elif long and not own and (subjects := _subject_names(topic, lexicon, chinese)):
+        return subjects
     return [name for concept in kept if (name := _first_name(concept, chinese))]
 
 

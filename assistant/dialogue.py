@@ -48,7 +48,7 @@ from assistant.dialogue_models import (
 )
 from assistant.escalation import EscalationPolicy
 from assistant.flows.context import FlowContext
-from assistant.flows.permission_eligibility import with_conditions
+from assistant.flows.permission_eligibility import PERMISSION_ELIGIBILITY, with_conditions
 from assistant.flows.runner import FlowRunner, interrupts, wants_flow
 from assistant.incoming_signals import IncomingFindings, fraud_signals
 from assistant.knowledge_replies import KnowledgeReplies
@@ -81,7 +81,6 @@ if TYPE_CHECKING:  # LangChain and openai load only when an LLM is configured
 __all__ = ["AnswerStream", "DialoguePolicy", "FlowTurn", "Retrieve"]
 
 INJECTION_FLAG = "prompt_injection"
-PERMISSION_FLOW = "permission_eligibility"
 ACCOUNT_OPENING = "account_opening"
 FLOW_CONFIDENCE = 0.8
 """How sure the classifier must be of a flow's intent to start it on a wish alone: "我想下周去
@@ -378,7 +377,7 @@ class DialoguePolicy:
         reply = await self.knowledge.reply(state, text, language, intent, off_topic, stream)
         if (
             spec is not None
-            and spec.flow == PERMISSION_FLOW
+            and spec.flow == PERMISSION_ELIGIBILITY
             and self.composer.answers_from_entry(reply)
         ):
             reply.text = with_conditions(reply.text, text, language)
@@ -420,7 +419,7 @@ class DialoguePolicy:
             if not wants_a_person(prediction, text):
                 return await self.knowledge.reply(state, text, language, intent, False)
             if (
-                sure := await self.troubles.surely_answered(state, text, language, intent)
+                sure := await self.knowledge.surely_answered(state, text, language, intent)
             ) is not None:
                 return sure
         return self.replies.escalate(state, language, intent, EscalationReason.REQUESTED, "handoff")
@@ -428,4 +427,4 @@ class DialoguePolicy:
     def _about_a_permission(self, state: ConversationState, spec: Intent | None) -> bool:
         """Whether the turn, or the topic it continues, is about opening a trading permission."""
         topic = self.catalogue.get(state.topic.intent or "") if state.topic else None
-        return any(s is not None and s.flow == PERMISSION_FLOW for s in (spec, topic))
+        return any(s is not None and s.flow == PERMISSION_ELIGIBILITY for s in (spec, topic))

@@ -86,6 +86,19 @@ class KnowledgeReplies:
             )
         return None
 
+    async def surely_answered(
+        self, state: ConversationState, text: str, language: Language, intent: IntentRef
+    ) -> BotReply | None:
+        """The knowledge base's reply when an entry surely answers (or hands over by itself),
+        for a message the classifier alone took for something else; ``None`` otherwise, the
+        turn then counted as nothing unanswered."""
+        streak = state.low_confidence_streak
+        reply = await self.reply(state, text, language, intent, False)
+        if reply.escalation or self.answerer.composer.surely_answers(reply):
+            return reply
+        state.low_confidence_streak = streak
+        return None
+
     async def settled_by_rule(
         self,
         state: ConversationState,

@@ -4,9 +4,8 @@
 A scam described gets the warning for *that* scam, or, asked about only, the firm's own entry
 on it; a complaint gets intake (with the entry that explains the grievance before it, where
 one surely does), or the entry that fixes a problem the classifier alone took for a
-complaint. :meth:`TroubleTurns.surely_answered`, the knowledge base's reply when an entry
-surely answers, serves the policy's other doubtful readings too (a person asked for in words
-that only name the service).
+complaint (:meth:`~assistant.knowledge_replies.KnowledgeReplies.surely_answered` says whether
+one does).
 """
 
 from __future__ import annotations
@@ -60,19 +59,6 @@ class TroubleTurns:
         self.catalogue = catalogue
         self.escalation = escalation
 
-    async def surely_answered(
-        self, state: ConversationState, text: str, language: Language, intent: IntentRef
-    ) -> BotReply | None:
-        """The knowledge base's reply when an entry surely answers (or hands over by itself),
-        for a message the classifier alone took for something else; ``None`` otherwise, the
-        turn then counted as nothing unanswered."""
-        streak = state.low_confidence_streak
-        reply = await self.knowledge.reply(state, text, language, intent, False)
-        if reply.escalation or self.composer.surely_answers(reply):
-            return reply
-        state.low_confidence_streak = streak
-        return None
-
     async def scam(
         self,
         state: ConversationState,
@@ -118,7 +104,7 @@ class TroubleTurns:
         intake_runs = spec is not None and spec.flow and self.flows.can_run(spec.flow, state)
         # One search serves both: the answer instead of the intake, or before it.
         explained = (
-            await self.surely_answered(state, text, language, intent)
+            await self.knowledge.surely_answered(state, text, language, intent)
             if fixable or intake_runs
             else None
         )

@@ -29,6 +29,9 @@ from assistant.message_reading import asks_how_to_open, wants_to_act
 from assistant.templates import template
 from intents.flow_engine import FlowAnswers, FlowDefinition, FlowOutcome, Localized, Slot
 
+PERMISSION_ELIGIBILITY = "permission_eligibility"
+"""The flow's name, as the intent catalogue's ``flow`` calls it."""
+
 # "我能开科创板吗", "我够不够开两融", "do i qualify for margin", "check if my account qualifies":
 # whether *this* investor may apply, which their own account answers once they are signed in.
 _OWN_ELIGIBILITY = re.compile(
@@ -256,7 +259,7 @@ def permission_eligibility_flow(accounts: AccountSystem) -> FlowDefinition:
         return FlowOutcome(message=message)
 
     return FlowDefinition(
-        name="permission_eligibility",
+        name=PERMISSION_ELIGIBILITY,
         title=Localized("权限开通条件核对", "permission check"),
         guard=secret_guard,
         on_complete=complete,

@@ -25,7 +25,11 @@ from assistant.flows.account_opening import account_opening_flow
 from assistant.flows.complaint import complaint_flow
 from assistant.flows.context import FlowContext
 from assistant.flows.password_reset import password_reset_flow
-from assistant.flows.permission_eligibility import asks_own_eligibility, permission_eligibility_flow
+from assistant.flows.permission_eligibility import (
+    PERMISSION_ELIGIBILITY,
+    asks_own_eligibility,
+    permission_eligibility_flow,
+)
 from assistant.message_reading import wants_to_act
 from assistant.watchlist import WatchList
 from intents.catalogue import IntentCatalogue
@@ -59,7 +63,7 @@ def wants_flow(name: str, text: str) -> bool:
     """Whether ``text`` asks to go through flow ``name`` rather than asks about its subject:
     a wish to act ("帮我开通创业板", "I want to open an account"), or, for the permission
     check, whether this investor may apply ("我能开科创板吗", "do i qualify for margin")."""
-    return wants_to_act(text) or (name == "permission_eligibility" and asks_own_eligibility(text))
+    return wants_to_act(text) or (name == PERMISSION_ELIGIBILITY and asks_own_eligibility(text))
 
 
 def interrupts(prediction: IntentPrediction, flow: FlowState, catalogue: IntentCatalogue) -> bool:
@@ -125,7 +129,7 @@ class BrokerageFlows:
 
     # An eligibility check reads the investor's account; an anonymous visitor
     # asking "what does ChiNext need?" is better served by the cited FAQ answer.
-    NEEDS_INVESTOR = frozenset({"permission_eligibility"})
+    NEEDS_INVESTOR = frozenset({PERMISSION_ELIGIBILITY})
 
     def can_run(self, name: str, conversation: ConversationState) -> bool:
         if name not in self.definitions:
